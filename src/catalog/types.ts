@@ -1,0 +1,111 @@
+/**
+ * The bundled service catalog: one descriptor per file in services/.
+ * The YAML schema that validates these lives in src/catalog/ beside the loader; these types are
+ * what the rest of mygate consumes after validation (defaults applied).
+ */
+
+export const TIERS = ['dev', 'staging', 'prod'] as const
+export type Tier = (typeof TIERS)[number]
+
+export const ROLLOUT_STRATEGIES = ['rolling', 'blue-green', 'canary'] as const
+export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number]
+
+/** app: a MyGate microservice (Deployment); mongodb / redis: data services (StatefulSet). */
+export type ServiceKind = 'app' | 'mongodb' | 'redis'
+
+export type Criticality = 'critical' | 'high' | 'standard'
+
+export interface ResourceSpec {
+  requests: {cpu: string; memory: string}
+  limits: {cpu: string; memory: string}
+}
+
+export interface TierSettings {
+  replicas: number
+  resources: ResourceSpec
+  /** Storage per replica, data services only (e.g. "10Gi"). */
+  storage?: string
+}
+
+export interface AutoscalingSpec {
+  minReplicas: number
+  maxReplicas: number
+  targetCPUUtilizationPercentage: number
+}
+
+export interface AnalysisThresholds {
+  /** Highest acceptable share of 5xx responses, 0..1. */
+  maxErrorRate: number
+  /** Highest acceptable p99 latency in milliseconds. */
+  maxP99LatencyMs: number
+  /** How often a measurement is taken, as a duration string ("30s"). */
+  interval: string
+  /** How many failed measurements abort the rollout. */
+  failureLimit: number
+}
+
+export interface RolloutDefaults {
+  strategy: RolloutStrategy
+  /** Canary traffic weights in percent, strictly increasing, ending at 100. */
+  canarySteps: number[]
+  /** Pause between canary steps (duration string). */
+  stepPause: string
+  analysis: AnalysisThresholds
+}
+
+export interface SecretReference {
+  /** Environment variable the secret is exposed as. */
+  env: string
+  secretName: string
+  key: string
+}
+
+export interface Dependencies {
+  /** Name of the mongodb descriptor this service owns, if any. */
+  database?: string
+  /** Name of the redis descriptor, if used. */
+  cache?: string
+  /** Other app services this one calls. */
+  services: string[]
+}
+
+export interface RecoveryTargets {
+  level: Criticality
+  /** Recovery time objective (duration string, e.g. "15m"). */
+  rto: string
+  /** Recovery point objective (duration string, e.g. "5m"). */
+  rpo: string
+}
+
+export interface BackupPolicy {
+  enabled: boolean
+  /** Cron schedule (5 fields). */
+  schedule?: string
+  /** How long backups are kept (duration string, e.g. "7d"). */
+  retention?: string
+}
+
+export interface ServiceDescriptor {
+  name: string
+  description: string
+  kind: ServiceKind
+  image: {repository: string; tag: string}
+  port: number
+  probes: {liveness: string; readiness: string}
+  tiers: Record<Tier, TierSettings>
+  autoscaling?: AutoscalingSpec
+  rollout: RolloutDefaults
+  dependencies: Dependencies
+  secrets: SecretReference[]
+  criticality: RecoveryTargets
+  backup: BackupPolicy
+  /** May run on spot / preemptible capacity. */
+  spot: boolean
+  /** Where the descriptor came from, for error messages. */
+  source: {file: string}
+}
+
+export interface Catalog {
+  services: ServiceDescriptor[]
+  byName(name: string): ServiceDescriptor | undefined
+}
