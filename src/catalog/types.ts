@@ -13,6 +13,10 @@ export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number]
 /** app: a MyGate microservice (Deployment); mongodb / redis: data services (StatefulSet). */
 export type ServiceKind = 'app' | 'mongodb' | 'redis'
 
+export type ProbeType = 'http' | 'tcp'
+
+export const SERVICE_KINDS = ['app', 'mongodb', 'redis'] as const
+
 export type Criticality = 'critical' | 'high' | 'standard'
 
 export interface ResourceSpec {
@@ -91,7 +95,12 @@ export interface ServiceDescriptor {
   kind: ServiceKind
   image: {repository: string; tag: string}
   port: number
-  probes: {liveness: string; readiness: string}
+  /**
+   * How the kubelet checks the container. `type` 'http' (the default when absent): liveness and
+   * readiness are GET paths on `port`. 'tcp' (MongoDB, Redis, which speak no HTTP): a TCP socket
+   * check on `port`, and liveness/readiness are empty strings.
+   */
+  probes: {liveness: string; readiness: string; type?: ProbeType}
   tiers: Record<Tier, TierSettings>
   autoscaling?: AutoscalingSpec
   rollout: RolloutDefaults
