@@ -1,0 +1,127 @@
+import {existsSync} from 'node:fs'
+import {isAbsolute, join, resolve} from 'node:path'
+
+import {NotFoundError, UsageError, oneOf} from '../errors.js'
+import {parseDuration} from '../duration.js'
+import {packagePath} from '../package-root.js'
+import {type RawEnvironment, type RawProject, projectSchema} from './project-schema.js'
+import {compileSchema} from './schema-validation.js'
+import type {EnvironmentSpec, ProjectConfig} from './types.js'
+import {type Problem, displayPath, problemsError, readYamlSource} from './yaml-source.js'
+
+export const CONFIG_FILE_NAME = 'mygate.yaml'
+
+export interface LoadProjectConfigOptions {
+  /** An explicit file (from --config or $MYGATE_CONFIG); it must exist. Relative to `cwd`. */
+  configPath?: string
+  /** Where to look for mygate.yaml when no path is given. Default: process.cwd(). */
+  cwd?: string
+}
+
+const HINT = `fix the field in that file; the mygate.yaml shipped with mygate documents every field`
+
+let schemaCheck: ReturnType<typeof compileSchema> | undefined
+
+/** Kubernetes' DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63. */
+export function isDns1123Label(name: string): boolean {
+  return name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)
+}
+
+/** Which file to read: the explicit path, else ./mygate.yaml, else the package's shipped default. */
+export function findProjectConfig(options: LoadProjectConfigOptions = {}): {file: string; builtIn: boolean} {
+  const cwd = options.cwd ?? process.cwd()
+  if (options.configPath !== undefined && options.configPath.trim() !== '') {
+    const file = isAbsolute(options.configPath) ? options.configPath : resolve(cwd, options.configPath)
+    if (!existsSync(file)) {
+      throw new UsageError(`config file ${displayPath(file, cwd)} does not exist`, {
+        hint: 'check --config or $MYGATE_CONFIG, or drop them to use ./mygate.yaml',
+      })
+    }
+    return {file, builtIn: false}
+  }
+  const local = join(cwd, CONFIG_FILE_NAME)
+  if (existsSync(local)) return {file: local, builtIn: false}
+  return {file: packagePath(CONFIG_FILE_NAME), builtIn: true}
+}
+
+/**
+ * Loads, validates and resolves the project config. Every problem (YAML syntax, unknown key,
+ * wrong type, bad environment name, provider settings that do not fit the provider) throws a
+ * UsageError reading `FILE:LINE: FIELD what is wrong`.
+ */
+export async function loadProjectConfig(options: LoadProjectConfigOptions = {}): Promise<ProjectConfig> {
+  const {file, builtIn} = findProjectConfig(options)
+  const source = await readYamlSource(file, HINT)
+  schemaCheck ??= compileSchema(projectSchema)
+  const problems = schemaCheck(source.data)
+  if (problems.length === 0) problems.push(...checkProject(source.data as RawProject))
+  if (problems.length > 0) throw problemsError(source, problems, HINT)
+  const raw = source.data as RawProject
+  return {
+    ...(builtIn ? {} : {file}),
+    registry: raw.registry,
+    environments: Object.entries(raw.environments).map(([name, env]) => toEnvironmentSpec(name, env, raw.registry)),
+  }
+}
+
+function checkProject(raw: RawProject): Problem[] {
+  const problems: Problem[] = []
+  for (const [name, env] of Object.entries(raw.environments)) {
+    const at = (...rest: Array<string | number>) => ['environments', name, ...rest]
+    if (!isDns1123Label(name)) {
+      problems.push({path: at(), at: 'key', message: 'is not a valid environment name: use a lowercase DNS label (a-z, 0-9, -; at most 63 characters)'})
+    }
+    const provider = env.provider ?? 'local'
+    if (env.regions.secondary !== undefined && env.regions.secondary === env.regions.primary) {
+      problems.push({path: at('regions', 'secondary'), message: `must differ from regions.primary (${env.regions.primary})`})
+    }
+    if (env.drMode !== undefined && env.regions.secondary === undefined) {
+      problems.push({path: at('drMode'), message: 'needs regions.secondary (disaster recovery fails over to the secondary region)'})
+    }
+    for (const field of ['context', 'kubeconfig'] as const) {
+      if (env[field] !== undefined && provider !== 'kubeconfig') {
+        problems.push({path: at(field), at: 'key', message: `is only used with provider kubeconfig (this environment uses ${provider})`})
+      }
+    }
+    for (const cloud of ['aws', 'gcp'] as const) {
+      if (env[cloud] !== undefined && provider !== cloud) {
+        problems.push({path: at(cloud), at: 'key', message: `is only used with provider ${cloud} (this environment uses ${provider})`})
+      }
+    }
+    for (const service of Object.keys(env.versions ?? {})) {
+      if (!isDns1123Label(service)) problems.push({path: at('versions', service), at: 'key', message: 'is not a service name (lowercase DNS label)'})
+    }
+    if (env.ttl !== undefined && parseDuration(env.ttl) === 0) problems.push({path: at('ttl'), message: 'must be longer than 0'})
+  }
+  return problems
+}
+
+function toEnvironmentSpec(name: string, env: RawEnvironment, registry: string): EnvironmentSpec {
+  return {
+    name,
+    tier: env.tier,
+    provider: env.provider ?? 'local',
+    regions: {primary: env.regions.primary, ...(env.regions.secondary ? {secondary: env.regions.secondary} : {})},
+    drMode: env.drMode ?? 'warm-standby',
+    registry: env.registry ?? registry,
+    versions: {...env.versions},
+    mesh: env.mesh ?? false,
+    ...(env.ttl !== undefined ? {ttl: env.ttl} : {}),
+    ...(env.context !== undefined ? {context: env.context} : {}),
+    ...(env.kubeconfig !== undefined ? {kubeconfig: env.kubeconfig} : {}),
+    ...(env.aws !== undefined ? {aws: {...env.aws}} : {}),
+    ...(env.gcp !== undefined ? {gcp: {...env.gcp}} : {}),
+  }
+}
+
+/** The named environment, or a NotFoundError listing the configured ones. */
+export function resolveEnvironment(config: ProjectConfig, name: string): EnvironmentSpec {
+  const environment = config.environments.find((env) => env.name === name)
+  if (environment) return environment
+  const known = config.environments.map((env) => env.name)
+  const where = config.file ? displayPath(config.file) : 'the built-in mygate.yaml'
+  throw new NotFoundError(`unknown environment "${name}": ${where} defines ${oneOf(known)}`, {
+    hint: `run \`mygate env list\`, or add "${name}" under environments in mygate.yaml`,
+    details: {name, known},
+  })
+}

@@ -1,0 +1,87 @@
+import type {AnySchemaObject} from 'ajv'
+
+import {TIERS} from '../catalog/types.js'
+import {DR_MODES, PROVIDERS} from './types.js'
+
+/** The JSON schema of mygate.yaml as written (before defaults). The shape is documented in the shipped mygate.yaml. */
+
+export const PROJECT_API_VERSION = 'mygate.dev/v1'
+export const PROJECT_KIND = 'Project'
+
+const strictObject = (properties: Record<string, AnySchemaObject>, required: string[] = []): AnySchemaObject => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  ...(required.length > 0 ? {required} : {}),
+})
+
+const region = {type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, description: 'a region name such as ap-south-1'}
+const registry = {
+  type: 'string',
+  pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$',
+  description: 'an image registry host with optional port and path, without a scheme (e.g. registry.mygate.dev)',
+}
+const kubernetesVersion = {type: 'string', pattern: '^1\\.[0-9]+$', description: 'a Kubernetes minor version such as "1.30"'}
+const nonEmpty = {type: 'string', minLength: 1}
+
+const environment = strictObject(
+  {
+    tier: {enum: [...TIERS]},
+    provider: {enum: [...PROVIDERS]},
+    regions: strictObject({primary: region, secondary: region}, ['primary']),
+    drMode: {enum: [...DR_MODES]},
+    registry,
+    versions: {
+      type: 'object',
+      additionalProperties: {type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'an image tag such as "1.4.2"'},
+    },
+    mesh: {type: 'boolean'},
+    ttl: {type: 'string', format: 'duration', description: 'a duration such as 8h or 7d'},
+    context: nonEmpty,
+    kubeconfig: nonEmpty,
+    aws: strictObject({
+      kubernetesVersion,
+      subnetIds: {type: 'array', minItems: 2, items: {type: 'string', pattern: '^subnet-[0-9a-f]+$', description: 'a subnet id such as subnet-0abc123'}},
+      clusterRoleArn: {type: 'string', pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$', description: 'an IAM role ARN'},
+      nodeRoleArn: {type: 'string', pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$', description: 'an IAM role ARN'},
+    }),
+    gcp: strictObject({
+      project: {type: 'string', pattern: '^[a-z][-a-z0-9]{4,28}[a-z0-9]$', description: 'a GCP project id'},
+      kubernetesVersion,
+      network: nonEmpty,
+    }),
+  },
+  ['tier', 'regions'],
+)
+
+export const projectSchema: AnySchemaObject = strictObject(
+  {
+    apiVersion: {const: PROJECT_API_VERSION},
+    kind: {const: PROJECT_KIND},
+    registry,
+    environments: {type: 'object', minProperties: 1, additionalProperties: environment},
+  },
+  ['apiVersion', 'kind', 'registry', 'environments'],
+)
+
+export interface RawEnvironment {
+  tier: (typeof TIERS)[number]
+  provider?: (typeof PROVIDERS)[number]
+  regions: {primary: string; secondary?: string}
+  drMode?: (typeof DR_MODES)[number]
+  registry?: string
+  versions?: Record<string, string>
+  mesh?: boolean
+  ttl?: string
+  context?: string
+  kubeconfig?: string
+  aws?: {kubernetesVersion?: string; subnetIds?: string[]; clusterRoleArn?: string; nodeRoleArn?: string}
+  gcp?: {project?: string; kubernetesVersion?: string; network?: string}
+}
+
+export interface RawProject {
+  apiVersion: string
+  kind: string
+  registry: string
+  environments: Record<string, RawEnvironment>
+}
