@@ -1,0 +1,2 @@
+export {createAwsProvider, type AwsProviderOptions} from './provider.js'
+export {awsClusterName} from './names.js'
