@@ -1,0 +1,261 @@
+import type {Catalog, ServiceDescriptor} from '../catalog/types.js'
+import {NAMESPACES} from '../config/types.js'
+import type {EnvironmentSpec} from '../config/types.js'
+import {
+  BASELINE_NAME,
+  commonLabels,
+  imageReference,
+  imageTag,
+  podSelectorLabels,
+  serviceNamespace,
+  serviceSelectorLabels,
+  TRACK_CANARY,
+  TRACK_STABLE,
+  LABEL_TRACK,
+} from './labels.js'
+import {LIMIT_RANGES, autoscalesIn, quotaFor} from './resource-policy.js'
+import {OMIT, TemplateContext} from './template-engine.js'
+
+/**
+ * The values templates can use. Each function documents its context; a placeholder outside it
+ * is an "unknown placeholder" error. Decisions (who may talk to whom, which features a tier
+ * gets) are made here in code; templates only place the values.
+ */
+
+/** The one service allowed to receive traffic from outside the platform. */
+export const GATEWAY_SERVICE = 'gateway'
+
+const DNS_PORT = 53
+
+function envContext(env: EnvironmentSpec) {
+  return {name: env.name, tier: env.tier, mesh: env.mesh, registry: env.registry}
+}
+
+function clusterHost(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc.cluster.local`
+}
+
+/** A NetworkPolicy peer selecting a service's pods, across namespaces when needed. */
+function peerFor(service: ServiceDescriptor, fromNamespace: string) {
+  const namespace = serviceNamespace(service)
+  const podSelector = {matchLabels: serviceSelectorLabels(service.name)}
+  return namespace === fromNamespace
+    ? {podSelector}
+    : {namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': namespace}}, podSelector}
+}
+
+/** Secrets only ever appear as secretKeyRef entries; no env list at all when there are none. */
+function secretEnv(service: ServiceDescriptor) {
+  if (service.secrets.length === 0) return OMIT
+  return service.secrets.map((secret) => ({
+    name: secret.env,
+    valueFrom: {secretKeyRef: {name: secret.secretName, key: secret.key}},
+  }))
+}
+
+function mongoHosts(database: ServiceDescriptor, env: EnvironmentSpec): string {
+  const members = database.tiers[env.tier].replicas
+  const host = clusterHost(database.name, NAMESPACES.data)
+  return Array.from({length: members}, (_, i) => `${database.name}-${i}.${host}:${database.port}`).join(',')
+}
+
+function lookupDependency(catalog: Catalog, service: ServiceDescriptor, name: string): ServiceDescriptor | undefined {
+  // A dangling dependency is the catalog loader's to reject; the renderer just leaves it out.
+  const dependency = catalog.byName(name)
+  return dependency && dependency.name !== service.name ? dependency : undefined
+}
+
+function appConfigData(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog): Record<string, string> {
+  const data: Record<string, string> = {
+    SERVICE_NAME: service.name,
+    MYGATE_ENVIRONMENT: env.name,
+    MYGATE_TIER: env.tier,
+    PORT: String(service.port),
+    LOG_LEVEL: env.tier === 'dev' ? 'debug' : 'info',
+  }
+  const database = service.dependencies.database ? lookupDependency(catalog, service, service.dependencies.database) : undefined
+  if (database) {
+    data.MONGODB_HOSTS = mongoHosts(database, env)
+    data.MONGODB_REPLICA_SET = database.name
+    data.MONGODB_DATABASE = service.name
+  }
+  const cache = service.dependencies.cache ? lookupDependency(catalog, service, service.dependencies.cache) : undefined
+  if (cache) data.REDIS_ADDRESS = `${clusterHost(cache.name, NAMESPACES.data)}:${cache.port}`
+  for (const name of service.dependencies.services) {
+    const dependency = lookupDependency(catalog, service, name)
+    if (!dependency) continue
+    data[`${name.toUpperCase().replaceAll('-', '_')}_URL`] = `http://${clusterHost(name, NAMESPACES.apps)}:${dependency.port}`
+  }
+  return data
+}
+
+/** Either `httpGet` or `tcpSocket` (the other is OMIT), on the container port named `http`. */
+function probeAction(service: ServiceDescriptor, path: string) {
+  const tcp = service.probes.type === 'tcp'
+  return {
+    httpGet: tcp ? OMIT : {path, port: 'http'},
+    tcpSocket: tcp ? {port: 'http'} : OMIT,
+  }
+}
+
+/** Apps that call this service (by dependencies.services, database or cache). */
+function dependentsOf(service: ServiceDescriptor, catalog: Catalog): ServiceDescriptor[] {
+  return catalog.services.filter(
+    (other) =>
+      other.kind === 'app' &&
+      other.name !== service.name &&
+      (other.dependencies.services.includes(service.name) ||
+        other.dependencies.database === service.name ||
+        other.dependencies.cache === service.name),
+  )
+}
+
+function dataEgress(service: ServiceDescriptor, name: string | undefined, catalog: Catalog) {
+  const target = name ? lookupDependency(catalog, service, name) : undefined
+  if (!target) return {enabled: false}
+  return {enabled: true, to: [peerFor(target, NAMESPACES.apps)], port: target.port}
+}
+
+/**
+ * Context for templates/app/*.yaml. Names: env, namespaces, service, namespace, image, version,
+ * podLabels, selector, serviceSelector, probes, replicas, resources, autoscaling, disruption,
+ * secretEnv, config, network, mesh, tracks, dnsPort.
+ */
+export function appContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog): TemplateContext {
+  const tierSettings = service.tiers[env.tier]
+  const version = imageTag(service, env)
+  const namespace = NAMESPACES.apps
+  const scales = autoscalesIn(service, env.tier)
+  const dependents = dependentsOf(service, catalog)
+  const callers = [...dependents]
+  const gateway = catalog.byName(GATEWAY_SERVICE)
+  if (gateway && gateway.name !== service.name && !callers.includes(gateway)) callers.push(gateway)
+  const serviceDependencies = service.dependencies.services
+    .map((name) => lookupDependency(catalog, service, name))
+    .filter((s): s is ServiceDescriptor => s !== undefined)
+  return {
+    env: envContext(env),
+    namespaces: {...NAMESPACES},
+    service: {name: service.name, description: service.description, port: service.port},
+    probes: {liveness: probeAction(service, service.probes.liveness), readiness: probeAction(service, service.probes.readiness)},
+    namespace,
+    image: imageReference(service, env),
+    version,
+    podLabels: {...commonLabels(service.name, version, env.name), ...podSelectorLabels(service.name)},
+    selector: podSelectorLabels(service.name),
+    serviceSelector: serviceSelectorLabels(service.name),
+    replicas: tierSettings.replicas,
+    resources: tierSettings.resources,
+    autoscaling: scales
+      ? {enabled: true, ...service.autoscaling!, minReplicas: Math.max(service.autoscaling!.minReplicas, 1)}
+      : {enabled: false},
+    disruption: {enabled: tierSettings.replicas > 1},
+    secretEnv: secretEnv(service),
+    config: {data: appConfigData(service, env, catalog)},
+    network: {
+      // The gateway faces the outside: no `from` means any source may reach its port.
+      ingressFrom: service.name === GATEWAY_SERVICE ? OMIT : callers.map((c) => peerFor(c, namespace)),
+      database: dataEgress(service, service.dependencies.database, catalog),
+      cache: dataEgress(service, service.dependencies.cache, catalog),
+      services:
+        serviceDependencies.length === 0
+          ? {enabled: false}
+          : {
+              enabled: true,
+              to: serviceDependencies.map((s) => peerFor(s, namespace)),
+              ports: [...new Set(serviceDependencies.map((s) => s.port))].map((port) => ({protocol: 'TCP', port})),
+            },
+    },
+    mesh: {enabled: env.mesh, host: clusterHost(service.name, namespace)},
+    tracks: {label: LABEL_TRACK, stable: TRACK_STABLE, canary: TRACK_CANARY},
+    dnsPort: DNS_PORT,
+  }
+}
+
+/**
+ * Context for templates/mongodb/*.yaml and templates/redis/*.yaml. Names: env, namespaces,
+ * service, namespace, image, version, podLabels, selector, serviceSelector, replicas, resources,
+ * storage, disruption, secretEnv, network, dnsPort.
+ */
+export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog): TemplateContext {
+  const tierSettings = service.tiers[env.tier]
+  const version = imageTag(service, env)
+  const namespace = NAMESPACES.data
+  return {
+    env: envContext(env),
+    namespaces: {...NAMESPACES},
+    service: {name: service.name, description: service.description, port: service.port},
+    namespace,
+    image: imageReference(service, env),
+    version,
+    podLabels: {...commonLabels(service.name, version, env.name), ...podSelectorLabels(service.name)},
+    selector: podSelectorLabels(service.name),
+    serviceSelector: serviceSelectorLabels(service.name),
+    replicas: tierSettings.replicas,
+    resources: tierSettings.resources,
+    storage: tierSettings.storage ?? '1Gi',
+    disruption: {enabled: tierSettings.replicas > 1},
+    secretEnv: secretEnv(service),
+    network: {
+      // Replica-set members talk to each other; the apps that use the store talk to it.
+      ingressFrom: [peerFor(service, namespace), ...dependentsOf(service, catalog).map((c) => peerFor(c, namespace))],
+      peers: [peerFor(service, namespace)],
+    },
+    dnsPort: DNS_PORT,
+  }
+}
+
+/** Context for manifests/per-service/*.yaml. Names: env, namespaces, service, namespace, analysis. */
+export function servicePolicyContext(service: ServiceDescriptor, env: EnvironmentSpec): TemplateContext {
+  const analysis = service.rollout.analysis
+  return {
+    env: envContext(env),
+    namespaces: {...NAMESPACES},
+    service: {name: service.name, port: service.port},
+    namespace: serviceNamespace(service),
+    analysis: {
+      maxErrorRate: analysis.maxErrorRate,
+      maxP99LatencySeconds: analysis.maxP99LatencyMs / 1000,
+      maxP99LatencyMs: analysis.maxP99LatencyMs,
+    },
+  }
+}
+
+export type NamespaceRole = 'apps' | 'data' | 'system'
+
+/**
+ * Context for manifests/per-namespace/*.yaml, rendered once per namespace in NAMESPACES.
+ * Names: env, namespaces, namespace ({name, role, workloads, istioInjection}), quota, limits,
+ * mesh, dnsPort.
+ */
+export function namespaceContext(role: NamespaceRole, env: EnvironmentSpec, catalog: Catalog): TemplateContext {
+  const workloads = role !== 'system'
+  return {
+    env: envContext(env),
+    namespaces: {...NAMESPACES},
+    namespace: {
+      name: NAMESPACES[role],
+      role,
+      workloads,
+      istioInjection: env.mesh && workloads ? 'enabled' : OMIT,
+    },
+    quota: role === 'system' ? OMIT : quotaContext(catalog, env, role),
+    limits: LIMIT_RANGES[env.tier],
+    mesh: {enabled: env.mesh, strict: env.mesh && workloads},
+    dnsPort: DNS_PORT,
+  }
+}
+
+function quotaContext(catalog: Catalog, env: EnvironmentSpec, role: 'apps' | 'data') {
+  const figures = quotaFor(catalog, env.tier, role)
+  return {
+    ...figures,
+    requestsStorage: figures.requestsStorage ?? OMIT,
+    persistentVolumeClaims: figures.persistentVolumeClaims === undefined ? OMIT : String(figures.persistentVolumeClaims),
+  }
+}
+
+/** Labels for baseline objects that belong to no service. */
+export function baselineLabels(env: EnvironmentSpec, version: string): Record<string, string> {
+  return commonLabels(BASELINE_NAME, version, env.name)
+}

@@ -1,0 +1,125 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import type {Catalog, ServiceDescriptor} from '../catalog/types.js'
+import type {EnvironmentSpec} from '../config/types.js'
+import {requireService} from '../catalog/catalog.js'
+import {UsageError} from '../errors.js'
+import type {KubeObject} from '../kube/types.js'
+import {packagePath} from '../package-root.js'
+import {appContext, baselineLabels, dataContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
+import {commonLabels, imageTag} from './labels.js'
+import {sortObjects} from './object-order.js'
+import {CompiledTemplate, TemplateContext, renderTemplate} from './template-engine.js'
+import {TemplateDirs, defaultTemplateDirs, loadTemplateFolder} from './template-loader.js'
+
+export interface RenderOptions {
+  catalog: Catalog
+  env: EnvironmentSpec
+  /** Only these services (names from the catalog); default: every service. */
+  services?: string[]
+  /** Include the baseline (namespaces, policies, RBAC, quotas, alerts). Default true. */
+  includeBaseline?: boolean
+  /** Default: {@link defaultTemplateDirs} (bundled folders or the MYGATE_*_DIR overrides). */
+  dirs?: TemplateDirs
+}
+
+/**
+ * `objects` is everything, sorted for applying; `baseline` and `byService` split the same
+ * objects (disjoint): the baseline holds the namespaces, namespace policies and the per-service
+ * Role, RoleBinding and PrometheusRule; `byService[name]` holds what templates/ renders for it.
+ */
+export interface RenderResult {
+  objects: KubeObject[]
+  baseline: KubeObject[]
+  byService: Record<string, KubeObject[]>
+}
+
+const NAMESPACE_ROLES: NamespaceRole[] = ['apps', 'data', 'system']
+
+let packageVersion: string | undefined
+
+/** The mygate version, the `app.kubernetes.io/version` of baseline objects. */
+function mygateVersion(): string {
+  packageVersion ??= (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as {version: string}).version
+  return packageVersion
+}
+
+function toObjects(template: CompiledTemplate, context: TemplateContext, labels: Record<string, string>): KubeObject[] {
+  return renderTemplate(template, context).map((document) => {
+    const object = document as KubeObject
+    const metadata = object?.metadata
+    if (
+      typeof object !== 'object' || object === null || Array.isArray(object) ||
+      typeof object.apiVersion !== 'string' || typeof object.kind !== 'string' ||
+      typeof metadata !== 'object' || metadata === null || typeof metadata.name !== 'string'
+    ) {
+      throw new UsageError(`${template.file}: a document is not a Kubernetes object (needs apiVersion, kind and metadata.name)`, {
+        hint: 'every document in a template must render to one object',
+      })
+    }
+    // The label contract wins over whatever a template wrote (see labels.ts).
+    metadata.labels = {...metadata.labels, ...labels}
+    return object
+  })
+}
+
+async function renderFolder(dir: string, context: TemplateContext, labels: Record<string, string>): Promise<KubeObject[]> {
+  const templates = await loadTemplateFolder(dir)
+  return templates.flatMap((template) => toObjects(template, context, labels))
+}
+
+/** The objects templates/ produces for one service (apps: templates/app, data: templates/KIND). */
+export async function renderService(
+  service: ServiceDescriptor,
+  env: EnvironmentSpec,
+  options: {catalog: Catalog; dirs?: TemplateDirs},
+): Promise<KubeObject[]> {
+  const dirs = options.dirs ?? defaultTemplateDirs()
+  const context = service.kind === 'app' ? appContext(service, env, options.catalog) : dataContext(service, env, options.catalog)
+  const labels = commonLabels(service.name, imageTag(service, env), env.name)
+  return sortObjects(await renderFolder(join(dirs.templates, service.kind), context, labels))
+}
+
+/**
+ * The baseline: manifests/per-namespace for each namespace, manifests/per-service for each app
+ * service in `services` (default: all). Quotas are always sized from the whole catalog, so a
+ * partial render never shrinks them.
+ */
+export async function renderBaseline(
+  catalog: Catalog,
+  env: EnvironmentSpec,
+  options: {services?: ServiceDescriptor[]; dirs?: TemplateDirs} = {},
+): Promise<KubeObject[]> {
+  const dirs = options.dirs ?? defaultTemplateDirs()
+  const objects: KubeObject[] = []
+  const labels = baselineLabels(env, mygateVersion())
+  for (const role of NAMESPACE_ROLES) {
+    objects.push(...(await renderFolder(join(dirs.manifests, 'per-namespace'), namespaceContext(role, env, catalog), labels)))
+  }
+  for (const service of options.services ?? catalog.services) {
+    if (service.kind !== 'app') continue
+    const serviceLabels = commonLabels(service.name, imageTag(service, env), env.name)
+    objects.push(...(await renderFolder(join(dirs.manifests, 'per-service'), servicePolicyContext(service, env), serviceLabels)))
+  }
+  return sortObjects(objects)
+}
+
+/** Picks the named services, failing with the known names when one does not exist. */
+export function selectServices(catalog: Catalog, names: string[] | undefined): ServiceDescriptor[] {
+  if (names === undefined || names.length === 0) return catalog.services
+  return [...new Set(names)].map((name) => requireService(catalog, name))
+}
+
+/** Catalog + environment -> every object to apply. Validate with validateObjects() before use. */
+export async function renderEnvironment(options: RenderOptions): Promise<RenderResult> {
+  const dirs = options.dirs ?? defaultTemplateDirs()
+  const selected = selectServices(options.catalog, options.services)
+  const byService: Record<string, KubeObject[]> = {}
+  for (const service of selected) {
+    byService[service.name] = await renderService(service, options.env, {catalog: options.catalog, dirs})
+  }
+  const baseline = options.includeBaseline === false ? [] : await renderBaseline(options.catalog, options.env, {services: selected, dirs})
+  const objects = sortObjects([...baseline, ...Object.values(byService).flat()])
+  return {objects, baseline, byService}
+}
