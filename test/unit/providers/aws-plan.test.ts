@@ -1,0 +1,52 @@
+import {describe, expect, test} from 'vitest'
+
+import {boundedName} from '../../../src/providers/aws/names.js'
+import {planAwsClusters} from '../../../src/providers/aws/plan.js'
+import {testEnvironment, testService} from '../../helpers/builders.js'
+
+const env = testEnvironment({name: 'demo', provider: 'aws', tier: 'prod', regions: {primary: 'eu-west-1', secondary: 'eu-central-1'}})
+const spotable = testService({name: 'visitors', spot: true})
+const criticalSpot = testService({name: 'payments', spot: true, criticality: {level: 'critical', rto: '5m', rpo: '1m'}})
+
+const groups = (plan: ReturnType<typeof planAwsClusters>[number]) => plan.nodeGroups.map((group) => `${group.name}:${group.capacity}:${group.desiredSize}`)
+
+describe('planAwsClusters', () => {
+  test('one cluster per region, deterministic names, network and roles listed', () => {
+    const [primary, secondary] = planAwsClusters(env, [spotable])
+    expect(primary).toMatchObject({region: 'eu-west-1', role: 'primary', clusterName: 'mygate-demo-eu-west-1', kubernetesVersion: '1.31'})
+    expect(secondary).toMatchObject({region: 'eu-central-1', role: 'secondary', clusterName: 'mygate-demo-eu-central-1'})
+    expect(primary.supportingResources).toEqual([
+      'VPC 192.168.0.0/16 with public and private subnets in up to 3 availability zones',
+      'internet gateway and route tables',
+      'IAM role mygate-demo-eu-west-1-cluster',
+      'IAM role mygate-demo-eu-west-1-node',
+    ])
+  })
+
+  test.each([
+    ['no descriptors', undefined, ['ng-on-demand:on-demand:3']],
+    ['a spot-allowed service', [spotable], ['ng-on-demand:on-demand:3', 'ng-spot:spot:3']],
+    ['only a critical service that allows spot', [criticalSpot], ['ng-on-demand:on-demand:3']],
+  ])('primary node groups with %s', (_label, services, expected) => {
+    expect(groups(planAwsClusters(env, services)[0])).toEqual(expected)
+  })
+
+  test('a warm-standby secondary runs at the group minimum; pilot light has no spot group', () => {
+    expect(groups(planAwsClusters(env, [spotable])[1])).toEqual(['ng-on-demand:on-demand:3', 'ng-spot:spot:2'])
+    expect(groups(planAwsClusters({...env, drMode: 'pilot-light'}, [spotable])[1])).toEqual(['ng-on-demand:on-demand:3'])
+  })
+
+  test('named subnets and roles replace what mygate would create in the primary', () => {
+    const named = {...env, aws: {subnetIds: ['subnet-a'], clusterRoleArn: 'arn:c', nodeRoleArn: 'arn:n', kubernetesVersion: '1.30'}}
+    const [primary, secondary] = planAwsClusters(named)
+    expect(primary.supportingResources).toEqual([])
+    expect(primary.kubernetesVersion).toBe('1.30')
+    expect(secondary.supportingResources).toHaveLength(2)
+  })
+
+  test('IAM role names stay within 64 characters and unique', () => {
+    const long = boundedName(`mygate-${'x'.repeat(60)}-ap-southeast-1-cluster`, 64)
+    expect(long).toHaveLength(64)
+    expect(long).not.toBe(boundedName(`mygate-${'x'.repeat(60)}-ap-southeast-2-cluster`, 64))
+  })
+})
