@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {isAbsolute, relative} from 'node:path'
-import {type Document, LineCounter, isMap, isNode, isSeq, parseDocument} from 'yaml'
+import {type Document, LineCounter, isMap, isNode, isScalar, isSeq, parseDocument} from 'yaml'
 
 import {UsageError} from '../errors.js'
 
@@ -83,28 +83,39 @@ export async function readYamlSource(file: string, hint: string): Promise<YamlSo
 }
 
 function lineOf(doc: Document, lineCounter: LineCounter, path: FieldPath, at: 'key' | 'value'): number {
-  const offset = (start: number) => lineCounter.linePos(start).line
+  const line = (offset: number) => lineCounter.linePos(offset).line
+  // The line of the key that introduces `prefix` (or of the list item), if the document has it.
+  const keyLine = (prefix: FieldPath): number | undefined => {
+    if (prefix.length === 0) return undefined
+    const parent = doc.getIn(prefix.slice(0, -1), true)
+    const last = prefix.at(-1)
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last)
+      return pair && isNode(pair.key) && pair.key.range ? line(pair.key.range[0]) : undefined
+    }
+    if (isSeq(parent) && typeof last === 'number') {
+      const item = parent.items[last]
+      return isNode(item) && item.range ? line(item.range[0]) : undefined
+    }
+    return undefined
+  }
   for (let depth = path.length; depth > 0; depth--) {
     const prefix = path.slice(0, depth)
-    if (at === 'key' && depth === path.length) {
-      const parent = doc.getIn(prefix.slice(0, -1), true)
-      if (isMap(parent)) {
-        const pair = parent.items.find((item) => isNode(item.key) && (item.key as {value?: unknown}).value === prefix.at(-1))
-        if (pair && isNode(pair.key) && pair.key.range) return offset(pair.key.range[0])
-      }
+    if (depth < path.length || at === 'key') {
+      // A missing or unknown field is reported where its parent is introduced: `analysis:`, not its first child.
+      const found = keyLine(prefix)
+      if (found !== undefined) return found
       continue
     }
     const node = doc.getIn(prefix, true)
     if (isNode(node) && node.range) {
       // An empty value (`replicas:`) has no text of its own; its key's line is the honest answer.
-      if (node.range[0] === node.range[1] || ((isMap(node) || isSeq(node)) && node.items.length === 0)) {
-        return lineOf(doc, lineCounter, prefix, 'key')
-      }
-      return offset(node.range[0])
+      const empty = node.range[0] === node.range[1] || ((isMap(node) || isSeq(node)) && node.items.length === 0)
+      return (empty ? keyLine(prefix) : undefined) ?? line(node.range[0])
     }
   }
   const root = doc.contents
-  return isNode(root) && root.range ? offset(root.range[0]) : 1
+  return isNode(root) && root.range ? line(root.range[0]) : 1
 }
 
 /** Builds the error for a list of problems: the first (by line) in the message, all of them in details. */
