@@ -1,0 +1,81 @@
+import type {KubeObject} from '../../kube/types.js'
+import type {ObjectStore, PropagationPolicy, ResourceRef} from '../store/types.js'
+import {apiErrorCode} from './runtime.js'
+
+/**
+ * What a pure reconcile decides; the runner applies it to the store. Keeping decisions as data
+ * lets the arithmetic be tested without a store.
+ */
+export type Action =
+  | {type: 'create'; ref: ResourceRef; object: KubeObject}
+  /** Write the whole object (spec/metadata); `object.metadata.resourceVersion` guards it. */
+  | {type: 'update'; ref: ResourceRef; object: KubeObject}
+  /** Write only `.status` through the status subresource. */
+  | {type: 'updateStatus'; ref: ResourceRef; object: KubeObject}
+  | {type: 'delete'; ref: ResourceRef; namespace?: string; name: string; uid?: string; propagationPolicy?: PropagationPolicy}
+
+/**
+ * Applies actions in order. A create that already exists, a delete of something gone and a
+ * delete whose uid no longer matches are the expected races and are skipped; anything else
+ * (including 409 on update) throws so the runner re-reads and retries.
+ */
+export function applyActions(store: ObjectStore, actions: readonly Action[]): void {
+  // A second write to the same object in one batch (metadata, then status) must carry the
+  // resourceVersion the first write produced, or it would conflict with ourselves.
+  const written = new Map<string, string | undefined>()
+  const idOf = (ref: ResourceRef, object: KubeObject): string => `${ref.group}/${ref.resource}/${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`
+  const withVersion = (ref: ResourceRef, object: KubeObject): KubeObject => {
+    const id = idOf(ref, object)
+    if (!written.has(id)) return object
+    return {...object, metadata: {...object.metadata, resourceVersion: written.get(id)}}
+  }
+  for (const action of actions) {
+    try {
+      switch (action.type) {
+        case 'create':
+          store.create(action.ref, action.object)
+          break
+        case 'update': {
+          const result = store.update(action.ref, withVersion(action.ref, action.object))
+          written.set(idOf(action.ref, action.object), result.metadata.resourceVersion)
+          break
+        }
+        case 'updateStatus': {
+          const result = store.update(action.ref, withVersion(action.ref, action.object), {subresource: 'status'})
+          written.set(idOf(action.ref, action.object), result.metadata.resourceVersion)
+          break
+        }
+        case 'delete':
+          store.delete(action.ref, action.namespace, action.name, {
+            propagationPolicy: action.propagationPolicy,
+            preconditions: action.uid ? {uid: action.uid} : undefined,
+          })
+          break
+      }
+    } catch (error) {
+      const code = apiErrorCode(error)
+      if (action.type === 'delete' && (code === 404 || code === 409)) continue
+      if (action.type === 'create' && code === 409 && !action.object.metadata.generateName) continue
+      throw error
+    }
+  }
+}
+
+/** Deep equality of plain JSON data, to skip writes that would change nothing. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+}
+
+/** Plain data with object keys sorted, so JSON text is a stable identity (hashing, comparing). */
+export function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) {
+      const item = (value as Record<string, unknown>)[key]
+      if (item !== undefined) out[key] = canonical(item)
+    }
+    return out
+  }
+  return value
+}

@@ -1,0 +1,74 @@
+import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
+import {kubeletController} from '../kubelet/kubelet.js'
+import type {ObjectStore} from '../store/types.js'
+import {deploymentController} from './deployment-controller.js'
+import {replicaSetController} from './replicaset-controller.js'
+import {
+  type ControllerContext,
+  type ControllerDefinition,
+  type ControllerLogger,
+  type ControllerTiming,
+  DEFAULT_TIMING,
+  type RunningController,
+  runController,
+} from './runtime.js'
+
+export type {ControllerLogger, ControllerTiming, LogLevel} from './runtime.js'
+export {DEFAULT_TIMING} from './runtime.js'
+
+export interface StartControllersOptions {
+  store: ObjectStore
+  clusterName: string
+  region: string
+  /** Zones for the simulated nodes; default REGION-a, REGION-b, REGION-c. */
+  zones?: string[]
+  /** Simulated nodes; default 3. */
+  nodeCount?: number
+  /** Simulated durations in ms; anything left out takes DEFAULT_TIMING's value. */
+  timing?: Partial<ControllerTiming>
+  /** Milliseconds since the epoch; default Date.now. Timers still run on real time. */
+  clock?: () => number
+  logger?: ControllerLogger
+}
+
+export interface ControllersHandle {
+  stop(): Promise<void>
+  /** Resolves once every controller's queue has been empty for a couple of turns of the event loop. */
+  settle(): Promise<void>
+}
+
+/** Which controllers run, in start order (nodes exist before the kubelet looks for them). */
+const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> = [
+  kubeletController,
+  replicaSetController,
+  deploymentController,
+]
+
+/**
+ * Starts the simulated control plane of one local cluster against its store: the nodes, the
+ * workload controllers, the garbage collector and the kubelet. Controllers talk to the store
+ * as kube-controller-manager talks to the API: watch, get/list, then create/update/delete.
+ */
+export function startControllers(options: StartControllersOptions): ControllersHandle {
+  const clock = options.clock ?? Date.now
+  const context: ControllerContext = {
+    store: options.store,
+    clock,
+    log: options.logger ?? (() => {}),
+    timing: {...DEFAULT_TIMING, ...options.timing},
+  }
+  ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
+  const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))
+  return {
+    async stop() {
+      for (const controller of running) controller.stop()
+    },
+    async settle() {
+      let quietTurns = 0
+      while (quietTurns < 3) {
+        await new Promise((resolve) => setImmediate(resolve))
+        quietTurns = running.every((controller) => controller.idle()) ? quietTurns + 1 : 0
+      }
+    },
+  }
+}

@@ -1,0 +1,102 @@
+import type {KubeObject} from '../../kube/types.js'
+import {type Action, sameJson} from './actions.js'
+import {findCondition, parseTimestamp} from './conditions.js'
+import {type LabelSelector, matchesSelector} from './label-selector.js'
+import {ownerRefTo} from './owner-refs.js'
+import {isPodActive, isPodReady, podAvailability, podConditions, podPhase} from './pod-state.js'
+import {PODS, REPLICASETS} from './resources.js'
+
+interface ReplicaSetSpec {
+  replicas?: number
+  minReadySeconds?: number
+  selector?: LabelSelector
+  template?: {metadata?: {labels?: Record<string, string>; annotations?: Record<string, string>}; spec?: Record<string, unknown>}
+}
+
+export interface ReplicaSetStatus {
+  replicas: number
+  fullyLabeledReplicas: number
+  readyReplicas: number
+  availableReplicas: number
+  observedGeneration?: number
+}
+
+/** The pod a ReplicaSet (or any pod-template owner) creates: template + generateName + controller ref. */
+export function buildPodFromTemplate(owner: KubeObject, template: ReplicaSetSpec['template'], namePrefix: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: `${namePrefix}-`,
+      namespace: owner.metadata.namespace,
+      labels: {...template?.metadata?.labels},
+      ...(template?.metadata?.annotations ? {annotations: {...template.metadata.annotations}} : {}),
+      ownerReferences: [ownerRefTo(owner)],
+    },
+    spec: structuredClone(template?.spec ?? {containers: []}),
+  }
+}
+
+const PHASE_RANK: Record<string, number> = {Pending: 0, Unknown: 1, Running: 2}
+
+/**
+ * Orders pods so the ones to delete first come first (upstream ActivePods' Less): not yet bound,
+ * then Pending before Unknown before Running, not ready before ready, ready for less time, more
+ * restarts, newer.
+ */
+export function comparePodsForDeletion(a: KubeObject, b: KubeObject): number {
+  const bound = (pod: KubeObject) => ((pod.spec as {nodeName?: string} | undefined)?.nodeName ? 1 : 0)
+  if (bound(a) !== bound(b)) return bound(a) - bound(b)
+  const phase = (pod: KubeObject) => PHASE_RANK[podPhase(pod)] ?? 1
+  if (phase(a) !== phase(b)) return phase(a) - phase(b)
+  const ready = (pod: KubeObject) => (isPodReady(pod) ? 1 : 0)
+  if (ready(a) !== ready(b)) return ready(a) - ready(b)
+  if (ready(a) === 1) {
+    const since = (pod: KubeObject) => parseTimestamp(findCondition(podConditions(pod), 'Ready')?.lastTransitionTime) ?? 0
+    if (since(a) !== since(b)) return since(b) - since(a)
+  }
+  const restarts = (pod: KubeObject) =>
+    ((pod.status as {containerStatuses?: Array<{restartCount?: number}>} | undefined)?.containerStatuses ?? []).reduce((max, c) => Math.max(max, c.restartCount ?? 0), 0)
+  if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a)
+  const created = (pod: KubeObject) => parseTimestamp(pod.metadata.creationTimestamp) ?? 0
+  return created(b) - created(a)
+}
+
+/**
+ * One pass of the ReplicaSet controller: create or delete pods towards spec.replicas and report
+ * counts. `pods` are the pods this ReplicaSet controls (any phase).
+ */
+export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[], now: number): {actions: Action[]; status: ReplicaSetStatus; requeueAfterMs?: number} {
+  const spec = (rs.spec ?? {}) as ReplicaSetSpec
+  const active = pods.filter(isPodActive)
+  const actions: Action[] = []
+  const wanted = rs.metadata.deletionTimestamp ? active.length : (spec.replicas ?? 1)
+  const diff = active.length - wanted
+  if (diff < 0) {
+    for (let i = 0; i < -diff; i++) actions.push({type: 'create', ref: PODS, object: buildPodFromTemplate(rs, spec.template, rs.metadata.name as string)})
+  } else if (diff > 0) {
+    for (const pod of [...active].sort(comparePodsForDeletion).slice(0, diff)) {
+      actions.push({type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid})
+    }
+  }
+
+  let requeueAfterMs: number | undefined
+  let available = 0
+  for (const pod of active) {
+    const verdict = podAvailability(pod, spec.minReadySeconds ?? 0, now)
+    if (verdict.available) available++
+    else if (verdict.waitMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, verdict.waitMs)
+  }
+  const templateLabels = {matchLabels: spec.template?.metadata?.labels ?? {}}
+  const status: ReplicaSetStatus = {
+    replicas: active.length,
+    fullyLabeledReplicas: active.filter((pod) => matchesSelector(templateLabels, pod.metadata.labels)).length,
+    readyReplicas: active.filter(isPodReady).length,
+    availableReplicas: available,
+    observedGeneration: rs.metadata.generation,
+  }
+  const oldStatus = (rs.status ?? {}) as Record<string, unknown>
+  const merged = {...oldStatus, ...status}
+  if (!sameJson(oldStatus, merged)) actions.push({type: 'updateStatus', ref: REPLICASETS, object: {...rs, status: merged}})
+  return {actions, status, requeueAfterMs}
+}

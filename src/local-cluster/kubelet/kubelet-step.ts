@@ -1,0 +1,290 @@
+import type {KubeObject} from '../../kube/types.js'
+import {type Condition, parseTimestamp, setCondition, timestamp} from '../controllers/conditions.js'
+import {fnv1a32} from '../controllers/template-hash.js'
+
+/** What the faults say about one pod (see faults/faults-for.ts). */
+export interface PodFaultEffects {
+  /** Containers exit with code 1 right after starting: CrashLoopBackOff. */
+  crash: boolean
+  /** Containers run but the readiness probe fails. */
+  notReady: boolean
+}
+
+export interface KubeletTiming {
+  podStartupMs: number
+  readinessDelayMs: number
+  jobRunMs: number
+  crashLoopRestartMs: number
+}
+
+export interface KubeletStepInput {
+  /** A pod already bound to a node (spec.nodeName set). */
+  pod: KubeObject
+  hostIP: string
+  /** The IP to give the pod if it has none yet. */
+  podIP: string
+  /** Pods that run to completion (a Job's) terminate after jobRunMs instead of running forever. */
+  runsToCompletion: boolean
+  faults: PodFaultEffects
+  now: number
+  timing: KubeletTiming
+}
+
+export interface KubeletStepResult {
+  status: PodStatus
+  /** When the pod's status will change next without any outside event. */
+  requeueAfterMs?: number
+}
+
+interface ContainerState {
+  waiting?: {reason: string; message?: string}
+  running?: {startedAt: string}
+  terminated?: {exitCode: number; reason: string; startedAt?: string; finishedAt: string; containerID?: string; message?: string}
+}
+
+export interface ContainerStatus {
+  name: string
+  image: string
+  imageID: string
+  containerID?: string
+  ready: boolean
+  started: boolean
+  restartCount: number
+  state: ContainerState
+  lastState: ContainerState
+}
+
+export interface PodStatus {
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown'
+  conditions?: Condition[]
+  hostIP?: string
+  hostIPs?: Array<{ip: string}>
+  podIP?: string
+  podIPs?: Array<{ip: string}>
+  startTime?: string
+  qosClass?: string
+  containerStatuses?: ContainerStatus[]
+  initContainerStatuses?: ContainerStatus[]
+  [key: string]: unknown
+}
+
+interface ContainerSpec {
+  name: string
+  image?: string
+  resources?: {requests?: Record<string, string>; limits?: Record<string, string>}
+}
+
+/** BestEffort / Burstable / Guaranteed, as the API server derives it from requests and limits. */
+export function qosClass(containers: readonly ContainerSpec[]): string {
+  const all = containers.map((c) => c.resources ?? {})
+  if (all.every((r) => !Object.keys(r.requests ?? {}).length && !Object.keys(r.limits ?? {}).length)) return 'BestEffort'
+  const guaranteed = all.every((r) => {
+    const limits = r.limits ?? {}
+    const requests = {...limits, ...r.requests}
+    return limits.cpu !== undefined && limits.memory !== undefined && requests.cpu === limits.cpu && requests.memory === limits.memory
+  })
+  return guaranteed ? 'Guaranteed' : 'Burstable'
+}
+
+const containerId = (pod: KubeObject, name: string, attempt: number): string =>
+  `containerd://${fnv1a32(`${pod.metadata.uid}/${name}/${attempt}`).toString(16).padStart(8, '0')}${fnv1a32(`${name}/${attempt}/${pod.metadata.uid}`).toString(16).padStart(8, '0')}`
+
+/**
+ * The simulated kubelet's view of one pod at time `now`: a pure function of the pod, its faults
+ * and the clock, so the same pod always reads the same at the same instant and the daemon can
+ * restart without losing a pod's progress. Timeline for a normal pod (t0 = status.startTime):
+ *
+ *   t0                          Pending, containers waiting ContainerCreating, PodScheduled+Initialized
+ *   t0 + podStartupMs           Running, containers started, not ready yet
+ *   ... + readinessDelayMs      Ready, ContainersReady
+ *
+ * With a crash fault the container exits 1 on start: waiting CrashLoopBackOff, lastState
+ * terminated (exit code 1), restartCount + 1 every crashLoopRestartMs, never Ready (phase stays
+ * Running, as a real kubelet shows it). With notReady it runs but never turns Ready. A pod that
+ * runs to completion ends Succeeded (exit 0) or, with a crash fault, Failed (exit 1) after jobRunMs.
+ * Timestamps carry milliseconds: the simulation runs faster than whole seconds.
+ */
+export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
+  const {pod, now, timing, faults} = input
+  const previous = (pod.status ?? {}) as PodStatus
+  if (previous.phase === 'Succeeded' || previous.phase === 'Failed') return {status: previous}
+
+  const spec = (pod.spec ?? {}) as {containers?: ContainerSpec[]; initContainers?: ContainerSpec[]}
+  const containers = spec.containers ?? []
+  const previousByName = new Map((previous.containerStatuses ?? []).map((c) => [c.name, c]))
+  const t0 = parseTimestamp(previous.startTime) ?? now
+  const startAt = t0 + timing.podStartupMs
+  const podIP = previous.podIP ?? input.podIP
+  const base: PodStatus = {
+    ...previous,
+    phase: 'Pending',
+    hostIP: input.hostIP,
+    hostIPs: [{ip: input.hostIP}],
+    podIP,
+    podIPs: [{ip: podIP}],
+    startTime: timestamp(t0),
+    qosClass: qosClass([...containers, ...(spec.initContainers ?? [])]),
+  }
+  if ((spec.initContainers ?? []).length > 0) {
+    base.initContainerStatuses = (spec.initContainers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      containerID: containerId(pod, c.name, 0),
+      ready: true,
+      started: false,
+      restartCount: 0,
+      state: {terminated: {exitCode: 0, reason: 'Completed', startedAt: timestamp(t0), finishedAt: timestamp(t0), containerID: containerId(pod, c.name, 0)}},
+      lastState: {},
+    }))
+  }
+
+  const names = containers.map((c) => c.name)
+  const notReadyMessage = `containers with unready status: [${names.join(' ')}]`
+  let conditions = setCondition(previous.conditions, {type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(t0)})
+  conditions = setCondition(conditions, {type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(t0)})
+  const readiness = (ready: boolean, at: number, reason = 'ContainersNotReady', message = notReadyMessage): void => {
+    for (const type of ['ContainersReady', 'Ready']) {
+      conditions = setCondition(
+        conditions,
+        ready
+          ? {type, status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(at)}
+          : {type, status: 'False', reason, message, lastProbeTime: null, lastTransitionTime: timestamp(at)},
+      )
+    }
+  }
+  const finish = (status: PodStatus, requeueAt?: number): KubeletStepResult => {
+    status.conditions = orderConditions(conditions)
+    return requeueAt === undefined ? {status} : {status, requeueAfterMs: Math.max(1, requeueAt - now)}
+  }
+
+  if (now < startAt) {
+    readiness(false, t0)
+    base.containerStatuses = containers.map((c) => ({
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: {waiting: {reason: 'ContainerCreating'}},
+      lastState: {},
+    }))
+    return finish(base, startAt)
+  }
+
+  if (input.runsToCompletion) {
+    const endAt = startAt + timing.jobRunMs
+    if (now >= endAt) {
+      const exitCode = faults.crash ? 1 : 0
+      const reason = faults.crash ? 'Error' : 'Completed'
+      base.phase = faults.crash ? 'Failed' : 'Succeeded'
+      readiness(false, endAt, 'PodCompleted', '')
+      base.containerStatuses = containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: imageId(c.image),
+        containerID: containerId(pod, c.name, 0),
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: {terminated: {exitCode, reason, startedAt: timestamp(startAt), finishedAt: timestamp(endAt), containerID: containerId(pod, c.name, 0)}},
+        lastState: {},
+      }))
+      return finish(base)
+    }
+    const readyAt = startAt + timing.readinessDelayMs
+    const ready = !faults.notReady && now >= readyAt
+    readiness(ready, ready ? readyAt : startAt)
+    base.phase = 'Running'
+    base.containerStatuses = containers.map((c) => runningStatus(pod, c, 0, startAt, ready, {}))
+    return finish(base, ready || faults.notReady ? endAt : Math.min(readyAt, endAt))
+  }
+
+  base.phase = 'Running'
+  let nextAt: number | undefined
+  let allReady = containers.length > 0
+  let readySince = startAt
+  base.containerStatuses = containers.map((c) => {
+    const prev = previousByName.get(c.name)
+    const restarts = prev?.restartCount ?? 0
+    const crashLooping = prev?.state.waiting?.reason === 'CrashLoopBackOff'
+    if (faults.crash) {
+      allReady = false
+      // First crash: when the container would have started, or now if it was running until the fault.
+      const lastCrash = crashLooping ? (parseTimestamp(prev?.lastState.terminated?.finishedAt) ?? now) : prev?.state.running ? now : startAt
+      const period = Math.max(1, timing.crashLoopRestartMs)
+      const cycles = crashLooping ? Math.floor((now - lastCrash) / period) : 0
+      const crashAt = lastCrash + cycles * period
+      nextAt = Math.min(nextAt ?? Infinity, crashAt + period)
+      const attempt = restarts + cycles
+      return {
+        name: c.name,
+        image: c.image ?? '',
+        imageID: imageId(c.image),
+        containerID: containerId(pod, c.name, attempt),
+        ready: false,
+        started: false,
+        restartCount: attempt,
+        state: {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${Math.round(period / 1000) || 1}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`}},
+        lastState: {terminated: {exitCode: 1, reason: 'Error', startedAt: timestamp(crashAt), finishedAt: timestamp(crashAt), containerID: containerId(pod, c.name, attempt)}},
+      }
+    }
+    // Running: keep the start time of a running container; a crash-looping one restarts now.
+    const restartedNow = crashLooping
+    const startedAt = restartedNow ? now : (parseTimestamp(prev?.state.running?.startedAt) ?? startAt)
+    const attempt = restartedNow ? restarts + 1 : restarts
+    const readyAt = startedAt + timing.readinessDelayMs
+    const ready = !faults.notReady && now >= readyAt
+    if (!ready) {
+      allReady = false
+      if (!faults.notReady) nextAt = Math.min(nextAt ?? Infinity, readyAt)
+    } else {
+      readySince = Math.max(readySince, readyAt)
+    }
+    return runningStatus(pod, c, attempt, startedAt, ready, prev?.lastState ?? {})
+  })
+  readiness(allReady, allReady ? readySince : now)
+  return finish(base, nextAt)
+}
+
+function runningStatus(pod: KubeObject, c: ContainerSpec, attempt: number, startedAt: number, ready: boolean, lastState: ContainerState): ContainerStatus {
+  return {
+    name: c.name,
+    image: c.image ?? '',
+    imageID: imageId(c.image),
+    containerID: containerId(pod, c.name, attempt),
+    ready,
+    started: true,
+    restartCount: attempt,
+    state: {running: {startedAt: timestamp(startedAt)}},
+    lastState,
+  }
+}
+
+const imageId = (image: string | undefined): string => (image ? `${image.split(':')[0]}@sha256:${fnv1a32(image).toString(16).padStart(8, '0').repeat(8)}` : '')
+
+const CONDITION_ORDER = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']
+
+/** kubectl describe lists conditions in the kubelet's order; keep it. */
+function orderConditions(conditions: Condition[]): Condition[] {
+  const rank = (type: string) => {
+    const index = CONDITION_ORDER.indexOf(type)
+    return index === -1 ? CONDITION_ORDER.length : index
+  }
+  return [...conditions].sort((a, b) => rank(a.type) - rank(b.type))
+}
+
+/** Status for a pod no node can take: Pending with PodScheduled=False, reason Unschedulable. */
+export function unschedulableStatus(pod: KubeObject, message: string, now: number): PodStatus {
+  const previous = (pod.status ?? {}) as PodStatus
+  const conditions = setCondition(previous.conditions, {
+    type: 'PodScheduled',
+    status: 'False',
+    reason: 'Unschedulable',
+    message,
+    lastProbeTime: null,
+    lastTransitionTime: timestamp(now),
+  })
+  return {...previous, phase: 'Pending', conditions}
+}

@@ -1,0 +1,115 @@
+import type {KubeObject} from '../../kube/types.js'
+import {sameJson} from '../controllers/actions.js'
+import {controllerRef, keyOf, splitKey} from '../controllers/owner-refs.js'
+import {isPodActive} from '../controllers/pod-state.js'
+import {NODES, PODS} from '../controllers/resources.js'
+import type {ControllerContext, ControllerDefinition} from '../controllers/runtime.js'
+import {faultsFor, podIdentity} from '../faults/faults-for.js'
+import {listFaults} from '../faults/fault-store.js'
+import {FAULTS, SERVICE_LABEL, type FaultSpec} from '../faults/types.js'
+import {kubeletStep, unschedulableStatus} from './kubelet-step.js'
+import {nodeInternalIp} from './nodes.js'
+import {allocatePodIp} from './pod-ip.js'
+import {pickNode} from './scheduler.js'
+
+const UNSCHEDULABLE_RETRY_MS = 1000
+
+/**
+ * The scheduler and the kubelets of every simulated node in one controller: binds pending pods
+ * to nodes, hands out pod IPs, and writes the status kubeletStep computes. Keeps an index of
+ * which active pod sits on which node with which IP, fed by the pod watch.
+ */
+export function kubeletController(context: ControllerContext): ControllerDefinition {
+  const {store} = context
+  /** pod key -> {node, ip} for active bound pods. */
+  const placements = new Map<string, {node: string; ip?: string}>()
+  const podsOnNode = new Map<string, number>()
+  const ipsInUse = new Set<string>()
+
+  const forget = (key: string): void => {
+    const placed = placements.get(key)
+    if (!placed) return
+    placements.delete(key)
+    podsOnNode.set(placed.node, (podsOnNode.get(placed.node) ?? 1) - 1)
+    if (placed.ip) ipsInUse.delete(placed.ip)
+  }
+  const remember = (key: string, node: string, ip: string | undefined): void => {
+    const placed = placements.get(key)
+    if (placed && placed.node === node && placed.ip === ip) return
+    forget(key)
+    placements.set(key, {node, ip})
+    podsOnNode.set(node, (podsOnNode.get(node) ?? 0) + 1)
+    if (ip) ipsInUse.add(ip)
+  }
+  const track = (pod: KubeObject, deleted: boolean): void => {
+    const key = keyOf(pod)
+    const node = (pod.spec as {nodeName?: string} | undefined)?.nodeName
+    if (deleted || !node || !isPodActive(pod)) forget(key)
+    else remember(key, node, (pod.status as {podIP?: string} | undefined)?.podIP)
+  }
+
+  const podsOfService = (namespace: string | undefined, service: string | undefined): string[] => {
+    const items = store.list(PODS, {namespace}).items
+    return items.filter((pod) => !service || pod.metadata.labels?.[SERVICE_LABEL] === service).map(keyOf)
+  }
+
+  return {
+    name: 'kubelet',
+    watches: [
+      {
+        ref: PODS,
+        keys(event) {
+          track(event.object, event.type === 'DELETED')
+          return event.type === 'DELETED' ? [] : [keyOf(event.object)]
+        },
+      },
+      // A fault (or its removal) changes how that service's pods run.
+      {ref: FAULTS, keys: (event) => podsOfService(event.object.metadata.namespace, (event.object.spec as Partial<FaultSpec> | undefined)?.service)},
+      // A new or changed node may take pods that fitted nowhere.
+      {ref: NODES, keys: () => store.list(PODS).items.filter((pod) => !(pod.spec as {nodeName?: string} | undefined)?.nodeName).map(keyOf)},
+    ],
+    reconcile(key) {
+      const {namespace, name} = splitKey(key)
+      let pod = store.get(PODS, namespace, name)
+      if (!pod) return
+      const now = context.clock()
+      if (pod.metadata.deletionTimestamp) {
+        // Containers are gone at once; the object goes when its finalizers do.
+        if (!(pod.metadata.finalizers ?? []).length) store.delete(PODS, namespace, name, {preconditions: {uid: pod.metadata.uid}})
+        return
+      }
+      const nodes = store.list(NODES).items
+      let nodeName = (pod.spec as {nodeName?: string} | undefined)?.nodeName
+      if (!nodeName) {
+        const decision = pickNode(pod, nodes, (node) => podsOnNode.get(node) ?? 0)
+        if ('unschedulable' in decision) {
+          const status = unschedulableStatus(pod, decision.unschedulable, now)
+          if (!sameJson(pod.status, status)) store.update(PODS, {...pod, status}, {subresource: 'status'})
+          return {requeueAfterMs: UNSCHEDULABLE_RETRY_MS}
+        }
+        nodeName = decision.nodeName
+        pod = store.update(PODS, {...pod, spec: {...(pod.spec as object), nodeName}})
+        remember(key, nodeName, undefined)
+      }
+      const node = nodes.find((n) => n.metadata.name === nodeName)
+      const existingIp = (pod.status as {podIP?: string} | undefined)?.podIP
+      const podCidr = (node?.spec as {podCIDR?: string} | undefined)?.podCIDR ?? '10.244.250.0/24'
+      const podIP = existingIp ?? allocatePodIp(podCidr, ipsInUse) ?? '10.244.255.254'
+      const identity = podIdentity(pod)
+      const effects = faultsFor(identity.service, identity.version, identity.service ? listFaults(store, namespace) : [])
+      const result = kubeletStep({
+        pod,
+        hostIP: node ? nodeInternalIp(node) : '172.18.0.2',
+        podIP,
+        runsToCompletion: controllerRef(pod)?.kind === 'Job',
+        faults: {crash: effects.crash, notReady: effects.notReady},
+        now,
+        timing: context.timing,
+      })
+      if (isPodActive({...pod, status: result.status})) remember(key, nodeName, result.status.podIP)
+      else forget(key)
+      if (!sameJson(pod.status, result.status)) store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})
+      return result.requeueAfterMs === undefined ? undefined : {requeueAfterMs: result.requeueAfterMs}
+    },
+  }
+}
