@@ -21,6 +21,16 @@ export interface ResourceType extends ResourceRef {
   shortNames?: string[]
   /** Which subresources the type serves. */
   subresources?: {status?: boolean; scale?: boolean}
+  /** Every version served (default: [version]); objects are stored as given, no conversion. */
+  versions?: string[]
+  /** Discovery categories, e.g. ['all'] so `kubectl get all` includes the type. */
+  categories?: string[]
+  /** Which DNS-1123 rule names must follow: subdomain (default), label, or path segment (RBAC). */
+  nameRule?: 'subdomain' | 'label' | 'path'
+  /** Where a scale subresource reads and writes replicas (CRDs); defaults to .spec.replicas/.status.replicas. */
+  scalePaths?: {specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string}
+  /** True for types that exist because a CustomResourceDefinition serves them. */
+  custom?: boolean
 }
 
 export interface ListOptions {
@@ -44,7 +54,11 @@ export interface WatchEvent {
 }
 
 export interface WatchOptions extends ListOptions {
-  /** Deliver events after this resourceVersion; a too-old one fails with 410 Gone. */
+  /**
+   * Deliver events after this resourceVersion; a too-old one fails with 410 Gone. Unset, '' or
+   * '0' means what it means to the real API server: first a synthetic ADDED event for every
+   * object that matches now, then every later change.
+   */
   resourceVersion?: string
 }
 
