@@ -33,7 +33,7 @@ export function findProjectConfig(options: LoadProjectConfigOptions = {}): {file
   if (options.configPath !== undefined && options.configPath.trim() !== '') {
     const file = isAbsolute(options.configPath) ? options.configPath : resolve(cwd, options.configPath)
     if (!existsSync(file)) {
-      throw new UsageError(`config file ${displayPath(file, cwd)} does not exist`, {
+      throw new UsageError(`config file ${displayPath(file)} does not exist`, {
         hint: 'check --config or $MYGATE_CONFIG, or drop them to use ./mygate.yaml',
       })
     }
@@ -96,7 +96,8 @@ function checkProject(raw: RawProject): Problem[] {
   return problems
 }
 
-function toEnvironmentSpec(name: string, env: RawEnvironment, registry: string): EnvironmentSpec {
+/** A validated raw environment entry with defaults applied. */
+export function toEnvironmentSpec(name: string, env: RawEnvironment, registry: string): EnvironmentSpec {
   return {
     name,
     tier: env.tier,

@@ -34,8 +34,42 @@ export function compileSchema(schema: AnySchemaObject, formats: Record<string, F
   const validate = ajv.compile(schema)
   return (data) => {
     if (validate(data)) return []
-    return dedupe((validate.errors ?? []).filter((error) => error.keyword !== 'if').map((error) => toProblem(error, data)))
+    return explainMisspellings(dedupe((validate.errors ?? []).filter((error) => error.keyword !== 'if').map((error) => toProblem(error, data))))
   }
+}
+
+/** Edit distance, for "did you mean" on a misspelt key. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]
+}
+
+/**
+ * `primery: x` yields two problems: an unknown `primery` and a missing `primary`. Report it
+ * once, as the misspelling it is, where the user typed it.
+ */
+function explainMisspellings(problems: Problem[]): Problem[] {
+  const parentKey = (path: FieldPath) => path.slice(0, -1).join('\u0000')
+  const missing = problems.filter((problem) => problem.kind === 'required')
+  const absorbed = new Set<Problem>()
+  const out = problems.map((problem) => {
+    if (problem.kind !== 'unknown-field') return problem
+    const typed = String(problem.path.at(-1))
+    const candidate = missing.find(
+      (other) => !absorbed.has(other) && parentKey(other.path) === parentKey(problem.path) && distance(typed, String(other.path.at(-1))) <= 2,
+    )
+    if (!candidate) return problem
+    absorbed.add(candidate)
+    return {...problem, message: `is not a known field (did you mean ${String(candidate.path.at(-1))}?)`}
+  })
+  return out.filter((problem) => !absorbed.has(problem))
 }
 
 function dedupe(problems: Problem[]): Problem[] {
@@ -107,10 +141,10 @@ function toProblem(error: ErrorObject, root: unknown): Problem {
     case 'additionalProperties': {
       const known = Object.keys((error.parentSchema?.properties as Record<string, unknown> | undefined) ?? {})
       const suffix = known.length > 0 ? ` (known fields: ${known.join(', ')})` : ''
-      return {path: [...path, String(params.additionalProperty)], message: `is not a known field${suffix}`, at: 'key'}
+      return {path: [...path, String(params.additionalProperty)], message: `is not a known field${suffix}`, at: 'key', kind: 'unknown-field'}
     }
     case 'required':
-      return {path: [...path, String(params.missingProperty)], message: 'is required'}
+      return {path: [...path, String(params.missingProperty)], message: 'is required', kind: 'required'}
     case 'type':
     case 'enum':
     case 'const':

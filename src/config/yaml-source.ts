@@ -31,6 +31,8 @@ export interface Problem {
   message: string
   /** Point at the key rather than the value (unknown keys). */
   at?: 'key' | 'value'
+  /** What kind of rule failed, where it matters for merging problems (a misspelt key is both). */
+  kind?: 'unknown-field' | 'required'
 }
 
 export function displayPath(file: string, cwd: string = process.cwd()): string {
