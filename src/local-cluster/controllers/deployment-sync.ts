@@ -207,11 +207,15 @@ export function reconcileDeployment(input: DeploymentSyncInput): DeploymentSyncR
     } else {
       scaleTo(newSet, newReplicaSetSize({replicas, maxSurge: fenceposts.maxSurge, newReplicas: rsReplicas(newSet), allReplicas: oldTotal + rsReplicas(newSet)}))
     }
-    const newCounts = newSet ? {replicas: rsReplicas(newSet), availableReplicas: rsStatus(newSet).availableReplicas ?? 0} : undefined
+    // A ReplicaSet scaled down a moment ago still reports its old availability until its own
+    // controller catches up; counting more available pods than spec.replicas would scale the
+    // old ReplicaSets down twice for the same pods and break maxUnavailable.
+    const availableOf = (rs: KubeObject): number => Math.min(rsStatus(rs).availableReplicas ?? 0, rsReplicas(rs))
+    const newCounts = newSet ? {replicas: rsReplicas(newSet), availableReplicas: availableOf(newSet)} : undefined
     const targets = scaleDownOldReplicaSets({
       replicas,
       maxUnavailable: fenceposts.maxUnavailable,
-      oldSets: olds.map((rs) => ({name: rs.metadata.name as string, replicas: rsReplicas(rs), availableReplicas: rsStatus(rs).availableReplicas ?? 0})),
+      oldSets: olds.map((rs) => ({name: rs.metadata.name as string, replicas: rsReplicas(rs), availableReplicas: availableOf(rs)})),
       newSet: newCounts,
     })
     for (const rs of olds) scaleTo(rs, targets.get(rs.metadata.name as string) ?? rsReplicas(rs))
