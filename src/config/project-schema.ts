@@ -54,6 +54,9 @@ const environment = strictObject(
   ['tier', 'regions'],
 )
 
+/** One environment entry, as under `environments.NAME` (also the body of an `--file` env file). */
+export const environmentSchema: AnySchemaObject = environment
+
 export const projectSchema: AnySchemaObject = strictObject(
   {
     apiVersion: {const: PROJECT_API_VERSION},

@@ -1,0 +1,300 @@
+import type {Catalog} from '../catalog/types.js'
+import type {EnvironmentSpec, ProviderName} from '../config/types.js'
+import {ConflictError, OperationFailedError, TimeoutError} from '../errors.js'
+import {parseDuration} from '../duration.js'
+import {applyObjects, AppliedObject} from '../kube/apply.js'
+import {KubeClient} from '../kube/client.js'
+import type {PodProblem} from '../kube/readiness.js'
+import type {KubeObject} from '../kube/types.js'
+import {FinalVerdict, waitForWorkloads} from '../kube/wait.js'
+import type {ClusterHandle, ClusterProvider} from '../providers/types.js'
+import {renderEnvironment} from '../render/render-environment.js'
+import {validateObjects} from '../render/validate.js'
+import {Phase, PhaseTiming, runPhases} from '../ui/phases.js'
+import {connectEnvironment} from './connect.js'
+import {PlanSummary, RegionPlan, planEnvironment, summarizePlan} from './plan.js'
+import {EnvironmentRecord, writeRecord} from './record.js'
+
+export interface CreateEnvironmentOptions {
+  env: EnvironmentSpec
+  catalog: Catalog
+  provider: ClusterProvider
+  /** Stop once the clusters exist and the kubeconfig is written. */
+  infraOnly?: boolean
+  /** Compute and return the plan; change nothing. */
+  dryRun?: boolean
+  /** How long to wait for each wave of services to become ready (default 5 minutes). */
+  waveTimeoutMs?: number
+  home?: string
+  interactive: boolean
+  silent?: boolean
+  now?: () => Date
+}
+
+export interface ServiceVerdict {
+  service: string
+  region: string
+  workload: string
+  verdict: FinalVerdict
+  message: string
+  pods: PodProblem[]
+}
+
+/** The `--json` result of `mygate env create`. */
+export interface CreateEnvironmentResult {
+  environment: string
+  provider: ProviderName
+  dryRun: boolean
+  plan: PlanSummary
+  /** False when a re-run found everything as it should be. */
+  changed: boolean
+  clusters: ClusterHandle[]
+  kubeconfig?: string
+  contexts?: Record<string, string>
+  applied: {created: number; configured: number; unchanged: number; skipped: string[]}
+  services: ServiceVerdict[]
+  phases: PhaseTiming[]
+  /** Kubernetes API requests made (all regions). */
+  apiRequests: number
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job'])
+
+/**
+ * Plan, then act: render and validate everything, make the clusters exist, apply the baseline and
+ * the services wave by wave (waiting on each by watch), then record the environment in its
+ * clusters. Every step converges, so an interrupted create is finished by running it again.
+ */
+export async function createEnvironment(options: CreateEnvironmentOptions): Promise<CreateEnvironmentResult> {
+  const {env, catalog, provider} = options
+  const now = options.now ?? (() => new Date())
+  const rendered = await renderEnvironment({catalog, env})
+  await validateObjects(rendered.objects)
+  const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered})
+  const result: CreateEnvironmentResult = {
+    environment: env.name,
+    provider: env.provider,
+    dryRun: Boolean(options.dryRun),
+    plan: summarizePlan(plan),
+    changed: false,
+    clusters: [],
+    applied: {created: 0, configured: 0, unchanged: 0, skipped: []},
+    services: [],
+    phases: [],
+    apiRequests: 0,
+  }
+  if (options.dryRun) {
+    await provider.validate(env)
+    return result
+  }
+
+  const clients = new Map<string, KubeClient>()
+  let existing: EnvironmentRecord | undefined
+  const count = (applied: AppliedObject[]) => {
+    for (const a of applied) result.applied[a.action]++
+  }
+
+  const phases: Phase[] = [
+    {
+      title: 'Validate',
+      run: async () => {
+        await provider.validate(env)
+        existing = await findExistingRecord(env.name, options.home)
+        if (existing && existing.provider !== env.provider) {
+          throw new ConflictError(`environment "${env.name}" already exists on provider ${existing.provider}, not ${env.provider}`, {
+            hint: `destroy it first (\`mygate env destroy ${env.name}\`) or create it with --provider ${existing.provider}`,
+          })
+        }
+        return existing ? 'exists: converging' : 'new environment'
+      },
+      summarize: (message) => String(message),
+    },
+    {
+      title: 'Clusters',
+      run: async (ctx) => {
+        result.clusters = await provider.ensureClusters(env, ctx)
+        const kubeconfig = await provider.writeKubeconfig(env, result.clusters)
+        result.kubeconfig = kubeconfig.path
+        result.contexts = kubeconfig.contexts
+        for (const cluster of result.clusters) clients.set(cluster.region, await KubeClient.connect({kubeconfigPath: kubeconfig.path, context: cluster.context}))
+        return result.clusters.length
+      },
+      summarize: (n) => `${n} cluster${n === 1 ? '' : 's'} ready`,
+    },
+  ]
+
+  if (!options.infraOnly) {
+    phases.push(
+      {
+        title: 'Baseline',
+        run: async (ctx) => {
+          for (const region of plan.regions) {
+            const client = clients.get(region.region)!
+            const applied = await applyServed(client, region.baseline, result)
+            count(applied)
+            ctx.update(`${region.region}: ${describeApplied(applied)}`)
+            // Record early (phase creating) so a half-created environment is found and finished.
+            await writeRecord(client, buildRecord(env, result.clusters, existing, 'creating', now()))
+          }
+          return plan.regions.length
+        },
+        summarize: () => describeCounts(result.applied),
+      },
+      {
+        title: 'Services',
+        run: async (ctx) => {
+          const perRegion = await Promise.all(
+            plan.regions.map((region) => deployRegion(clients.get(region.region)!, region, result, ctx.update, options.waveTimeoutMs ?? 300_000)),
+          )
+          result.services = perRegion.flat()
+          return result.services
+        },
+        summarize: (verdicts) => verdictSummary(verdicts as ServiceVerdict[]),
+      },
+      {
+        title: 'Record',
+        run: async () => {
+          for (const client of clients.values()) await writeRecord(client, buildRecord(env, result.clusters, existing, 'ready', now(), deployedVersions(rendered.byService)))
+          return 'ready'
+        },
+        summarize: () => `environment ${env.name} recorded in ${clients.size} cluster${clients.size === 1 ? '' : 's'}`,
+      },
+    )
+  }
+
+  try {
+    result.phases = await runPhases(phases, {interactive: options.interactive, silent: options.silent})
+  } finally {
+    result.apiRequests = [...clients.values()].reduce((n, c) => n + c.requestCount, 0)
+    for (const client of clients.values()) client.close()
+  }
+  result.changed = result.applied.created + result.applied.configured > 0 || !existing
+  return result
+}
+
+/** Applies objects whose kinds the cluster serves; CRD-backed kinds it lacks are skipped and reported. */
+async function applyServed(client: KubeClient, objects: KubeObject[], result: CreateEnvironmentResult): Promise<AppliedObject[]> {
+  const served: KubeObject[] = []
+  for (const object of objects) {
+    try {
+      await client.resourceFor(object.apiVersion, object.kind)
+      served.push(object)
+    } catch {
+      const what = `${object.kind} ${object.metadata.name} (${object.apiVersion} not served by the cluster)`
+      if (!result.applied.skipped.includes(what)) result.applied.skipped.push(what)
+    }
+  }
+  return applyObjects(client, served)
+}
+
+async function deployRegion(
+  client: KubeClient,
+  region: RegionPlan,
+  result: CreateEnvironmentResult,
+  update: (message: string) => void,
+  waveTimeoutMs: number,
+): Promise<ServiceVerdict[]> {
+  const verdicts: ServiceVerdict[] = []
+  for (const wave of region.waves) {
+    const objects = wave.flatMap((entry) => entry.objects)
+    const applied = await applyServed(client, objects, result)
+    for (const a of applied) result.applied[a.action]++
+    const workloads = objects.filter((o) => WORKLOAD_KINDS.has(o.kind))
+    const serviceOf = new Map(wave.flatMap((entry) => entry.objects.map((o) => [`${o.kind}/${o.metadata.name}`, entry.service] as const)))
+    const results = await waitForWorkloads(
+      client,
+      workloads.map((o) => ({apiVersion: o.apiVersion, kind: o.kind, namespace: String(o.metadata.namespace), name: String(o.metadata.name)})),
+      {
+        timeoutMs: waveTimeoutMs,
+        onResult: (r) => update(`${region.region}: ${r.ref.kind.toLowerCase()}/${r.ref.name} ${r.verdict} (${r.message})`),
+      },
+    )
+    for (const r of results) {
+      verdicts.push({
+        service: serviceOf.get(`${r.ref.kind}/${r.ref.name}`) ?? r.ref.name,
+        region: region.region,
+        workload: `${r.ref.kind}/${r.ref.namespace}/${r.ref.name}`,
+        verdict: r.verdict,
+        message: r.message,
+        pods: r.pods,
+      })
+    }
+    const bad = verdicts.filter((v) => v.verdict !== 'succeeded')
+    if (bad.length > 0) throw failureFor(bad, result, verdicts)
+  }
+  return verdicts
+}
+
+/** A failed or timed-out wave stops the create: later waves depend on it. */
+function failureFor(bad: ServiceVerdict[], result: CreateEnvironmentResult, verdicts: ServiceVerdict[]): Error {
+  result.services = verdicts
+  const describe = (v: ServiceVerdict) => {
+    const pods = v.pods.slice(0, 3).map((p) => `${p.pod}: ${p.reason}`)
+    return `${v.service} in ${v.region} ${v.verdict} (${pods.length > 0 ? pods.join('; ') : v.message})`
+  }
+  const message = `${bad.length} service${bad.length === 1 ? '' : 's'} not ready: ${bad.map(describe).join(', ')}`
+  const hint = 'fix the cause and re-run `mygate env create` to finish; what succeeded is kept'
+  const details = {services: verdicts}
+  return bad.every((v) => v.verdict === 'timed out') ? new TimeoutError(message, {hint, details}) : new OperationFailedError(message, {hint, details})
+}
+
+function buildRecord(
+  env: EnvironmentSpec,
+  clusters: ClusterHandle[],
+  existing: EnvironmentRecord | undefined,
+  phase: EnvironmentRecord['phase'],
+  now: Date,
+  versions?: Record<string, string>,
+): EnvironmentRecord {
+  const createdAt = existing?.createdAt ?? now.toISOString()
+  return {
+    schemaVersion: 1,
+    name: env.name,
+    provider: env.provider,
+    spec: env,
+    clusters,
+    activeRegion: existing?.activeRegion ?? env.regions.primary,
+    versions: {...existing?.versions, ...versions},
+    phase,
+    createdAt,
+    updatedAt: now.toISOString(),
+    ...(env.ttl ? {expiresAt: new Date(Date.parse(createdAt) + parseDuration(env.ttl, '--ttl')).toISOString()} : {}),
+  }
+}
+
+function deployedVersions(byService: Record<string, KubeObject[]>): Record<string, string> {
+  const versions: Record<string, string> = {}
+  for (const [service, objects] of Object.entries(byService)) {
+    const workload = objects.find((o) => WORKLOAD_KINDS.has(o.kind))
+    const version = workload?.metadata.labels?.['app.kubernetes.io/version']
+    if (version) versions[service] = version
+  }
+  return versions
+}
+
+/** The record of an environment this machine already knows (its kubeconfig is cached), if reachable. */
+async function findExistingRecord(name: string, home?: string): Promise<EnvironmentRecord | undefined> {
+  try {
+    const connection = await connectEnvironment(name, {home, tolerateUnreachable: true})
+    connection.close()
+    return connection.record
+  } catch {
+    return undefined
+  }
+}
+
+function describeApplied(applied: AppliedObject[]): string {
+  const counts = {created: 0, configured: 0, unchanged: 0}
+  for (const a of applied) counts[a.action]++
+  return describeCounts(counts)
+}
+
+function describeCounts(counts: {created: number; configured: number; unchanged: number}): string {
+  return `${counts.created} created, ${counts.configured} configured, ${counts.unchanged} unchanged`
+}
+
+function verdictSummary(verdicts: ServiceVerdict[]): string {
+  const ok = verdicts.filter((v) => v.verdict === 'succeeded').length
+  return `${ok}/${verdicts.length} workloads ready`
+}
+

@@ -1,0 +1,69 @@
+import type {KubeObject} from '../kube/types.js'
+import type {LocalObjectStore} from './store/index.js'
+
+/**
+ * What a production cluster mygate targets already has installed, added to every local cluster
+ * so the same manifests apply: the Istio and Prometheus Operator CRDs mygate renders objects of,
+ * and the in-cluster Prometheus Service that rollout analysis reaches through the API server's
+ * service proxy (the local control plane answers that proxy with its own metrics).
+ */
+
+interface CrdSpec {
+  group: string
+  kind: string
+  plural: string
+  versions: string[]
+  shortNames?: string[]
+}
+
+const CRDS: CrdSpec[] = [
+  {group: 'networking.istio.io', kind: 'VirtualService', plural: 'virtualservices', versions: ['v1beta1', 'v1'], shortNames: ['vs']},
+  {group: 'networking.istio.io', kind: 'DestinationRule', plural: 'destinationrules', versions: ['v1beta1', 'v1'], shortNames: ['dr']},
+  {group: 'security.istio.io', kind: 'PeerAuthentication', plural: 'peerauthentications', versions: ['v1beta1', 'v1'], shortNames: ['pa']},
+  {group: 'monitoring.coreos.com', kind: 'PrometheusRule', plural: 'prometheusrules', versions: ['v1'], shortNames: ['promrule']},
+  {group: 'monitoring.coreos.com', kind: 'ServiceMonitor', plural: 'servicemonitors', versions: ['v1'], shortNames: ['smon']},
+]
+
+export const PROMETHEUS_SERVICE = {namespace: 'monitoring', name: 'prometheus', port: 9090}
+
+function crd(spec: CrdSpec): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {name: `${spec.plural}.${spec.group}`, labels: {'app.kubernetes.io/managed-by': 'mygate-local'}},
+    spec: {
+      group: spec.group,
+      scope: 'Namespaced',
+      names: {kind: spec.kind, plural: spec.plural, singular: spec.kind.toLowerCase(), listKind: `${spec.kind}List`, shortNames: spec.shortNames},
+      versions: spec.versions.map((name, i) => ({
+        name,
+        served: true,
+        storage: i === spec.versions.length - 1,
+        schema: {openAPIV3Schema: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true}},
+      })),
+    },
+  }
+}
+
+export function bootstrapObjects(): Array<{ref: {group: string; resource: string}; object: KubeObject}> {
+  return [
+    ...CRDS.map((spec) => ({ref: {group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions'}, object: crd(spec)})),
+    {ref: {group: '', resource: 'namespaces'}, object: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: PROMETHEUS_SERVICE.namespace}}},
+    {
+      ref: {group: '', resource: 'services'},
+      object: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {name: PROMETHEUS_SERVICE.name, namespace: PROMETHEUS_SERVICE.namespace, labels: {'app.kubernetes.io/name': 'prometheus'}},
+        spec: {ports: [{name: 'web', port: PROMETHEUS_SERVICE.port, targetPort: PROMETHEUS_SERVICE.port}]},
+      },
+    },
+  ]
+}
+
+/** Creates whatever of the bootstrap set is missing (a restarted cluster already has it). */
+export function bootstrapCluster(store: LocalObjectStore): void {
+  for (const {ref, object} of bootstrapObjects()) {
+    if (!store.get(ref, object.metadata.namespace, String(object.metadata.name))) store.create(ref, object)
+  }
+}
