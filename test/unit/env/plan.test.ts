@@ -1,0 +1,55 @@
+import {describe, expect, test} from 'vitest'
+
+import {createCatalog} from '../../../src/catalog/catalog.js'
+import {planEnvironment, planLines, summarizePlan} from '../../../src/env/plan.js'
+import type {KubeObject} from '../../../src/kube/types.js'
+import type {ClusterPlan} from '../../../src/providers/types.js'
+import {testEnvironment, testService} from '../../helpers/builders.js'
+
+const catalog = createCatalog([
+  testService({name: 'auth-db', kind: 'mongodb'}),
+  testService({name: 'auth', dependencies: {database: 'auth-db', services: []}}),
+  testService({name: 'visitors', dependencies: {services: ['auth']}}),
+  testService({name: 'gateway', dependencies: {services: ['auth', 'visitors']}}),
+])
+
+const workload = (name: string, kind: 'Deployment' | 'StatefulSet'): KubeObject => ({apiVersion: 'apps/v1', kind, metadata: {name, namespace: 'mygate'}, spec: {replicas: 3}})
+const byService = {
+  'auth-db': [workload('auth-db', 'StatefulSet')],
+  auth: [workload('auth', 'Deployment')],
+  visitors: [workload('visitors', 'Deployment')],
+  gateway: [workload('gateway', 'Deployment')],
+}
+const baseline: KubeObject[] = [{apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'mygate'}}]
+const cluster = (region: string, role: 'primary' | 'secondary'): ClusterPlan => ({region, role, clusterName: `demo-${region}`, nodeGroups: [], supportingResources: []})
+
+describe('planEnvironment', () => {
+  test('services come in dependency waves: data first, the gateway last', () => {
+    const plan = planEnvironment({env: testEnvironment(), catalog, clusters: [cluster('local-1', 'primary')], rendered: {baseline, byService}})
+    expect(plan.regions[0].waves.map((wave) => wave.map((w) => w.service))).toEqual([['auth-db'], ['auth'], ['visitors'], ['gateway']])
+  })
+
+  test('a pilot-light secondary region runs only the data services', () => {
+    const env = testEnvironment({regions: {primary: 'a', secondary: 'b'}, drMode: 'pilot-light'})
+    const plan = planEnvironment({env, catalog, clusters: [cluster('a', 'primary'), cluster('b', 'secondary')], rendered: {baseline, byService}})
+    expect(plan.regions[1].scale).toBe('pilot-light')
+    expect(plan.regions[1].waves.map((wave) => wave.map((w) => w.service))).toEqual([['auth-db']])
+  })
+
+  test('a warm-standby secondary runs every service at one app replica', () => {
+    const env = testEnvironment({regions: {primary: 'a', secondary: 'b'}, drMode: 'warm-standby'})
+    const plan = planEnvironment({env, catalog, clusters: [cluster('a', 'primary'), cluster('b', 'secondary')], rendered: {baseline, byService}})
+    const gateway = plan.regions[1].waves.flat().find((w) => w.service === 'gateway')!
+    expect((gateway.objects[0].spec as {replicas: number}).replicas).toBe(1)
+    const db = plan.regions[1].waves.flat().find((w) => w.service === 'auth-db')!
+    expect((db.objects[0].spec as {replicas: number}).replicas).toBe(3)
+  })
+
+  test('the summary and the dry-run lines name clusters, namespaces and waves', () => {
+    const summary = summarizePlan(planEnvironment({env: testEnvironment(), catalog, clusters: [cluster('local-1', 'primary')], rendered: {baseline, byService}}))
+    expect(summary.regions[0]).toMatchObject({namespaces: ['mygate'], baselineObjects: 1, objects: 5})
+    const lines = planLines(summary)
+    expect(lines).toContain('  cluster demo-local-1 [primary, region local-1]')
+    expect(lines).toContain('    5. services: gateway')
+  })
+})
