@@ -75,7 +75,7 @@ describe('descriptor errors name the file, line and field', () => {
   const file = (name: string) => join(copy.dir, `${name}.yaml`)
 
   test('a wrong type', async () => {
-    const text = await copy.edit('billing', (t) => t.replace(/(  prod:\n    replicas:) 3/, '$1 three'))
+    const text = await copy.edit('billing', (t) => t.replace(/( {2}prod:\n {4}replicas:) 3/, '$1 three'))
     const error = await loadError(copy.dir)
     const line = lineOf(text, 'replicas: three')
     expect(error.message).toBe(`${file('billing')}:${line}: tiers.prod.replicas must be an integer between 0 and 100, got "three"`)
@@ -129,10 +129,10 @@ describe('descriptor errors name the file, line and field', () => {
     ['an error rate above 1', 'auth', (t: string) => t.replace('maxErrorRate: 0.005', 'maxErrorRate: 5'), 'maxErrorRate: 5', 'rollout.analysis.maxErrorRate must be a number between 0 and 1, got 5'],
     ['a strategy that does not exist', 'users', (t: string) => t.replace('strategy: canary', 'strategy: big-bang'), 'strategy: big-bang', 'rollout.strategy must be one of rolling, blue-green, canary, got "big-bang"'],
     ['a request above its limit', 'users', (t: string) => t.replace('requests: {cpu: 250m, memory: 256Mi}', 'requests: {cpu: 1500m, memory: 256Mi}'), 'cpu: 1500m', 'tiers.prod.resources.requests.cpu must not exceed limits.cpu (1500m > 1)'],
-    ['an even MongoDB replica count', 'auth-db', (t: string) => t.replace(/(  prod:[\s\S]*?replicas:) 3/, '$1 2'), 'replicas: 2', 'tiers.prod.replicas must be odd for a MongoDB replica set'],
+    ['an even MongoDB replica count', 'auth-db', (t: string) => t.replace(/( {2}prod:[\s\S]*?replicas:) 3/, '$1 2'), 'replicas: 2', 'tiers.prod.replicas must be odd for a MongoDB replica set'],
     ['a database on spot capacity', 'visitors-db', (t: string) => t.replace('spot: false', 'spot: true'), 'spot: true', 'spot must be false for a mongodb service'],
     ['a database canary', 'redis', (t: string) => t.replace('strategy: rolling', 'strategy: canary'), 'strategy: canary', 'rollout.strategy must be rolling for a redis service'],
-    ['an app without autoscaling', 'reports', (t: string) => t.replace(/autoscaling:\n(  .*\n){3}/, ''), 'apiVersion:', 'autoscaling is required for an app service'],
+    ['an app without autoscaling', 'reports', (t: string) => t.replace(/autoscaling:\n( {2}.*\n){3}/, ''), 'apiVersion:', 'autoscaling is required for an app service'],
     ['a secret value instead of a reference', 'billing', (t: string) => t.replace('key: key-secret}', 'key: key-secret, value: hunter2}'), 'value: hunter2', 'secrets[2].value is not a known field'],
     ['a file name that differs from the name', 'maintenance', (t: string) => t.replace('name: maintenance', 'name: repairs'), 'name: repairs', 'name must match the file name "maintenance", got "repairs"'],
     ['a dependency that does not exist', 'visitors', (t: string) => t.replace('[auth, notifications, users]', '[auth, notifications, residents]'), 'services: [auth', 'dependencies.services[2] refers to "residents", which is not in the catalog'],
