@@ -9,7 +9,7 @@ export default tseslint.config(
     languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}},
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
-      'no-console': ['error', {allow: []}],
+      'no-console': 'error',
     },
   },
   {files: ['test/**', 'bin/**', 'eslint.config.js'], rules: {'no-console': 'off'}},
