@@ -2,6 +2,8 @@ import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
 import {kubeletController} from '../kubelet/kubelet.js'
 import type {ObjectStore} from '../store/types.js'
 import {deploymentController} from './deployment-controller.js'
+import {garbageCollector} from './garbage-collector.js'
+import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
 import {
   type ControllerContext,
@@ -42,6 +44,8 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   kubeletController,
   replicaSetController,
   deploymentController,
+  garbageCollector,
+  namespaceController,
 ]
 
 /**

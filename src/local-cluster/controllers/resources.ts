@@ -15,3 +15,4 @@ export const JOBS: ResourceRef = {group: 'batch', resource: 'jobs'}
 export const CRONJOBS: ResourceRef = {group: 'batch', resource: 'cronjobs'}
 export const VIRTUALSERVICES: ResourceRef = {group: 'networking.istio.io', resource: 'virtualservices'}
 export const DESTINATIONRULES: ResourceRef = {group: 'networking.istio.io', resource: 'destinationrules'}
+export const CONFIGMAPS: ResourceRef = {group: '', resource: 'configmaps'}

@@ -47,6 +47,11 @@ export interface ReconcileResult {
 export interface ControllerDefinition {
   name: string
   watches: WatchSpec[]
+  /**
+   * Watches that depend on which types the store serves (the garbage collector watches every
+   * type, CRDs included); asked again every second, new resources get a watch.
+   */
+  dynamicWatches?: () => WatchSpec[]
   reconcile(key: string): ReconcileResult | void
 }
 
@@ -144,7 +149,14 @@ export function runController(definition: ControllerDefinition, context: Control
     }
   }
 
+  const watched = new Set<string>()
   const startWatches = (): void => {
+    for (const spec of definition.dynamicWatches?.() ?? []) {
+      const id = `${spec.ref.group}/${spec.ref.resource}`
+      if (watched.has(id)) continue
+      watched.add(id)
+      pendingWatches.add(spec)
+    }
     for (const spec of [...pendingWatches]) {
       if (!store.typeFor(spec.ref)) continue
       pendingWatches.delete(spec)
@@ -162,7 +174,7 @@ export function runController(definition: ControllerDefinition, context: Control
         log('warn', `${definition.name}: cannot watch ${spec.ref.resource}: ${(error as Error).message}`)
       }
     }
-    if (pendingWatches.size > 0 && !stopped) {
+    if ((pendingWatches.size > 0 || definition.dynamicWatches) && !stopped) {
       lateWatchTimer = setTimeout(startWatches, LATE_WATCH_RETRY_MS)
       lateWatchTimer.unref?.()
     }
