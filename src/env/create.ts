@@ -98,13 +98,14 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
     {
       title: 'Validate',
       run: async () => {
-        await provider.validate(env)
+        // An existing environment decides first: its provider may not even be configured here.
         existing = await findExistingRecord(env.name, options.home)
         if (existing && existing.provider !== env.provider) {
           throw new ConflictError(`environment "${env.name}" already exists on provider ${existing.provider}, not ${env.provider}`, {
             hint: `destroy it first (\`mygate env destroy ${env.name}\`) or create it with --provider ${existing.provider}`,
           })
         }
+        await provider.validate(env)
         return existing ? 'exists: converging' : 'new environment'
       },
       summarize: (message) => String(message),
