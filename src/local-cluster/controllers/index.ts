@@ -2,7 +2,9 @@ import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
 import {kubeletController} from '../kubelet/kubelet.js'
 import type {ObjectStore} from '../store/types.js'
 import {deploymentController} from './deployment-controller.js'
+import {endpointsController} from './endpoints-controller.js'
 import {garbageCollector} from './garbage-collector.js'
+import {jobController} from './job-controller.js'
 import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
 import {
@@ -44,6 +46,8 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   kubeletController,
   replicaSetController,
   deploymentController,
+  jobController,
+  endpointsController,
   garbageCollector,
   namespaceController,
 ]
