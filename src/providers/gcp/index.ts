@@ -1,0 +1,2 @@
+export {createGcpProvider, type GcpProviderOptions} from './provider.js'
+export {gkeClusterName} from './names.js'

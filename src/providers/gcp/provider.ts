@@ -1,0 +1,149 @@
+import type {ClusterManagerClient} from '@google-cloud/container'
+
+import type {ServiceDescriptor} from '../../catalog/types.js'
+import type {EnvironmentSpec} from '../../config/types.js'
+import {ExternalError, UsageError} from '../../errors.js'
+import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
+import type {ClusterHandle, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
+import {gcpFailure, gcpMessage, gcpStatus, isMissingGoogleCredentials, noGoogleCredentialsError} from './errors.js'
+import {type GkeContext, destroyGkeCluster, ensureGkeCluster, getCluster} from './gke.js'
+import {type GkeKubeconfigCluster, gkeKubeconfig} from './kubeconfig.js'
+import {GCP_LOCATION_PATTERN, gkeContextName, resolveProject} from './names.js'
+import {planGcpClusters} from './plan.js'
+
+export interface GcpProviderOptions {
+  /** The catalog's descriptors: decide whether a spot node pool is needed. */
+  services?: ServiceDescriptor[]
+  /** Passed to ClusterManagerClient (credentials, apiEndpoint, fallback...). */
+  clientOptions?: ConstructorParameters<typeof ClusterManagerClient>[0]
+  /** How often a long-running operation is polled. Default 5000 ms. */
+  pollIntervalMs?: number
+  /** Longest wait for one operation. Default 30 minutes. */
+  timeoutMs?: number
+  /** Process environment (MYGATE_HOME, GOOGLE_CLOUD_PROJECT). Default process.env. */
+  processEnv?: NodeJS.ProcessEnv
+}
+
+/**
+ * GKE clusters, one per location, with node pools (spot where the catalog allows), every
+ * long-running operation polled to completion. Converges when run again.
+ */
+export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProvider {
+  const processEnv = options.processEnv ?? process.env
+  const pollIntervalMs = options.pollIntervalMs ?? 5000
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000
+
+  async function withClient<T>(run: (client: ClusterManagerClient) => Promise<T>): Promise<T> {
+    // Loaded here only: @google-cloud/container takes about half a second to import.
+    const {ClusterManagerClient} = await import('@google-cloud/container')
+    const client = new ClusterManagerClient(options.clientOptions)
+    try {
+      return await run(client)
+    } finally {
+      await client.close().catch(() => {})
+    }
+  }
+
+  function contexts(env: EnvironmentSpec, client: ClusterManagerClient, progress: Progress): GkeContext[] {
+    const project = resolveProject(env, processEnv)
+    return planGcpClusters(env, options.services).map((plan) => ({client, env, project, plan, progress, pollIntervalMs, timeoutMs}))
+  }
+
+  return {
+    name: 'gcp',
+
+    async validate(env) {
+      for (const [flag, location] of [['--region', env.regions.primary], ['--secondary-region', env.regions.secondary]] as const) {
+        if (location !== undefined && !GCP_LOCATION_PATTERN.test(location)) {
+          throw new UsageError(`${flag} "${location}" is not a GCP region or zone`, {hint: 'use a region such as europe-west1 or a zone such as europe-west1-b'})
+        }
+      }
+      if (env.regions.secondary !== undefined && env.regions.secondary === env.regions.primary) {
+        throw new UsageError(`--secondary-region "${env.regions.secondary}" is the same as the primary region`, {
+          hint: 'pick a different region for the secondary, or leave --secondary-region out',
+        })
+      }
+      const project = resolveProject(env, processEnv)
+      await withClient(async (client) => {
+        try {
+          await client.auth.getAccessToken()
+        } catch (error) {
+          if (isMissingGoogleCredentials(error)) throw noGoogleCredentialsError(error)
+          throw new UsageError(`Google Cloud credentials do not work: ${gcpMessage(error)}`, {
+            hint: 'run `gcloud auth application-default login` again',
+            cause: error,
+          })
+        }
+        // One cheap call proves the project exists, the API is on and we may use it.
+        try {
+          await client.listClusters({parent: `projects/${project}/locations/-`})
+        } catch (error) {
+          const status = gcpStatus(error)
+          if (status === 'PERMISSION_DENIED' || status === 'NOT_FOUND' || status === 'UNAUTHENTICATED') {
+            throw new UsageError(`GCP project ${project} cannot be used for GKE: ${gcpMessage(error)}`, {
+              hint: 'check the project ID, enable the Kubernetes Engine API (gcloud services enable container.googleapis.com) and your roles',
+              cause: error,
+            })
+          }
+          throw gcpFailure(`listing clusters of project ${project}`, error)
+        }
+      })
+    },
+
+    planClusters(env) {
+      return planGcpClusters(env, options.services)
+    },
+
+    async ensureClusters(env, progress) {
+      return withClient(async (client) =>
+        Promise.all(
+          contexts(env, client, progress).map(async (ctx): Promise<ClusterHandle> => {
+            const cluster = await ensureGkeCluster(ctx)
+            return {
+              region: ctx.plan.region,
+              role: ctx.plan.role,
+              clusterName: ctx.plan.clusterName,
+              endpoint: cluster.endpoint ? `https://${cluster.endpoint}` : undefined,
+              context: gkeContextName(env.name, ctx.plan.region),
+            }
+          }),
+        ),
+      )
+    },
+
+    async writeKubeconfig(env, clusters): Promise<KubeconfigRef> {
+      const entries = await withClient(async (client) =>
+        Promise.all(
+          contexts(env, client, {update() {}})
+            .filter((ctx) => clusters.some((handle) => handle.region === ctx.plan.region))
+            .map(async (ctx): Promise<GkeKubeconfigCluster> => {
+              const handle = clusters.find((candidate) => candidate.region === ctx.plan.region)!
+              const cluster = await getCluster(ctx)
+              if (!cluster?.endpoint) {
+                throw new ExternalError(`GKE cluster ${ctx.plan.clusterName} has no endpoint yet`, {
+                  hint: `re-run \`mygate env create ${env.name}\` to wait until it is RUNNING`,
+                })
+              }
+              return {
+                name: handle.context,
+                endpoint: cluster.endpoint,
+                certificateAuthorityData: cluster.masterAuth?.clusterCaCertificate ?? undefined,
+              }
+            }),
+        ),
+      )
+      const path = environmentKubeconfigPath(env.name, processEnv)
+      await writeKubeconfigFile(path, gkeKubeconfig(entries))
+      const regionOf = new Map(clusters.map((handle) => [handle.context, handle.region]))
+      return {path, contexts: Object.fromEntries(entries.map((entry) => [regionOf.get(entry.name)!, entry.name]))}
+    },
+
+    async destroyClusters(env, progress): Promise<DestroyReport> {
+      const report: DestroyReport = {removed: [], leftBehind: []}
+      await withClient(async (client) => {
+        await Promise.all(contexts(env, client, progress).map((ctx) => destroyGkeCluster(ctx, report)))
+      })
+      return report
+    },
+  }
+}
