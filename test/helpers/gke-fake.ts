@@ -1,3 +1,4 @@
+import type {ClusterManagerClient} from '@google-cloud/container'
 import {GoogleAuth, OAuth2Client} from 'google-auth-library'
 import {type IncomingMessage, type ServerResponse, createServer} from 'node:http'
 
@@ -53,7 +54,7 @@ export interface RecordedRequest {
 export interface GkeFake {
   port: number
   /** ClusterManagerClient options pointing at this fake. */
-  clientOptions: Record<string, unknown>
+  clientOptions: NonNullable<ConstructorParameters<typeof ClusterManagerClient>[0]>
   requests: RecordedRequest[]
   /** Keyed by projects/P/locations/L/clusters/C. */
   clusters: Map<string, FakeCluster>
