@@ -59,10 +59,13 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
  */
 export function startControllers(options: StartControllersOptions): ControllersHandle {
   const clock = options.clock ?? Date.now
+  const logger = options.logger
   const context: ControllerContext = {
     store: options.store,
     clock,
-    log: options.logger ?? (() => {}),
+    log: (level, message) => {
+      if (logger && (level === 'warn' || level === 'error')) logger(`${level} ${message}`)
+    },
     timing: {...DEFAULT_TIMING, ...options.timing},
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))

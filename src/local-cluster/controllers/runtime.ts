@@ -1,8 +1,10 @@
 import type {ObjectStore, ResourceRef, Subscription, WatchEvent} from '../store/types.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-/** Where controllers report what they did; the daemon decides where it goes (never stdout). */
-export type ControllerLogger = (level: LogLevel, message: string) => void
+/** Where controllers report trouble (one line each, e.g. "warn deployment: ..."); the daemon decides where it goes. */
+export type ControllerLogger = (line: string) => void
+/** The controllers' internal log call; only warn and error reach the ControllerLogger. */
+export type LogFn = (level: LogLevel, message: string) => void
 
 /** Simulated durations, all in milliseconds of the controllers' clock. */
 export interface ControllerTiming {
@@ -29,7 +31,7 @@ export const DEFAULT_TIMING: ControllerTiming = {
 export interface ControllerContext {
   store: ObjectStore
   clock: () => number
-  log: ControllerLogger
+  log: LogFn
   timing: ControllerTiming
 }
 
