@@ -106,8 +106,11 @@ export const apiErrors = {
   methodNotAllowed(message = 'the server does not allow this method on the requested resource'): ApiError {
     return new ApiError(405, 'MethodNotAllowed', message)
   },
-  unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got "${contentType}")`)
+  unsupportedMediaType(
+    contentType: string,
+    accepted = 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json',
+  ): ApiError {
+    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted} (got "${contentType}")`)
   },
   tooLarge(message = 'the request is too large'): ApiError {
     return new ApiError(413, 'RequestEntityTooLarge', message)

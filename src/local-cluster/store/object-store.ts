@@ -61,6 +61,10 @@ export interface LocalObjectStore extends ObjectStore {
   getShared(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined
   listShared(ref: ResourceRef, options?: ListPageOptions): ListPage
   watchShared(ref: ResourceRef, options: WatchOptions, onEvent: (event: WatchEvent) => void): Subscription
+  /** create/update/delete returning the stored (frozen) object instead of a copy. */
+  createShared(ref: ResourceRef, object: KubeObject, options?: WriteOptions): KubeObject
+  updateShared(ref: ResourceRef, object: KubeObject, options?: WriteOptions): KubeObject
+  deleteShared(ref: ResourceRef, namespace: string | undefined, name: string, options?: DeleteOptions): KubeObject
   /** The type that serves `kind` in `group` (any served version). */
   typeForKind(group: string, kind: string): ResourceType | undefined
   /** Called whenever the set of types changes (a CRD was created, changed or deleted). */
@@ -578,11 +582,7 @@ function decodeContinue(token: string): string {
 }
 
 /** Creates a store; with a stateFile it loads (and then durably records) the state there. */
-export function createObjectStore(options: ObjectStoreOptions = {}): LocalObjectStore & {
-  createShared(ref: ResourceRef, object: KubeObject, options?: WriteOptions): KubeObject
-  updateShared(ref: ResourceRef, object: KubeObject, options?: WriteOptions): KubeObject
-  deleteShared(ref: ResourceRef, namespace: string | undefined, name: string, options?: DeleteOptions): KubeObject
-} {
+export function createObjectStore(options: ObjectStoreOptions = {}): LocalObjectStore {
   return new Store(options)
 }
 

@@ -1,0 +1,67 @@
+import type {LocalObjectStore} from '../store/object-store.js'
+
+/** A request to `/api/v1/namespaces/NS/services/NAME[:PORT]/proxy/PATH`, handed to the proxy hook. */
+export interface ServiceProxyRequest {
+  namespace: string
+  service: string
+  /** The port part of `NAME:PORT` (a name or a number), if given. */
+  port?: string
+  /** What follows `/proxy`, starting with `/` (`/` when empty). */
+  path: string
+  query: URLSearchParams
+  method: string
+  body: Buffer
+}
+
+export interface ServiceProxyResponse {
+  status: number
+  headers?: Record<string, string>
+  body: string | Buffer
+}
+
+/**
+ * Serves requests the API server proxies to a service (the metrics API does this). Returning
+ * undefined means "no endpoints": the server answers 503 like a real one.
+ */
+export type ServiceProxyHandler = (request: ServiceProxyRequest) => Promise<ServiceProxyResponse | undefined>
+
+/** Injected API failures, evaluated per request (discovery, OpenAPI, /version, health are exempt). */
+export interface ApiFaultSettings {
+  /** Share of requests answered with an injected error, 0..1. */
+  errorRate: number
+  /** Statuses to answer with, used in turn: 500, 503, 429 or 409. */
+  statuses: number[]
+  /** Extra latency added to every (non-exempt) request. */
+  latencyMs: number
+}
+
+export interface RequestHooks {
+  apiFaults?: () => ApiFaultSettings | undefined
+}
+
+export type ApiServerLogger = (line: string) => void
+
+export interface ApiServerOptions {
+  store: LocalObjectStore
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 0: a free port. */
+  port?: number
+  requestHooks?: RequestHooks
+  serviceProxy?: ServiceProxyHandler
+  logger?: ApiServerLogger
+  /** How often watches get a BOOKMARK when they ask for them (default 10 s). */
+  bookmarkIntervalMs?: number
+}
+
+export interface ApiServerStats {
+  requests: number
+  byVerb: Record<string, number>
+}
+
+export interface ApiServer {
+  url: string
+  port: number
+  close(): Promise<void>
+  stats(): ApiServerStats
+}
