@@ -25,7 +25,7 @@ import {UsageError} from '../errors.js'
 
 /** Marks a value as deliberately absent: the key (or list item) holding it is dropped. */
 export const OMIT: unique symbol = Symbol('mygate.omit')
-export type Omit = typeof OMIT
+export type OmitMarker = typeof OMIT
 
 export type TemplateContext = Record<string, unknown>
 

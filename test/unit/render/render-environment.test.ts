@@ -12,6 +12,8 @@ import {renderEnvironment, renderService} from '../../../src/render/render-envir
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {catalogOf, testPlatform} from './fixtures.js'
 
+// Rendered objects are walked by path here; their shapes are the schemas' business (validity.test.ts).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = KubeObject & {spec?: any}
 
 const find = (objects: KubeObject[], kind: string, name: string, namespace?: string): Obj => {

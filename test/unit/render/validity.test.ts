@@ -67,7 +67,8 @@ describe('validateObjects rejects what the API server would', () => {
 
   it('reports a wrong type deep in the pod template with its path', async () => {
     const object = await deployment()
-    ;(object.spec as any).template.spec.containers[0].ports[0].containerPort = 'http'
+    const spec = object.spec as {template: {spec: {containers: Array<{ports: Array<{containerPort: unknown}>}>}}}
+    spec.template.spec.containers[0].ports[0].containerPort = 'http'
     const error = await validationError([object])
     expect(error.message).toContain('spec.template.spec.containers[0].ports[0].containerPort')
   })
