@@ -27,7 +27,7 @@ export function parseRoute(pathname: string): Route {
     return {kind: 'health'}
   }
   if (pathname === '/version' || pathname === '/version/') return {kind: 'version'}
-  if (pathname === '/openapi/v2' || pathname.startsWith('/openapi/v3') || pathname === '/swagger.json') return {kind: 'openapi', path: pathname}
+  if (pathname === '/openapi/v2' || pathname.startsWith('/openapi/v3') || pathname === '/swagger.json' || pathname === '/swagger-2.0.0.pb-v1') return {kind: 'openapi', path: pathname}
   const segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
   let group: string
   let version: string

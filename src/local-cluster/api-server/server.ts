@@ -100,6 +100,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   const server = createServer({keepAliveTimeout: 65_000}, (req, res) => {
+    if (options.logRequests) res.on('finish', () => log(`api-server: ${req.method} ${req.url} ${res.statusCode} accept=${req.headers.accept ?? ''} content-type=${req.headers['content-type'] ?? ''}`))
     handle(req, res).catch((error: unknown) => {
       if (!(error instanceof ApiError)) log(`api-server: ${req.method} ${req.url} failed`)
       try {

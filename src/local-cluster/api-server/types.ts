@@ -50,6 +50,8 @@ export interface ApiServerOptions {
   requestHooks?: RequestHooks
   serviceProxy?: ServiceProxyHandler
   logger?: ApiServerLogger
+  /** Log every request (method, path, status) through the logger: for debugging clients. */
+  logRequests?: boolean
   /** How often watches get a BOOKMARK when they ask for them (default 10 s). */
   bookmarkIntervalMs?: number
 }

@@ -6,6 +6,7 @@ import type {LocalObjectStore} from '../store/object-store.js'
 import type {ResourceType} from '../store/types.js'
 import {SERVER_VERSION} from '../api-server/discovery.js'
 import {loadDefinitions, type SchemaDefinition} from './definitions.js'
+import {encodeOpenApiV2} from './protobuf-v2.js'
 
 type Json = Record<string, unknown>
 
@@ -89,6 +90,11 @@ export async function openApiV2(store: LocalObjectStore): Promise<Json> {
   const paths: Record<string, Json> = {}
   for (const type of store.types()) for (const version of type.versions ?? [type.version]) Object.assign(paths, pathsFor(type, version, definitionNameFor(type, version, byKind)))
   return {swagger: '2.0', info: {title: 'Kubernetes', version: SERVER_VERSION.gitVersion}, paths, definitions}
+}
+
+/** The v2 document as gnostic protobuf (what kubectl 1.27 and 1.28 ask for). */
+export async function openApiV2Protobuf(store: LocalObjectStore): Promise<Buffer> {
+  return encodeOpenApiV2(await openApiV2(store))
 }
 
 function typesOf(store: LocalObjectStore, group: string, version: string): ResourceType[] {

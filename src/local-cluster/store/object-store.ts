@@ -4,6 +4,7 @@ import type {KubeObject} from '../../kube/types.js'
 import {apiErrors, qualifiedResource, type StatusCause} from './api-error.js'
 import {builtinTypes, INITIAL_NAMESPACES} from './builtin-types.js'
 import {establishedCrdStatus, typeFromCrd, validateCrd} from './crd-types.js'
+import {applyDefaults} from './defaults.js'
 import {deepEqual, deepFreeze, isPlainObject, nowTimestamp, randomSuffix, specPart} from './object-utils.js'
 import {acquireStateLock, loadState, WalWriter, type SnapshotEntry} from './persistence.js'
 import {compileFieldSelector, compileLabelSelector, exactNameFromFieldSelector} from './selectors.js'
@@ -272,6 +273,7 @@ class Store implements LocalObjectStore {
       }
     }
     const name = String(meta.name ?? '')
+    applyDefaults(typeKey(type), object)
     this.validate(type, object)
     this.checkNamespaceOpen(type, object)
     if (this.peek(type, meta.namespace, name)) throw apiErrors.alreadyExists(type, name)
@@ -339,6 +341,7 @@ class Store implements LocalObjectStore {
         if (existing.status === undefined) delete next.status
         else next.status = structuredClone(existing.status)
       }
+      applyDefaults(typeKey(type), next)
       this.validate(type, next)
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion
