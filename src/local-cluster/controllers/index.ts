@@ -1,5 +1,6 @@
 import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
 import {kubeletController} from '../kubelet/kubelet.js'
+import {metricsRecorderFor, releaseMetricsRecorder} from '../metrics/recorder.js'
 import type {ObjectStore} from '../store/types.js'
 import {deploymentController} from './deployment-controller.js'
 import {endpointsController} from './endpoints-controller.js'
@@ -70,9 +71,12 @@ export function startControllers(options: StartControllersOptions): ControllersH
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))
+  // Metrics history starts with the cluster, so the first analysis already has a window to read.
+  metricsRecorderFor(options.store, clock)
   return {
     async stop() {
       for (const controller of running) controller.stop()
+      releaseMetricsRecorder(options.store)
     },
     async settle() {
       let quietTurns = 0

@@ -1,0 +1,6 @@
+export {createPrometheusProxy, PROMETHEUS_NAMESPACE, PROMETHEUS_SERVICE, type PrometheusProxyOptions} from './prometheus-proxy.js'
+export {handlePrometheusApi, formatSampleValue} from './prometheus-api.js'
+export {MetricsRecorder, metricsRecorderFor, releaseMetricsRecorder, type SeriesSource, type StoredSeries} from './recorder.js'
+export {computeTraffic, baseRequestRate, baselineP99Ms, BASELINE_ERROR_RATE, type VersionTraffic} from './traffic-model.js'
+export {parsePromql, PromqlParseError, type Expr} from './promql/parser.js'
+export {evaluate} from './promql/evaluate.js'
