@@ -19,15 +19,25 @@ function isOclifParseError(error: unknown): error is OclifLikeError {
   return typeof error === 'object' && error !== null && 'parse' in error && 'oclif' in error
 }
 
+/**
+ * oclif's parse errors span several lines ("The following error occurred:\n  Missing required
+ * flag env\nSee more help with --help"); fold them into one line without the boilerplate.
+ */
+export function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^See more help with/.test(line) && !/^The following errors? occurred:?$/.test(line))
+  return (lines.length > 0 ? lines.join('; ') : message.trim()).replace(/^[›\s]+/, '')
+}
+
 /** Maps anything thrown below a command onto the closed error set (see src/errors.ts). */
 export function normalizeError(error: unknown, commandId: string): NormalizedError {
   if (isMygateError(error)) {
     return {code: error.code, exitCode: error.exitCode, message: error.message, hint: error.hint, details: error.details, original: error}
   }
   if (isOclifParseError(error)) {
-    // oclif's parse errors span several lines ("...\nSee more help with --help"); keep the first.
-    const first = error.message.split('\n').find((line) => line.trim() !== '') ?? error.message
-    const usage = new UsageError(first.trim(), {hint: `see \`mygate ${commandId} --help\``})
+    const usage = new UsageError(oneLine(error.message), {hint: `see \`mygate ${commandId} --help\``})
     return {code: usage.code, exitCode: usage.exitCode, message: usage.message, hint: usage.hint, original: error}
   }
   const message = error instanceof Error ? error.message : String(error)
