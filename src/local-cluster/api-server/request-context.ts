@@ -57,9 +57,9 @@ export function bindObjectToRoute(input: unknown, request: Pick<ResourceRequest,
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw apiErrors.badRequest('the request body must be a JSON object')
   const object = input as KubeObject
   const expected = groupVersion(type, route.version)
-  if (object.apiVersion === undefined || object.kind === undefined) {
-    throw apiErrors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(object).slice(0, 200)}'`)
-  }
+  // Like the real decoder: a missing apiVersion/kind defaults to the endpoint's, a wrong one is 400.
+  object.apiVersion ??= expected
+  object.kind ??= type.kind
   if (object.kind !== type.kind) {
     throw apiErrors.badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${type.kind}) for the URL`)
   }
