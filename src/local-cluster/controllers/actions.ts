@@ -32,9 +32,11 @@ export function applyActions(store: ObjectStore, actions: readonly Action[]): vo
   for (const action of actions) {
     try {
       switch (action.type) {
-        case 'create':
-          store.create(action.ref, action.object)
+        case 'create': {
+          const result = store.create(action.ref, action.object)
+          if (!action.object.metadata.generateName) written.set(idOf(action.ref, action.object), result.metadata.resourceVersion)
           break
+        }
         case 'update': {
           const result = store.update(action.ref, withVersion(action.ref, action.object))
           written.set(idOf(action.ref, action.object), result.metadata.resourceVersion)

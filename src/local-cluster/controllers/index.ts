@@ -2,12 +2,14 @@ import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
 import {kubeletController} from '../kubelet/kubelet.js'
 import {metricsRecorderFor, releaseMetricsRecorder} from '../metrics/recorder.js'
 import type {ObjectStore} from '../store/types.js'
+import {cronJobController} from './cronjob-controller.js'
 import {deploymentController} from './deployment-controller.js'
 import {endpointsController} from './endpoints-controller.js'
 import {garbageCollector} from './garbage-collector.js'
 import {jobController} from './job-controller.js'
 import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
+import {statefulSetController} from './statefulset-controller.js'
 import {
   type ControllerContext,
   type ControllerDefinition,
@@ -47,7 +49,9 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   kubeletController,
   replicaSetController,
   deploymentController,
+  statefulSetController,
   jobController,
+  cronJobController,
   endpointsController,
   garbageCollector,
   namespaceController,

@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, test} from 'vitest'
-import {DEPLOYMENTS, ENDPOINTS, JOBS, PODS, SERVICES} from '../../../src/local-cluster/controllers/resources.js'
+import {CRONJOBS, DEPLOYMENTS, ENDPOINTS, JOBS, PODS, PVCS, SERVICES, STATEFULSETS} from '../../../src/local-cluster/controllers/resources.js'
 import {injectFault} from '../../../src/local-cluster/faults/index.js'
 import {conditionOf, ensureNamespace, type Harness, list, startHarness, testDeployment, waitFor} from './controllers-harness.js'
 
@@ -92,5 +92,85 @@ describe('Endpoints controller', () => {
 
     store.delete(SERVICES, 'mygate', 'visitors')
     await waitFor('endpoints removed with the service', () => store.get(ENDPOINTS, 'mygate', 'visitors') === undefined)
+  })
+})
+
+describe('StatefulSet controller', () => {
+  test('creates ordered pods, each after the previous is Ready, with Bound claims; then rolls from the highest ordinal', async () => {
+    harness = startHarness({timing: {podStartupMs: 5, readinessDelayMs: 5}})
+    const {store} = harness
+    ensureNamespace(store, 'mygate-data')
+    const creations: string[] = []
+    const readyAtCreation: number[] = []
+    const sub = store.watch(PODS, {namespace: 'mygate-data', resourceVersion: store.list(PODS).resourceVersion}, (event) => {
+      if (event.type !== 'ADDED') return
+      creations.push(event.object.metadata.name as string)
+      readyAtCreation.push(list(store, PODS, 'mygate-data').filter((p) => conditionOf(p, 'Ready')?.status === 'True').length)
+    })
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: {name: 'mongodb', namespace: 'mygate-data'},
+      spec: {
+        replicas: 3,
+        serviceName: 'mongodb',
+        selector: {matchLabels: {'app.kubernetes.io/name': 'mongodb'}},
+        template: {metadata: {labels: {'app.kubernetes.io/name': 'mongodb'}}, spec: {containers: [{name: 'mongod', image: 'mongo:7'}]}},
+        volumeClaimTemplates: [{metadata: {name: 'data'}, spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage: '10Gi'}}}}],
+      },
+    }
+    store.create(STATEFULSETS, sts)
+    const ready = await waitFor('3 ready', () => {
+      const s = store.get(STATEFULSETS, 'mygate-data', 'mongodb')
+      return (s?.status as {readyReplicas?: number} | undefined)?.readyReplicas === 3 ? s : undefined
+    })
+    expect(creations).toEqual(['mongodb-0', 'mongodb-1', 'mongodb-2'])
+    expect(readyAtCreation).toEqual([0, 1, 2])
+    const status = ready.status as {currentRevision: string; updateRevision: string; currentReplicas: number; updatedReplicas: number}
+    expect(status.currentRevision).toBe(status.updateRevision)
+    expect(status).toMatchObject({currentReplicas: 3, updatedReplicas: 3})
+    const claims = list(store, PVCS, 'mygate-data')
+    expect(claims.map((c) => c.metadata.name).sort()).toEqual(['data-mongodb-0', 'data-mongodb-1', 'data-mongodb-2'])
+    for (const claim of claims) expect(claim.status).toMatchObject({phase: 'Bound', capacity: {storage: '10Gi'}})
+    const pod0 = store.get(PODS, 'mygate-data', 'mongodb-0')!
+    expect((pod0.spec as {volumes: unknown[]; hostname: string; subdomain: string}).volumes).toEqual([{name: 'data', persistentVolumeClaim: {claimName: 'data-mongodb-0'}}])
+    expect(pod0.spec).toMatchObject({hostname: 'mongodb-0', subdomain: 'mongodb'})
+
+    // Rolling update: pods are replaced highest ordinal first.
+    creations.length = 0
+    const current = store.get(STATEFULSETS, 'mygate-data', 'mongodb')!
+    const spec = structuredClone(current.spec) as typeof sts.spec
+    spec.template.spec.containers[0].image = 'mongo:8'
+    store.update(STATEFULSETS, {...current, spec})
+    await waitFor('rolled', () => {
+      const s = store.get(STATEFULSETS, 'mygate-data', 'mongodb')?.status as {currentRevision?: string; updateRevision?: string; updatedReplicas?: number; readyReplicas?: number} | undefined
+      return s && s.updatedReplicas === 3 && s.readyReplicas === 3 && s.currentRevision === s.updateRevision && s.updateRevision !== status.updateRevision
+    })
+    sub.stop()
+    expect(creations).toEqual(['mongodb-2', 'mongodb-1', 'mongodb-0'])
+  })
+})
+
+describe('CronJob controller', () => {
+  test('a due schedule creates a Job that runs to completion; lastScheduleTime and lastSuccessfulTime are set', async () => {
+    const offset = 61_000
+    harness = startHarness({clock: () => Date.now() + offset})
+    const {store} = harness
+    ensureNamespace(store, 'mygate')
+    store.create(CRONJOBS, {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: {name: 'backup', namespace: 'mygate'},
+      spec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec: {restartPolicy: 'Never', containers: [{name: 'b', image: 'busybox'}]}}}}},
+    })
+    const done = await waitFor('lastSuccessfulTime', () => {
+      const cj = store.get(CRONJOBS, 'mygate', 'backup')
+      return (cj?.status as {lastSuccessfulTime?: string} | undefined)?.lastSuccessfulTime ? cj : undefined
+    })
+    expect((done.status as {lastScheduleTime?: string}).lastScheduleTime).toMatch(/:00Z$/)
+    const jobs = list(store, JOBS, 'mygate')
+    expect(jobs).toHaveLength(1)
+    expect(jobs[0].metadata.name).toMatch(/^backup-\d+$/)
+    expect(conditionOf(jobs[0], 'Complete')?.status).toBe('True')
   })
 })
