@@ -21,15 +21,33 @@ export function safeEncode(n: number): string {
   return [...String(n)].map((digit) => SAFE_ALPHABET[Number(digit) % SAFE_ALPHABET.length]).join('')
 }
 
-/** Drops the pod-template-hash label so a ReplicaSet's template compares equal to its Deployment's. */
+/**
+ * Drops what does not make two pod templates different, as upstream's semantic equality sees
+ * them: null values and empty objects and arrays (kubectl rollout undo sends the template back
+ * with `creationTimestamp: null` and `resources: {}`, which Go reads as zero values).
+ */
+function pruneEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(pruneEmpty).filter((item) => item !== undefined)
+    return items.length === 0 ? undefined : items
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) {
+      const pruned = pruneEmpty(item)
+      if (pruned !== undefined) out[key] = pruned
+    }
+    return Object.keys(out).length === 0 ? undefined : out
+  }
+  return value === null ? undefined : value
+}
+
+/** Drops the pod-template-hash label (and empty values) so a ReplicaSet's template compares equal to its Deployment's. */
 export function withoutHashLabel(template: unknown): unknown {
   if (!template || typeof template !== 'object') return template
   const copy = structuredClone(template) as {metadata?: {labels?: Record<string, string>}}
-  if (copy.metadata?.labels) {
-    delete copy.metadata.labels[POD_TEMPLATE_HASH]
-    if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels
-  }
-  return copy
+  if (copy.metadata?.labels) delete copy.metadata.labels[POD_TEMPLATE_HASH]
+  return pruneEmpty(copy)
 }
 
 /**

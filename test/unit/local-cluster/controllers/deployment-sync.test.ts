@@ -33,7 +33,7 @@ function replicaSet(d: KubeObject, counts: {replicas: number; available?: number
 }
 
 const ofType = (actions: Action[], type: Action['type']) => actions.filter((a) => a.type === type)
-const replicasOf = (action: Action) => ((action as {object: KubeObject}).object.spec as {replicas: number}).replicas
+const replicasOf = (action: Action | {object: KubeObject}) => ((action as {object: KubeObject}).object.spec as {replicas: number}).replicas
 const condition = (status: {conditions?: Array<{type: string}>}, type: string) => status.conditions?.find((c) => c.type === type)
 
 describe('reconcileDeployment', () => {
@@ -153,5 +153,16 @@ describe('reconcileDeployment', () => {
     const first = reconcileDeployment({deployment: d, replicaSets: [rs], now: NOW})
     const settled = {...d, metadata: {...d.metadata, annotations: {[REVISION_ANNOTATION]: '1'}}, status: first.status}
     expect(reconcileDeployment({deployment: settled, replicaSets: [rs], now: NOW + 5000}).actions).toEqual([])
+  })
+})
+
+describe('template identity', () => {
+  test('the template kubectl rollout undo sends back (creationTimestamp: null, resources: {}) finds the old ReplicaSet', async () => {
+    const {computeTemplateHash, templatesEqualIgnoringHash} = await import('../../../../src/local-cluster/controllers/template-hash.js')
+    const stored = {metadata: {labels: {app: 'web', 'pod-template-hash': 'abc'}}, spec: {containers: [{name: 'app', image: 'web:1'}], securityContext: {}}}
+    const fromUndo = {metadata: {creationTimestamp: null, labels: {app: 'web'}}, spec: {containers: [{name: 'app', image: 'web:1', resources: {}}], securityContext: {}}}
+    expect(templatesEqualIgnoringHash(stored, fromUndo)).toBe(true)
+    expect(computeTemplateHash(stored)).toBe(computeTemplateHash(fromUndo))
+    expect(templatesEqualIgnoringHash(stored, {...fromUndo, spec: {containers: [{name: 'app', image: 'web:2'}]}})).toBe(false)
   })
 })
