@@ -62,7 +62,7 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
     if (!existing && sub === undefined) {
       await checkSchema(r, config)
       const object = serverSideApply({live: undefined, config, manager, force, skipStatus: Boolean(r.type.subresources?.status)})
-      const created = r.store.createShared(r.type, object, {dryRun, fieldManager: manager})
+      const created = r.store.createShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager})
       if (!dryRun) await r.store.flush()
       writeJson(r.res, 201, asVersion(r, created))
       return
@@ -77,7 +77,7 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
       ...(sub ? {subresource: sub} : {}),
     })
     if (sub !== 'status') await checkSchema(r, merged)
-    const updated = r.store.updateShared(r.type, merged, {dryRun, fieldManager: manager, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
+    const updated = r.store.updateShared(r.type, merged, {takeOwnership: true, dryRun, fieldManager: manager, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
     if (!dryRun) await r.store.flush()
     writeJson(r.res, 200, asVersion(r, updated))
     return
@@ -88,7 +88,7 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
     const patchedScale = applyPatch(kind, toScale(r.type, existing), patch)
     const next = applyScale(r.type, existing, patchedScale)
     recordUpdate(existing, next, manager, {skipStatus: true})
-    const updated = r.store.updateShared(r.type, next, {dryRun, fieldManager: manager})
+    const updated = r.store.updateShared(r.type, next, {takeOwnership: true, dryRun, fieldManager: manager})
     if (!dryRun) await r.store.flush()
     writeJson(r.res, 200, toScale(r.type, updated))
     return
@@ -99,7 +99,7 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
     await checkSchema(r, object)
     recordUpdate(existing, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
   }
-  const updated = r.store.updateShared(r.type, object, {dryRun, fieldManager: manager, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
+  const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
   if (!dryRun) await r.store.flush()
   writeJson(r.res, 200, asVersion(r, updated))
 }

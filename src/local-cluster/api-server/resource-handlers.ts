@@ -111,7 +111,7 @@ async function handleCreate(r: ResourceRequest): Promise<void> {
   const manager = fieldManagerOf(r.req, r.query)
   recordUpdate(undefined, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
   const dryRun = isDryRun(r.query)
-  const created = r.store.createShared(r.type, object, {dryRun, fieldManager: manager})
+  const created = r.store.createShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager})
   if (!dryRun) await r.store.flush()
   writeJson(r.res, 201, asVersion(r, created))
 }
@@ -129,19 +129,19 @@ async function handleUpdate(r: ResourceRequest): Promise<void> {
     const next = structuredClone(existing) as KubeObject
     next.spec = {...(isPlainObject(next.spec) ? next.spec : {}), finalizers: (isPlainObject(object.spec) ? object.spec.finalizers : undefined) ?? []}
     next.metadata.resourceVersion = object.metadata.resourceVersion ?? existing.metadata.resourceVersion
-    const updated = r.store.updateShared(r.type, next, {dryRun})
+    const updated = r.store.updateShared(r.type, next, {takeOwnership: true, dryRun})
     if (!dryRun) await r.store.flush()
     writeJson(r.res, 200, updated)
     return
   }
   if (sub === 'status') {
-    const updated = r.store.updateShared(r.type, object, {dryRun, subresource: 'status'})
+    const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, subresource: 'status'})
     if (!dryRun) await r.store.flush()
     writeJson(r.res, 200, asVersion(r, updated))
     return
   }
   recordUpdate(existing, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
-  const updated = r.store.updateShared(r.type, object, {dryRun, fieldManager: manager})
+  const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager})
   if (!dryRun) await r.store.flush()
   writeJson(r.res, 200, asVersion(r, updated))
 }
@@ -156,7 +156,7 @@ async function handlePutScale(r: ResourceRequest): Promise<void> {
   const dryRun = isDryRun(r.query)
   const next = applyScale(r.type, existing, scale)
   recordUpdate(existing, next, fieldManagerOf(r.req, r.query), {skipStatus: true})
-  const updated = r.store.updateShared(r.type, next, {dryRun})
+  const updated = r.store.updateShared(r.type, next, {takeOwnership: true, dryRun})
   if (!dryRun) await r.store.flush()
   writeJson(r.res, 200, toScale(r.type, updated))
 }

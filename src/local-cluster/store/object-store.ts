@@ -264,7 +264,7 @@ class Store implements LocalObjectStore {
   /** Same as create, returning the stored (frozen) object. */
   createShared(ref: ResourceRef, input: KubeObject, options: WriteOptions = {}): KubeObject {
     const type = this.requireType(ref)
-    const object = this.prepareInput(type, input)
+    const object = this.prepareInput(type, input, options.takeOwnership)
     const meta = object.metadata
     if (!meta.name && meta.generateName) {
       for (let attempt = 0; attempt < 8; attempt++) {
@@ -296,7 +296,7 @@ class Store implements LocalObjectStore {
   /** Same as update, returning the stored (frozen) object. */
   updateShared(ref: ResourceRef, input: KubeObject, options: WriteOptions = {}): KubeObject {
     const type = this.requireType(ref)
-    const object = this.prepareInput(type, input)
+    const object = this.prepareInput(type, input, options.takeOwnership)
     const name = String(object.metadata.name ?? '')
     if (name === '') throw apiErrors.invalid(type, '', [{reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name'}])
     const existing = this.peek(type, object.metadata.namespace, name)
@@ -414,9 +414,9 @@ class Store implements LocalObjectStore {
   }
 
   /** A private, mutable copy with apiVersion/kind filled in and the namespace rule applied. */
-  private prepareInput(type: ResourceType, input: KubeObject): KubeObject {
+  private prepareInput(type: ResourceType, input: KubeObject, owned = false): KubeObject {
     if (!isPlainObject(input)) throw apiErrors.badRequest('the request body is not an object')
-    const object = structuredClone(input) as KubeObject
+    const object = owned && !Object.isFrozen(input) ? input : (structuredClone(input) as KubeObject)
     if (!isPlainObject(object.metadata)) object.metadata = {}
     const groupVersion = (version: string): string => (type.group === '' ? version : `${type.group}/${version}`)
     const served = (type.versions ?? [type.version]).map(groupVersion)

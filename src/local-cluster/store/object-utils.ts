@@ -1,8 +1,18 @@
 import {randomInt} from 'node:crypto'
 
 /** RFC 3339 with whole seconds, as metav1.Time serialises. */
-export function nowTimestamp(now = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z')
+let cachedSecond = -1
+let cachedStamp = ''
+
+export function nowTimestamp(now?: Date): string {
+  if (now) return now.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  // Called on every write; the text only changes once a second.
+  const second = Math.floor(Date.now() / 1000)
+  if (second !== cachedSecond) {
+    cachedSecond = second
+    cachedStamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  }
+  return cachedStamp
 }
 
 // generateName suffixes use the apiserver's alphabet (no vowels, no 0/1/3: no accidental words).

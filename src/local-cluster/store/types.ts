@@ -71,6 +71,11 @@ export interface WriteOptions {
   /** Write only this subresource: 'status' changes only .status, spec changes are ignored. */
   subresource?: 'status'
   fieldManager?: string
+  /**
+   * The caller hands the object over: the store skips its defensive copy and keeps (and
+   * freezes) this very instance. For the API server, whose request bodies are fresh objects.
+   */
+  takeOwnership?: boolean
 }
 
 export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan'

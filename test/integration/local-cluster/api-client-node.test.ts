@@ -155,7 +155,7 @@ describe('@kubernetes/client-node against the local API server', () => {
           group: 'networking.istio.io',
           scope: 'Namespaced',
           names: {plural: 'virtualservices', singular: 'virtualservice', kind: 'VirtualService', shortNames: ['vs']},
-          versions: [{name: 'v1', served: true, storage: true, schema: {openAPIV3Schema: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true}}}],
+          versions: [{name: 'v1', served: true, storage: true, schema: {openAPIV3Schema: {type: 'object', x_kubernetes_preserve_unknown_fields: true}}}],
         },
       },
     })

@@ -159,15 +159,23 @@ describe('real kubectl against the local API server', () => {
     await ok(['apply', '-f', '-'], configMapYaml('watched', {a: '1'}))
     const child = execa(kubectlPath(), ['--kubeconfig', kubeconfig, 'get', 'configmaps', '--watch', '--output-watch-events'], {reject: false, env: {HOME: dir, KUBECACHEDIR: join(dir, 'cache')}})
     const lines: string[] = []
-    const seen = new Promise<void>((resolve) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        lines.push(...chunk.toString().split('\n').filter((l) => l.trim() !== ''))
-        if (lines.some((l) => /MODIFIED\s+watched\s+2/.test(l))) resolve()
+    const waitFor = (pattern: RegExp): Promise<boolean> =>
+      new Promise((resolve) => {
+        const check = (): boolean => lines.some((l) => pattern.test(l))
+        if (check()) return resolve(true)
+        const timer = setTimeout(() => resolve(check()), 15_000)
+        child.stdout!.on('data', () => {
+          if (check()) {
+            clearTimeout(timer)
+            resolve(true)
+          }
+        })
       })
-    })
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter((l) => l.trim() !== '')))
+    // Patch only once the watch has shown the current state, so the change arrives as an event.
+    expect(await waitFor(/ADDED\s+watched\s+1/)).toBe(true)
     await ok(['patch', 'configmap', 'watched', '--type', 'merge', '-p', '{"data":{"b":"2"}}'])
-    await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 10_000))])
+    expect(await waitFor(/MODIFIED\s+watched\s+2/)).toBe(true)
     child.kill()
     await child
     expect(lines[0]).toMatch(/EVENT\s+NAME\s+DATA\s+AGE/)

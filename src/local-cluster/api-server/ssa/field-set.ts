@@ -5,9 +5,9 @@ import {isSetList, mergeKeyFor} from '../patch/merge-keys.js'
 export type FieldTree = {[segment: string]: FieldTree}
 
 /** metadata fields the server owns; they never appear in managedFields. */
-const SERVER_OWNED_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
+export const SERVER_OWNED_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
 
-function itemSegment(key: string, item: Record<string, unknown>): string {
+export function itemSegment(key: string, item: Record<string, unknown>): string {
   return `k:${JSON.stringify({[key]: item[key]})}`
 }
 
@@ -31,7 +31,7 @@ export function fieldsOf(object: Record<string, unknown>, options: {skipStatus?:
   return tree
 }
 
-function valueFields(field: string, value: unknown): FieldTree {
+export function valueFields(field: string, value: unknown): FieldTree {
   if (isPlainObject(value)) {
     const tree: FieldTree = {}
     for (const [k, v] of Object.entries(value)) if (v !== undefined) tree[`f:${k}`] = valueFields(k, v)
@@ -135,4 +135,60 @@ export function formatPath(path: string[]): string {
       return `[${segment.slice(2)}]`
     })
     .join('')
+}
+
+/**
+ * One pass over two versions of an object: the leaf paths whose value was set or changed, and
+ * those that were removed. Far cheaper than building both field sets and comparing them.
+ */
+export function diffPaths(before: unknown, after: unknown, options: {skipStatus?: boolean; only?: string} = {}): {changed: string[][]; removed: string[][]} {
+  const changed: string[][] = []
+  const removed: string[][] = []
+  const root = (isPlainObject(after) ? after : {}) as Record<string, unknown>
+  const old = (isPlainObject(before) ? before : {}) as Record<string, unknown>
+  for (const key of new Set([...Object.keys(old), ...Object.keys(root)])) {
+    if (key === 'apiVersion' || key === 'kind' || (key === 'status' && options.skipStatus) || (options.only && key !== options.only)) continue
+    if (key === 'metadata') {
+      const m1 = (isPlainObject(old.metadata) ? old.metadata : {}) as Record<string, unknown>
+      const m2 = (isPlainObject(root.metadata) ? root.metadata : {}) as Record<string, unknown>
+      for (const mk of new Set([...Object.keys(m1), ...Object.keys(m2)])) {
+        if (!SERVER_OWNED_METADATA.has(mk)) diffValue(mk, m1[mk], m2[mk], ['f:metadata', `f:${mk}`], changed, removed)
+      }
+      continue
+    }
+    diffValue(key, old[key], root[key], [`f:${key}`], changed, removed)
+  }
+  return {changed, removed}
+}
+
+function pushAll(prefix: string[], tree: FieldTree, into: string[][]): void {
+  const leaves = leafPaths(tree)
+  if (leaves.length === 0) into.push(prefix)
+  for (const leaf of leaves) into.push([...prefix, ...leaf])
+}
+
+function diffValue(field: string, a: unknown, b: unknown, path: string[], changed: string[][], removed: string[][]): void {
+  if (a === b) return
+  if (b === undefined) return pushAll(path, valueFields(field, a), removed)
+  if (a === undefined) return pushAll(path, valueFields(field, b), changed)
+  if (isPlainObject(a) && isPlainObject(b)) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) diffValue(key, a[key], b[key], [...path, `f:${key}`], changed, removed)
+    return
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const key = isSetList(field) ? '' : mergeKeyFor(field, a, b)
+    const keyed = (list: unknown[]): boolean => key !== '' && list.every((item) => isPlainObject(item) && item[key] !== undefined)
+    if (keyed(a) && keyed(b)) {
+      const find = (list: unknown[], item: Record<string, unknown>) => list.find((o) => deepEqual((o as Record<string, unknown>)[key], item[key])) as Record<string, unknown> | undefined
+      for (const item of b as Array<Record<string, unknown>>) {
+        const previous = find(a, item)
+        const segment = itemSegment(key, item)
+        if (!previous) pushAll([...path, segment], {'.': {}, ...valueFields('', item)}, changed)
+        else for (const k of new Set([...Object.keys(previous), ...Object.keys(item)])) diffValue(k, previous[k], item[k], [...path, segment, `f:${k}`], changed, removed)
+      }
+      for (const item of a as Array<Record<string, unknown>>) if (!find(b, item)) pushAll([...path, itemSegment(key, item)], valueFields('', item), removed)
+      return
+    }
+  }
+  if (!deepEqual(a, b)) changed.push(path)
 }

@@ -2,7 +2,7 @@ import type {KubeObject} from '../../../kube/types.js'
 import {ApiError} from '../../store/api-error.js'
 import {deepEqual, isPlainObject, nowTimestamp} from '../../store/object-utils.js'
 import {isSetList, mergeKeyFor} from '../patch/merge-keys.js'
-import {fieldsOf, formatPath, hasPath, isEmpty, leafPaths, subtract, union, valueAt, type FieldTree} from './field-set.js'
+import {diffPaths, fieldsOf, formatPath, hasPath, isEmpty, leafPaths, subtract, union, valueAt, type FieldTree} from './field-set.js'
 
 /** One entry of metadata.managedFields. */
 export interface ManagedFieldsEntry {
@@ -28,7 +28,8 @@ export interface ApplyInput {
 
 function entriesOf(object: KubeObject | undefined): ManagedFieldsEntry[] {
   const list = object?.metadata.managedFields
-  return Array.isArray(list) ? (structuredClone(list) as ManagedFieldsEntry[]) : []
+  // Entries are never mutated (changed ones are rebuilt), so a shallow copy is enough.
+  return Array.isArray(list) ? ([...list] as ManagedFieldsEntry[]) : []
 }
 
 function sameOwner(entry: ManagedFieldsEntry, manager: string, operation: string, subresource?: string): boolean {
@@ -89,26 +90,27 @@ export function serverSideApply(input: ApplyInput): KubeObject {
  * field whose value it changed, and the previous owners of those fields lose them.
  */
 export function recordUpdate(before: KubeObject | undefined, after: KubeObject, manager: string, options: {skipStatus: boolean; subresource?: string}): void {
-  const afterFields = fieldsOf(after as Record<string, unknown>, {skipStatus: options.skipStatus && !options.subresource})
-  const scoped = options.subresource === 'status' ? {'f:status': afterFields['f:status'] ?? {}} : afterFields
-  const changed = leafPaths(scoped).filter((path) => !before || !deepEqual(valueAt(before, path), valueAt(after, path)))
+  const {changed, removed} = diffPaths(before, after, {
+    skipStatus: options.skipStatus && options.subresource !== 'status',
+    ...(options.subresource === 'status' ? {only: 'status'} : {}),
+  })
   const entries = entriesOf(before ?? after)
-  if (changed.length === 0 && entries.length === 0) {
-    after.metadata.managedFields = before?.metadata.managedFields
+  if (changed.length === 0 && removed.length === 0) {
+    if (before) after.metadata.managedFields = before.metadata.managedFields
     return
   }
+  const lost = [...changed, ...removed]
   const next: ManagedFieldsEntry[] = []
   let mine: FieldTree = {}
   for (const entry of entries) {
     if (sameOwner(entry, manager, 'Update', options.subresource)) {
-      mine = entry.fieldsV1
+      mine = subtract(entry.fieldsV1, removed)
       continue
     }
-    const fields = subtract(entry.fieldsV1, changed)
+    const fields = subtract(entry.fieldsV1, lost)
     if (!isEmpty(fields)) next.push({...entry, fieldsV1: fields})
   }
-  const changedTree = treeOf(changed)
-  mine = union(mine, changedTree)
+  mine = union(mine, treeOf(changed))
   if (!isEmpty(mine)) {
     next.push({
       manager,
