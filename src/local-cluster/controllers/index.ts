@@ -44,6 +44,16 @@ export interface ControllersHandle {
   settle(): Promise<void>
 }
 
+/** DEFAULT_TIMING overridden by every given, finite, non-negative value (undefined keeps the default). */
+export function resolveTiming(timing: Partial<ControllerTiming> | undefined): ControllerTiming {
+  const resolved = {...DEFAULT_TIMING}
+  for (const key of Object.keys(DEFAULT_TIMING) as Array<keyof ControllerTiming>) {
+    const value = timing?.[key]
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) resolved[key] = value
+  }
+  return resolved
+}
+
 /** Which controllers run, in start order (nodes exist before the kubelet looks for them). */
 const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> = [
   kubeletController,
@@ -71,7 +81,7 @@ export function startControllers(options: StartControllersOptions): ControllersH
     log: (level, message) => {
       if (logger && (level === 'warn' || level === 'error')) logger(`${level} ${message}`)
     },
-    timing: {...DEFAULT_TIMING, ...options.timing},
+    timing: resolveTiming(options.timing),
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))

@@ -166,3 +166,11 @@ describe('template identity', () => {
     expect(templatesEqualIgnoringHash(stored, {...fromUndo, spec: {containers: [{name: 'app', image: 'web:2'}]}})).toBe(false)
   })
 })
+
+describe('resolveTiming', () => {
+  test('undefined, negative and non-finite values keep the defaults', async () => {
+    const {resolveTiming, DEFAULT_TIMING} = await import('../../../../src/local-cluster/controllers/index.js')
+    expect(resolveTiming({podStartupMs: undefined, readinessDelayMs: 0, jobRunMs: -5, progressDeadlineScale: Number.NaN})).toEqual({...DEFAULT_TIMING, readinessDelayMs: 0})
+    expect(resolveTiming(undefined)).toEqual(DEFAULT_TIMING)
+  })
+})
