@@ -3,7 +3,7 @@ import type {EnvironmentSpec, ProviderName} from '../config/types.js'
 import {ConflictError, OperationFailedError, TimeoutError} from '../errors.js'
 import {parseDuration} from '../duration.js'
 import {applyObjects, AppliedObject} from '../kube/apply.js'
-import {KubeClient} from '../kube/client.js'
+import {KindNotServedError, KubeClient} from '../kube/client.js'
 import type {PodProblem} from '../kube/readiness.js'
 import type {KubeObject} from '../kube/types.js'
 import {FinalVerdict, waitForWorkloads} from '../kube/wait.js'
@@ -180,7 +180,8 @@ async function applyServed(client: KubeClient, objects: KubeObject[], result: Cr
     try {
       await client.resourceFor(object.apiVersion, object.kind)
       served.push(object)
-    } catch {
+    } catch (error) {
+      if (!(error instanceof KindNotServedError)) throw error
       const what = `${object.kind} ${object.metadata.name} (${object.apiVersion} not served by the cluster)`
       if (!result.applied.skipped.includes(what)) result.applied.skipped.push(what)
     }

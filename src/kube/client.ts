@@ -124,9 +124,10 @@ export class KubeClient {
     let resources = this.discovery.get(apiVersion)
     if (!resources) {
       const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
-      resources = this.request<{resources: Array<{name: string; kind: string; namespaced: boolean}>}>('GET', path, {
-        what: `discover ${apiVersion}`,
-      }).then((list) => {
+      resources = this.raw('GET', path, {what: `discover ${apiVersion}`}).then((response) => {
+        if (response.status === 404) return new Map<string, ResourceInfo>()
+        if (response.status >= 300) throw errorFromStatus(response.status, parseStatus(response.body), `discover ${apiVersion}`)
+        const list = JSON.parse(response.body) as {resources: Array<{name: string; kind: string; namespaced: boolean}>}
         const byKind = new Map<string, ResourceInfo>()
         for (const r of list.resources) if (!r.name.includes('/')) byKind.set(r.kind, {plural: r.name, namespaced: r.namespaced})
         return byKind
@@ -135,7 +136,7 @@ export class KubeClient {
       resources.catch(() => this.discovery.delete(apiVersion))
     }
     const info = (await resources).get(kind)
-    if (!info) throw new UsageError(`the cluster does not serve kind ${kind} in ${apiVersion}`, {hint: 'is its CRD installed?'})
+    if (!info) throw new KindNotServedError(`the cluster does not serve kind ${kind} in ${apiVersion}`, {hint: 'is its CRD installed?'})
     return info
   }
 
@@ -281,6 +282,9 @@ export class KubeClient {
     }
   }
 }
+
+/** The cluster has no such group/version or kind (e.g. a CRD that is not installed). */
+export class KindNotServedError extends UsageError {}
 
 export function qualifiedName(object: KubeObject): string {
   return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : String(object.metadata.name)

@@ -1,0 +1,83 @@
+import {Args, Flags} from '@oclif/core'
+
+import {MygateCommand} from '../../src/cli/base-command.js'
+import {loadProjectConfig} from '../../src/config/load-project-config.js'
+import {DestroyEnvironmentResult, destroyEnvironment} from '../../src/env/destroy.js'
+import {listEnvironments} from '../../src/env/list.js'
+import {NotFoundError, OperationFailedError, UsageError} from '../../src/errors.js'
+import {providerFor} from '../../src/providers/registry.js'
+import {canPrompt, confirmDestructive} from '../../src/ui/confirm.js'
+import {shouldRenderInteractively} from '../../src/ui/phases.js'
+
+interface DestroyResult {
+  destroyed: DestroyEnvironmentResult[]
+}
+
+export default class EnvDestroy extends MygateCommand<DestroyResult> {
+  static override summary = 'Destroy an environment: services, baseline, then clusters and node groups.'
+  static override description =
+    'Asks for the environment\'s name to be typed in a terminal. Without a terminal (CI) it never prompts: pass --yes, ' +
+    'and for a prod-tier environment also --confirm NAME. --expired removes every environment whose TTL has run out.'
+
+  static override examples = ['<%= config.bin %> env destroy demo', '<%= config.bin %> env destroy demo --yes', '<%= config.bin %> env destroy prod --yes --confirm prod', '<%= config.bin %> env destroy --expired --yes']
+
+  static override args = {name: Args.string({description: 'Environment name.'})}
+  static override flags = {
+    yes: Flags.boolean({description: 'Do not ask (required without a terminal).'}),
+    confirm: Flags.string({description: 'The environment name again (required for prod without a terminal).'}),
+    expired: Flags.boolean({description: 'Destroy every environment whose TTL has expired.'}),
+  }
+
+  protected async execute(): Promise<DestroyResult> {
+    const {args, flags} = await this.parse(EnvDestroy)
+    if (flags.expired === Boolean(args.name)) {
+      throw new UsageError(args.name ? 'give either an environment name or --expired, not both' : 'which environment?', {
+        hint: 'run `mygate env destroy NAME` or `mygate env destroy --expired`',
+      })
+    }
+    const interactive = shouldRenderInteractively(this.jsonEnabled())
+    let names: Array<{name: string; tier?: string}>
+    if (flags.expired) {
+      const config = await loadProjectConfig({configPath: flags.config})
+      names = (await listEnvironments({config})).filter((e) => e.expired).map((e) => ({name: e.name, tier: e.tier}))
+      if (names.length === 0) this.note('No expired environments.')
+    } else {
+      const known = (await listEnvironments()).find((e) => e.name === args.name && e.status !== 'configured')
+      if (!known) {
+        throw new NotFoundError(`environment "${args.name}" not found`, {hint: 'see `mygate env list` for the environments this machine knows'})
+      }
+      names = [{name: args.name!, tier: known.tier}]
+    }
+    const destroyed: DestroyEnvironmentResult[] = []
+    for (const {name, tier} of names) {
+      await confirmDestructive({
+        action: `destroy environment ${name}`,
+        name,
+        protectedTarget: tier === 'prod',
+        yes: flags.yes,
+        confirm: flags.confirm,
+        canPrompt: canPrompt() && !this.jsonEnabled(),
+      })
+      destroyed.push(await destroyEnvironment({name, providerFor: (spec) => providerFor(spec.provider), interactive}))
+    }
+    const leftovers = destroyed.flatMap((d) => d.leftBehind.map((l) => `${d.environment}: ${l.resource} (${l.reason})`))
+    if (leftovers.length > 0) {
+      throw new OperationFailedError(`could not remove ${leftovers.length} thing(s): ${leftovers.join('; ')}`, {
+        hint: 're-run the destroy once the cause is fixed; what was removed stays removed',
+        details: {destroyed},
+      })
+    }
+    return {destroyed}
+  }
+
+  protected override present(result: DestroyResult): void {
+    for (const d of result.destroyed) {
+      for (const left of d.leftBehind) this.log(`  could not remove ${left.resource}: ${left.reason}`)
+      this.log(
+        d.leftBehind.length === 0
+          ? `Result: SUCCESS — environment ${d.environment} destroyed (${d.removed.length} steps).`
+          : `Result: PARTIAL — environment ${d.environment}: ${d.leftBehind.length} thing(s) left behind (listed above).`,
+      )
+    }
+  }
+}

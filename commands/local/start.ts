@@ -1,0 +1,22 @@
+import {MygateCommand} from '../../src/cli/base-command.js'
+import {LocalStatus, startLocal} from '../../src/local-cluster/lifecycle.js'
+import {presentLocalStatus} from '../../src/local-cluster/present.js'
+
+export default class LocalStart extends MygateCommand<LocalStatus> {
+  static override summary = 'Start the embedded local control plane (idempotent).'
+  static override description =
+    'Runs a Kubernetes-compatible API server with simulated nodes on 127.0.0.1, detached, with its state under $MYGATE_HOME/local. ' +
+    'Creates a `default` cluster when none exists and prints the kubectl line to use. Never touches ~/.kube/config.'
+
+  static override examples = ['<%= config.bin %> local start', 'kubectl --kubeconfig ~/.mygate/local/kubeconfig.yaml get nodes']
+
+  protected async execute(): Promise<LocalStatus> {
+    await this.parse(LocalStart)
+    return startLocal()
+  }
+
+  protected override present(status: LocalStatus): void {
+    this.note(status.started ? `Started the local control plane (pid ${status.pid}).` : `The local control plane is already running (pid ${status.pid}).`)
+    presentLocalStatus(status, (line) => this.log(line))
+  }
+}

@@ -1,0 +1,175 @@
+import {randomBytes} from 'node:crypto'
+import {mkdir, readFile, rm} from 'node:fs/promises'
+import http from 'node:http'
+
+import {writeFileAtomic} from '../../atomic-file.js'
+import {LocalCluster, LocalTiming, startLocalCluster} from '../cluster.js'
+import {localKubeconfig} from './kubeconfig.js'
+import {acquireLock} from './lock.js'
+import {localPaths} from './paths.js'
+import type {ApiFaultSettings, ClusterInfo, ClusterRecord, DaemonInfo, DaemonStatus} from './protocol.js'
+
+export interface DaemonOptions {
+  home: string
+  timing?: LocalTiming
+  log?: (line: string) => void
+}
+
+export interface RunningDaemon {
+  info: DaemonInfo
+  /** Resolves when the daemon has shut down (control API /shutdown or stop()). */
+  closed: Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * The detached local control plane: hosts one Kubernetes-compatible API server (with its store and
+ * controllers) per local cluster, and a small control API the CLI uses to add clusters and inject
+ * region and API faults. Cluster ports are remembered so kubeconfigs stay valid across restarts.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const paths = localPaths(options.home)
+  const log = options.log ?? (() => undefined)
+  await mkdir(paths.dir, {recursive: true})
+  const releaseLock = acquireLock(paths.lockFile, paths.dir)
+  const clusters = new Map<string, LocalCluster>()
+  const records = await readRecords(paths.clustersFile)
+  const token = randomBytes(16).toString('hex')
+  const startedAt = new Date().toISOString()
+
+  const persist = async () => {
+    const list = [...clusters.values()].map((c): ClusterRecord => ({name: c.name, region: c.region, port: c.port}))
+    await writeFileAtomic(paths.clustersFile, JSON.stringify(list, null, 2))
+    await writeFileAtomic(paths.kubeconfig, JSON.stringify(localKubeconfig(list), null, 2), 0o600)
+  }
+
+  const ensureCluster = async (name: string, region: string, port?: number): Promise<LocalCluster> => {
+    const existing = clusters.get(name)
+    if (existing) return existing
+    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log})
+    clusters.set(name, cluster)
+    log(`cluster ${name} (${region}) listening on ${cluster.url}`)
+    return cluster
+  }
+
+  let control: http.Server | undefined
+  try {
+    for (const record of records) {
+      try {
+        await ensureCluster(record.name, record.region, record.port)
+      } catch (error) {
+        // Its old port may be taken now; a new one is recorded and the kubeconfig rewritten.
+        log(`cluster ${record.name}: port ${record.port} unavailable (${(error as Error).message}); using a new one`)
+        await ensureCluster(record.name, record.region)
+      }
+    }
+    await persist()
+  } catch (error) {
+    await Promise.allSettled([...clusters.values()].map((c) => c.stop()))
+    releaseLock()
+    throw error
+  }
+
+  const info = (cluster: LocalCluster): ClusterInfo => ({
+    name: cluster.name,
+    region: cluster.region,
+    url: cluster.url,
+    port: cluster.port,
+    down: cluster.isDown(),
+    apiFaults: cluster.apiFaults(),
+    ...cluster.objectCounts(),
+  })
+
+  let resolveClosed!: () => void
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      log('stopping')
+      control?.closeAllConnections()
+      await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()))
+      await Promise.allSettled([...clusters.values()].map((c) => c.stop()))
+      await rm(paths.daemonFile, {force: true})
+      releaseLock()
+      log('stopped')
+      resolveClosed()
+    })())
+
+  const routes = async (method: string, path: string, body: Record<string, unknown>): Promise<[number, unknown]> => {
+    const parts = path.split('/').filter(Boolean)
+    if (method === 'GET' && path === '/status') {
+      const status: DaemonStatus = {pid: process.pid, startedAt, home: options.home, kubeconfig: paths.kubeconfig, clusters: [...clusters.values()].map(info)}
+      return [200, status]
+    }
+    if (method === 'POST' && path === '/shutdown') {
+      setImmediate(() => void stop())
+      return [202, {stopping: true}]
+    }
+    if (parts[0] === 'clusters' && parts[1]) {
+      const name = parts[1]
+      if (method === 'PUT' && parts.length === 2) {
+        const region = String(body.region ?? 'local-1')
+        const cluster = await ensureCluster(name, region)
+        if (cluster.region !== region) return [409, {message: `cluster ${name} exists in region ${cluster.region}, not ${region}`}]
+        await persist()
+        return [200, info(cluster)]
+      }
+      const cluster = clusters.get(name)
+      if (!cluster) return [404, {message: `no local cluster named ${name}`}]
+      if (method === 'DELETE' && parts.length === 2) {
+        clusters.delete(name)
+        await cluster.stop()
+        await rm(paths.clusterDir(name), {recursive: true, force: true})
+        await persist()
+        return [200, {deleted: name}]
+      }
+      if (method === 'PUT' && parts[2] === 'down') {
+        await cluster.setDown(Boolean(body.down))
+        return [200, info(cluster)]
+      }
+      if (method === 'PUT' && parts[2] === 'api-faults') {
+        cluster.setApiFaults(body.clear ? undefined : (body as unknown as ApiFaultSettings))
+        return [200, info(cluster)]
+      }
+    }
+    return [404, {message: `no route ${method} ${path}`}]
+  }
+
+  control = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', async () => {
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, {'Content-Type': 'application/json'})
+        res.end(JSON.stringify(payload))
+      }
+      if (req.headers['x-mygate-token'] !== token) return reply(401, {message: 'bad token'})
+      try {
+        const text = Buffer.concat(chunks).toString('utf8')
+        const [status, payload] = await routes(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, text ? JSON.parse(text) : {})
+        reply(status, payload)
+      } catch (error) {
+        log(`control API error: ${(error as Error).stack ?? error}`)
+        reply(500, {message: (error as Error).message})
+      }
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    control!.once('error', reject)
+    control!.listen(0, '127.0.0.1', () => resolve())
+  })
+  const address = control.address() as {port: number}
+  const daemonInfo: DaemonInfo = {pid: process.pid, controlPort: address.port, token, startedAt, home: options.home}
+  await writeFileAtomic(paths.daemonFile, JSON.stringify(daemonInfo, null, 2), 0o600)
+  log(`control API on 127.0.0.1:${address.port}`)
+  return {info: daemonInfo, closed, stop}
+}
+
+async function readRecords(file: string): Promise<ClusterRecord[]> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as ClusterRecord[]
+    return Array.isArray(parsed) ? parsed.filter((r) => typeof r.name === 'string' && typeof r.region === 'string') : []
+  } catch {
+    return []
+  }
+}

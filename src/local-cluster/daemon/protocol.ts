@@ -1,0 +1,39 @@
+/** The daemon's control API (JSON over HTTP on 127.0.0.1, token in daemon.json). */
+
+export interface DaemonInfo {
+  pid: number
+  controlPort: number
+  token: string
+  startedAt: string
+  home: string
+}
+
+import type {ApiFaultSettings} from '../api-server/index.js'
+
+export type {ApiFaultSettings}
+
+export interface ClusterInfo {
+  name: string
+  region: string
+  url: string
+  port: number
+  /** An injected region outage: the API server is not listening. */
+  down: boolean
+  apiFaults?: ApiFaultSettings
+  objects: number
+  objectsByResource: Record<string, number>
+}
+
+export interface DaemonStatus {
+  pid: number
+  startedAt: string
+  home: string
+  kubeconfig: string
+  clusters: ClusterInfo[]
+}
+
+export interface ClusterRecord {
+  name: string
+  region: string
+  port: number
+}

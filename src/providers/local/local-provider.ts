@@ -1,0 +1,93 @@
+import {join} from 'node:path'
+
+import {writeFileAtomic} from '../../atomic-file.js'
+import type {EnvironmentSpec} from '../../config/types.js'
+import {UsageError} from '../../errors.js'
+import {mygateHome} from '../../home.js'
+import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-cluster/daemon/control-client.js'
+import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
+import {localContextName} from '../../local-cluster/daemon/paths.js'
+import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
+
+const REGION = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/
+
+/** Local cluster name for one region of an environment. */
+export function localClusterName(env: string, region: string): string {
+  return `${env}-${region}`
+}
+
+function regionsOf(env: EnvironmentSpec): Array<{region: string; role: 'primary' | 'secondary'}> {
+  const regions: Array<{region: string; role: 'primary' | 'secondary'}> = [{region: env.regions.primary, role: 'primary'}]
+  if (env.regions.secondary) regions.push({region: env.regions.secondary, role: 'secondary'})
+  return regions
+}
+
+/**
+ * Provider `local`: one cluster of the embedded control plane per region, hosted by the
+ * detached daemon under $MYGATE_HOME/local. Any DNS-1123 label is a valid local region name.
+ */
+export function createLocalProvider(options: {home?: string} = {}): ClusterProvider {
+  const home = () => options.home ?? mygateHome()
+  return {
+    name: 'local',
+
+    async validate(env) {
+      for (const {region} of regionsOf(env)) {
+        if (!REGION.test(region)) {
+          throw new UsageError(`region "${region}" is not a valid local region name`, {hint: 'use lower-case letters, digits and dashes, e.g. local-1'})
+        }
+      }
+      if (env.regions.secondary === env.regions.primary) {
+        throw new UsageError(`--secondary-region "${env.regions.secondary}" is the same as the primary region`, {hint: 'choose a different secondary region'})
+      }
+    },
+
+    planClusters(env): ClusterPlan[] {
+      return regionsOf(env).map(({region, role}) => ({
+        region,
+        role,
+        clusterName: localClusterName(env.name, region),
+        nodeGroups: [
+          {name: 'simulated', capacity: 'on-demand', instanceTypes: ['local'], minSize: 3, maxSize: 3, desiredSize: 3, labels: {}},
+        ],
+        supportingResources: ['local control plane daemon (started when not running)'],
+      }))
+    },
+
+    async ensureClusters(env, progress: Progress): Promise<ClusterHandle[]> {
+      const started = await ensureDaemon(home())
+      progress.update(started.started ? `local control plane started (pid ${started.info.pid})` : `local control plane running (pid ${started.info.pid})`)
+      const handles: ClusterHandle[] = []
+      for (const {region, role} of regionsOf(env)) {
+        const name = localClusterName(env.name, region)
+        const info = await ensureCluster(home(), name, region)
+        progress.update(`cluster ${name} at ${info.url}`)
+        handles.push({region, role, clusterName: name, endpoint: info.url, context: localContextName(name)})
+      }
+      return handles
+    },
+
+    async writeKubeconfig(env, clusters): Promise<KubeconfigRef> {
+      const path = join(home(), 'kubeconfig', `${env.name}.yaml`)
+      const records = clusters.map((c) => ({name: c.clusterName, region: c.region, port: Number(new URL(c.endpoint ?? 'http://127.0.0.1:0').port)}))
+      await writeFileAtomic(path, JSON.stringify(localKubeconfig(records), null, 2), 0o600)
+      return {path, contexts: Object.fromEntries(clusters.map((c) => [c.region, c.context]))}
+    },
+
+    async destroyClusters(env, progress): Promise<DestroyReport> {
+      const report: DestroyReport = {removed: [], leftBehind: []}
+      for (const {region} of regionsOf(env).reverse()) {
+        const name = localClusterName(env.name, region)
+        try {
+          if (await deleteCluster(home(), name)) {
+            report.removed.push(`local cluster ${name}`)
+            progress.update(`local cluster ${name} removed`)
+          }
+        } catch (error) {
+          report.leftBehind.push({resource: `local cluster ${name}`, reason: (error as Error).message})
+        }
+      }
+      return report
+    },
+  }
+}

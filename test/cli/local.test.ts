@@ -1,0 +1,102 @@
+import {execa} from 'execa'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {REPO_ROOT, parseEnvelope} from '../helpers/cli.js'
+import {runKubectl} from '../helpers/kubectl.js'
+import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
+
+interface Status {
+  running: boolean
+  started?: boolean
+  kubeconfig: string
+  clusters: Array<{name: string; url: string; objects: number}>
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hello
+  namespace: default
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: hello}
+  template:
+    metadata:
+      labels: {app: hello}
+    spec:
+      containers:
+        - name: hello
+          image: nginx:1.27
+          ports: [{containerPort: 80}]
+`
+
+describe('mygate local start|stop|status with real kubectl', () => {
+  let local: LocalHome
+  let kubeconfig: string
+  beforeAll(() => {
+    local = createLocalHome()
+  })
+  afterAll(async () => {
+    await local.cleanup()
+  })
+
+  test('status before start says it is not running', async () => {
+    const run = await local.cli(['local', 'status', '--json'])
+    expect(run.exitCode).toBe(0)
+    expect(parseEnvelope<{result: Status}>(run.stdout).result.running).toBe(false)
+  })
+
+  test('start runs the daemon detached, makes a default cluster and prints the kubectl line', async () => {
+    const run = await local.cli(['local', 'start'])
+    expect(run.exitCode, run.stderr).toBe(0)
+    expect(run.stderr).toContain('Started the local control plane')
+    expect(run.stdout).toMatch(/kubectl --kubeconfig \S+kubeconfig\.yaml get nodes/)
+    const status = parseEnvelope<{result: Status}>((await local.cli(['local', 'status', '--json'])).stdout).result
+    expect(status.running).toBe(true)
+    expect(status.clusters.map((c) => c.name)).toEqual(['default'])
+    kubeconfig = status.kubeconfig
+  })
+
+  test('start again is idempotent', async () => {
+    const run = await local.cli(['local', 'start', '--json'])
+    expect(run.exitCode).toBe(0)
+    expect(parseEnvelope<{result: Status}>(run.stdout).result.started).toBe(false)
+  })
+
+  test('kubectl apply --server-side, then rollout status completes', async () => {
+    const file = join(local.home, 'hello.yaml')
+    writeFileSync(file, deployment)
+    const apply = await runKubectl(['apply', '--server-side', '-f', file], {kubeconfig})
+    expect(apply.exitCode, apply.stderr).toBe(0)
+    expect(apply.stdout).toContain('deployment.apps/hello serverside-applied')
+    const rollout = await runKubectl(['rollout', 'status', 'deployment/hello', '-n', 'default', '--timeout=30s'], {kubeconfig})
+    expect(rollout.exitCode, rollout.stderr).toBe(0)
+    expect(rollout.stdout).toContain('successfully rolled out')
+    const pods = await runKubectl(['get', 'pods', '-n', 'default', '-l', 'app=hello', '-o', 'jsonpath={.items[*].status.phase}'], {kubeconfig})
+    expect(pods.stdout.split(' ')).toEqual(['Running', 'Running', 'Running'])
+  })
+
+  test('stop and start keep every object', async () => {
+    const stop = await local.cli(['local', 'stop'])
+    expect(stop.exitCode).toBe(0)
+    expect(stop.stdout).toContain('Stopped the local control plane')
+    const down = await runKubectl(['get', 'deployments', '-n', 'default'], {kubeconfig})
+    expect(down.exitCode).not.toBe(0)
+    expect((await local.cli(['local', 'start'])).exitCode).toBe(0)
+    const after = await runKubectl(['get', 'deployment', 'hello', '-n', 'default', '-o', 'jsonpath={.spec.replicas}'], {kubeconfig})
+    expect(after.stdout).toBe('3')
+  })
+
+  test('a second server on the same state directory is refused with a clear message', async () => {
+    const second = await execa(process.execPath, [join(REPO_ROOT, 'dist/src/local-cluster/daemon/main.js')], {
+      env: {...local.env},
+      reject: false,
+      stdin: 'ignore',
+    })
+    expect(second.exitCode).not.toBe(0)
+    expect(second.stdout).toMatch(/already running/)
+  })
+})

@@ -1,0 +1,35 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {runCli, type CliOptions, type CliResult} from './cli.js'
+
+/**
+ * A private $MYGATE_HOME for one test file, with fast simulated timings, and a cleanup that stops
+ * the local control plane it may have started (so no daemon outlives the test).
+ */
+export interface LocalHome {
+  home: string
+  env: Record<string, string>
+  cli(args: string[], options?: CliOptions): Promise<CliResult>
+  cleanup(): Promise<void>
+}
+
+export function createLocalHome(timing: {podStartupMs?: number; readinessDelayMs?: number} = {}): LocalHome {
+  const home = mkdtempSync(join(tmpdir(), 'mygate-test-home-'))
+  const env: Record<string, string> = {
+    MYGATE_HOME: home,
+    CI: 'true',
+    MYGATE_LOCAL_POD_STARTUP_MS: String(timing.podStartupMs ?? 30),
+    MYGATE_LOCAL_READINESS_DELAY_MS: String(timing.readinessDelayMs ?? 20),
+  }
+  return {
+    home,
+    env,
+    cli: (args, options = {}) => runCli(args, {...options, env: {...env, ...options.env}}),
+    async cleanup() {
+      await runCli(['local', 'stop'], {env})
+      rmSync(home, {recursive: true, force: true})
+    },
+  }
+}
