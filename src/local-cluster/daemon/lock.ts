@@ -11,6 +11,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Locks this process holds: its own pid in a lock file is then a live holder, not a stale one. */
+const held = new Set<string>()
+
 /**
  * Takes the state directory's lock by creating the lock file exclusively. A lock left by a
  * process that no longer exists is stale and taken over; a live holder is refused.
@@ -21,11 +24,16 @@ export function acquireLock(lockFile: string, stateDir: string): () => void {
       const fd = openSync(lockFile, 'wx', 0o600)
       writeSync(fd, String(process.pid))
       closeSync(fd)
-      return () => rmSync(lockFile, {force: true})
+      held.add(lockFile)
+      return () => {
+        held.delete(lockFile)
+        rmSync(lockFile, {force: true})
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10)
-      if (Number.isFinite(holder) && holder !== process.pid && alive(holder)) {
+      const live = holder === process.pid ? held.has(lockFile) : Number.isFinite(holder) && alive(holder)
+      if (live) {
         throw new ConflictError(`a local control plane (pid ${holder}) is already running on ${stateDir}`, {
           hint: 'use it (`mygate local status`), stop it with `mygate local stop`, or set MYGATE_HOME to another directory',
         })
