@@ -4,6 +4,7 @@ import {findCondition, parseTimestamp, timestamp} from './conditions.js'
 import {CronSyntaxError, lastScheduleTime, nextScheduleTime, parseCron} from './cron-schedule.js'
 import {isJobFinished, type JobStatus} from './job-sync.js'
 import {ownerRefTo} from './owner-refs.js'
+import {eventAction} from './events.js'
 import {CRONJOBS, JOBS} from './resources.js'
 
 interface CronJobSpec {
@@ -62,7 +63,10 @@ export function reconcileCronJob(cronJob: KubeObject, jobs: readonly KubeObject[
   const status: CronJobStatus = {...old}
   const active = jobs.filter((job) => !isJobFinished(job) && !job.metadata.deletionTimestamp)
   const deleteJob = (job: KubeObject) =>
-    actions.push({type: 'delete', ref: JOBS, namespace: job.metadata.namespace, name: job.metadata.name as string, uid: job.metadata.uid, propagationPolicy: 'Background'})
+    actions.push(
+      {type: 'delete', ref: JOBS, namespace: job.metadata.namespace, name: job.metadata.name as string, uid: job.metadata.uid, propagationPolicy: 'Background'},
+      eventAction(cronJob, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`, 'cronjob-controller', now),
+    )
 
   const succeeded = jobs.filter(jobSucceeded).sort((a, b) => finishedAt(a) - finishedAt(b))
   const failed = jobs.filter((job) => isJobFinished(job) && !jobSucceeded(job)).sort((a, b) => finishedAt(a) - finishedAt(b))
@@ -89,7 +93,7 @@ export function reconcileCronJob(cronJob: KubeObject, jobs: readonly KubeObject[
           running = []
         }
         const job = buildScheduledJob(cronJob, due)
-        actions.push({type: 'create', ref: JOBS, object: job})
+        actions.push({type: 'create', ref: JOBS, object: job}, eventAction(cronJob, 'Normal', 'SuccessfulCreate', `Created job ${job.metadata.name}`, 'cronjob-controller', now))
         running = [...running, job]
         status.lastScheduleTime = timestamp(due).replace('.000Z', 'Z')
       }

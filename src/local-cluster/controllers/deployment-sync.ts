@@ -2,6 +2,7 @@ import type {KubeObject} from '../../kube/types.js'
 import {type Action, sameJson} from './actions.js'
 import {type Condition, findCondition, parseTimestamp, refreshCondition, setCondition, timestamp} from './conditions.js'
 import type {LabelSelector} from './label-selector.js'
+import {eventAction} from './events.js'
 import {ownerRefTo} from './owner-refs.js'
 import {DEPLOYMENTS, REPLICASETS} from './resources.js'
 import {
@@ -154,8 +155,13 @@ export function reconcileDeployment(input: DeploymentSyncInput): DeploymentSyncR
   const oldSets = () => [...sets.values()].filter((rs) => rs.metadata.name !== newSet?.metadata.name).sort(byAge)
   const maxOldRevision = Math.max(0, ...oldSets().map(revisionOf))
 
+  const scalingEvents: Action[] = []
   const scaleTo = (rs: KubeObject, count: number): void => {
-    if (rsReplicas(rs) === count) return
+    const from = rsReplicas(rs)
+    if (from === count) return
+    scalingEvents.push(
+      eventAction(deployment, 'Normal', 'ScalingReplicaSet', `Scaled ${count > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${count}`, 'deployment-controller', now),
+    )
     ;(rs.spec as {replicas: number}).replicas = count
     rs.metadata.annotations = {
       ...rs.metadata.annotations,
@@ -180,6 +186,7 @@ export function reconcileDeployment(input: DeploymentSyncInput): DeploymentSyncR
   const createNewSet = (count: number): void => {
     const rs = buildReplicaSet(deployment, count, maxOldRevision + 1, fenceposts.maxSurge)
     actions.push({type: 'create', ref: REPLICASETS, object: rs})
+    if (count > 0) scalingEvents.push(eventAction(deployment, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} from 0 to ${count}`, 'deployment-controller', now))
     createdName = rs.metadata.name
     // Stands in for the created object in the status arithmetic below (no pods yet).
     newSet = {...rs, status: {replicas: 0, readyReplicas: 0, availableReplicas: 0}}
@@ -222,6 +229,7 @@ export function reconcileDeployment(input: DeploymentSyncInput): DeploymentSyncR
   }
 
   for (const name of changed) actions.push({type: 'update', ref: REPLICASETS, object: sets.get(name) as KubeObject})
+  actions.push(...scalingEvents)
 
   const all = [...sets.values(), ...(createdName ? [newSet as KubeObject] : [])]
   const status = computeDeploymentStatus({

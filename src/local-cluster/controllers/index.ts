@@ -5,6 +5,7 @@ import type {ObjectStore} from '../store/types.js'
 import {cronJobController} from './cronjob-controller.js'
 import {deploymentController} from './deployment-controller.js'
 import {endpointsController} from './endpoints-controller.js'
+import {eventTtlController} from './event-ttl-controller.js'
 import {garbageCollector} from './garbage-collector.js'
 import {jobController} from './job-controller.js'
 import {namespaceController} from './namespace-controller.js'
@@ -65,6 +66,7 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   endpointsController,
   garbageCollector,
   namespaceController,
+  eventTtlController,
 ]
 
 /**

@@ -3,7 +3,9 @@ import {type Action, sameJson} from './actions.js'
 import {type Condition, findCondition, parseTimestamp, setCondition, timestamp} from './conditions.js'
 import {ownerRefTo} from './owner-refs.js'
 import {isPodActive, isPodReady, podPhase} from './pod-state.js'
+import {eventAction} from './events.js'
 import {JOBS, PODS} from './resources.js'
+import {randomSuffix} from './template-hash.js'
 
 interface JobSpec {
   completions?: number
@@ -40,7 +42,7 @@ export function buildJobPod(job: KubeObject): KubeObject {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      generateName: `${name}-`,
+      name: `${name}-${randomSuffix()}`,
       namespace: job.metadata.namespace,
       labels: {
         ...spec.template?.metadata?.labels,
@@ -81,7 +83,9 @@ export function reconcileJob(job: KubeObject, pods: readonly KubeObject[], now: 
   const deleteActive = () => {
     for (const pod of active) actions.push({type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid})
   }
+  const event = (type: 'Normal' | 'Warning', reason: string, message: string) => actions.push(eventAction(job, type, reason, message, 'job-controller', now))
   const fail = (reason: string, message: string) => {
+    event('Warning', reason, message)
     conditions = setCondition(conditions, {type: 'FailureTarget', status: 'True', reason, message, lastProbeTime: at, lastTransitionTime: at})
     conditions = setCondition(conditions, {type: 'Failed', status: 'True', reason, message, lastProbeTime: at, lastTransitionTime: at})
     deleteActive()
@@ -99,10 +103,15 @@ export function reconcileJob(job: KubeObject, pods: readonly KubeObject[], now: 
     conditions = setCondition(conditions, {type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: at, lastTransitionTime: at})
     conditions = setCondition(conditions, {type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: at, lastTransitionTime: at})
     status.completionTime = old.completionTime ?? at
+    event('Normal', 'Completed', 'Job completed')
     deleteActive()
   } else {
     const wanted = spec.suspend ? 0 : Math.min(parallelism, completions - succeeded)
-    for (let i = active.length; i < wanted; i++) actions.push({type: 'create', ref: PODS, object: buildJobPod(job)})
+    for (let i = active.length; i < wanted; i++) {
+      const pod = buildJobPod(job)
+      actions.push({type: 'create', ref: PODS, object: pod})
+      event('Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`)
+    }
     for (const pod of active.slice(wanted)) actions.push({type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid})
     if (deadlineAt !== undefined) requeueAfterMs = deadlineAt - now + 1
   }

@@ -4,7 +4,9 @@ import {findCondition, parseTimestamp} from './conditions.js'
 import {type LabelSelector, matchesSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
 import {isPodActive, isPodReady, podAvailability, podConditions, podPhase} from './pod-state.js'
+import {eventAction} from './events.js'
 import {PODS, REPLICASETS} from './resources.js'
+import {randomSuffix} from './template-hash.js'
 
 interface ReplicaSetSpec {
   replicas?: number
@@ -21,13 +23,17 @@ export interface ReplicaSetStatus {
   observedGeneration?: number
 }
 
-/** The pod a ReplicaSet (or any pod-template owner) creates: template + generateName + controller ref. */
+/**
+ * The pod a ReplicaSet (or any pod-template owner) creates: template + controller ref, named
+ * PREFIX-xxxxx here rather than by generateName so the "Created pod" event can name it (a rare
+ * name clash is an AlreadyExists, retried on the next pass).
+ */
 export function buildPodFromTemplate(owner: KubeObject, template: ReplicaSetSpec['template'], namePrefix: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      generateName: `${namePrefix}-`,
+      name: `${namePrefix}-${randomSuffix()}`,
       namespace: owner.metadata.namespace,
       labels: {...template?.metadata?.labels},
       ...(template?.metadata?.annotations ? {annotations: {...template.metadata.annotations}} : {}),
@@ -73,10 +79,16 @@ export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[],
   const wanted = rs.metadata.deletionTimestamp ? active.length : (spec.replicas ?? 1)
   const diff = active.length - wanted
   if (diff < 0) {
-    for (let i = 0; i < -diff; i++) actions.push({type: 'create', ref: PODS, object: buildPodFromTemplate(rs, spec.template, rs.metadata.name as string)})
+    for (let i = 0; i < -diff; i++) {
+      const pod = buildPodFromTemplate(rs, spec.template, rs.metadata.name as string)
+      actions.push({type: 'create', ref: PODS, object: pod}, eventAction(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'replicaset-controller', now))
+    }
   } else if (diff > 0) {
     for (const pod of [...active].sort(comparePodsForDeletion).slice(0, diff)) {
-      actions.push({type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid})
+      actions.push(
+        {type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid},
+        eventAction(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'replicaset-controller', now),
+      )
     }
   }
 

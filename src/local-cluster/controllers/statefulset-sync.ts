@@ -3,6 +3,7 @@ import {type Action, sameJson} from './actions.js'
 import type {LabelSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
 import {isPodActive, isPodReady, podAvailability, podPhase} from './pod-state.js'
+import {eventAction} from './events.js'
 import {PODS, PVCS, STATEFULSETS} from './resources.js'
 import {computeTemplateHash, fnv1a32} from './template-hash.js'
 
@@ -128,7 +129,12 @@ export function reconcileStatefulSet(sts: KubeObject, pods: readonly KubeObject[
   }
   const claimNames = new Set(claims.map((c) => c.metadata.name))
   const healthy = (pod: KubeObject | undefined) => pod !== undefined && isPodActive(pod) && podPhase(pod) === 'Running' && isPodReady(pod)
-  const deletePod = (pod: KubeObject) => actions.push({type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid})
+  const event = (reason: string, message: string) => eventAction(sts, 'Normal', reason, message, 'statefulset-controller', now)
+  const deletePod = (pod: KubeObject) =>
+    actions.push(
+      {type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid},
+      event('SuccessfulDelete', `delete Pod ${pod.metadata.name} in StatefulSet ${sts.metadata.name} successful`),
+    )
 
   if (!sts.metadata.deletionTimestamp) {
     let blocked = false
@@ -139,9 +145,16 @@ export function reconcileStatefulSet(sts: KubeObject, pods: readonly KubeObject[
           const name = claimName(template, sts, ordinal)
           if (claimNames.has(name)) continue
           const {claim, status} = buildClaim(sts, template, ordinal)
-          actions.push({type: 'create', ref: PVCS, object: claim}, {type: 'updateStatus', ref: PVCS, object: {...claim, status}})
+          actions.push(
+            {type: 'create', ref: PVCS, object: claim},
+            {type: 'updateStatus', ref: PVCS, object: {...claim, status}},
+            event('SuccessfulCreate', `create Claim ${name} Pod ${sts.metadata.name}-${ordinal} in StatefulSet ${sts.metadata.name} success`),
+          )
         }
-        actions.push({type: 'create', ref: PODS, object: buildStatefulPod(sts, ordinal, updateRevision)})
+        actions.push(
+          {type: 'create', ref: PODS, object: buildStatefulPod(sts, ordinal, updateRevision)},
+          event('SuccessfulCreate', `create Pod ${sts.metadata.name}-${ordinal} in StatefulSet ${sts.metadata.name} successful`),
+        )
         if (ordered) blocked = true
         continue
       }

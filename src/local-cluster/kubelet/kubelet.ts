@@ -1,5 +1,6 @@
 import type {KubeObject} from '../../kube/types.js'
-import {sameJson} from '../controllers/actions.js'
+import {applyActions, sameJson, type Action} from '../controllers/actions.js'
+import {eventAction} from '../controllers/events.js'
 import {controllerRef, keyOf, splitKey} from '../controllers/owner-refs.js'
 import {isPodActive} from '../controllers/pod-state.js'
 import {NODES, PODS} from '../controllers/resources.js'
@@ -7,7 +8,7 @@ import type {ControllerContext, ControllerDefinition} from '../controllers/runti
 import {faultsFor, podIdentity} from '../faults/faults-for.js'
 import {listFaults} from '../faults/fault-store.js'
 import {FAULTS, SERVICE_LABEL, type FaultSpec} from '../faults/types.js'
-import {kubeletStep, unschedulableStatus} from './kubelet-step.js'
+import {type ContainerStatus, kubeletStep, unschedulableStatus} from './kubelet-step.js'
 import {nodeInternalIp} from './nodes.js'
 import {allocatePodIp} from './pod-ip.js'
 import {pickNode} from './scheduler.js'
@@ -79,17 +80,22 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
         return
       }
       const nodes = store.list(NODES).items
+      const events: Action[] = []
       let nodeName = (pod.spec as {nodeName?: string} | undefined)?.nodeName
       if (!nodeName) {
         const decision = pickNode(pod, nodes, (node) => podsOnNode.get(node) ?? 0)
         if ('unschedulable' in decision) {
           const status = unschedulableStatus(pod, decision.unschedulable, now)
-          if (!sameJson(pod.status, status)) store.update(PODS, {...pod, status}, {subresource: 'status'})
+          if (!sameJson(pod.status, status)) {
+            store.update(PODS, {...pod, status}, {subresource: 'status'})
+            applyActions(store, [eventAction(pod, 'Warning', 'FailedScheduling', decision.unschedulable, 'default-scheduler', now)])
+          }
           return {requeueAfterMs: UNSCHEDULABLE_RETRY_MS}
         }
         nodeName = decision.nodeName
         pod = store.update(PODS, {...pod, spec: {...(pod.spec as object), nodeName}})
         remember(key, nodeName, undefined)
+        events.push(eventAction(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, 'default-scheduler', now))
       }
       const node = nodes.find((n) => n.metadata.name === nodeName)
       const existingIp = (pod.status as {podIP?: string} | undefined)?.podIP
@@ -108,8 +114,31 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       })
       if (isPodActive({...pod, status: result.status})) remember(key, nodeName, result.status.podIP)
       else forget(key)
-      if (!sameJson(pod.status, result.status)) store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})
+      if (!sameJson(pod.status, result.status)) {
+        store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})
+        events.push(...containerEvents(pod, result.status.containerStatuses ?? [], effects.notReady, now))
+      }
+      if (events.length > 0) applyActions(store, events)
       return result.requeueAfterMs === undefined ? undefined : {requeueAfterMs: result.requeueAfterMs}
     },
   }
+}
+
+/** The kubelet's events for what just changed in a pod's containers (each recorded once per pod). */
+function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notReady: boolean, now: number): Action[] {
+  const previous = new Map(((pod.status as {containerStatuses?: ContainerStatus[]} | undefined)?.containerStatuses ?? []).map((c) => [c.name, c]))
+  const events: Action[] = []
+  for (const container of next) {
+    const before = previous.get(container.name)
+    if (container.state.running && !before?.state.running) {
+      events.push(eventAction(pod, 'Normal', 'Started', `Started container ${container.name}`, 'kubelet', now))
+    }
+    if (container.state.waiting?.reason === 'CrashLoopBackOff' && before?.state.waiting?.reason !== 'CrashLoopBackOff') {
+      events.push(eventAction(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, 'kubelet', now))
+    }
+    if (notReady && container.state.running && !container.ready) {
+      events.push(eventAction(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', now))
+    }
+  }
+  return events
 }

@@ -81,6 +81,10 @@ describe('kubectl against the simulated control plane', () => {
     expect(result.stderr).toContain('exceeded its progress deadline')
     const waiting = await ok(['get', 'pods', '-l', 'app.kubernetes.io/version=3', '-o', 'jsonpath={.items[*].status.containerStatuses[0].state.waiting.reason}'])
     expect(waiting.split(' ').every((reason) => reason === 'CrashLoopBackOff')).toBe(true)
+    const reasons = await ok(['get', 'events', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}'])
+    for (const reason of ['ScalingReplicaSet', 'SuccessfulCreate', 'Scheduled', 'Started', 'BackOff']) expect(reasons.split('\n')).toContain(reason)
+    const podName = (await ok(['get', 'pods', '-l', 'app.kubernetes.io/version=3', '-o', 'jsonpath={.items[0].metadata.name}'])).trim()
+    expect(await ok(['describe', 'pod', podName])).toMatch(/Warning\s+BackOff/)
   })
 
   test('delete --cascade=foreground removes the ReplicaSets and pods before the Deployment', async () => {

@@ -62,7 +62,8 @@ function job(name: string, state: 'active' | 'done' | 'failed', finished = '2026
   const conditions = state === 'done' ? [{type: 'Complete', status: 'True'}] : state === 'failed' ? [{type: 'Failed', status: 'True'}] : []
   return {apiVersion: 'batch/v1', kind: 'Job', metadata: {name, namespace: 'ns', uid: `${name}-uid`}, status: {conditions, completionTime: finished}}
 }
-const created = (actions: ReturnType<typeof reconcileCronJob>['actions']) => actions.filter((a) => a.type === 'create').map((a) => (a as {object: KubeObject}).object.metadata.name)
+const created = (actions: ReturnType<typeof reconcileCronJob>['actions']) =>
+  actions.filter((a) => a.type === 'create' && a.object.kind === 'Job').map((a) => (a as {object: KubeObject}).object.metadata.name)
 const deleted = (actions: ReturnType<typeof reconcileCronJob>['actions']) => actions.filter((a) => a.type === 'delete').map((a) => (a as {name: string}).name)
 
 describe('reconcileCronJob', () => {

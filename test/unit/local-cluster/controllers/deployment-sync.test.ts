@@ -32,7 +32,9 @@ function replicaSet(d: KubeObject, counts: {replicas: number; available?: number
   return rs
 }
 
-const ofType = (actions: Action[], type: Action['type']) => actions.filter((a) => a.type === type)
+/** Actions of one type, leaving out the Events they record. */
+const ofType = (actions: Action[], type: Action['type']) => actions.filter((a) => a.type === type && !('object' in a && a.object.kind === 'Event'))
+const eventsOf = (actions: Action[]) => actions.filter((a) => a.type === 'create' && a.object.kind === 'Event').map((a) => (a as {object: KubeObject}).object)
 const replicasOf = (action: Action | {object: KubeObject}) => ((action as {object: KubeObject}).object.spec as {replicas: number}).replicas
 const condition = (status: {conditions?: Array<{type: string}>}, type: string) => status.conditions?.find((c) => c.type === type)
 
@@ -74,6 +76,10 @@ describe('reconcileDeployment', () => {
     expect(replicasOf(scaled as Action)).toBe(8)
     expect(status).toMatchObject({replicas: 10, updatedReplicas: 0, availableReplicas: 10})
     expect(condition(status, 'Available')).toMatchObject({status: 'True', reason: 'MinimumReplicasAvailable'})
+    expect(eventsOf(actions).map((e) => [e.reason, e.message])).toEqual([
+      ['ScalingReplicaSet', `Scaled up replica set ${create.object.metadata.name} from 0 to 3`],
+      ['ScalingReplicaSet', `Scaled down replica set ${old.metadata.name} from 10 to 8`],
+    ])
   })
 
   test('rolling back to an old template reuses its ReplicaSet and bumps its revision', () => {

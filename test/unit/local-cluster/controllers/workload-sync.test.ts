@@ -36,8 +36,10 @@ describe('ReplicaSet', () => {
   test('scales up with generateName pods owned by the ReplicaSet', () => {
     const {actions} = reconcileReplicaSet(rs(3), [pod('a')], NOW)
     const creates = actions.filter((a) => a.type === 'create').map((a) => (a as {object: KubeObject}).object)
-    expect(creates).toHaveLength(2)
-    expect(creates[0].metadata).toMatchObject({generateName: 'web-abc-', labels: {app: 'web'}, ownerReferences: [{kind: 'ReplicaSet', uid: 'rs-uid', controller: true}]})
+    const pods = creates.filter((o) => o.kind === 'Pod')
+    expect(pods).toHaveLength(2)
+    expect(pods[0].metadata).toMatchObject({name: expect.stringMatching(/^web-abc-[a-z0-9]{5}$/), labels: {app: 'web'}, ownerReferences: [{kind: 'ReplicaSet', uid: 'rs-uid', controller: true}]})
+    expect(creates.filter((o) => o.kind === 'Event').map((e) => e.message)).toEqual(pods.map((p) => `Created pod: ${p.metadata.name}`))
   })
 
   test('scales down not-ready and unscheduled pods first, then the youngest ready', () => {
@@ -88,7 +90,7 @@ describe('Endpoints', () => {
 
 describe('Job', () => {
   const job = (spec: Record<string, unknown>): KubeObject => ({apiVersion: 'batch/v1', kind: 'Job', metadata: {name: 'j', namespace: 'ns', uid: 'j-uid'}, spec: {template: {spec: {containers: [{name: 'c'}]}}, ...spec}})
-  const creates = (r: ReturnType<typeof reconcileJob>) => r.actions.filter((a) => a.type === 'create').length
+  const creates = (r: ReturnType<typeof reconcileJob>) => r.actions.filter((a) => a.type === 'create' && a.object.kind === 'Pod').length
   const condition = (r: ReturnType<typeof reconcileJob>, type: string) => r.status.conditions?.find((c) => c.type === type)
 
   test.each([
@@ -115,6 +117,7 @@ describe('Job', () => {
     const failed = reconcileJob(job({backoffLimit: 1}), [pod('a', {phase: 'Failed'}), pod('b', {phase: 'Failed'}), pod('c')], NOW)
     expect(condition(failed, 'Failed')).toMatchObject({status: 'True', reason: 'BackoffLimitExceeded'})
     expect(failed.actions.filter((a) => a.type === 'delete').map((a) => (a as {name: string}).name)).toEqual(['c'])
+    expect(failed.actions.some((a) => a.type === 'create' && a.object.kind === 'Event' && a.object.reason === 'BackoffLimitExceeded')).toBe(true)
     expect(creates(reconcileJob(job({backoffLimit: 2}), [pod('a', {phase: 'Failed'}), pod('b', {phase: 'Failed'})], NOW))).toBe(1)
   })
 })
