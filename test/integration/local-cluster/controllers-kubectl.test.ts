@@ -92,6 +92,43 @@ describe('kubectl against the simulated control plane', () => {
     expect(await ok(['get', 'rs,pods', '-l', 'app=web', '-o', 'name'])).toBe('')
   })
 
+  test('StatefulSet rollout status, Job wait --for=condition=complete, Endpoints', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: "mongo:7", ports: [{name: mongo, containerPort: 27017}]}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{name: mongo, port: 27017, targetPort: mongo}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  template:
+    spec: {restartPolicy: Never, containers: [{name: migrate, image: busybox}]}
+`,
+    )
+    expect(await ok(['rollout', 'status', 'statefulset/db', '--timeout=20s'])).toMatch(/partitioned roll out complete|rolling update complete|2 pods at revision/)
+    expect(await ok(['get', 'pvc', '-o', 'jsonpath={.items[*].status.phase}'])).toBe('Bound Bound')
+    expect(await ok(['wait', '--for=condition=complete', 'job/migrate', '--timeout=20s'])).toContain('condition met')
+    const addresses = await ok(['get', 'endpoints', 'db', '-o', 'jsonpath={.subsets[0].addresses[*].targetRef.name} {.subsets[0].ports[0].port}'])
+    expect(addresses).toBe('db-0 db-1 27017')
+  })
+
   test('the Prometheus API answers through the service proxy', async () => {
     const raw = await ok(['get', '--raw', '/api/v1/namespaces/monitoring/services/prometheus:9090/proxy/api/v1/status/buildinfo'])
     expect(JSON.parse(raw)).toMatchObject({status: 'success'})

@@ -167,3 +167,16 @@ describe('garbage collector verdicts', () => {
     expect(judgeOwners(object(owners.map(ref)), (r) => alive.includes(r.uid))).toEqual(verdict)
   })
 })
+
+describe('events', () => {
+  test('an event is named after its object, reason and message (recorded once), and expires after an hour', async () => {
+    const {eventAction, expiredEvents, EVENT_TTL_MS} = await import('../../../../src/local-cluster/controllers/events.js')
+    const target = pod('web-1')
+    const a = eventAction(target, 'Warning', 'BackOff', 'Back-off', 'kubelet', NOW) as {object: KubeObject}
+    const b = eventAction(target, 'Warning', 'BackOff', 'Back-off', 'kubelet', NOW + 5000) as {object: KubeObject}
+    expect(a.object.metadata.name).toBe(b.object.metadata.name)
+    expect(a.object).toMatchObject({kind: 'Event', type: 'Warning', reason: 'BackOff', involvedObject: {kind: 'Pod', name: 'web-1', uid: 'web-1-uid'}, source: {component: 'kubelet'}})
+    expect(expiredEvents([a.object], NOW + EVENT_TTL_MS)).toEqual([])
+    expect(expiredEvents([a.object], NOW + EVENT_TTL_MS + 1)).toEqual([a.object])
+  })
+})
