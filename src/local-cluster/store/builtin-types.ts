@@ -52,6 +52,8 @@ export function builtinTypes(): ResourceType[] {
     type('v1', 'serviceaccounts', 'ServiceAccount', {shortNames: ['sa']}),
     type('v1', 'events', 'Event', {shortNames: ['ev']}),
     type('v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', {shortNames: ['pvc'], status: true}),
+    type('v1', 'resourcequotas', 'ResourceQuota', {shortNames: ['quota'], status: true}),
+    type('v1', 'limitranges', 'LimitRange', {shortNames: ['limits']}),
     type('v1', 'nodes', 'Node', {shortNames: ['no'], status: true, cluster: true}),
     type('apps/v1', 'deployments', 'Deployment', {shortNames: ['deploy'], categories: all, status: true, scale: true}),
     type('apps/v1', 'replicasets', 'ReplicaSet', {shortNames: ['rs'], categories: all, status: true, scale: true}),

@@ -64,6 +64,11 @@ export function serverSideApply(input: ApplyInput): KubeObject {
   prune(result, previous, configFields, others)
   mergeApplied(result, config as Record<string, unknown>)
 
+  // Re-applying the same configuration changes nothing, not even the managedFields timestamp,
+  // so the store sees a no-op and the resourceVersion stays (as on a real API server).
+  if (live && conflicts.length === 0 && deepEqual(previous, configFields) && deepEqual(withoutManagedFields(result), withoutManagedFields(live))) {
+    return structuredClone(live)
+  }
   const taken = conflicts.map((c) => c.path)
   const nextEntries: ManagedFieldsEntry[] = []
   for (const entry of entries) {
@@ -83,6 +88,12 @@ export function serverSideApply(input: ApplyInput): KubeObject {
   const meta = result.metadata as KubeObject['metadata']
   meta.managedFields = nextEntries
   return result as KubeObject
+}
+
+function withoutManagedFields(object: unknown): unknown {
+  const {metadata, ...rest} = object as {metadata?: Record<string, unknown>}
+  const {managedFields: _managed, ...meta} = metadata ?? {}
+  return {...rest, metadata: meta}
 }
 
 /**
