@@ -9,6 +9,7 @@ import {
   availabilityThreshold,
   type IntOrPercent,
   newReplicaSetSize,
+  proportionalScale,
   resolveFenceposts,
   scaleDownOldReplicaSets,
 } from './rolling-update.js'
@@ -158,17 +159,17 @@ export function reconcileDeployment(input: DeploymentSyncInput): DeploymentSyncR
   const scalingEvents: Action[] = []
   const scaleTo = (rs: KubeObject, count: number): void => {
     const from = rsReplicas(rs)
+    const annotations = {[DESIRED_REPLICAS_ANNOTATION]: String(replicas), [MAX_REPLICAS_ANNOTATION]: String(replicas + fenceposts.maxSurge)}
+    const annotationsCurrent = Object.entries(annotations).every(([key, value]) => rs.metadata.annotations?.[key] === value)
+    if (from === count && annotationsCurrent) return
+    // As upstream, scaling also stamps the Deployment size it was done for (scaling events compare against it).
+    rs.metadata.annotations = {...rs.metadata.annotations, ...annotations}
+    changed.add(rs.metadata.name as string)
     if (from === count) return
+    ;(rs.spec as {replicas: number}).replicas = count
     scalingEvents.push(
       eventAction(deployment, 'Normal', 'ScalingReplicaSet', `Scaled ${count > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${count}`, 'deployment-controller', now),
     )
-    ;(rs.spec as {replicas: number}).replicas = count
-    rs.metadata.annotations = {
-      ...rs.metadata.annotations,
-      [DESIRED_REPLICAS_ANNOTATION]: String(replicas),
-      [MAX_REPLICAS_ANNOTATION]: String(replicas + fenceposts.maxSurge),
-    }
-    changed.add(rs.metadata.name as string)
   }
 
   if (newSet) {
@@ -192,11 +193,35 @@ export function reconcileDeployment(input: DeploymentSyncInput): DeploymentSyncR
     newSet = {...rs, status: {replicas: 0, readyReplicas: 0, availableReplicas: 0}}
   }
 
-  if (!deleting && paused) {
-    // A paused Deployment only scales: the one active ReplicaSet follows spec.replicas.
+  // A scaling event: spec.replicas changed since the active ReplicaSets were last sized.
+  const scalingEvent = [...sets.values()].some((rs) => {
+    const desired = rs.metadata.annotations?.[DESIRED_REPLICAS_ANNOTATION]
+    return rsReplicas(rs) > 0 && desired !== undefined && Number(desired) !== replicas
+  })
+  if (!deleting && (paused || scalingEvent)) {
+    // Scale only (upstream sync/scale): no new ReplicaSet, no rollout progress in this pass.
     const active = [...sets.values()].filter((rs) => rsReplicas(rs) > 0)
+    const newSaturated = newSet !== undefined && rsReplicas(newSet) === replicas && (rsStatus(newSet).availableReplicas ?? 0) === replicas
     if (active.length === 1) scaleTo(active[0], replicas)
-    else if (active.length === 0 && newSet) scaleTo(newSet, replicas)
+    else if (active.length === 0) {
+      const latest = newSet ?? [...sets.values()].sort(byAge).at(-1)
+      if (latest) scaleTo(latest, replicas)
+    } else if (newSaturated) {
+      for (const rs of active) if (rs !== newSet) scaleTo(rs, 0)
+    } else if (strategy === 'RollingUpdate') {
+      const sizes = proportionalScale({
+        replicas,
+        maxSurge: fenceposts.maxSurge,
+        statusReplicas: ((deployment.status ?? {}) as DeploymentStatus).replicas ?? 0,
+        sets: active.map((rs) => ({
+          name: rs.metadata.name as string,
+          replicas: rsReplicas(rs),
+          maxReplicasAnnotation: rs.metadata.annotations?.[MAX_REPLICAS_ANNOTATION] === undefined ? undefined : Number(rs.metadata.annotations[MAX_REPLICAS_ANNOTATION]),
+          createdAt: createdAt(rs),
+        })),
+      })
+      for (const rs of active) scaleTo(rs, sizes.get(rs.metadata.name as string) ?? rsReplicas(rs))
+    }
   } else if (!deleting && strategy === 'Recreate') {
     const olds = oldSets()
     const oldActive = olds.filter((rs) => rsReplicas(rs) > 0)

@@ -129,3 +129,53 @@ export function availabilityThreshold(input: {replicas: number; strategy: 'Rolli
   const {maxUnavailable} = resolveFenceposts(input.replicas, input.maxSurge, input.maxUnavailable)
   return Math.min(maxUnavailable, input.replicas)
 }
+
+/** One ReplicaSet as proportional scaling sees it. */
+export interface ScalableSet {
+  name: string
+  /** spec.replicas */
+  replicas: number
+  /** The deployment.kubernetes.io/max-replicas annotation: replicas + maxSurge when last scaled. */
+  maxReplicasAnnotation?: number
+  /** Creation time (ms), to break ties: newer first when adding, older first when removing. */
+  createdAt: number
+}
+
+/**
+ * Proportional scaling (upstream DeploymentController.scale, rolling case): when spec.replicas
+ * changes while several ReplicaSets are active, every active set grows or shrinks in proportion
+ * to its size, and the rounding leftover goes to the largest one.
+ *
+ * Worked example: 10 replicas, maxSurge 3, mid-rollout old 8 + new 5 (max-replicas annotation 13),
+ * scaled to 20: allowed 20 + 5 = 25, to add 25 - 13 = 12. New: 5 * 25 / 13 = 9.6 -> 10 (+5);
+ * old: 8 * 25 / 13 = 15.4 -> 15 (+7, within the 7 left). Result old 15, new 10.
+ */
+export function proportionalScale(input: {replicas: number; maxSurge: number; statusReplicas: number; sets: readonly ScalableSet[]}): Map<string, number> {
+  const {replicas, maxSurge, statusReplicas} = input
+  const active = input.sets.filter((rs) => rs.replicas > 0)
+  const result = new Map(input.sets.map((rs) => [rs.name, rs.replicas]))
+  const total = active.reduce((sum, rs) => sum + rs.replicas, 0)
+  const allowed = replicas > 0 ? replicas + maxSurge : 0
+  const toAdd = allowed - total
+  if (toAdd === 0 || active.length === 0) return result
+  const ordered = [...active].sort((a, b) => b.replicas - a.replicas || (toAdd > 0 ? b.createdAt - a.createdAt : a.createdAt - b.createdAt))
+  let added = 0
+  for (const rs of ordered) {
+    let proportion = 0
+    if (toAdd !== added) {
+      let fraction: number
+      if (replicas === 0) fraction = -rs.replicas
+      else {
+        const annotated = rs.maxReplicasAnnotation ?? statusReplicas
+        fraction = annotated > 0 ? Math.round((rs.replicas * allowed) / annotated) - rs.replicas : 0
+      }
+      const left = toAdd - added
+      proportion = toAdd > 0 ? Math.min(fraction, left) : Math.max(fraction, left)
+    }
+    result.set(rs.name, rs.replicas + proportion)
+    added += proportion
+  }
+  const largest = ordered[0]
+  result.set(largest.name, Math.max(0, (result.get(largest.name) ?? 0) + (toAdd - added)))
+  return result
+}

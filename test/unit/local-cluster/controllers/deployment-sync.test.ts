@@ -2,6 +2,7 @@ import {describe, expect, test} from 'vitest'
 import type {KubeObject} from '../../../../src/kube/types.js'
 import type {Action} from '../../../../src/local-cluster/controllers/actions.js'
 import {buildReplicaSet, reconcileDeployment, REVISION_ANNOTATION} from '../../../../src/local-cluster/controllers/deployment-sync.js'
+import {resolveFenceposts} from '../../../../src/local-cluster/controllers/rolling-update.js'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 
@@ -24,7 +25,8 @@ function deployment(overrides: {replicas?: number; image?: string; strategy?: un
 
 /** A ReplicaSet as the controller would have made it for `d`, with the given counts. */
 function replicaSet(d: KubeObject, counts: {replicas: number; available?: number; revision?: number; created?: string}): KubeObject {
-  const rs = buildReplicaSet(d, counts.replicas, counts.revision ?? 1, 0)
+  const dReplicas = (d.spec as {replicas: number}).replicas
+  const rs = buildReplicaSet(d, counts.replicas, counts.revision ?? 1, resolveFenceposts(dReplicas).maxSurge)
   rs.metadata.uid = `${rs.metadata.name}-uid`
   rs.metadata.creationTimestamp = counts.created ?? '2026-11-23T11:00:00Z'
   const available = counts.available ?? counts.replicas
@@ -151,6 +153,17 @@ describe('reconcileDeployment', () => {
     const {actions, status} = reconcileDeployment({deployment: d, replicaSets: [...sets, current], now: NOW})
     expect(condition(status, 'Progressing')).toMatchObject({status: 'True', reason: 'NewReplicaSetAvailable'})
     expect(ofType(actions, 'delete').map((a) => (a as {name: string}).name)).toEqual([sets[0].metadata.name, sets[1].metadata.name])
+  })
+
+  test('scaling mid-rollout resizes every active ReplicaSet in proportion (worked example)', () => {
+    const v1 = deployment()
+    const v2 = deployment({image: 'web:2', generation: 2})
+    const old = replicaSet(v1, {replicas: 8, created: '2026-11-23T10:00:00Z'})
+    const fresh = replicaSet(v2, {replicas: 5, available: 0, revision: 2})
+    const scaled = deployment({image: 'web:2', generation: 3, replicas: 20, status: {replicas: 13}})
+    const {actions} = reconcileDeployment({deployment: scaled, replicaSets: [old, fresh], now: NOW})
+    const sizes = Object.fromEntries(ofType(actions, 'update').filter((a) => (a as {object: KubeObject}).object.kind === 'ReplicaSet').map((a) => [(a as {object: KubeObject}).object.metadata.name, replicasOf(a)]))
+    expect(sizes).toEqual({[old.metadata.name as string]: 15, [fresh.metadata.name as string]: 10})
   })
 
   test('a reconcile with nothing to change writes nothing', () => {

@@ -1,5 +1,5 @@
 import {describe, expect, test} from 'vitest'
-import {availabilityThreshold, newReplicaSetSize, resolveFenceposts, scaledValue, scaleDownOldReplicaSets} from '../../../../src/local-cluster/controllers/rolling-update.js'
+import {availabilityThreshold, newReplicaSetSize, proportionalScale, resolveFenceposts, scaledValue, scaleDownOldReplicaSets} from '../../../../src/local-cluster/controllers/rolling-update.js'
 
 describe('scaledValue', () => {
   test.each([
@@ -126,5 +126,23 @@ describe('availabilityThreshold', () => {
     [{replicas: 2, strategy: 'RollingUpdate' as const, maxUnavailable: 5}, 2],
   ])('%j -> %i', (input, expected) => {
     expect(availabilityThreshold(input)).toBe(expected)
+  })
+})
+
+describe('proportionalScale', () => {
+  const set = (name: string, replicas: number, createdAt: number, maxReplicasAnnotation?: number) => ({name, replicas, createdAt, maxReplicasAnnotation})
+  test.each([
+    // replicas, maxSurge, status replicas, sets, expected sizes
+    ['worked example: 10 -> 20 mid-rollout', 20, 5, 13, [set('old', 8, 1, 13), set('new', 5, 2, 13)], {old: 15, new: 10}],
+    ['scale down 10 -> 5 mid-rollout', 5, 2, 13, [set('old', 8, 1, 13), set('new', 5, 2, 13)], {old: 4, new: 3}],
+    ['to zero: everything goes', 0, 0, 13, [set('old', 8, 1, 13), set('new', 5, 2, 13)], {old: 0, new: 0}],
+    ['equal sizes: the newer gets the leftover when growing', 7, 1, 4, [set('a', 2, 1, 4), set('b', 2, 2, 4)], {a: 4, b: 4}],
+    ['without annotations the status replica count is the base', 20, 5, 10, [set('old', 5, 1), set('new', 5, 2)], {old: 12, new: 13}],
+    ['inactive sets stay at zero', 20, 5, 13, [set('old', 8, 1, 13), set('new', 5, 2, 13), set('older', 0, 0, 13)], {old: 15, new: 10, older: 0}],
+  ] as const)('%s', (_, replicas, maxSurge, statusReplicas, sets, expected) => {
+    const result = Object.fromEntries(proportionalScale({replicas, maxSurge, statusReplicas, sets: [...sets]}))
+    expect(result).toEqual(expected)
+    const active = Object.values(result).reduce((a, b) => a + b, 0)
+    expect(active).toBe(replicas > 0 ? replicas + maxSurge : 0)
   })
 })
