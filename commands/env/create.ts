@@ -79,7 +79,8 @@ export default class EnvCreate extends MygateCommand<CreateEnvironmentResult> {
     }
     for (const skipped of result.applied.skipped) this.note(`Skipped ${skipped}`)
     if (result.plan && result.services.length > 0) {
-      const rows = result.services.map((s) => `  ${s.verdict === 'succeeded' ? '✔' : '✖'} ${s.service.padEnd(14)} ${s.region.padEnd(14)} ${s.message}`)
+      const width = Math.max(...result.services.map((s) => s.service.length))
+      const rows = result.services.map((s) => `  ${s.verdict === 'succeeded' ? '✔' : '✖'} ${s.service.padEnd(width)}  ${s.region.padEnd(10)} ${s.message}`)
       this.log(`Services (${result.services.length}):`)
       for (const row of rows) this.log(row)
     }

@@ -89,27 +89,21 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
   }
 
   const clients = new Map<string, KubeClient>()
-  let existing: EnvironmentRecord | undefined
   const count = (applied: AppliedObject[]) => {
     for (const a of applied) result.applied[a.action]++
   }
 
+  // Input and credentials are checked before anything is shown as started: a bad value is one line.
+  // An existing environment decides first: its provider may not even be configured here.
+  const existing = await findExistingRecord(env.name, options.home)
+  if (existing && existing.provider !== env.provider) {
+    throw new ConflictError(`environment "${env.name}" already exists on provider ${existing.provider}, not ${env.provider}`, {
+      hint: `destroy it first (\`mygate env destroy ${env.name}\`) or create it with --provider ${existing.provider}`,
+    })
+  }
+  await provider.validate(env)
+
   const phases: Phase[] = [
-    {
-      title: 'Validate',
-      run: async () => {
-        // An existing environment decides first: its provider may not even be configured here.
-        existing = await findExistingRecord(env.name, options.home)
-        if (existing && existing.provider !== env.provider) {
-          throw new ConflictError(`environment "${env.name}" already exists on provider ${existing.provider}, not ${env.provider}`, {
-            hint: `destroy it first (\`mygate env destroy ${env.name}\`) or create it with --provider ${existing.provider}`,
-          })
-        }
-        await provider.validate(env)
-        return existing ? 'exists: converging' : 'new environment'
-      },
-      summarize: (message) => String(message),
-    },
     {
       title: 'Clusters',
       run: async (ctx) => {
