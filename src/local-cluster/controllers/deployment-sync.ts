@@ -2,9 +2,8 @@ import type {KubeObject} from '../../kube/types.js'
 import {type Action, sameJson} from './actions.js'
 import {parseTimestamp} from './conditions.js'
 import {computeDeploymentStatus, type DeploymentStatus, isComplete} from './deployment-status.js'
-import type {LabelSelector} from './label-selector.js'
 import {eventAction} from './events.js'
-export {isComplete, type DeploymentStatus} from './deployment-status.js'
+import type {LabelSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
 import {DEPLOYMENTS, REPLICASETS} from './resources.js'
 import {
@@ -16,6 +15,8 @@ import {
   scaleDownOldReplicaSets,
 } from './rolling-update.js'
 import {computeTemplateHash, POD_TEMPLATE_HASH, templatesEqualIgnoringHash} from './template-hash.js'
+
+export {isComplete, type DeploymentStatus} from './deployment-status.js'
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision'
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas'
