@@ -87,6 +87,11 @@ class Wakeup {
     this.resolve?.()
   }
 
+  /** Forgets a signal that turned out to be our own write echoed by the watch. */
+  clear(): void {
+    this.pending = false
+  }
+
   /** Resolves at `untilMs`, or earlier on a signal. Returns true when signalled. */
   async sleep(untilMs: number): Promise<boolean> {
     if (this.pending) {
@@ -164,6 +169,8 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
         report(`rollout changed elsewhere: ${stored.state.message}`)
       }
       latestSeen = undefined
+      // A watch event for our own last write can arrive before the write's response: not news.
+      if (unhealthy.size === 0) wakeup.clear()
       const state = stored.state
       const index = state.currentStepIndex
       const requestsBefore = client.requestCount

@@ -1,3 +1,4 @@
+import {parseDuration} from '../duration.js'
 import {ConflictError, UsageError} from '../errors.js'
 import type {KubeClient} from '../kube/client.js'
 import {describeStep} from '../rollout/plan.js'
@@ -225,6 +226,15 @@ export async function driveRollout(options: {
   }
 }
 
+/**
+ * The PromQL range for the analysis: the interval, but never under 5 s. rate() needs at least two
+ * samples in its range, and Prometheus scrapes every 1 s at the very fastest (the local control
+ * plane's metrics sample every 1 s), so `--analysis-interval 1s` measures how often, not how far back.
+ */
+export function analysisWindow(interval: string): string {
+  return parseDuration(interval, 'analysis interval') < 5000 ? '5s' : interval
+}
+
 export async function runService(options: RunServiceOptions): Promise<ServiceDeployResult> {
   const {env, prepared, report} = options
   const {request} = prepared
@@ -253,6 +263,7 @@ export async function runService(options: RunServiceOptions): Promise<ServiceDep
     totalReplicas: prepared.totalReplicas,
     router: env.mesh ? 'mesh' : 'replicas',
     readyTimeoutMs: options.readyTimeoutMs,
+    analysisWindow: analysisWindow(request.analysis.interval),
   }
   const holder = holderIdentity(operator)
   // The lease first: the record is written only by whoever holds it.
