@@ -1,16 +1,16 @@
 import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {parse} from 'yaml'
 
 import {NotFoundError} from '../errors.js'
 import {mygateHome} from '../home.js'
 import {KubeClient} from '../kube/client.js'
+import {environmentKubeconfigPath} from '../providers/kubeconfig-file.js'
 import {EnvironmentRecord, readRecord} from './record.js'
 
 /** Where the laptop caches an environment's kubeconfig (the only local state of an environment). */
 export function cachedKubeconfigPath(envName: string, home = mygateHome()): string {
-  return join(home, 'kubeconfig', `${envName}.yaml`)
+  return environmentKubeconfigPath(envName, {MYGATE_HOME: home})
 }
 
 export interface EnvironmentConnection {
@@ -32,7 +32,10 @@ async function contextsOf(path: string): Promise<string[]> {
  * the cluster (the source of truth). A region whose cluster is unreachable is skipped when
  * `tolerateUnreachable` is set (failover and destroy need that), otherwise it is an error.
  */
-export async function connectEnvironment(envName: string, options: {home?: string; tolerateUnreachable?: boolean} = {}): Promise<EnvironmentConnection> {
+export async function connectEnvironment(
+  envName: string,
+  options: {home?: string; tolerateUnreachable?: boolean; timeoutMs?: number} = {},
+): Promise<EnvironmentConnection> {
   const kubeconfigPath = cachedKubeconfigPath(envName, options.home)
   if (!existsSync(kubeconfigPath)) {
     throw new NotFoundError(`environment "${envName}" not found`, {hint: `see \`mygate env list\`, or create it with \`mygate env create ${envName}\``})
@@ -42,7 +45,7 @@ export async function connectEnvironment(envName: string, options: {home?: strin
   let lastError: unknown
   const opened: KubeClient[] = []
   for (const context of contexts) {
-    const client = await KubeClient.connect({kubeconfigPath, context})
+    const client = await KubeClient.connect({kubeconfigPath, context}, {timeoutMs: options.timeoutMs})
     opened.push(client)
     try {
       record = await readRecord(client)
@@ -61,7 +64,7 @@ export async function connectEnvironment(envName: string, options: {home?: strin
   }
   for (const c of opened) c.close()
   const clients = new Map<string, KubeClient>()
-  for (const cluster of record.clusters) clients.set(cluster.region, await KubeClient.connect({kubeconfigPath, context: cluster.context}))
+  for (const cluster of record.clusters) clients.set(cluster.region, await KubeClient.connect({kubeconfigPath, context: cluster.context}, {timeoutMs: options.timeoutMs}))
   const primary = clients.get(record.activeRegion) ?? clients.get(record.spec.regions.primary) ?? [...clients.values()][0]
   return {record, kubeconfigPath, clients, primary, close: () => clients.forEach((c) => c.close())}
 }

@@ -12,6 +12,7 @@ import {renderEnvironment} from '../render/render-environment.js'
 import {validateObjects} from '../render/validate.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/phases.js'
 import {connectEnvironment} from './connect.js'
+import {annotateKubeconfig} from './kubeconfig-extension.js'
 import {PlanSummary, RegionPlan, planEnvironment, summarizePlan} from './plan.js'
 import {EnvironmentRecord, writeRecord} from './record.js'
 
@@ -109,6 +110,7 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
       run: async (ctx) => {
         result.clusters = await provider.ensureClusters(env, ctx)
         const kubeconfig = await provider.writeKubeconfig(env, result.clusters)
+        await annotateKubeconfig(kubeconfig.path, {spec: env, infraOnly: Boolean(options.infraOnly) && !existing})
         result.kubeconfig = kubeconfig.path
         result.contexts = kubeconfig.contexts
         for (const cluster of result.clusters) clients.set(cluster.region, await KubeClient.connect({kubeconfigPath: kubeconfig.path, context: cluster.context}))

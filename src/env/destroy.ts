@@ -1,14 +1,12 @@
-import {readFile, rm} from 'node:fs/promises'
-import {parse} from 'yaml'
+import {rm} from 'node:fs/promises'
 
 import {NAMESPACES, type EnvironmentSpec} from '../config/types.js'
-import {NotFoundError} from '../errors.js'
 import {mygateHome} from '../home.js'
 import type {KubeClient} from '../kube/client.js'
-import {localContextName} from '../local-cluster/daemon/paths.js'
 import type {ClusterProvider, DestroyReport} from '../providers/types.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/phases.js'
 import {cachedKubeconfigPath, connectEnvironment, EnvironmentConnection} from './connect.js'
+import {environmentFromKubeconfig} from './kubeconfig-extension.js'
 import {writeRecord} from './record.js'
 
 /** The `--json` result of `mygate env destroy`. */
@@ -37,23 +35,19 @@ interface Target {
 }
 
 /**
- * Finds the environment to destroy. When no cluster answers (a stopped local control plane, a
- * deleted cloud cluster) a local environment is still recognised from its cached kubeconfig's
- * context names, so its clusters can be removed anyway.
+ * Finds the environment to destroy: from its record in the cluster when one answers, otherwise
+ * from the spec its cached kubeconfig carries (a stopped local control plane, an unreachable or
+ * infra-only cloud cluster), so its clusters can still be removed.
  */
 async function findTarget(name: string, home: string): Promise<Target> {
+  const cached = await environmentFromKubeconfig(cachedKubeconfigPath(name, home))
+  if (cached?.infraOnly) return {spec: cached.spec}
   try {
-    const connection = await connectEnvironment(name, {home, tolerateUnreachable: true})
+    const connection = await connectEnvironment(name, {home, tolerateUnreachable: true, timeoutMs: 10_000})
     return {spec: connection.record.spec, connection}
   } catch (error) {
-    if (error instanceof NotFoundError && !(error.message.includes('has no record'))) throw error
-    const doc = parse(await readFile(cachedKubeconfigPath(name, home), 'utf8').catch(() => '')) as {contexts?: Array<{name: string}>} | null
-    const prefix = localContextName(`${name}-`)
-    const regions = (doc?.contexts ?? []).map((c) => c.name).filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length))
-    if (regions.length === 0) throw error
-    return {
-      spec: {name, tier: 'dev', provider: 'local', regions: {primary: regions[0], ...(regions[1] ? {secondary: regions[1]} : {})}, drMode: 'warm-standby', registry: '', versions: {}, mesh: false},
-    }
+    if (!cached) throw error
+    return {spec: cached.spec}
   }
 }
 

@@ -1,6 +1,7 @@
 import {mygateHome} from '../home.js'
 import {providerFor} from '../providers/registry.js'
 import {connectEnvironment} from './connect.js'
+import {annotateKubeconfig} from './kubeconfig-extension.js'
 
 export interface EnvironmentKubeconfig {
   environment: string
@@ -20,5 +21,6 @@ export async function environmentKubeconfig(name: string, options: {home?: strin
   connection.close()
   const provider = await providerFor(connection.record.provider, {home})
   const ref = await provider.writeKubeconfig(connection.record.spec, connection.record.clusters)
+  await annotateKubeconfig(ref.path, {spec: connection.record.spec, infraOnly: false})
   return {environment: name, path: ref.path, contexts: ref.contexts}
 }

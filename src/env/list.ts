@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import type {ProjectConfig} from '../config/types.js'
 import {mygateHome} from '../home.js'
 import {connectEnvironment} from './connect.js'
+import {environmentFromKubeconfig} from './kubeconfig-extension.js'
 import {isExpired} from './record.js'
 
 /** One row of `mygate env list --json`. */
@@ -31,8 +32,13 @@ export async function listEnvironments(options: {config?: ProjectConfig; home?: 
   const names = cached.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length))
   const rows = await Promise.all(
     names.map(async (name): Promise<EnvironmentSummary> => {
+      const cached = await environmentFromKubeconfig(join(home, 'kubeconfig', `${name}.yaml`))
+      if (cached?.infraOnly) {
+        const s = cached.spec
+        return {name, status: 'created', provider: s.provider, tier: s.tier, regions: s.regions, activeRegion: s.regions.primary, phase: 'infra-only', expired: false}
+      }
       try {
-        const connection = await connectEnvironment(name, {home, tolerateUnreachable: true})
+        const connection = await connectEnvironment(name, {home, tolerateUnreachable: true, timeoutMs: 5_000})
         connection.close()
         const r = connection.record
         return {

@@ -56,11 +56,13 @@ export class KubeClient {
     private readonly kc: KubeConfig,
     readonly server: string,
     readonly context: string,
+    /** Default time limit of one request (watches excepted). */
+    private readonly timeoutMs: number,
   ) {
     this.agent = server.startsWith('https:') ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true})
   }
 
-  static async connect(target: KubeTarget): Promise<KubeClient> {
+  static async connect(target: KubeTarget, options: {timeoutMs?: number} = {}): Promise<KubeClient> {
     const {KubeConfig} = await import('@kubernetes/client-node')
     const kc = new KubeConfig()
     kc.loadFromFile(target.kubeconfigPath)
@@ -73,7 +75,7 @@ export class KubeClient {
     kc.setCurrentContext(target.context)
     const cluster = kc.getCurrentCluster()
     if (!cluster) throw new UsageError(`context "${target.context}" names no cluster in ${target.kubeconfigPath}`)
-    return new KubeClient(kc, cluster.server.replace(/\/$/, ''), target.context)
+    return new KubeClient(kc, cluster.server.replace(/\/$/, ''), target.context, options.timeoutMs ?? 30_000)
   }
 
   close(): void {
@@ -112,7 +114,7 @@ export class KubeClient {
         res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
         res.on('error', reject)
       })
-      req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('request timed out'), {code: 'ETIMEDOUT'})))
+      req.setTimeout(options.timeoutMs ?? this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), {code: 'ETIMEDOUT'})))
       req.on('error', (error: NodeJS.ErrnoException) => reject(errorFromNetwork(error, this.server, options.what ?? `${method} ${path}`)))
       if (body !== undefined) req.write(body)
       req.end()

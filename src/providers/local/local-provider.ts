@@ -1,12 +1,10 @@
-import {join} from 'node:path'
-
-import {writeFileAtomic} from '../../atomic-file.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import {UsageError} from '../../errors.js'
 import {mygateHome} from '../../home.js'
 import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-cluster/daemon/control-client.js'
 import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
 import {localContextName} from '../../local-cluster/daemon/paths.js'
+import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
 import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
 
 const REGION = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/
@@ -68,9 +66,9 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
     },
 
     async writeKubeconfig(env, clusters): Promise<KubeconfigRef> {
-      const path = join(home(), 'kubeconfig', `${env.name}.yaml`)
-      const records = clusters.map((c) => ({name: c.clusterName, region: c.region, port: Number(new URL(c.endpoint ?? 'http://127.0.0.1:0').port)}))
-      await writeFileAtomic(path, JSON.stringify(localKubeconfig(records), null, 2), 0o600)
+      const path = environmentKubeconfigPath(env.name, {MYGATE_HOME: home()})
+      const records = clusters.map((c) => ({name: c.clusterName, port: Number(new URL(c.endpoint ?? 'http://127.0.0.1:0').port)}))
+      await writeKubeconfigFile(path, localKubeconfig(records))
       return {path, contexts: Object.fromEntries(clusters.map((c) => [c.region, c.context]))}
     },
 
