@@ -107,7 +107,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     }
     const summary: TrainOutcome = trainOutcome(train, trainResults)
     const result: DeployResult = {...base, dryRun: false, services: results, skipped: summary.skipped, summary: summaryLine(results, summary), ok: summary.ok}
-    failIfNotOk(result, trainResults, options.wait)
+    try {
+      failIfNotOk(result, trainResults, options.wait)
+    } catch (error) {
+      // On success present() prints the verdict on stdout; on failure it goes to stderr before the error line.
+      options.report(result.summary)
+      throw error
+    }
     return result
   } finally {
     connection.close()
@@ -153,7 +159,8 @@ function failIfNotOk(result: DeployResult, trainResults: ServiceResult[], waited
     ...result.skipped.map((s) => `${s.service}: skipped (${s.because})`),
   ]
   const timedOut = bad.length > 0 && bad.every((r) => /not ready after/.test(r.rollback?.reason ?? ''))
-  const message = `${result.summary.replace(/^Result: /, '')}: ${reasons.join('; ')}`
+  const single = result.services.length === 1 && result.skipped.length === 0 && crashed.length === 0
+  const message = single ? `${bad[0].service} ${bad[0].outcome === 'failed' ? 'failed' : 'rolled back'}: ${reasons[0].slice(bad[0].service.length + 2)}` : `${result.summary.replace(/^Result: /, '')}: ${reasons.join('; ')}`
   const details = {result}
   throw timedOut
     ? new TimeoutError(message, {details, hint: 'raise --timeout if the pods are just slow to start'})

@@ -1,5 +1,6 @@
 import type {PrometheusClient} from '../analysis/prometheus-client.js'
 import type {Measurement} from '../analysis/types.js'
+import {formatDuration, parseDuration} from '../duration.js'
 import {isMygateError} from '../errors.js'
 import type {WatchHandle} from '../kube/client.js'
 import {podProblem} from '../kube/readiness.js'
@@ -209,7 +210,8 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
           break
         }
         case 'runAnalysis': {
-          const measurements = await measureSafely(prometheus, state, stored.io.analysisWindow)
+          const measurements = await measureWithWarmUp(prometheus, state, stored.io.analysisWindow, wakeup, report)
+          if (measurements === undefined) continue
           await commit({type: 'analysisMeasured', measurements}, state)
           const run = stored.state.analysisRuns.at(-1)
           if (run !== undefined) {
@@ -231,6 +233,31 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
   } finally {
     for (const watch of watches) watch.stop()
   }
+}
+
+/**
+ * A version whose pods started moments ago has no series yet (Prometheus has not scraped it, or
+ * rate() has one sample): "no data yet" is not "no traffic". So while every measurement is
+ * inconclusive, measure again each analysis interval for up to one window before recording the
+ * run (which then pauses the rollout as inconclusive). Undefined when woken by a state change or
+ * unhealthy pods: the loop handles those first.
+ */
+async function measureWithWarmUp(
+  prometheus: PrometheusClient,
+  state: RolloutState,
+  window: string | undefined,
+  wakeup: Wakeup,
+  report: (line: string) => void,
+): Promise<Measurement[] | undefined> {
+  const intervalMs = parseDuration(state.analysis.interval, 'analysis interval')
+  const deadline = Date.now() + parseDuration(window ?? state.analysis.interval, 'analysis window')
+  let measurements = await measureSafely(prometheus, state, window)
+  while (measurements.every((m) => m.verdict === 'inconclusive') && Date.now() + intervalMs <= deadline) {
+    report(`no data yet for ${state.service} ${state.toVersion}; measuring again in ${formatDuration(intervalMs)}`)
+    if (await wakeup.sleep(Date.now() + intervalMs)) return undefined
+    measurements = await measureSafely(prometheus, state, window)
+  }
+  return measurements
 }
 
 /**
