@@ -23,10 +23,6 @@ export default class AuthEksToken extends MygateCommand<ExecCredential> {
 
   protected async execute(): Promise<ExecCredential> {
     const {flags} = await this.parse(AuthEksToken)
-    // kubectl shows the plugin's stderr on every call; the SDK's Node-version notice is about
-    // future SDK releases, not this token, so it would only be noise there.
-    const quiet = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
-    if (!process.env[quiet]) process.env[quiet] = 'true'
     if (!flags.region) {
       throw new UsageError('no AWS region given for the EKS token', {hint: 'pass --region, or set AWS_REGION'})
     }

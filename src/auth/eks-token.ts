@@ -3,6 +3,7 @@ import {createHash, createHmac, type Hash, type Hmac} from 'node:crypto'
 import {UsageError} from '../errors.js'
 import {isMissingCredentials, noCredentialsError} from '../providers/aws/errors.js'
 import {AWS_REGION_PATTERN, partitionOf} from '../providers/aws/names.js'
+import {silenceNodeVersionWarning} from '../providers/aws/sdk-warning.js'
 
 /**
  * EKS bearer tokens, minted in-process the way `aws eks get-token` (and aws-iam-authenticator)
@@ -112,6 +113,7 @@ export function decodeEksToken(token: string): string {
 
 /** Resolves credentials through the SDK's default chain, as the aws CLI would. */
 export async function defaultAwsCredentials(region: string): Promise<AwsCredentials> {
+  silenceNodeVersionWarning()
   const {STSClient} = await import('@aws-sdk/client-sts')
   const client = new STSClient({region})
   try {

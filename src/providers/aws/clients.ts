@@ -2,6 +2,7 @@ import type {EKSClient, EKSClientConfig} from '@aws-sdk/client-eks'
 import type {EC2Client} from '@aws-sdk/client-ec2'
 import type {IAMClient} from '@aws-sdk/client-iam'
 import type {STSClient} from '@aws-sdk/client-sts'
+import {silenceNodeVersionWarning} from './sdk-warning.js'
 
 /**
  * The AWS SDK clients of one region. The SDK packages are imported here, lazily, so a command that
@@ -35,6 +36,7 @@ export interface AwsRegionClients {
 }
 
 export async function createRegionClients(region: string, config: AwsClientConfig = {}): Promise<AwsRegionClients> {
+  silenceNodeVersionWarning()
   const [eks, ec2, iam, sts] = await Promise.all([
     import('@aws-sdk/client-eks'),
     import('@aws-sdk/client-ec2'),

@@ -3,6 +3,7 @@ import {UsageError, oneOf} from '../../errors.js'
 import type {AwsRegionClients} from './clients.js'
 import {awsFailure, awsMessage, isAwsError, isMissingCredentials, noCredentialsError} from './errors.js'
 import {AWS_REGION_PATTERN, KNOWN_AWS_REGIONS, partitionOf} from './names.js'
+import {silenceNodeVersionWarning} from './sdk-warning.js'
 
 /** Checks that need no AWS call: region shapes, a distinct secondary. */
 export function checkAwsRegions(env: EnvironmentSpec): void {
@@ -32,6 +33,7 @@ export function validationRegion(primary: string): string {
 
 /** Credentials work (STS GetCallerIdentity); returns the account's ARN. */
 export async function checkAwsCredentials(clients: AwsRegionClients): Promise<string> {
+  silenceNodeVersionWarning()
   const {GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
   try {
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}))
