@@ -4,6 +4,8 @@ import {MygateCommand} from '../../src/cli/base-command.js'
 import {OperationFailedError} from '../../src/errors.js'
 import type {SteerResult} from '../../src/rollout-io/steer.js'
 
+const OUTCOME_WORD: Record<SteerResult['result']['outcome'], string> = {succeeded: 'SUCCESS', rolledBack: 'ROLLED BACK', aborted: 'ABORTED', failed: 'FAILED', paused: 'PAUSED'}
+
 export default class RolloutAbort extends MygateCommand<SteerResult> {
   static override summary = 'Abort a rollout in progress: traffic returns to the previous version at once.'
   static override description =
@@ -34,6 +36,6 @@ export default class RolloutAbort extends MygateCommand<SteerResult> {
 
   protected override present(result: SteerResult): void {
     const r = result.result
-    this.log(`Result: ${r.outcome.toUpperCase()} — ${r.message}`)
+    this.log(`Result: ${OUTCOME_WORD[r.outcome]} — ${r.message}`)
   }
 }

@@ -148,10 +148,20 @@ export async function acquireLease(client: RolloutKube, options: LeaseOptions): 
   return held
 }
 
-/** The current holder, when the lease is held and live (for steering commands). */
-export async function liveHolder(client: RolloutKube, service: string, now = Date.now()): Promise<string | undefined> {
+/** The current holder and how long it has held the lease, when the lease is held and live. */
+export async function liveHolding(client: RolloutKube, service: string, now = Date.now()): Promise<{holder: string; ageMs: number; expiresInMs: number} | undefined> {
   const existing = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
   const decision = leaseDecision(existing?.spec as LeaseSpec | undefined, {holder: '\u0000nobody'}, now)
-  if (decision.kind !== 'refuse') return undefined
-  return holderIsDeadLocalProcess(decision.holder) ? undefined : decision.holder
+  if (decision.kind !== 'refuse' || holderIsDeadLocalProcess(decision.holder)) return undefined
+  return {holder: decision.holder, ageMs: decision.ageMs, expiresInMs: decision.expiresInMs}
+}
+
+/** The current holder, when the lease is held and live (for steering commands). */
+export async function liveHolder(client: RolloutKube, service: string, now = Date.now()): Promise<string | undefined> {
+  return (await liveHolding(client, service, now))?.holder
+}
+
+/** The ConflictError a second deploy gets while someone holds the lease. */
+export function leaseHeldError(service: string, environment: string, holding: {holder: string; ageMs: number; expiresInMs: number}): ConflictError {
+  return refusal(service, environment, holding.holder, holding.ageMs, holding.expiresInMs)
 }

@@ -11,7 +11,7 @@ import {driverFor} from './drivers.js'
 import {executeRollout, type StepMetric, type StopReason} from './executor.js'
 import type {GitInfo} from './git-info.js'
 import {currentOperator, holderIdentity} from './identity.js'
-import {acquireLease, liveHolder, type HeldLease} from './lease.js'
+import {acquireLease, leaseHeldError, liveHolding, type HeldLease} from './lease.js'
 import {colorDeploymentName} from './names.js'
 import type {ServiceRequest} from './deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './state-store.js'
@@ -83,19 +83,15 @@ export async function prepareService(env: EnvironmentContext, request: ServiceRe
   if (running.image === image) {
     throw new UsageError(`${name} already runs ${image} in ${env.name}; nothing to deploy`, {hint: 'pass another --version'})
   }
+  // The lease first: a deploy running right now is named with its holder and age.
+  const holding = await liveHolding(client, name)
+  if (holding !== undefined) throw leaseHeldError(name, env.name, holding)
   const previous = await readRollout(client, name)
   if (previous !== undefined && (isInProgress(previous.state) || previous.state.phase === 'RollingBack')) {
     throw new ConflictError(
       `a rollout of ${name} is already in progress in ${env.name}: ${previous.state.phase}, ${previous.state.fromVersion ?? '(none)'} -> ${previous.state.toVersion} (${previous.state.message})`,
       {hint: `finish it with \`mygate rollout promote|abort|resume ${name} --env ${env.name}\``},
     )
-  }
-  const holder = await liveHolder(client, name)
-  if (holder !== undefined) {
-    throw new ConflictError(`${name} in ${env.name} is being deployed by ${holder}; refusing a second deploy`, {
-      hint: `wait for it: \`mygate rollout status ${name} --env ${env.name} --watch\``,
-      details: {holder},
-    })
   }
   return {
     request,
