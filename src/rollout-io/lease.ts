@@ -150,8 +150,12 @@ export async function acquireLease(client: RolloutKube, options: LeaseOptions): 
 
 /** The current holder and how long it has held the lease, when the lease is held and live. */
 export async function liveHolding(client: RolloutKube, service: string, now = Date.now()): Promise<{holder: string; ageMs: number; expiresInMs: number} | undefined> {
-  const existing = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
-  const decision = leaseDecision(existing?.spec as LeaseSpec | undefined, {holder: '\u0000nobody'}, now)
+  return holdingOf(await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE), now)
+}
+
+/** Who holds a Lease object, when it is held, live, and not by a dead process of this host. */
+export function holdingOf(lease: KubeObject | undefined, now = Date.now()): {holder: string; ageMs: number; expiresInMs: number} | undefined {
+  const decision = leaseDecision(lease?.spec as LeaseSpec | undefined, {holder: '\u0000nobody'}, now)
   if (decision.kind !== 'refuse' || holderIsDeadLocalProcess(decision.holder)) return undefined
   return {holder: decision.holder, ageMs: decision.ageMs, expiresInMs: decision.expiresInMs}
 }

@@ -6,6 +6,7 @@ import {readAudit, type AuditEntry} from './audit.js'
 import {openEnvironment} from './environment.js'
 import {currentOperator, holderIdentity} from './identity.js'
 import {liveHolder} from './lease.js'
+import {quickStatus, statusFrom, type RolloutStatus} from './quick-status.js'
 import {driveRollout, resultOf, type EnvironmentContext, type ServiceDeployResult} from './run-service.js'
 import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRollout} from './state-store.js'
 
@@ -16,14 +17,7 @@ import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRol
  * drives the rollout itself until it finishes (or pauses, with --no-wait).
  */
 
-export interface RolloutStatus {
-  service: string
-  environment: string
-  state: RolloutState
-  /** Who drives it right now (live lease holder), if anyone. */
-  drivenBy?: string
-  lines: string[]
-}
+export type {RolloutStatus} from './quick-status.js'
 
 async function withEnvironment<T>(environment: string, run: (env: EnvironmentContext) => Promise<T>): Promise<T> {
   const {context, connection} = await openEnvironment(environment)
@@ -35,20 +29,17 @@ async function withEnvironment<T>(environment: string, run: (env: EnvironmentCon
 }
 
 export async function rolloutStatus(service: string, environment: string): Promise<RolloutStatus> {
+  // The quick path first: three GETs with a plain HTTP client (see quick-status.ts).
+  const quick = await quickStatus(service, environment)
+  if (quick !== undefined) return quick
   return withEnvironment(environment, async (env) => statusOf(env, await requireRollout(env.client, service, environment)))
 }
 
 async function statusOf(env: EnvironmentContext, stored: StoredRollout): Promise<RolloutStatus> {
   const drivenBy = isTerminal(stored.state) ? undefined : await liveHolder(env.client, stored.state.service)
-  const lines = summarizeRollout(stored.state)
-  if (!isTerminal(stored.state)) lines.push(`driver:   ${drivenBy ?? 'nobody (run `mygate rollout resume` to continue it)'}`)
-  return {service: stored.state.service, environment: env.name, state: stored.state, drivenBy, lines}
+  return statusFrom(stored, env.name, drivenBy)
 }
 
-/**
- * Follows the record live (a watch, no polling), calling `onUpdate` with each new version, until
- * the rollout is finished or `signal` aborts. Returns the last status.
- */
 export async function watchRolloutStatus(
   service: string,
   environment: string,
