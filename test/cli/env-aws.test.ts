@@ -3,7 +3,8 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {parseEnvelope} from '../helpers/cli.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
-import {findOnPath, startMoto, type MotoServer} from '../helpers/moto.js'
+import {startMoto, type MotoServer} from '../helpers/moto.js'
+import {findOnPath} from '../helpers/programs.js'
 
 /**
  * The AWS provider through the real CLI against moto_server, checked with the real `aws` CLI as an

@@ -1,7 +1,9 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {accessSync, constants} from 'node:fs'
 import {createServer} from 'node:net'
-import {delimiter, join} from 'node:path'
+
+import {findOnPath} from './programs.js'
+
+export {findOnPath}
 
 /**
  * A real moto_server (the AWS API emulator) on 127.0.0.1 and a free port, for AWS provider tests.
@@ -14,20 +16,6 @@ export interface MotoServer {
   /** Dummy credentials moto accepts; pass them to the SDK clients. */
   credentials: {accessKeyId: string; secretAccessKey: string}
   stop(): Promise<void>
-}
-
-export function findOnPath(program: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue
-    const candidate = join(dir, program)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not here
-    }
-  }
-  return undefined
 }
 
 export async function freePort(): Promise<number> {
