@@ -67,8 +67,18 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job'])
  * clusters. Every step converges, so an interrupted create is finished by running it again.
  */
 export async function createEnvironment(options: CreateEnvironmentOptions): Promise<CreateEnvironmentResult> {
-  const {env, catalog, provider} = options
+  const {catalog, provider} = options
   const now = options.now ?? (() => new Date())
+  // Input and credentials are checked before anything is shown as started: a bad value is one line.
+  // An existing environment decides first: its provider may not even be configured here.
+  const existing = await findExistingRecord(options.env.name, options.home)
+  if (existing && existing.provider !== options.env.provider) {
+    throw new ConflictError(`environment "${options.env.name}" already exists on provider ${existing.provider}, not ${options.env.provider}`, {
+      hint: `destroy it first (\`mygate env destroy ${options.env.name}\`) or create it with --provider ${existing.provider}`,
+    })
+  }
+  // Converging must not undo releases: versions deployed since (mygate deploy) win over the config.
+  const env: EnvironmentSpec = existing ? {...options.env, versions: {...options.env.versions, ...existing.versions}} : options.env
   const rendered = await renderEnvironment({catalog, env})
   await validateObjects(rendered.objects)
   const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered})
@@ -94,14 +104,6 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
     for (const a of applied) result.applied[a.action]++
   }
 
-  // Input and credentials are checked before anything is shown as started: a bad value is one line.
-  // An existing environment decides first: its provider may not even be configured here.
-  const existing = await findExistingRecord(env.name, options.home)
-  if (existing && existing.provider !== env.provider) {
-    throw new ConflictError(`environment "${env.name}" already exists on provider ${existing.provider}, not ${env.provider}`, {
-      hint: `destroy it first (\`mygate env destroy ${env.name}\`) or create it with --provider ${existing.provider}`,
-    })
-  }
   await provider.validate(env)
 
   const phases: Phase[] = [

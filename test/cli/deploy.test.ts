@@ -95,6 +95,10 @@ describe('mygate deploy on the local control plane', () => {
     expect(status.exitCode, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/phase: +Succeeded/)
     expect(status.stdout).toMatch(/step: +10\/10 \(all done\)/)
+    // Converging the environment afterwards keeps the released version.
+    const converge = await local.cli(['env', 'create', 'demo'])
+    expect(converge.exitCode, converge.stderr).toBe(0)
+    expect(await runningImage('visitors')).toBe('registry.mygate.dev/mygate/visitors:3.5.0')
   })
 
   test('a canary with an injected 50% error rate is rolled back automatically: exit 7, stable serves 100%', async () => {
