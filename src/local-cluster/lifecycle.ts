@@ -15,6 +15,8 @@ export interface LocalStatus {
   clusters: ClusterInfo[]
   /** The kubectl line to use against the first cluster. */
   kubectlHint?: string
+  /** With `local start --merge-kubeconfig`: the user kubeconfig the contexts were added to. */
+  mergedInto?: string
 }
 
 /** The cluster `mygate local start` makes when there is none yet, for plain kubectl use. */

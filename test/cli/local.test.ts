@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
@@ -64,6 +64,21 @@ describe('mygate local start|stop|status with real kubectl', () => {
     const run = await local.cli(['local', 'start', '--json'])
     expect(run.exitCode).toBe(0)
     expect(parseEnvelope<{result: Status}>(run.stdout).result.started).toBe(false)
+  })
+
+  test('~/.kube/config is untouched unless --merge-kubeconfig asks for it', async () => {
+    const home = join(local.home, 'user-home')
+    const user = join(local.home, 'user-kubeconfig.yaml')
+    writeFileSync(user, 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n- name: work\n  context: {cluster: work, user: work}\ncurrent-context: work\n')
+    await local.cli(['local', 'start'], {env: {HOME: home}})
+    expect(existsSync(join(home, '.kube', 'config'))).toBe(false)
+    const merged = await local.cli(['local', 'start', '--merge-kubeconfig'], {env: {KUBECONFIG: user}})
+    expect(merged.exitCode, merged.stderr).toBe(0)
+    expect(merged.stdout).toContain(`Added the local contexts to ${user}`)
+    const contexts = await runKubectl(['config', 'get-contexts', '-o', 'name'], {kubeconfig: user})
+    expect(contexts.stdout.split('\n').sort()).toEqual(['mygate-local-default', 'work'])
+    const current = await runKubectl(['config', 'current-context'], {kubeconfig: user})
+    expect(current.stdout.trim()).toBe('work')
   })
 
   test('kubectl apply --server-side, then rollout status completes', async () => {
