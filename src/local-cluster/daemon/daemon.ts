@@ -53,7 +53,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     return cluster
   }
 
-  let control: http.Server | undefined
   try {
     for (const record of records) {
       try {
@@ -87,8 +86,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const stop = () =>
     (stopping ??= (async () => {
       log('stopping')
-      control?.closeAllConnections()
-      await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()))
+      control.closeAllConnections()
+      await new Promise<void>((resolve) => control.close(() => resolve()))
       await Promise.allSettled([...clusters.values()].map((c) => c.stop()))
       await rm(paths.daemonFile, {force: true})
       releaseLock()
@@ -136,7 +135,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     return [404, {message: `no route ${method} ${path}`}]
   }
 
-  control = http.createServer((req, res) => {
+  const control: http.Server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', async () => {
@@ -156,8 +155,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     })
   })
   await new Promise<void>((resolve, reject) => {
-    control!.once('error', reject)
-    control!.listen(0, '127.0.0.1', () => resolve())
+    control.once('error', reject)
+    control.listen(0, '127.0.0.1', () => resolve())
   })
   const address = control.address() as {port: number}
   const daemonInfo: DaemonInfo = {pid: process.pid, controlPort: address.port, token, startedAt, home: options.home}

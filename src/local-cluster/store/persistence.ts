@@ -290,7 +290,10 @@ export class WalWriter {
 
   private resolveWaiters(): void {
     const still: typeof this.waiters = []
-    for (const waiter of this.waiters) (waiter.target <= this.durable ? waiter.resolve() : still.push(waiter))
+    for (const waiter of this.waiters) {
+      if (waiter.target <= this.durable) waiter.resolve()
+      else still.push(waiter)
+    }
     this.waiters = still
   }
 
