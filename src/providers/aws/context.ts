@@ -34,8 +34,3 @@ export function regionContext(
 }
 
 /** The regions of an environment with their role, primary first. */
-export function environmentRegions(env: EnvironmentSpec): Array<{region: string; role: 'primary' | 'secondary'}> {
-  const regions: Array<{region: string; role: 'primary' | 'secondary'}> = [{region: env.regions.primary, role: 'primary'}]
-  if (env.regions.secondary) regions.push({region: env.regions.secondary, role: 'secondary'})
-  return regions
-}

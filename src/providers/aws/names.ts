@@ -1,6 +1,6 @@
-import {createHash} from 'node:crypto'
 
 import type {EnvironmentSpec} from '../../config/types.js'
+import {boundedName} from '../naming.js'
 
 /**
  * Deterministic names and tags for everything mygate creates in AWS. Names are derived, never
@@ -24,16 +24,6 @@ export const MANAGED_BY_VALUE = 'mygate'
 /** EKS cluster and kubeconfig context name: `mygate-ENV-REGION`. */
 export function awsClusterName(envName: string, region: string): string {
   return `mygate-${envName}-${region}`
-}
-
-/**
- * Keeps a name within an AWS length limit (IAM role names: 64) while staying unique: a long name
- * is cut and ends with a short hash of the full name.
- */
-export function boundedName(name: string, max: number): string {
-  if (name.length <= max) return name
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8)
-  return `${name.slice(0, max - hash.length - 1)}-${hash}`
 }
 
 export function clusterRoleName(envName: string, region: string): string {

@@ -1,10 +1,10 @@
 import type {ServiceDescriptor, Tier} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import type {ClusterPlan} from '../types.js'
-import {environmentRegions} from './context.js'
+import {environmentRegions} from '../naming.js'
 import {DEFAULT_EKS_VERSION, awsClusterName, clusterRoleName, nodeRoleName} from './names.js'
 import {VPC_CIDR} from './network.js'
-import {planNodeGroups} from './node-groups.js'
+import {planNodeGroups} from '../node-groups.js'
 
 /** What an environment needs on AWS, as data: one EKS cluster per region with its node groups. */
 

@@ -1,6 +1,6 @@
 import type {EnvironmentSpec} from '../../config/types.js'
 import {UsageError} from '../../errors.js'
-import {boundedName} from '../aws/names.js'
+import {boundedName} from '../naming.js'
 
 /** Deterministic GKE names and labels. GCP labels allow only [a-z0-9_-], hence the dashes. */
 

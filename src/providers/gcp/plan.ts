@@ -1,7 +1,7 @@
 import type {ServiceDescriptor, Tier} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
-import {environmentRegions} from '../aws/context.js'
-import {planNodeGroups} from '../aws/node-groups.js'
+import {environmentRegions} from '../naming.js'
+import {planNodeGroups} from '../node-groups.js'
 import type {ClusterPlan} from '../types.js'
 import {DEFAULT_GKE_VERSION, gkeClusterName} from './names.js'
 

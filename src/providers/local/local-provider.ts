@@ -1,10 +1,10 @@
-import type {EnvironmentSpec} from '../../config/types.js'
 import {UsageError} from '../../errors.js'
 import {mygateHome} from '../../home.js'
 import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-cluster/daemon/control-client.js'
 import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
 import {localContextName} from '../../local-cluster/daemon/paths.js'
 import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
+import {environmentRegions} from '../naming.js'
 import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
 
 const REGION = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/
@@ -14,11 +14,6 @@ export function localClusterName(env: string, region: string): string {
   return `${env}-${region}`
 }
 
-function regionsOf(env: EnvironmentSpec): Array<{region: string; role: 'primary' | 'secondary'}> {
-  const regions: Array<{region: string; role: 'primary' | 'secondary'}> = [{region: env.regions.primary, role: 'primary'}]
-  if (env.regions.secondary) regions.push({region: env.regions.secondary, role: 'secondary'})
-  return regions
-}
 
 /**
  * Provider `local`: one cluster of the embedded control plane per region, hosted by the
@@ -30,7 +25,7 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
     name: 'local',
 
     async validate(env) {
-      for (const {region} of regionsOf(env)) {
+      for (const {region} of environmentRegions(env)) {
         if (!REGION.test(region)) {
           throw new UsageError(`region "${region}" is not a valid local region name`, {hint: 'use lower-case letters, digits and dashes, e.g. local-1'})
         }
@@ -41,7 +36,7 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
     },
 
     planClusters(env): ClusterPlan[] {
-      return regionsOf(env).map(({region, role}) => ({
+      return environmentRegions(env).map(({region, role}) => ({
         region,
         role,
         clusterName: localClusterName(env.name, region),
@@ -56,7 +51,7 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
       const started = await ensureDaemon(home())
       progress.update(started.started ? `local control plane started (pid ${started.info.pid})` : `local control plane running (pid ${started.info.pid})`)
       const handles: ClusterHandle[] = []
-      for (const {region, role} of regionsOf(env)) {
+      for (const {region, role} of environmentRegions(env)) {
         const name = localClusterName(env.name, region)
         const info = await ensureCluster(home(), name, region)
         progress.update(`cluster ${name} at ${info.url}`)
@@ -74,7 +69,7 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
 
     async destroyClusters(env, progress): Promise<DestroyReport> {
       const report: DestroyReport = {removed: [], leftBehind: []}
-      for (const {region} of regionsOf(env).reverse()) {
+      for (const {region} of environmentRegions(env).reverse()) {
         const name = localClusterName(env.name, region)
         try {
           if (await deleteCluster(home(), name)) {

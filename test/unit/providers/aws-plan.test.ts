@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {boundedName} from '../../../src/providers/aws/names.js'
+import {boundedName} from '../../../src/providers/naming.js'
 import {planAwsClusters} from '../../../src/providers/aws/plan.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 

@@ -1,5 +1,5 @@
-import type {ServiceDescriptor, Tier} from '../../catalog/types.js'
-import type {NodeGroupPlan} from '../types.js'
+import type {ServiceDescriptor, Tier} from '../catalog/types.js'
+import type {NodeGroupPlan} from './types.js'
 
 /**
  * Which node groups a cluster gets, from the catalog: an on-demand group always (system pods,
