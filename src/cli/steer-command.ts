@@ -32,7 +32,9 @@ export abstract class SteerRolloutCommand extends MygateCommand<SteerResult> {
   protected abstract readonly wanted: ReadonlyArray<SteerResult['result']['outcome']>
 
   protected async execute(): Promise<SteerResult> {
-    const {args, flags} = await this.parse(this.ctor as typeof SteerRolloutCommand)
+    // oclif copies a command's own static `args` only; this class's are inherited, so name them.
+    const ctor = this.ctor as typeof SteerRolloutCommand
+    const {args, flags} = await this.parse({args: ctor.args, flags: ctor.flags, baseFlags: ctor.baseFlags, enableJsonFlag: ctor.enableJsonFlag})
     const {steerRollout} = await import('../rollout-io/steer.js')
     const result = await steerRollout(this.action, {
       service: args.service,

@@ -252,7 +252,7 @@ async function measureWithWarmUp(
   const intervalMs = parseDuration(state.analysis.interval, 'analysis interval')
   const deadline = Date.now() + parseDuration(window ?? state.analysis.interval, 'analysis window')
   let measurements = await measureSafely(prometheus, state, window)
-  while (measurements.every((m) => m.verdict === 'inconclusive') && Date.now() + intervalMs <= deadline) {
+  while (measurements.every((m) => m.verdict === 'inconclusive') && Date.now() < deadline) {
     report(`no data yet for ${state.service} ${state.toVersion}; measuring again in ${formatDuration(intervalMs)}`)
     if (await wakeup.sleep(Date.now() + intervalMs)) return undefined
     measurements = await measureSafely(prometheus, state, window)
