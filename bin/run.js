@@ -15,8 +15,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v' || args[0]
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // The Node version was checked above; oclif's own check loads semver (about 10 ms) to repeat it.
-  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true'
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // A few hot read-only invocations are answered without oclif (see src/cli/fast-path.ts).
+  const {runFastPath} = await import('../dist/src/cli/fast-path.js')
+  if (!(await runFastPath(args))) {
+    // The Node version was checked above; oclif's own check loads semver (about 10 ms) to repeat it.
+    process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true'
+    const {execute} = await import('@oclif/core')
+    await execute({dir: import.meta.url})
+  }
 }

@@ -1,7 +1,7 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
-import {ENVELOPE_API_VERSION, ErrorEnvelope, SuccessEnvelope} from './json-envelope.js'
-import {formatErrorLine, normalizeError} from './normalize-error.js'
+import type {SuccessEnvelope} from './json-envelope.js'
+import {reportError, successEnvelope, writeJson} from './report.js'
 
 /**
  * Base for every mygate command. A command parses its flags, calls one function in src/ and
@@ -49,40 +49,23 @@ export abstract class MygateCommand<T> extends Command {
   }
 
   protected override toSuccessJson(result: T): SuccessEnvelope<T> {
-    return {apiVersion: ENVELOPE_API_VERSION, ok: true, command: this.commandName, result, warnings: this.warnings}
+    return successEnvelope(this.commandName, result, this.warnings)
   }
 
   protected override logJson(json: unknown): void {
-    // Compact and uncoloured: scripts parse this, people use the human output.
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    // Uncoloured: scripts parse this, people use the human output.
+    writeJson(json)
   }
 
   override async catch(error: Error & {exitCode?: number}): Promise<never> {
-    const normalized = normalizeError(error, this.commandName)
-    const verbose = this.argv.includes('--verbose') || Boolean(process.env.DEBUG)
-    if (this.jsonEnabled()) {
-      const envelope: ErrorEnvelope = {
-        apiVersion: ENVELOPE_API_VERSION,
-        ok: false,
-        command: this.commandName,
-        error: {
-          code: normalized.code,
-          exitCode: normalized.exitCode,
-          message: normalized.message,
-          ...(normalized.hint ? {hint: normalized.hint} : {}),
-          ...(normalized.details ? {details: normalized.details} : {}),
-        },
-        warnings: this.warnings,
-      }
-      this.logJson(envelope)
-    } else {
-      process.stderr.write(`${formatErrorLine(normalized)}\n`)
-    }
-    if (verbose && normalized.original instanceof Error && normalized.original.stack) {
-      process.stderr.write(`${normalized.original.stack}\n`)
-    }
+    const exitCode = reportError(error, {
+      command: this.commandName,
+      json: this.jsonEnabled(),
+      verbose: this.argv.includes('--verbose') || Boolean(process.env.DEBUG),
+      warnings: this.warnings,
+    })
     // ExitError is not printed again by oclif's handler; it only sets the exit code.
-    throw new Errors.ExitError(normalized.exitCode)
+    throw new Errors.ExitError(exitCode)
   }
 }
 

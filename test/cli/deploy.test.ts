@@ -101,6 +101,21 @@ describe('mygate deploy on the local control plane', () => {
     expect(await runningImage('visitors')).toBe('registry.mygate.dev/mygate/visitors:3.5.0')
   })
 
+  test('rollout status answers the same through its fast path as through oclif', async () => {
+    const fast = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo'])
+    const full = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo', '--verbose'])
+    expect(fast.exitCode, fast.stderr).toBe(0)
+    expect(fast.stdout).toBe(full.stdout)
+    const fastJson = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo', '--json'])
+    const fullJson = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo', '--json', '--verbose'])
+    expect(parseEnvelope(fastJson.stdout)).toEqual(parseEnvelope(fullJson.stdout))
+    const missing = await local.cli(['rollout', 'status', 'visitors', '--env', 'nowhere'])
+    const missingFull = await local.cli(['rollout', 'status', 'visitors', '--env', 'nowhere', '--verbose'])
+    expect(missing.exitCode).toBe(3)
+    expect(missingFull.exitCode).toBe(3)
+    expect(missing.stderr.trim()).toBe(missingFull.stderr.split('\n')[0].trim())
+  })
+
   test('a canary with an injected 50% error rate is rolled back automatically: exit 7, stable serves 100%', async () => {
     await fault('visitors', '3.6.0', '--error-rate', '0.5')
     const started = Date.now()
