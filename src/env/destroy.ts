@@ -54,16 +54,25 @@ async function findTarget(name: string, home: string): Promise<Target> {
 async function deleteNamespaces(client: KubeClient, namespaces: string[], timeoutMs: number): Promise<void> {
   for (const namespace of namespaces) await client.delete({apiVersion: 'v1', kind: 'Namespace', name: namespace})
   const deadline = Date.now() + timeoutMs
-  // Namespaces finish terminating asynchronously; wait (by watch) until they are gone.
+  const path = await client.pathFor({apiVersion: 'v1', kind: 'Namespace'})
+  // Namespaces finish terminating asynchronously. Watch each from the version just read, so a
+  // deletion that lands between the read and the watch is still delivered (no polling, no race).
   for (const namespace of namespaces) {
-    while (await client.get('v1', 'Namespace', namespace)) {
-      if (Date.now() > deadline) throw new Error(`namespace ${namespace} is still terminating`)
-      const path = await client.pathFor({apiVersion: 'v1', kind: 'Namespace'})
-      const watch = client.watch(path, {fieldSelector: `metadata.name=${namespace}`, timeoutSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000))}, (event) => {
-        if (event.type === 'DELETED') watch.stop()
-      })
-      await watch.done.catch(() => undefined)
-    }
+    const current = await client.get('v1', 'Namespace', namespace)
+    if (!current) continue
+    let gone = false
+    const watch = client.watch(
+      path,
+      {fieldSelector: `metadata.name=${namespace}`, resourceVersion: current.metadata.resourceVersion, timeoutSeconds: Math.max(1, Math.ceil((deadline - Date.now()) / 1000))},
+      (event) => {
+        if (event.type === 'DELETED') {
+          gone = true
+          watch.stop()
+        }
+      },
+    )
+    await watch.done.catch(() => undefined)
+    if (!gone && (await client.get('v1', 'Namespace', namespace))) throw new Error(`namespace ${namespace} is still terminating after ${Math.round(timeoutMs / 1000)}s`)
   }
 }
 
