@@ -1,6 +1,7 @@
 import {ConflictError} from '../errors.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import type {RolloutStrategy} from '../catalog/types.js'
+import type {RolloutState} from '../rollout/state.js'
 import type {GitInfo} from './git-info.js'
 import type {RolloutKube} from './kube-port.js'
 import {AUDIT_LIMIT, auditConfigMapName, LABEL_ROLLOUT_SERVICE, ROLLOUT_NAMESPACE} from './names.js'
@@ -30,6 +31,25 @@ export interface AuditEntry {
   outcome: AuditOutcome
   /** Why it ended as it did (the rollback reason). */
   reason?: string
+}
+
+/** A rollout's audit entry as it stands; `outcome` and `reason` say how it ended (or that it started). */
+export function auditEntryOf(state: RolloutState, outcome: AuditOutcome, reason?: string): AuditEntry {
+  return {
+    id: state.id,
+    service: state.service,
+    environment: state.environment,
+    ...(state.fromVersion !== undefined ? {fromVersion: state.fromVersion} : {}),
+    toVersion: state.toVersion,
+    strategy: state.strategy,
+    user: state.startedBy.user,
+    host: state.startedBy.host,
+    ...(state.git ? {git: state.git} : {}),
+    startedAt: state.createdAt,
+    ...(state.finishedAt ? {finishedAt: state.finishedAt} : {}),
+    outcome,
+    ...(reason ? {reason} : {}),
+  }
 }
 
 const KEY = 'entries.json'

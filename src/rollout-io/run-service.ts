@@ -5,7 +5,7 @@ import {describeStep} from '../rollout/plan.js'
 import {createRolloutState, isInProgress, type Color, type RolloutState} from '../rollout/state.js'
 import type {AnalysisRun} from '../analysis/types.js'
 import type {PrometheusClient} from '../analysis/prometheus-client.js'
-import {recordAudit, type AuditOutcome} from './audit.js'
+import {auditEntryOf, recordAudit, type AuditOutcome} from './audit.js'
 import {activeColor} from './blue-green-driver.js'
 import {driverFor} from './drivers.js'
 import {executeRollout, type StepMetric, type StopReason} from './executor.js'
@@ -192,21 +192,8 @@ export async function driveRollout(options: {
     })
     const result = resultOf(stored, steps, stoppedBecause)
     const state = stored.state
-    await recordAudit(env.client, {
-      id: state.id,
-      service,
-      environment: env.name,
-      fromVersion: state.fromVersion,
-      toVersion: state.toVersion,
-      strategy: state.strategy,
-      user: state.startedBy.user,
-      host: state.startedBy.host,
-      git: state.git,
-      startedAt: state.createdAt,
-      outcome: state.rollback?.cause === 'undo' && state.phase === 'RolledBack' ? 'undone' : AUDIT_OUTCOME[result.outcome],
-      ...(state.finishedAt ? {finishedAt: state.finishedAt} : {}),
-      ...(state.rollback ? {reason: state.rollback.reason} : {}),
-    })
+    const outcome = state.rollback?.cause === 'undo' && state.phase === 'RolledBack' ? 'undone' : AUDIT_OUTCOME[result.outcome]
+    await recordAudit(env.client, auditEntryOf(state, outcome, state.rollback?.reason))
     const live = state.phase === 'Succeeded' ? state.toVersion : state.phase === 'RolledBack' || state.phase === 'Aborted' ? state.fromVersion : undefined
     if (live !== undefined) {
       try {
@@ -274,19 +261,7 @@ export async function runService(options: RunServiceOptions): Promise<ServiceDep
     }
     throw error
   }
-  await recordAudit(env.client, {
-    id: state.id,
-    service,
-    environment: env.name,
-    fromVersion: state.fromVersion,
-    toVersion: state.toVersion,
-    strategy: state.strategy,
-    user: operator.user,
-    host: operator.host,
-    git: options.git,
-    startedAt: state.createdAt,
-    outcome: 'started',
-  })
+  await recordAudit(env.client, auditEntryOf(state, 'started'))
   report(`${service}: ${state.strategy} ${state.fromVersion ?? '(none)'} -> ${state.toVersion} (${state.image}), ${state.plan.length} steps`)
   // driveRollout renews the lease while the rollout runs and releases it at the end.
   return driveRollout({env, stored, wait: options.wait, report, lease})
