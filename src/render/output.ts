@@ -7,13 +7,15 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ['yaml', 'json']
 
 /**
  * Multi-document YAML (`---` between objects), for `kubectl apply -f -`. Values are emitted by
- * the YAML library, so a string with `: ` or newlines stays one quoted or block string.
+ * the YAML library, so a string with `: ` or newlines stays one quoted or block string. It is
+ * written as YAML 1.1, the dialect kubectl and Go's YAML libraries read: strings such as `yes`,
+ * `on`, `0755` or `1:20` are quoted, or kubectl would read them as booleans and numbers.
  */
 export function toYamlStream(objects: KubeObject[]): string {
   return objects
     .map((object) =>
       // No anchors/aliases for repeated values, no line folding of long strings (PromQL).
-      stringify(object, {aliasDuplicateObjects: false, lineWidth: 0}),
+      stringify(object, {aliasDuplicateObjects: false, lineWidth: 0, version: '1.1'}),
     )
     .join('---\n')
 }

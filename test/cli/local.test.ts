@@ -94,6 +94,18 @@ describe('mygate local start|stop|status with real kubectl', () => {
     expect(pods.stdout.split(' ')).toEqual(['Running', 'Running', 'Running'])
   })
 
+  test('mygate render pipes into kubectl apply (client-side and server-side)', async () => {
+    const rendered = await local.cli(['render', '--env', 'dev'])
+    expect(rendered.exitCode, rendered.stderr).toBe(0)
+    const serverSide = await runKubectl(['apply', '--server-side', '-f', '-'], {kubeconfig, input: rendered.stdout})
+    expect(serverSide.exitCode, serverSide.stderr).toBe(0)
+    expect(serverSide.stdout).toContain('statefulset.apps/redis serverside-applied')
+    const clientSide = await runKubectl(['apply', '-f', '-'], {kubeconfig, input: rendered.stdout})
+    expect(clientSide.exitCode, clientSide.stderr).toBe(0)
+    const args = await runKubectl(['get', 'statefulset', 'redis', '-n', 'mygate-data', '-o', 'jsonpath={.spec.template.spec.containers[0].args}'], {kubeconfig})
+    expect(JSON.parse(args.stdout)).toContain('yes')
+  })
+
   test('stop and start keep every object', async () => {
     const stop = await local.cli(['local', 'stop'])
     expect(stop.exitCode).toBe(0)
