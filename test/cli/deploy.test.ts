@@ -1,4 +1,5 @@
 import {execa} from 'execa'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
@@ -242,5 +243,20 @@ describe('mygate deploy to a prod-tier environment', () => {
     expect(result.stderr).toMatch(/deploying to prod environment p1 needs approval, and there is no terminal to ask in/)
     const status = await local.cli(['rollout', 'status', 'visitors', '--env', 'p1'])
     expect(status.exitCode).toBe(3)
+  })
+
+  test('is refused from a dirty git working tree unless --allow-dirty, and records the commit it came from', async () => {
+    const repo = join(local.home, 'repo')
+    await execa('git', ['init', '-q', '-b', 'release', repo])
+    await execa('git', ['-C', repo, '-c', 'user.email=ci@example.com', '-c', 'user.name=CI', 'commit', '-q', '--allow-empty', '-m', 'release'])
+    writeFileSync(join(repo, 'uncommitted.txt'), 'work in progress\n')
+    const refused = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--rolling', '--approve'], {cwd: repo})
+    expect(refused.exitCode, refused.stderr).toBe(2)
+    expect(refused.stderr).toMatch(/refusing to deploy to prod environment p1 from a dirty git working tree/)
+    expect(refused.stderr).toContain('--allow-dirty')
+    const allowed = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--rolling', '--approve', '--allow-dirty', '--timeout', '60s'], {cwd: repo})
+    expect(allowed.exitCode, allowed.stderr).toBe(0)
+    const history = await local.cli(['rollout', 'history', 'visitors', '--env', 'p1'])
+    expect(history.stdout).toMatch(/3\.5\.0 +succeeded .*on release/)
   })
 })
