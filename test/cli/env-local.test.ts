@@ -144,6 +144,16 @@ describe('mygate env create: bad input is refused before anything is created', (
     expect(existsSync(join(local.home, 'local', 'daemon.json'))).toBe(false)
   })
 
+  test('provider kubeconfig with a context that does not exist lists the ones that do', async () => {
+    const file = join(local.home, 'user-kubeconfig.yaml')
+    writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: "https://127.0.0.1:6443"}\nusers:\n- name: u1\n  user: {token: t}\ncontexts:\n- name: kind-dev\n  context: {cluster: c1, user: u1}\ncurrent-context: kind-dev\n')
+    const run = await local.cli(['env', 'create', 'x', '--provider', 'kubeconfig', '--context', 'nope'], {env: {KUBECONFIG: file}})
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain('nope')
+    expect(run.stderr).toContain('kind-dev')
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
   test('an env file with an unknown key names the file and line', async () => {
     const file = join(local.home, 'env.yaml')
     writeFileSync(file, 'tier: dev\nregions:\n  primary: local-1\nnodes: 3\n')
