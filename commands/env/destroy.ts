@@ -72,6 +72,7 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
 
   protected override present(result: DestroyResult): void {
     for (const d of result.destroyed) {
+      for (const kept of d.kept) this.log(`  kept ${kept.resource}: ${kept.reason}`)
       for (const left of d.leftBehind) this.log(`  could not remove ${left.resource}: ${left.reason}`)
       this.log(
         d.leftBehind.length === 0

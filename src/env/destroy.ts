@@ -15,6 +15,8 @@ export interface DestroyEnvironmentResult {
   provider: string
   removed: string[]
   leftBehind: Array<{resource: string; reason: string}>
+  /** Deliberately not removed (a user-owned cluster of provider kubeconfig). */
+  kept: Array<{resource: string; reason: string}>
   phases: PhaseTiming[]
 }
 
@@ -84,7 +86,7 @@ export async function destroyEnvironment(options: DestroyEnvironmentOptions): Pr
   const home = options.home ?? mygateHome()
   const target = await findTarget(options.name, home)
   const provider = await options.providerFor(target.spec)
-  const result: DestroyEnvironmentResult = {environment: options.name, provider: target.spec.provider, removed: [], leftBehind: [], phases: []}
+  const result: DestroyEnvironmentResult = {environment: options.name, provider: target.spec.provider, removed: [], leftBehind: [], kept: [], phases: []}
   const timeoutMs = options.timeoutMs ?? 120_000
   const clients = target.connection ? [...target.connection.clients.entries()] : []
 
@@ -121,6 +123,7 @@ export async function destroyEnvironment(options: DestroyEnvironmentOptions): Pr
         const report: DestroyReport = await provider.destroyClusters(target.spec, ctx)
         result.removed.push(...report.removed)
         result.leftBehind.push(...report.leftBehind)
+        result.kept.push(...(report.kept ?? []))
         await rm(cachedKubeconfigPath(options.name, home), {force: true})
         result.removed.push('cached kubeconfig')
       },

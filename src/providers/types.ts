@@ -51,8 +51,10 @@ export interface KubeconfigRef {
 
 export interface DestroyReport {
   removed: string[]
-  /** Things that could not be removed, with why. */
+  /** Things that could not be removed, with why (a failure: destroy exits non-zero). */
   leftBehind: Array<{resource: string; reason: string}>
+  /** Things deliberately not removed (a cluster the user owns), with why. */
+  kept?: Array<{resource: string; reason: string}>
 }
 
 export interface ClusterProvider {

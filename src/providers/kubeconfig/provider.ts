@@ -98,7 +98,8 @@ export function createKubeconfigProvider(options: KubeconfigProviderOptions = {}
       // Nothing cluster-level is ours to delete; say so instead of pretending.
       return {
         removed: [],
-        leftBehind: parseContextSpec(env).map((assignment) => ({
+        leftBehind: [],
+        kept: parseContextSpec(env).map((assignment) => ({
           resource: `cluster of kubeconfig context ${assignment.context}`,
           reason: 'user-owned: the kubeconfig provider never deletes clusters',
         })),

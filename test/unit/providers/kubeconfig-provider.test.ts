@@ -103,7 +103,8 @@ describe('kubeconfig provider', () => {
     const report = await provider().destroyClusters(env(), progress)
     expect(report).toEqual({
       removed: [],
-      leftBehind: [{resource: 'cluster of kubeconfig context kind-east', reason: 'user-owned: the kubeconfig provider never deletes clusters'}],
+      leftBehind: [],
+      kept: [{resource: 'cluster of kubeconfig context kind-east', reason: 'user-owned: the kubeconfig provider never deletes clusters'}],
     })
   })
 
