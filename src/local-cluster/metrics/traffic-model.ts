@@ -24,8 +24,8 @@ export interface VersionTraffic {
   shiftMs: number
 }
 
-/** Baseline 5xx share of a healthy service. */
-export const BASELINE_ERROR_RATE = 0.001
+/** Baseline 5xx share of a healthy service (0.02%: below the strictest descriptor threshold, billing's 0.1%). */
+export const BASELINE_ERROR_RATE = 0.0002
 export const TRACK_LABEL = 'mygate.dev/track'
 /** The label a version-less pod is reported under. */
 export const UNKNOWN_VERSION = 'unknown'
@@ -84,19 +84,22 @@ export function computeTraffic(store: ObjectStore): VersionTraffic[] {
     const svc = store.get(SERVICES, namespace, service)
     const selector = (svc?.spec as {selector?: Record<string, string>} | undefined)?.selector
     const pods = selector && Object.keys(selector).length > 0 ? servicePods.filter((pod) => matchesMapSelector(selector, pod.metadata.labels)) : servicePods
-    const shares = routeShares(store, namespace, service, pods)
-    if (shares.size === 0) continue
+    const rps = baseRequestRate(service)
+    const rpsByVersion = new Map<string, number>()
+    for (const [version, share] of routeShares(store, namespace, service, pods)) if (share > 0) rpsByVersion.set(version, rps * share)
+    for (const [version, share] of previewShares(store, namespace, service, servicePods)) {
+      rpsByVersion.set(version, (rpsByVersion.get(version) ?? 0) + PREVIEW_SMOKE_RPS * share)
+    }
+    if (rpsByVersion.size === 0) continue
     if (!faultsByNamespace.has(namespace)) faultsByNamespace.set(namespace, listFaults(store, namespace))
     const faults = faultsByNamespace.get(namespace) ?? []
-    const rps = baseRequestRate(service)
-    for (const [version, share] of shares) {
-      if (share <= 0) continue
+    for (const [version, versionRps] of rpsByVersion) {
       const effects = faultsFor(service, version === UNKNOWN_VERSION ? undefined : version, faults)
       out.push({
         namespace,
         service,
         version,
-        rps: rps * share,
+        rps: versionRps,
         errorRate: 1 - (1 - BASELINE_ERROR_RATE) * (1 - effects.errorRate),
         p99Ms: baselineP99Ms(service, version),
         shiftMs: effects.latencyMs,
@@ -104,6 +107,20 @@ export function computeTraffic(store: ObjectStore): VersionTraffic[] {
     }
   }
   return out
+}
+
+/**
+ * Smoke traffic to a blue-green preview Service (`SERVICE-preview`): real setups drive test
+ * requests at the preview colour so pre-promotion analysis has data; the simulation does the same
+ * at a small constant rate, shared by the ready pods the preview Service selects.
+ */
+export const PREVIEW_SMOKE_RPS = 5
+
+function previewShares(store: ObjectStore, namespace: string, service: string, servicePods: readonly KubeObject[]): Map<string, number> {
+  const preview = store.get(SERVICES, namespace, `${service}-preview`)
+  const selector = (preview?.spec as {selector?: Record<string, string>} | undefined)?.selector
+  if (!selector || Object.keys(selector).length === 0) return new Map()
+  return shareByReadyPods(readyCounts(servicePods.filter((pod) => matchesMapSelector(selector, pod.metadata.labels))))
 }
 
 function routeShares(store: ObjectStore, namespace: string, service: string, pods: readonly KubeObject[]): Map<string, number> {

@@ -5,7 +5,7 @@ import {PODS, SERVICES, VIRTUALSERVICES} from '../../../src/local-cluster/contro
 import {injectFault} from '../../../src/local-cluster/faults/index.js'
 import {createPrometheusProxy} from '../../../src/local-cluster/metrics/prometheus-proxy.js'
 import {MetricsRecorder} from '../../../src/local-cluster/metrics/recorder.js'
-import {baseRequestRate} from '../../../src/local-cluster/metrics/traffic-model.js'
+import {BASELINE_ERROR_RATE, PREVIEW_SMOKE_RPS, baseRequestRate} from '../../../src/local-cluster/metrics/traffic-model.js'
 import {createObjectStore} from '../../../src/local-cluster/store/index.js'
 import type {ObjectStore, ResourceType} from '../../../src/local-cluster/store/types.js'
 import {ensureNamespace} from './controllers-harness.js'
@@ -67,6 +67,32 @@ const valueOf = (body: Awaited<ReturnType<Harness['query']>>['body']): number | 
 }
 const sel = (version: string) => ({namespace: 'mygate', service: 'visitors', version, window: '1m'})
 
+describe('blue-green preview traffic', () => {
+  test('a preview Service gets smoke traffic, so pre-promotion analysis of the new colour has data', async () => {
+    const h = harness()
+    h.store.create(SERVICES, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'visitors', namespace: 'mygate'}, spec: {selector: {'app.kubernetes.io/name': 'visitors', 'mygate.dev/color': 'blue'}}})
+    h.store.create(SERVICES, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'visitors-preview', namespace: 'mygate'}, spec: {selector: {'app.kubernetes.io/name': 'visitors', 'mygate.dev/color': 'green'}}})
+    const colored = (name: string, version: string, color: string) => {
+      const created = h.store.create(PODS, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {name, namespace: 'mygate', labels: {'app.kubernetes.io/name': 'visitors', 'app.kubernetes.io/version': version, 'mygate.dev/color': color}},
+        spec: {containers: [{name: 'app', image: 'visitors'}]},
+      })
+      h.store.update(PODS, {...created, status: {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}]}}, {subresource: 'status'})
+    }
+    colored('blue-1', '1.0.0', 'blue')
+    colored('green-1', '2.0.0', 'green')
+    await settle()
+    h.advance(90)
+    const active = valueOf((await h.query(requestRateQuery(sel('1.0.0')))).body)
+    const preview = valueOf((await h.query(requestRateQuery(sel('2.0.0')))).body)
+    expect(active).toBeCloseTo(baseRequestRate('visitors'), 0)
+    expect(preview).toBeCloseTo(PREVIEW_SMOKE_RPS, 0)
+    expect(valueOf((await h.query(errorRateQuery(sel('2.0.0')))).body)).toBeCloseTo(BASELINE_ERROR_RATE, 4)
+  })
+})
+
 describe('simulated metrics through the Prometheus proxy', () => {
   test('error-rate fault 0.3 on v2, 50/50 ready pods: v2 reads ~0.3, v1 ~0.001, each gets half the traffic', async () => {
     const h = harness()
@@ -77,8 +103,8 @@ describe('simulated metrics through the Prometheus proxy', () => {
     h.advance(90)
     const v2 = valueOf((await h.query(errorRateQuery(sel('2.0.0')))).body)
     const v1 = valueOf((await h.query(errorRateQuery(sel('1.0.0')), 'POST')).body)
-    expect(v2).toBeCloseTo(1 - 0.999 * 0.7, 6)
-    expect(v1).toBeCloseTo(0.001, 6)
+    expect(v2).toBeCloseTo(1 - (1 - BASELINE_ERROR_RATE) * 0.7, 6)
+    expect(v1).toBeCloseTo(BASELINE_ERROR_RATE, 6)
     const rate = valueOf((await h.query(requestRateQuery(sel('2.0.0')))).body) as number
     expect(rate / baseRequestRate('visitors')).toBeGreaterThan(0.48)
     expect(rate / baseRequestRate('visitors')).toBeLessThan(0.52)
@@ -111,7 +137,7 @@ describe('simulated metrics through the Prometheus proxy', () => {
     expect(half).toBeGreaterThan(0.2)
     expect(half).toBeLessThan(0.3)
     h.advance(60)
-    expect(valueOf((await h.query(errorRateQuery(sel('1.0.0')))).body)).toBeCloseTo(1 - 0.999 * 0.5, 6)
+    expect(valueOf((await h.query(errorRateQuery(sel('1.0.0')))).body)).toBeCloseTo(1 - (1 - BASELINE_ERROR_RATE) * 0.5, 6)
   })
 
   test('VirtualService weights decide the split, not the ready pods', async () => {
