@@ -1,0 +1,56 @@
+import {execa} from 'execa'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {CLI_BIN, REPO_ROOT} from '../helpers/cli.js'
+import {kubectlPath} from '../helpers/kubectl.js'
+import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
+
+/**
+ * The README's quickstart, run line by line as a newcomer would paste it: `npx mygate` is the
+ * built CLI, `kubectl` the real one, `~/.mygate` this test's $MYGATE_HOME. A line whose comment
+ * says "exit N" must exit N; every other line must succeed.
+ */
+function quickstartLines(): string[] {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('## Quickstart'))
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1]
+  if (!block) throw new Error('README.md has no ```sh block under "## Quickstart"')
+  return block.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'))
+}
+
+describe('the README quickstart', () => {
+  let local: LocalHome
+  // The default timings, as a newcomer gets them.
+  beforeAll(() => {
+    local = createLocalHome({podStartupMs: 200, readinessDelayMs: 100})
+  })
+  afterAll(async () => {
+    await local.cleanup()
+  })
+
+  const lines = quickstartLines()
+  test('has the main job in it', () => {
+    expect(lines.some((l) => l.startsWith('npx mygate env create'))).toBe(true)
+    expect(lines.filter((l) => l.startsWith('npx mygate deploy')).length).toBeGreaterThanOrEqual(2)
+  })
+
+  test.each(lines.map((line, i) => [i + 1, line]))('line %i: %s', async (_n, line) => {
+    const [command, comment] = line.split(/\s+#\s*/)
+    const expectedExit = Number(/exit (\d+)/.exec(comment ?? '')?.[1] ?? 0)
+    const words = command.trim().split(/\s+/).map((w) => w.replace(/^~\/\.mygate/, local.home))
+    const pipeAt = words.indexOf('|')
+    const cli = pipeAt === -1 ? words : words.slice(0, pipeAt)
+    let program: string
+    let args: string[]
+    if (cli[0] === 'npx' && cli[1] === 'mygate') [program, args] = [process.execPath, [CLI_BIN, ...cli.slice(2)]]
+    else if (cli[0] === 'kubectl') [program, args] = [kubectlPath(), cli.slice(1)]
+    else throw new Error(`the quickstart runs only npx mygate and kubectl, not: ${line}`)
+    const run = await execa(program, args, {env: {...local.env, NO_COLOR: '1'}, reject: false, stdin: 'ignore', timeout: 120_000})
+    expect(run.exitCode, `${line}\n${String(run.stderr)}`).toBe(expectedExit)
+    if (pipeAt === -1) return
+    // `... | head -40` only needs output to pipe.
+    expect(String(run.stdout).split('\n').length).toBeGreaterThan(40)
+  }, 180_000)
+})
