@@ -1,8 +1,7 @@
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {runKubectl} from '../helpers/kubectl.js'
-import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
+import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
 
 /** Blue-green with its analysis on (billing's default strategy): the preview colour is judged before the switch. */
 describe('mygate deploy, blue-green with analysis', () => {
@@ -19,10 +18,9 @@ describe('mygate deploy, blue-green with analysis', () => {
     (await runKubectl(['-n', 'mygate', 'get', 'deployment', deployment, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], {kubeconfig})).stdout
 
   beforeAll(async () => {
-    local = createLocalHome()
-    const created = await local.cli(['env', 'create', 'bg'])
-    expect(created.exitCode, created.stderr).toBe(0)
-    kubeconfig = join(local.home, 'kubeconfig', 'bg.yaml')
+    const created = await createLocalEnvironment('bg')
+    local = created.local
+    kubeconfig = created.kubeconfig
   }, 120_000)
   afterAll(async () => {
     await local?.cleanup()

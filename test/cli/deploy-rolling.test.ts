@@ -1,10 +1,9 @@
 import {execa} from 'execa'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {CLI_BIN} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
-import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
+import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
 
 /** Rolling deploys (the native Deployment update) and `rollout status --watch`, through the built CLI. */
 describe('mygate deploy --rolling and rollout status --watch', () => {
@@ -18,10 +17,9 @@ describe('mygate deploy --rolling and rollout status --watch', () => {
   }
 
   beforeAll(async () => {
-    local = createLocalHome()
-    const created = await local.cli(['env', 'create', 'roll'])
-    expect(created.exitCode, created.stderr).toBe(0)
-    kubeconfig = join(local.home, 'kubeconfig', 'roll.yaml')
+    const created = await createLocalEnvironment('roll')
+    local = created.local
+    kubeconfig = created.kubeconfig
   }, 120_000)
   afterAll(async () => {
     await local?.cleanup()
@@ -43,7 +41,7 @@ describe('mygate deploy --rolling and rollout status --watch', () => {
   })
 
   test('rollout status --watch follows a canary from another process until it finishes', async () => {
-    const deploy = execa(process.execPath, [CLI_BIN, 'deploy', 'visitors', '--env', 'roll', '--version', '3.5.0', '--canary', '--steps', '50,100', '--pause', '2s', '--analysis-interval', '5s'], {
+    const deploy = execa(process.execPath, [CLI_BIN, 'deploy', 'visitors', '--env', 'roll', '--version', '3.5.0', '--canary', '--steps', '50,100', '--pause', '5s', '--analysis-interval', '5s'], {
       env: {...local.env, NO_COLOR: '1'},
       reject: false,
       stdin: 'ignore',

@@ -33,3 +33,14 @@ export function createLocalHome(timing: {podStartupMs?: number; readinessDelayMs
     },
   }
 }
+
+/** A private home with one local environment created in it, and that environment's kubeconfig. */
+export async function createLocalEnvironment(name: string, args: string[] = []): Promise<{local: LocalHome; kubeconfig: string}> {
+  const local = createLocalHome()
+  const created = await local.cli(['env', 'create', name, ...args])
+  if (created.exitCode !== 0) {
+    await local.cleanup()
+    throw new Error(`mygate env create ${name} failed (${created.exitCode}): ${created.stderr}`)
+  }
+  return {local, kubeconfig: join(local.home, 'kubeconfig', `${name}.yaml`)}
+}
