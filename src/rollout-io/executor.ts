@@ -99,12 +99,18 @@ class Wakeup {
       this.pending = false
       return true
     }
-    const delay = Math.max(0, untilMs - Date.now())
     return new Promise<boolean>((done) => {
-      const timer = setTimeout(() => {
-        this.resolve = undefined
-        done(false)
-      }, delay)
+      let timer: NodeJS.Timeout
+      // Timers may fire a millisecond before Date.now() reaches the deadline; the state machine
+      // refuses an early waitElapsed, so re-arm for the remainder instead of waking early.
+      const arm = () => {
+        timer = setTimeout(() => {
+          if (Date.now() < untilMs) return arm()
+          this.resolve = undefined
+          done(false)
+        }, Math.max(0, untilMs - Date.now()))
+      }
+      arm()
       this.resolve = () => {
         clearTimeout(timer)
         this.resolve = undefined
