@@ -13,6 +13,8 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   const handle = await open(temp, 'w', mode)
   try {
     await handle.writeFile(data)
+    // The mode given to open() is filtered by the umask; secrets (kubeconfigs) need it exact.
+    await handle.chmod(mode)
     await handle.sync()
   } finally {
     await handle.close()

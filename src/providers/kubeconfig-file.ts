@@ -1,8 +1,8 @@
-import {randomBytes} from 'node:crypto'
-import {chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {parse, stringify} from 'yaml'
 
+import {writeFileAtomic} from '../atomic-file.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {mygateHome} from '../home.js'
 
@@ -120,16 +120,6 @@ export async function readKubeconfigFile(path: string): Promise<KubeconfigConten
  * second mygate) must never see half a file, so it goes to a temporary file that is renamed.
  */
 export async function writeKubeconfigFile(path: string, contents: KubeconfigContents): Promise<void> {
-  const dir = dirname(path)
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  const temp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`)
-  try {
-    await writeFile(temp, serializeKubeconfig(contents), {mode: 0o600})
-    // The mode passed to writeFile is filtered by the umask; make it exact.
-    await chmod(temp, 0o600)
-    await rename(temp, path)
-  } catch (error) {
-    await rm(temp, {force: true})
-    throw error
-  }
+  await mkdir(dirname(path), {recursive: true, mode: 0o700})
+  await writeFileAtomic(path, serializeKubeconfig(contents), 0o600)
 }

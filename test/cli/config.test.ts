@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {REPO_ROOT, runCli} from '../helpers/cli.js'
+import {REPO_ROOT, runCli, expectOneLineError} from '../helpers/cli.js'
 
 /**
  * The project config as the built CLI sees it. `render` is the command that reads mygate.yaml
@@ -13,13 +13,6 @@ import {REPO_ROOT, runCli} from '../helpers/cli.js'
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/config')
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1
 
-function expectOneLineError(result: {stdout: string; stderr: string}): string {
-  expect(result.stdout).toBe('')
-  const lines = result.stderr.trimEnd().split('\n')
-  expect(lines, result.stderr).toHaveLength(1)
-  expect(result.stderr).not.toMatch(/^\s+at /m)
-  return lines[0]
-}
 
 let cwd: string
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import {describe, expect, test} from 'vitest'
 import type {ServiceDescriptor} from '../../src/catalog/types.js'
 import type {ServiceSummary} from '../../src/catalog/summary.js'
 import type {ErrorEnvelope, SuccessEnvelope} from '../../src/cli/json-envelope.js'
-import {REPO_ROOT, parseEnvelope, runCli} from '../helpers/cli.js'
+import {REPO_ROOT, parseEnvelope, runCli, expectOneLineError} from '../helpers/cli.js'
 
 const APPS = ['amenities', 'auth', 'billing', 'gateway', 'maintenance', 'notifications', 'reports', 'users', 'visitors']
 const DATA = [...APPS.filter((name) => name !== 'gateway').map((name) => `${name}-db`), 'redis']
@@ -13,14 +13,6 @@ const FIXTURES = join(REPO_ROOT, 'test/fixtures/catalog')
 
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1
 
-/** An error as a person sees it: exactly one line on stderr, no stack trace, nothing on stdout. */
-function expectOneLineError(result: {stdout: string; stderr: string}): string {
-  expect(result.stdout).toBe('')
-  const lines = result.stderr.trimEnd().split('\n')
-  expect(lines, result.stderr).toHaveLength(1)
-  expect(result.stderr).not.toMatch(/^\s+at /m)
-  return lines[0]
-}
 
 describe('mygate services list', () => {
   test('--json is one envelope naming every app and data service', async () => {

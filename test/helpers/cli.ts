@@ -1,4 +1,5 @@
 import {execa} from 'execa'
+import {expect} from 'vitest'
 import {fileURLToPath} from 'node:url'
 
 /** The built CLI, run as CI and users run it: a real subprocess, no TTY, no stdin. */
@@ -35,4 +36,13 @@ export function parseEnvelope<T = unknown>(stdout: string): T {
   } catch {
     throw new Error(`stdout is not JSON:\n${stdout}`)
   }
+}
+
+/** An error as a person sees it: exactly one line on stderr, no stack trace, nothing on stdout. Returns the line. */
+export function expectOneLineError(result: {stdout: string; stderr: string}): string {
+  expect(result.stdout).toBe('')
+  const lines = result.stderr.trimEnd().split('\n')
+  expect(lines, result.stderr).toHaveLength(1)
+  expect(result.stderr).not.toMatch(/^\s+at /m)
+  return lines[0]
 }

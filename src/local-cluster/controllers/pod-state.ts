@@ -34,3 +34,18 @@ export function podAvailability(pod: KubeObject, minReadySeconds: number, now: n
   const due = since + minReadySeconds * 1000
   return due <= now ? {available: true} : {available: false, waitMs: due - now}
 }
+
+/**
+ * How many of `pods` are available (Ready for minReadySeconds), and the soonest moment one more
+ * will be, so the controller can requeue then rather than poll.
+ */
+export function countAvailable(pods: readonly KubeObject[], minReadySeconds: number, now: number): {available: number; requeueAfterMs?: number} {
+  let available = 0
+  let requeueAfterMs: number | undefined
+  for (const pod of pods) {
+    const verdict = podAvailability(pod, minReadySeconds, now)
+    if (verdict.available) available++
+    else if (verdict.waitMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, verdict.waitMs)
+  }
+  return {available, ...(requeueAfterMs !== undefined ? {requeueAfterMs} : {})}
+}

@@ -3,7 +3,7 @@ import {type Action, sameJson} from './actions.js'
 import {findCondition, parseTimestamp} from './conditions.js'
 import {type LabelSelector, matchesSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
-import {isPodActive, isPodReady, podAvailability, podConditions, podPhase} from './pod-state.js'
+import {isPodActive, isPodReady, countAvailable, podConditions, podPhase} from './pod-state.js'
 import {eventAction} from './events.js'
 import {PODS, REPLICASETS} from './resources.js'
 import {randomSuffix} from './template-hash.js'
@@ -92,13 +92,7 @@ export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[],
     }
   }
 
-  let requeueAfterMs: number | undefined
-  let available = 0
-  for (const pod of active) {
-    const verdict = podAvailability(pod, spec.minReadySeconds ?? 0, now)
-    if (verdict.available) available++
-    else if (verdict.waitMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, verdict.waitMs)
-  }
+  const {available, requeueAfterMs} = countAvailable(active, spec.minReadySeconds ?? 0, now)
   const templateLabels = {matchLabels: spec.template?.metadata?.labels ?? {}}
   const status: ReplicaSetStatus = {
     replicas: active.length,

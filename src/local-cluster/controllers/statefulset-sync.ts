@@ -2,7 +2,7 @@ import type {KubeObject} from '../../kube/types.js'
 import {type Action, sameJson} from './actions.js'
 import type {LabelSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
-import {isPodActive, isPodReady, podAvailability, podPhase} from './pod-state.js'
+import {isPodActive, isPodReady, countAvailable, podPhase} from './pod-state.js'
 import {eventAction} from './events.js'
 import {PODS, PVCS, STATEFULSETS} from './resources.js'
 import {computeTemplateHash, fnv1a32} from './template-hash.js'
@@ -188,13 +188,7 @@ export function reconcileStatefulSet(sts: KubeObject, pods: readonly KubeObject[
   }
 
   const active = pods.filter(isPodActive)
-  let requeueAfterMs: number | undefined
-  let available = 0
-  for (const pod of active) {
-    const verdict = podAvailability(pod, spec.minReadySeconds ?? 0, now)
-    if (verdict.available) available++
-    else if (verdict.waitMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, verdict.waitMs)
-  }
+  const {available, requeueAfterMs} = countAvailable(active, spec.minReadySeconds ?? 0, now)
   const updated = active.filter((pod) => pod.metadata.labels?.[REVISION_LABEL] === updateRevision)
   const ready = active.filter(isPodReady).length
   // The rollout is done once every replica runs the update revision and is ready.

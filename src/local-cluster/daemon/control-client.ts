@@ -5,7 +5,7 @@ import http from 'node:http'
 
 import {ExternalError, NotFoundError, TimeoutError} from '../../errors.js'
 import {packagePath} from '../../package-root.js'
-import {processAlive} from './lock.js'
+import {processAlive} from '../../pid-lock.js'
 import {localPaths} from './paths.js'
 import type {ApiFaultSettings, ClusterInfo, DaemonInfo, DaemonStatus} from './protocol.js'
 

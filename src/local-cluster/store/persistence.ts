@@ -1,9 +1,10 @@
-import {closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {dirname} from 'node:path'
 import {crc32} from 'node:zlib'
 
 import {ConflictError} from '../../errors.js'
+import {acquirePidLock} from '../../pid-lock.js'
 import type {KubeObject} from '../../kube/types.js'
 
 /**
@@ -149,50 +150,18 @@ export function writeFileAtomic(path: string, data: string): void {
   fsyncDirectory(path)
 }
 
-const heldLocks = new Set<string>()
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * Takes `STATE.lock` (holding our pid) so a second server on the same state refuses to start
  * instead of interleaving writes. A lock left by a dead process is taken over.
  */
 export function acquireStateLock(stateFile: string): () => void {
-  const lockPath = `${stateFile}.lock`
-  if (heldLocks.has(lockPath)) {
-    throw new ConflictError(`the local cluster state ${stateFile} is already open in this process`)
-  }
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockPath, String(process.pid), {flag: 'wx'})
-      heldLocks.add(lockPath)
-      return () => {
-        heldLocks.delete(lockPath)
-        try {
-          unlinkSync(lockPath)
-        } catch {
-          // Already gone: nothing to release.
-        }
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const pid = Number(readFileSync(lockPath, 'utf8').trim())
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new ConflictError(`the local cluster state ${stateFile} is in use by process ${pid}`, {
+  return acquirePidLock(`${stateFile}.lock`, (holder) =>
+    holder === process.pid
+      ? new ConflictError(`the local cluster state ${stateFile} is already open in this process`)
+      : new ConflictError(`the local cluster state ${stateFile} is in use by process ${holder}`, {
           hint: 'stop the other local control plane first (`mygate local stop`)',
-        })
-      }
-      unlinkSync(lockPath)
-    }
-  }
-  throw new ConflictError(`could not lock ${stateFile}`)
+        }),
+  )
 }
 
 export interface WalWriterOptions {
