@@ -171,7 +171,13 @@ describe('real kubectl against the local API server', () => {
           }
         })
       })
-    child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter((l) => l.trim() !== '')))
+    // kubectl's output can arrive split mid-line: collect whole lines only.
+    let partial = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n')
+      partial = parts.pop() ?? ''
+      lines.push(...parts.filter((l) => l.trim() !== ''))
+    })
     // Patch only once the watch has shown the current state, so the change arrives as an event.
     expect(await waitFor(/ADDED\s+watched\s+1/)).toBe(true)
     await ok(['patch', 'configmap', 'watched', '--type', 'merge', '-p', '{"data":{"b":"2"}}'])
