@@ -1,6 +1,34 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+/**
+ * The local control plane stands alone: src/local-cluster/ may import only these leaf modules
+ * from the rest of src/ (the product side imports it, never the other way round).
+ */
+const LOCAL_CLUSTER_MAY_IMPORT = ['errors', 'duration', 'atomic-file', 'pid-lock', 'home', 'package-root', 'kube/types']
+
+/** One rule per folder depth: a relative import climbing out of src/local-cluster/ names a leaf or fails. */
+function localClusterBoundary(depth) {
+  const up = '\\.\\./'.repeat(depth + 1)
+  const allowed = LOCAL_CLUSTER_MAY_IMPORT.join('|')
+  return {
+    files: [`src/local-cluster/${'*/'.repeat(depth)}*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^${up}(?!(${allowed})\\.js$)`,
+              message: 'src/local-cluster/ imports nothing from the product side but leaf modules (see eslint.config.js).',
+            },
+          ],
+        },
+      ],
+    },
+  }
+}
+
 export default tseslint.config(
   {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json']},
   js.configs.recommended,
@@ -13,4 +41,5 @@ export default tseslint.config(
     },
   },
   {files: ['test/**', 'bin/**', 'eslint.config.js'], rules: {'no-console': 'off'}},
+  ...[0, 1, 2, 3].map(localClusterBoundary),
 )

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {loadCatalog} from '../src/catalog/load-catalog.js'
 import {MygateCommand} from '../src/cli/base-command.js'
 import {UsageError} from '../src/errors.js'
-import type {DeployResult} from '../src/rollout-io/deploy.js'
+import type {DeployResult} from '../src/deploy/deploy.js'
 import {canPrompt} from '../src/ui/confirm.js'
 
 export default class Deploy extends MygateCommand<DeployResult> {
@@ -52,7 +52,7 @@ export default class Deploy extends MygateCommand<DeployResult> {
   protected async execute(): Promise<DeployResult> {
     const {argv, flags} = await this.parse(Deploy)
     const services = (argv as string[]).filter((a) => a !== '')
-    const {deploy} = await import('../src/rollout-io/deploy.js')
+    const {deploy} = await import('../src/deploy/deploy.js')
     const catalog = await loadCatalog()
     const interactive = canPrompt() && !this.jsonEnabled() && !flags.yes
     return deploy({

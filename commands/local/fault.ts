@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
-import {FaultResult, injectFaults} from '../../src/local-cluster/inject-faults.js'
+import {FaultResult, injectFaults} from '../../src/local-control/inject-faults.js'
 
 export default class LocalFault extends MygateCommand<FaultResult> {
   static override summary = 'Inject or clear faults in a local environment.'

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
-import {LocalStatus, startLocal} from '../../src/local-cluster/lifecycle.js'
-import {presentLocalStatus} from '../../src/local-cluster/present.js'
+import {LocalStatus, startLocal} from '../../src/local-control/lifecycle.js'
+import {presentLocalStatus} from '../../src/local-control/present.js'
 
 export default class LocalStart extends MygateCommand<LocalStatus> {
   static override summary = 'Start the embedded local control plane (idempotent).'
@@ -20,7 +20,7 @@ export default class LocalStart extends MygateCommand<LocalStatus> {
     const {flags} = await this.parse(LocalStart)
     const status = await startLocal()
     if (flags['merge-kubeconfig']) {
-      const {mergeIntoUserKubeconfig} = await import('../../src/local-cluster/merge-kubeconfig.js')
+      const {mergeIntoUserKubeconfig} = await import('../../src/local-control/merge-kubeconfig.js')
       status.mergedInto = (await mergeIntoUserKubeconfig(status.kubeconfig)).path
     }
     return status

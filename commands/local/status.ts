@@ -1,6 +1,6 @@
 import {MygateCommand} from '../../src/cli/base-command.js'
-import {LocalStatus, localStatus} from '../../src/local-cluster/lifecycle.js'
-import {presentLocalStatus} from '../../src/local-cluster/present.js'
+import {LocalStatus, localStatus} from '../../src/local-control/lifecycle.js'
+import {presentLocalStatus} from '../../src/local-control/present.js'
 
 export default class LocalStatusCommand extends MygateCommand<LocalStatus> {
   static override summary = 'Show the local control plane: clusters, endpoints, object counts.'

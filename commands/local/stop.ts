@@ -1,5 +1,5 @@
 import {MygateCommand} from '../../src/cli/base-command.js'
-import {stopLocal} from '../../src/local-cluster/lifecycle.js'
+import {stopLocal} from '../../src/local-control/lifecycle.js'
 
 export default class LocalStop extends MygateCommand<{stopped: boolean; home: string}> {
   static override summary = 'Stop the local control plane cleanly; its objects are kept for the next start.'

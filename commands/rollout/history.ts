@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
-import type {HistoryResult} from '../../src/rollout-io/steer.js'
+import type {HistoryResult} from '../../src/deploy/steer.js'
 
 export default class RolloutHistory extends MygateCommand<HistoryResult> {
   static override summary = "List a service's deploys in an environment: who, what, git state, when, outcome (the last 50)."
@@ -11,7 +11,7 @@ export default class RolloutHistory extends MygateCommand<HistoryResult> {
 
   protected async execute(): Promise<HistoryResult> {
     const {args, flags} = await this.parse(RolloutHistory)
-    const {rolloutHistory} = await import('../../src/rollout-io/steer.js')
+    const {rolloutHistory} = await import('../../src/deploy/steer.js')
     return rolloutHistory(args.service, flags.env)
   }
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
-import type {RolloutStatus} from '../../src/rollout-io/quick-status.js'
+import type {RolloutStatus} from '../../src/deploy/rollout-status.js'
 
 export default class RolloutStatusCommand extends MygateCommand<RolloutStatus> {
   static override summary = "Show a service's current (or last) rollout, from the record in the cluster."
@@ -16,12 +16,12 @@ export default class RolloutStatusCommand extends MygateCommand<RolloutStatus> {
   protected async execute(): Promise<RolloutStatus> {
     const {args, flags} = await this.parse(RolloutStatusCommand)
     if (!flags.watch) {
-      // Kept lean: the quick path loads no Kubernetes client library (see quick-status.ts).
-      const {quickStatus} = await import('../../src/rollout-io/quick-status.js')
+      // Kept lean: the quick path loads no Kubernetes client library (see src/deploy/rollout-status.ts).
+      const {quickStatus} = await import('../../src/deploy/rollout-status.js')
       const quick = await quickStatus(args.service, flags.env)
       if (quick !== undefined) return quick
     }
-    const steer = await import('../../src/rollout-io/steer.js')
+    const steer = await import('../../src/deploy/steer.js')
     if (!flags.watch) return steer.rolloutStatus(args.service, flags.env)
     let printed = 0
     return steer.watchRolloutStatus(args.service, flags.env, (status) => {

@@ -37,7 +37,7 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
   const status = matchRolloutStatus(argv)
   if (!status) return false
   try {
-    const {quickStatus} = await import('../rollout-io/quick-status.js')
+    const {quickStatus} = await import('../deploy/rollout-status.js')
     const result = await quickStatus(status.service, status.env)
     if (result === undefined) return false
     if (status.json) writeJson(successEnvelope('rollout status', result))

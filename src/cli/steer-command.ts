@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {OperationFailedError} from '../errors.js'
-import type {SteerResult} from '../rollout-io/steer.js'
+import type {SteerResult} from '../deploy/steer.js'
 import {MygateCommand} from './base-command.js'
 
 const OUTCOME_WORD: Record<SteerResult['result']['outcome'], string> = {
@@ -35,7 +35,7 @@ export abstract class SteerRolloutCommand extends MygateCommand<SteerResult> {
     // oclif copies a command's own static `args` only; this class's are inherited, so name them.
     const ctor = this.ctor as typeof SteerRolloutCommand
     const {args, flags} = await this.parse({args: ctor.args, flags: ctor.flags, baseFlags: ctor.baseFlags, enableJsonFlag: ctor.enableJsonFlag})
-    const {steerRollout} = await import('../rollout-io/steer.js')
+    const {steerRollout} = await import('../deploy/steer.js')
     const result = await steerRollout(this.action, {
       service: args.service,
       environment: flags.env,

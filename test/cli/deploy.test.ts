@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {CLI_BIN, parseEnvelope} from '../helpers/cli.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
 import {runKubectl} from '../helpers/kubectl.js'
-import type {DeployResult} from '../../src/rollout-io/deploy.js'
+import type {DeployResult} from '../../src/deploy/deploy.js'
 
 /**
  * `mygate deploy` and `mygate rollout ...` end to end: the built CLI as a subprocess against the

@@ -3,9 +3,8 @@ import {mkdir, readFile, rm} from 'node:fs/promises'
 import http from 'node:http'
 
 import {writeFileAtomic} from '../../atomic-file.js'
-import {writeKubeconfigFile} from '../../providers/kubeconfig-file.js'
 import {LocalCluster, LocalTiming, startLocalCluster} from '../cluster.js'
-import {localKubeconfig} from './kubeconfig.js'
+import {localKubeconfig, writeLocalKubeconfig} from './kubeconfig.js'
 import {acquireLock} from './lock.js'
 import {localPaths} from './paths.js'
 import type {ApiFaultSettings, ClusterInfo, ClusterRecord, DaemonInfo, DaemonStatus} from './protocol.js'
@@ -41,7 +40,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const persist = async () => {
     const list = [...clusters.values()].map((c): ClusterRecord => ({name: c.name, region: c.region, port: c.port}))
     await writeFileAtomic(paths.clustersFile, JSON.stringify(list, null, 2))
-    await writeKubeconfigFile(paths.kubeconfig, localKubeconfig(list))
+    await writeLocalKubeconfig(paths.kubeconfig, localKubeconfig(list))
   }
 
   const ensureCluster = async (name: string, region: string, port?: number): Promise<LocalCluster> => {

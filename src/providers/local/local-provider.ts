@@ -1,6 +1,6 @@
 import {UsageError} from '../../errors.js'
 import {mygateHome} from '../../home.js'
-import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-cluster/daemon/control-client.js'
+import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-control/control-client.js'
 import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
 import {localContextName} from '../../local-cluster/daemon/paths.js'
 import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, test} from 'vitest'
 import {ConflictError} from '../../../src/errors.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import {runDaemon, type RunningDaemon} from '../../../src/local-cluster/daemon/daemon.js'
-import {daemonStatus, ensureCluster, setApiFaults, setClusterDown} from '../../../src/local-cluster/daemon/control-client.js'
+import {daemonStatus, ensureCluster, setApiFaults, setClusterDown} from '../../../src/local-control/control-client.js'
 import {localContextName, localPaths} from '../../../src/local-cluster/daemon/paths.js'
 
 const timing = {podStartupMs: 10, readinessDelayMs: 10}

@@ -1,0 +1,184 @@
+import type {Catalog} from '../catalog/types.js'
+import {OperationFailedError, TimeoutError, UsageError} from '../errors.js'
+import {describeStep} from '../rollout/plan.js'
+import {planReleaseTrain, servicesToSkip, trainOutcome, type ServiceResult, type TrainOutcome} from '../rollout/release-train.js'
+import {parseDeployFlags, type DeployFlags} from './deploy-input.js'
+import {openEnvironment} from './open-environment.js'
+import {readGitInfo, type GitInfo} from '../audit/git-info.js'
+import {prepareService, runService, type PreparedService, type ServiceDeployResult} from '../strategies/run-service.js'
+
+/**
+ * `mygate deploy`: validate everything, check every service (nothing changes until all pass),
+ * guard production, then run the release train: waves in dependency order, at most `concurrency`
+ * rollouts at once, each rolling back on its own; dependents of a service that did not succeed
+ * are skipped, never started.
+ */
+
+export interface DeployOptions extends DeployFlags {
+  environment: string
+  catalog: Catalog
+  wait: boolean
+  dryRun: boolean
+  /** Prod: an approval given on the command line (CI). */
+  approve: boolean
+  allowDirty: boolean
+  /** A person at a terminal who can type the confirmation. */
+  canPrompt: boolean
+  /** Asks the person to type `expected`; resolves to what they typed. */
+  prompt?: (message: string) => Promise<string>
+  /** Working tree whose git state is recorded (and checked in prod). */
+  cwd: string
+  report: (line: string) => void
+}
+
+export interface DeployResult {
+  environment: string
+  tier: string
+  dryRun: boolean
+  /** Service -> its planned steps (dry run) */
+  plan: Array<{service: string; strategy: string; from?: string; to: string; image: string; steps: string[]}>
+  waves: string[][]
+  services: ServiceDeployResult[]
+  skipped: Array<{service: string; because: string}>
+  git?: GitInfo
+  /** The final "Result: ..." line. */
+  summary: string
+  ok: boolean
+}
+
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  const request = parseDeployFlags(options, options.catalog)
+  const train = planReleaseTrain({
+    services: request.services.map((s) => s.descriptor.name),
+    dependsOn: (name) => options.catalog.byName(name)?.dependencies.services ?? [],
+    concurrency: request.concurrency,
+  })
+  const {context: env, connection} = await openEnvironment(options.environment)
+  try {
+    const tier = connection.record.spec.tier
+    const prepared = new Map<string, PreparedService>()
+    for (const service of request.services) prepared.set(service.descriptor.name, await prepareService(env, service))
+    const git = await readGitInfo(options.cwd)
+    const plan = [...prepared.values()].map((p) => ({
+      service: p.request.descriptor.name,
+      strategy: p.request.strategy,
+      from: p.fromVersion,
+      to: p.request.version,
+      image: p.image,
+      steps: p.request.plan.map(describeStep),
+    }))
+    const base = {environment: env.name, tier, plan, waves: train.waves, git}
+    if (options.dryRun) {
+      return {...base, dryRun: true, services: [], skipped: [], summary: `Dry run: ${plan.length} service(s) would be deployed; nothing was changed.`, ok: true}
+    }
+    if (tier === 'prod') await guardProduction(options, env.name, git)
+
+    const results: ServiceDeployResult[] = []
+    const trainResults: ServiceResult[] = []
+    for (const wave of train.waves) {
+      const blocked = servicesToSkip(train, trainResults)
+      const runnable = wave.filter((service) => !blocked.has(service))
+      const settled = await Promise.allSettled(
+        runnable.map((service) =>
+          runService({
+            env,
+            prepared: prepared.get(service) as PreparedService,
+            readyTimeoutMs: request.readyTimeoutMs,
+            wait: options.wait,
+            git,
+            report: train.waves.flat().length > 1 ? (line) => options.report(`[${service}] ${line}`) : options.report,
+          }),
+        ),
+      )
+      settled.forEach((outcome, i) => {
+        const service = runnable[i]
+        if (outcome.status === 'fulfilled') {
+          results.push(outcome.value)
+          const o = outcome.value.outcome
+          trainResults.push({service, outcome: o === 'paused' ? 'succeeded' : o, reason: outcome.value.rollback?.reason ?? (o === 'failed' ? outcome.value.message : undefined)})
+        } else if (train.waves.flat().length === 1) {
+          throw outcome.reason
+        } else {
+          const reason = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)
+          options.report(`[${service}] ✖ ${reason}`)
+          trainResults.push({service, outcome: 'failed', reason})
+        }
+      })
+    }
+    const summary: TrainOutcome = trainOutcome(train, trainResults)
+    const result: DeployResult = {...base, dryRun: false, services: results, skipped: summary.skipped, summary: summaryLine(results, summary), ok: summary.ok}
+    try {
+      failIfNotOk(result, trainResults, options.wait)
+    } catch (error) {
+      // On success present() prints the verdict on stdout; on failure it goes to stderr before the error line.
+      options.report(result.summary)
+      throw error
+    }
+    return result
+  } finally {
+    connection.close()
+  }
+}
+
+
+function summaryLine(results: ServiceDeployResult[], train: TrainOutcome): string {
+  if (results.length === 1 && train.skipped.length === 0) {
+    const r = results[0]
+    switch (r.outcome) {
+      case 'succeeded':
+        return `Result: SUCCESS — ${r.service} ${r.to} is live (${r.strategy}, ${r.from ?? '(none)'} -> ${r.to})`
+      case 'paused':
+        return `Result: PAUSED — ${r.service} at step ${r.currentStep + 1}/${r.steps.length}, ${r.weight}% on ${r.to}: ${r.message}`
+      case 'rolledBack':
+      case 'aborted':
+        return `Result: ROLLED BACK — ${r.service} ${r.from ?? '(none)'} serves all traffic; ${r.rollback?.reason ?? r.message}`
+      case 'failed':
+        return `Result: FAILED — ${r.service}: ${r.message}`
+    }
+  }
+  const paused = results.filter((r) => r.outcome === 'paused').map((r) => r.service)
+  return paused.length > 0 ? `${train.summary} (${paused.join(', ')} paused, not finished)` : train.summary
+}
+
+/**
+ * Exit status: a rollback, abort, failure or skipped service is OperationFailedError (exit 7; a
+ * readiness time-out is TimeoutError, exit 5). A rollout that waited for a person (promote or
+ * resume) until --timeout without one is TimeoutError; the rollout itself stays paused.
+ */
+function failIfNotOk(result: DeployResult, trainResults: ServiceResult[], waited: boolean): void {
+  const bad = result.services.filter((r) => r.outcome === 'rolledBack' || r.outcome === 'aborted' || r.outcome === 'failed')
+  const crashed = trainResults.filter((r) => r.outcome === 'failed' && !result.services.some((s) => s.service === r.service))
+  if (bad.length === 0 && crashed.length === 0 && result.skipped.length === 0) {
+    const stuck = waited ? result.services.filter((r) => r.stoppedBecause === 'waitingForPromotion' || r.stoppedBecause === 'waitingForResume') : []
+    if (stuck.length === 0) return
+    throw new TimeoutError(`gave up waiting: ${stuck.map((r) => `${r.service}: ${r.message}`).join('; ')}`, {details: {result}})
+  }
+  const reasons = [
+    ...bad.map((r) => `${r.service}: ${r.rollback?.reason ?? r.message}`),
+    ...crashed.map((r) => `${r.service}: ${r.reason ?? 'failed'}`),
+    ...result.skipped.map((s) => `${s.service}: skipped (${s.because})`),
+  ]
+  const timedOut = bad.length > 0 && bad.every((r) => /not ready after/.test(r.rollback?.reason ?? ''))
+  const single = result.services.length === 1 && result.skipped.length === 0 && crashed.length === 0
+  const message = single ? `${bad[0].service} ${bad[0].outcome === 'failed' ? 'failed' : 'rolled back'}: ${reasons[0].slice(bad[0].service.length + 2)}` : `${result.summary.replace(/^Result: /, '')}: ${reasons.join('; ')}`
+  const details = {result}
+  throw timedOut
+    ? new TimeoutError(message, {details, hint: 'raise --timeout if the pods are just slow to start'})
+    : new OperationFailedError(message, {details, hint: bad[0] ? `see \`mygate rollout status ${bad[0].service} --env ${result.environment}\`` : undefined})
+}
+
+async function guardProduction(options: DeployOptions, environment: string, git: GitInfo | undefined): Promise<void> {
+  if (git?.dirty && !options.allowDirty) {
+    throw new UsageError(`refusing to deploy to prod environment ${environment} from a dirty git working tree (${options.cwd})`, {
+      hint: 'commit or stash your changes, or pass --allow-dirty',
+    })
+  }
+  if (options.approve) return
+  if (!options.canPrompt || options.prompt === undefined) {
+    throw new UsageError(`deploying to prod environment ${environment} needs approval, and there is no terminal to ask in`, {hint: 'pass --approve (CI), or run it in a terminal'})
+  }
+  const typed = (await options.prompt(`Type "${environment}" to deploy to production:`)).trim()
+  if (typed !== environment) {
+    throw new UsageError(`confirmation "${typed}" does not match "${environment}"; nothing was changed`, {hint: 'run the command again and type the environment name'})
+  }
+}

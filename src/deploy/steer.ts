@@ -1,0 +1,160 @@
+import {UsageError} from '../errors.js'
+import {summarizeRollout} from '../rollout/summary.js'
+import {applyEvent, noRolloutInProgressMessage, type RolloutEvent} from '../rollout/state-machine.js'
+import {isTerminal, type RolloutState} from '../rollout/state.js'
+import {readAudit, type AuditEntry} from '../audit/audit-log.js'
+import {openEnvironment} from './open-environment.js'
+import {currentOperator, holderIdentity} from '../audit/identity.js'
+import {liveHolder} from '../locks/lease.js'
+import {quickStatus, statusFrom, type RolloutStatus} from './rollout-status.js'
+import {driveRollout, resultOf, type EnvironmentContext, type ServiceDeployResult} from '../strategies/run-service.js'
+import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRollout} from '../strategies/rollout-store.js'
+
+/**
+ * `mygate rollout status|promote|abort|undo|resume|history`: each steering command writes its
+ * event into the rollout record (optimistic concurrency), then either lets the CLI that is driving
+ * the rollout carry it out (it holds a live lease and watches the record) or, when nobody is,
+ * drives the rollout itself until it finishes (or pauses, with --no-wait).
+ */
+
+export type {RolloutStatus} from './rollout-status.js'
+
+async function withEnvironment<T>(environment: string, run: (env: EnvironmentContext) => Promise<T>): Promise<T> {
+  const {context, connection} = await openEnvironment(environment)
+  try {
+    return await run(context)
+  } finally {
+    connection.close()
+  }
+}
+
+export async function rolloutStatus(service: string, environment: string): Promise<RolloutStatus> {
+  // The quick path first: three GETs with a plain HTTP client (see src/deploy/rollout-status.ts).
+  const quick = await quickStatus(service, environment)
+  if (quick !== undefined) return quick
+  return withEnvironment(environment, async (env) => statusOf(env, await requireRollout(env.client, service, environment)))
+}
+
+async function statusOf(env: EnvironmentContext, stored: StoredRollout): Promise<RolloutStatus> {
+  const drivenBy = isTerminal(stored.state) ? undefined : await liveHolder(env.client, stored.state.service)
+  return statusFrom(stored, env.name, drivenBy)
+}
+
+export async function watchRolloutStatus(
+  service: string,
+  environment: string,
+  onUpdate: (status: RolloutStatus) => void,
+): Promise<RolloutStatus> {
+  return withEnvironment(environment, async (env) => {
+    const first = await requireRollout(env.client, service, environment)
+    const status = await statusOf(env, first)
+    onUpdate(status)
+    const last = await followRecord(env, first, isTerminal, (seen) => onUpdate({...status, state: seen.state, lines: summarizeRollout(seen.state)}))
+    return {...status, state: last.state, lines: summarizeRollout(last.state), drivenBy: undefined}
+  })
+}
+
+export interface SteerResult {
+  service: string
+  environment: string
+  /** What was asked. */
+  action: 'promote' | 'abort' | 'undo' | 'resume'
+  /** Where the rollout stands after the command. */
+  result: ServiceDeployResult
+  /** Set when another CLI drives the rollout: it carries the event out. */
+  drivenBy?: string
+}
+
+export interface SteerOptions {
+  service: string
+  environment: string
+  wait: boolean
+  full?: boolean
+  report: (line: string) => void
+}
+
+/** Applies a steering event, then drives the rollout unless another live CLI is driving it. */
+export async function steerRollout(action: SteerResult['action'], options: SteerOptions): Promise<SteerResult> {
+  const {service, environment, report} = options
+  return withEnvironment(environment, async (env) => {
+    const operator = currentOperator()
+    const by = `${operator.user}@${operator.host}`
+    const existing = await readRollout(env.client, service)
+    if (existing === undefined) {
+      if (action === 'undo') {
+        throw new UsageError(`${service} has no previous revision in ${environment} to undo to: it was never deployed by mygate there`, {
+          hint: `deploy a version with \`mygate deploy ${service} --env ${environment} --version V\``,
+        })
+      }
+      throw new UsageError(noRolloutInProgressMessage(undefined, service, environment), {
+        hint: `start one with \`mygate deploy ${service} --env ${environment} --version V\``,
+      })
+    }
+    const event: RolloutEvent =
+      action === 'promote'
+        ? {type: 'promoteRequested', full: options.full, by}
+        : action === 'abort'
+          ? {type: 'abortRequested', by}
+          : action === 'undo'
+            ? {type: 'undoRequested', by}
+            : {type: 'resumeRequested', by}
+    // Steering errors (nothing in progress, no previous revision) are UsageErrors from applyEvent.
+    const stored = await updateRollout(env.client, existing, (fresh) => applyEvent(fresh.state, event, Date.now()))
+    report(`${action}: ${stored.state.message}`)
+
+    const holder = await liveHolder(env.client, service)
+    if (holder !== undefined && holder !== holderIdentity(operator)) {
+      report(`${holder} is driving this rollout and carries out the ${action}`)
+      const last = options.wait ? await followUntilSettled(env, stored) : stored
+      return {service, environment, action, result: resultOf(last, [], isTerminal(last.state) ? 'done' : 'paused'), drivenBy: holder}
+    }
+    if (isTerminal(stored.state)) return {service, environment, action, result: resultOf(stored, [], 'done')}
+    const result = await driveRollout({env, stored, wait: options.wait, report})
+    return {service, environment, action, result}
+  })
+}
+
+/** Waits (watching the record) until the rollout finishes or pauses for a person. */
+async function followUntilSettled(env: EnvironmentContext, from: StoredRollout): Promise<StoredRollout> {
+  return followRecord(env, from, (state) => isTerminal(state) || state.phase === 'Paused')
+}
+
+/** Watches the record from `from` until `stop(state)` holds (or the record is deleted). */
+async function followRecord(env: EnvironmentContext, from: StoredRollout, stop: (state: RolloutState) => boolean, onSeen?: (stored: StoredRollout) => void): Promise<StoredRollout> {
+  let last = from
+  if (stop(from.state)) return from
+  let finished = false
+  let handle: {stop(): void} | undefined
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      finished = true
+      handle?.stop()
+      resolve()
+    }
+    void watchRollout(env.client, from.state.service, from.resourceVersion, (seen) => {
+      if (seen === undefined) return done()
+      last = seen
+      onSeen?.(seen)
+      if (stop(seen.state)) done()
+    }).then((h) => {
+      handle = h
+      if (finished) h.stop()
+      void h.done.then(done)
+    }, done)
+  })
+  return last
+}
+
+export interface HistoryResult {
+  service: string
+  environment: string
+  entries: AuditEntry[]
+  current?: RolloutState
+}
+
+export async function rolloutHistory(service: string, environment: string): Promise<HistoryResult> {
+  return withEnvironment(environment, async (env) => {
+    const [entries, current] = await Promise.all([readAudit(env.client, service), readRollout(env.client, service)])
+    return {service, environment, entries, current: current?.state}
+  })
+}

@@ -1,0 +1,136 @@
+import {spawn} from 'node:child_process'
+import {openSync, closeSync} from 'node:fs'
+import {mkdir, readFile} from 'node:fs/promises'
+import http from 'node:http'
+
+import {ExternalError, NotFoundError, TimeoutError} from '../errors.js'
+import {packagePath} from '../package-root.js'
+import {processAlive} from '../pid-lock.js'
+import {localPaths} from '../local-cluster/daemon/paths.js'
+import type {ApiFaultSettings, ClusterInfo, DaemonInfo, DaemonStatus} from '../local-cluster/daemon/protocol.js'
+
+/** The CLI's side of the local control plane: find, start, stop and steer the daemon. */
+
+export async function readDaemonInfo(home: string): Promise<DaemonInfo | undefined> {
+  try {
+    const info = JSON.parse(await readFile(localPaths(home).daemonFile, 'utf8')) as DaemonInfo
+    return processAlive(info.pid) ? info : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function call<T>(info: DaemonInfo, method: string, path: string, body?: unknown): Promise<T> {
+  const payload = body === undefined ? undefined : JSON.stringify(body)
+  return new Promise<T>((resolve, reject) => {
+    const req = http.request(
+      {host: '127.0.0.1', port: info.controlPort, method, path, headers: {'x-mygate-token': info.token, 'Content-Type': 'application/json'}},
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          const parsed = text ? JSON.parse(text) : {}
+          if ((res.statusCode ?? 500) >= 400) {
+            const message = (parsed as {message?: string}).message ?? `HTTP ${res.statusCode}`
+            reject(res.statusCode === 404 ? new NotFoundError(message, {hint: 'see `mygate local status`'}) : new ExternalError(`local control plane: ${message}`))
+          } else resolve(parsed as T)
+        })
+      },
+    )
+    req.setTimeout(30_000, () => req.destroy(new Error('control API timed out')))
+    req.on('error', (error) =>
+      reject(new ExternalError(`cannot reach the local control plane: ${error.message}`, {hint: 'restart it with `mygate local stop && mygate local start`'})),
+    )
+    if (payload) req.write(payload)
+    req.end()
+  })
+}
+
+export interface StartResult {
+  started: boolean
+  info: DaemonInfo
+}
+
+/** The compiled daemon entry; the daemon always runs from dist/ (built by `npm run build`). */
+function daemonEntry(): string {
+  return packagePath('dist', 'src', 'local-cluster', 'daemon', 'main.js')
+}
+
+/** Starts the daemon detached unless one is running already (idempotent). */
+export async function ensureDaemon(home: string, options: {timeoutMs?: number} = {}): Promise<StartResult> {
+  const running = await readDaemonInfo(home)
+  if (running) return {started: false, info: running}
+  const paths = localPaths(home)
+  await mkdir(paths.dir, {recursive: true})
+  const logFd = openSync(paths.logFile, 'a')
+  const child = spawn(process.execPath, [daemonEntry()], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: {...process.env, MYGATE_HOME: home},
+  })
+  closeSync(logFd)
+  let exited: number | null = null
+  child.once('exit', (code) => (exited = code ?? 1))
+  child.unref()
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  while (Date.now() < deadline) {
+    const info = await readDaemonInfo(home)
+    if (info && info.pid === child.pid) return {started: true, info}
+    if (exited !== null) {
+      const log = await readFile(paths.logFile, 'utf8').catch(() => '')
+      const last = log.trim().split('\n').at(-1) ?? ''
+      throw new ExternalError(`the local control plane exited during start-up: ${last}`, {hint: `see ${paths.logFile}`})
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new TimeoutError(`the local control plane did not start within ${(options.timeoutMs ?? 15_000) / 1000}s`, {hint: `see ${paths.logFile}`})
+}
+
+export async function daemonStatus(home: string): Promise<DaemonStatus | undefined> {
+  const info = await readDaemonInfo(home)
+  return info ? call<DaemonStatus>(info, 'GET', '/status') : undefined
+}
+
+/** Stops the daemon and waits until its process is gone. Returns false when none was running. */
+export async function stopDaemon(home: string, options: {timeoutMs?: number} = {}): Promise<boolean> {
+  const info = await readDaemonInfo(home)
+  if (!info) return false
+  await call(info, 'POST', '/shutdown').catch(() => process.kill(info.pid, 'SIGTERM'))
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  while (Date.now() < deadline) {
+    if (!processAlive(info.pid)) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new TimeoutError(`the local control plane (pid ${info.pid}) did not stop in time`, {hint: `kill ${info.pid}`})
+}
+
+async function requireDaemon(home: string): Promise<DaemonInfo> {
+  const info = await readDaemonInfo(home)
+  if (!info) throw new NotFoundError('the local control plane is not running', {hint: 'start it with `mygate local start`'})
+  return info
+}
+
+export async function ensureCluster(home: string, name: string, region: string): Promise<ClusterInfo> {
+  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}`, {region})
+}
+
+export async function deleteCluster(home: string, name: string): Promise<boolean> {
+  const info = await readDaemonInfo(home)
+  if (!info) return false
+  try {
+    await call(info, 'DELETE', `/clusters/${encodeURIComponent(name)}`)
+    return true
+  } catch (error) {
+    if (error instanceof NotFoundError) return false
+    throw error
+  }
+}
+
+export async function setClusterDown(home: string, name: string, down: boolean): Promise<ClusterInfo> {
+  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}/down`, {down})
+}
+
+export async function setApiFaults(home: string, name: string, faults: ApiFaultSettings | undefined): Promise<ClusterInfo> {
+  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}/api-faults`, faults ?? {clear: true})
+}

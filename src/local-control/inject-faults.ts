@@ -1,0 +1,148 @@
+import {NAMESPACES} from '../config/types.js'
+import {cachedKubeconfigPath, connectEnvironment} from '../env/connect.js'
+import {environmentFromKubeconfig} from '../env/kubeconfig-extension.js'
+import {NotFoundError, UsageError} from '../errors.js'
+import {mygateHome} from '../home.js'
+import type {KubeObject} from '../kube/types.js'
+import {localClusterName} from '../providers/local/local-provider.js'
+import {setApiFaults, setClusterDown} from './control-client.js'
+import {faultObjectName} from '../local-cluster/faults/fault-store.js'
+
+/** A fault request from `mygate local fault` (or a test): what to break, where. */
+export interface FaultRequest {
+  env: string
+  service?: string
+  version?: string
+  errorRate?: number
+  latencyMs?: number
+  crash?: boolean
+  notReady?: boolean
+  /** Take this region's cluster offline (its API server stops listening). */
+  regionDown?: string
+  /** API-level faults on every cluster of the environment (or --region's). */
+  apiErrorRate?: number
+  apiStatuses?: number[]
+  apiLatencyMs?: number
+  region?: string
+  clear?: boolean
+}
+
+export interface FaultResult {
+  env: string
+  /** One line per change made, e.g. "visitors 1.3.0: errorRate=0.3 in demo-local-1". */
+  changes: string[]
+}
+
+const FAULT_API_VERSION = 'local.mygate.dev/v1'
+
+export function validateFaultRequest(request: FaultRequest): void {
+  const serviceFault = request.errorRate !== undefined || request.latencyMs !== undefined || request.crash || request.notReady
+  const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined
+  if (!request.clear && !serviceFault && !apiFault && !request.regionDown) {
+    throw new UsageError('no fault given', {hint: 'pass one of --error-rate, --latency-ms, --crash, --not-ready, --region-down, --api-error-rate, --api-latency-ms, or --clear'})
+  }
+  for (const [flag, value] of [['--error-rate', request.errorRate], ['--api-error-rate', request.apiErrorRate]] as const) {
+    if (value !== undefined && Number.isNaN(value)) throw new UsageError(`${flag} is not a number`, {hint: `e.g. ${flag} 0.3 for 30%`})
+    if (value !== undefined && !(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${value} is outside 0..1`, {hint: `e.g. ${flag} 0.3 for 30%`})
+  }
+  for (const [flag, value] of [['--latency-ms', request.latencyMs], ['--api-latency-ms', request.apiLatencyMs]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new UsageError(`${flag} ${value} must be a whole number >= 0`)
+  }
+  for (const status of request.apiStatuses ?? []) {
+    if (![500, 503, 429, 409].includes(status)) throw new UsageError(`--api-status ${status} is not one of 500, 503, 429, 409`)
+  }
+  if (serviceFault && !request.service) throw new UsageError('a service fault needs --service', {hint: 'see `mygate services list`'})
+}
+
+/**
+ * Injects or clears faults in a local environment: service faults as Fault objects through the
+ * Kubernetes API (so the simulated kubelet and metrics see them), region and API faults through
+ * the local control plane's daemon.
+ */
+export async function injectFaults(request: FaultRequest, options: {home?: string} = {}): Promise<FaultResult> {
+  validateFaultRequest(request)
+  const home = options.home ?? mygateHome()
+  const result: FaultResult = {env: request.env, changes: []}
+  // The cached kubeconfig says what the environment is, so region and API faults (and clearing
+  // them) work even while its API servers are down or failing.
+  const known = await environmentFromKubeconfig(cachedKubeconfigPath(request.env, home))
+  if (!known) {
+    throw new NotFoundError(`environment "${request.env}" not found`, {hint: 'see `mygate env list`, or create it with `mygate env create`'})
+  }
+  if (known.spec.provider !== 'local') {
+    throw new UsageError(`environment "${request.env}" runs on provider ${known.spec.provider}; faults can be injected only into local environments`)
+  }
+  const allRegions = [known.spec.regions.primary, ...(known.spec.regions.secondary ? [known.spec.regions.secondary] : [])]
+  for (const region of [request.region, request.regionDown]) {
+    if (region && !allRegions.includes(region)) {
+      throw new UsageError(`environment "${request.env}" has no region "${region}"`, {hint: `its regions: ${allRegions.join(', ')}`})
+    }
+  }
+  const regions = request.region ? [request.region] : allRegions
+
+  if (request.regionDown) {
+    const cluster = localClusterName(request.env, request.regionDown)
+    await setClusterDown(home, cluster, !request.clear)
+    result.changes.push(`${request.clear ? 'restored' : 'took down'} region ${request.regionDown} (cluster ${cluster})`)
+  }
+
+  const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined
+  if (apiFault || (request.clear && !request.service && !request.regionDown)) {
+    for (const region of regions) {
+      const cluster = localClusterName(request.env, region)
+      const faults =
+        request.clear || !apiFault
+          ? undefined
+          : {errorRate: request.apiErrorRate ?? 0, statuses: request.apiStatuses?.length ? request.apiStatuses : [503], latencyMs: request.apiLatencyMs ?? 0}
+      await setApiFaults(home, cluster, faults)
+      result.changes.push(faults ? `API faults in ${cluster}: error rate ${faults.errorRate} (${faults.statuses.join('/')}), +${faults.latencyMs}ms` : `cleared API faults in ${cluster}`)
+    }
+  }
+  if (request.service) await applyServiceFault(request, regions, home, result)
+  return result
+}
+
+/** Service faults are Fault objects in the cluster, read by the simulated kubelet and the metrics. */
+async function applyServiceFault(request: FaultRequest, regions: string[], home: string, result: FaultResult): Promise<void> {
+  const service = request.service as string
+  const connection = await connectEnvironment(request.env, {home, tolerateUnreachable: true})
+  try {
+    for (const region of regions) {
+      const client = connection.clients.get(region)
+      if (!client) continue
+      if (request.clear) {
+        const existing = await client.list(FAULT_API_VERSION, 'Fault', {namespace: NAMESPACES.apps})
+        for (const fault of existing.items) {
+          const spec = fault.spec as {service?: string; version?: string}
+          if (spec.service === service && (!request.version || spec.version === request.version)) {
+            await client.delete({apiVersion: FAULT_API_VERSION, kind: 'Fault', name: String(fault.metadata.name), namespace: NAMESPACES.apps})
+            result.changes.push(`cleared fault ${fault.metadata.name} in ${region}`)
+          }
+        }
+        continue
+      }
+      const spec = {
+        service,
+        ...(request.version ? {version: request.version} : {}),
+        ...(request.errorRate !== undefined ? {errorRate: request.errorRate} : {}),
+        ...(request.latencyMs !== undefined ? {latencyMs: request.latencyMs} : {}),
+        ...(request.crash ? {crash: true} : {}),
+        ...(request.notReady ? {notReady: true} : {}),
+      }
+      const fault: KubeObject = {
+        apiVersion: FAULT_API_VERSION,
+        kind: 'Fault',
+        metadata: {name: faultObjectName(service, request.version), namespace: NAMESPACES.apps, labels: {'app.kubernetes.io/managed-by': 'mygate'}},
+        spec,
+      }
+      await client.apply(fault)
+      const what = Object.entries(spec)
+        .filter(([k]) => k !== 'service' && k !== 'version')
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+      result.changes.push(`${service}${request.version ? ` ${request.version}` : ''}: ${what} in ${region}`)
+    }
+  } finally {
+    connection.close()
+  }
+}

@@ -1,0 +1,171 @@
+import {ConflictError} from '../errors.js'
+import {formatDuration} from '../duration.js'
+import {MANAGED_BY, type KubeObject} from '../kube/types.js'
+import {leaseDecision, leaseSpecAfter, type LeaseSpec} from './lease-rules.js'
+import {holderIsDeadLocalProcess} from '../audit/identity.js'
+import type {RolloutKube} from '../kube/kube-port.js'
+import {LABEL_ROLLOUT_SERVICE, leaseName, ROLLOUT_NAMESPACE} from '../rollout/names.js'
+
+/**
+ * One deploy at a time per environment and service: Lease mygate-system/mygate-deploy-SERVICE.
+ * The decision is pure (src/rollout/lease.ts); this module reads the Lease, writes the spec the
+ * decision asks for with the resourceVersion it read (two CLIs racing for a free or expired lease:
+ * the second write gets 409 and is refused), renews it while the rollout runs and releases it at
+ * the end (holder cleared, so the next deploy acquires at once).
+ */
+
+export const DEFAULT_LEASE_SECONDS = 15
+
+export interface LeaseOptions {
+  holder: string
+  service: string
+  environment: string
+  /** Default 15 s (MYGATE_LEASE_DURATION_SECONDS overrides it); renewed every third of it. */
+  durationSeconds?: number
+  now?: () => number
+  /**
+   * Take over at once from a holder that is a dead process on this host (a killed CLI being
+   * resumed), instead of waiting for its lease to expire. Default true.
+   */
+  takeOverDeadLocalHolder?: boolean
+}
+
+export interface HeldLease {
+  holder: string
+  /** How the lease was obtained, for progress output. */
+  obtained: 'acquired' | 'renewed' | 'taken over'
+  previousHolder?: string
+  /** Keeps the lease alive every durationSeconds/3 until release(). */
+  startRenewing(onError?: (error: unknown) => void): void
+  renew(): Promise<void>
+  release(): Promise<void>
+}
+
+export function leaseDurationSeconds(explicit?: number): number {
+  const fromEnv = Number(process.env.MYGATE_LEASE_DURATION_SECONDS)
+  return explicit ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEASE_SECONDS)
+}
+
+function leaseObject(service: string, environment: string, spec: LeaseSpec, resourceVersion?: string): KubeObject {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: leaseName(service),
+      namespace: ROLLOUT_NAMESPACE,
+      labels: {'app.kubernetes.io/managed-by': MANAGED_BY, [LABEL_ROLLOUT_SERVICE]: service, 'mygate.dev/environment': environment},
+      ...(resourceVersion === undefined ? {} : {resourceVersion}),
+    },
+    spec,
+  }
+}
+
+function refusal(service: string, environment: string, holder: string, ageMs: number, expiresInMs: number): ConflictError {
+  return new ConflictError(`${service} in ${environment} is being deployed by ${holder} (for ${formatDuration(ageMs)}); refusing a second deploy`, {
+    hint: `wait for it to finish (\`mygate rollout status ${service} --env ${environment} --watch\`); its lease expires ${formatDuration(expiresInMs)} after its last renewal if that CLI died`,
+    details: {holder, ageMs, expiresInMs},
+  })
+}
+
+/** Acquires (or renews, or takes over) the lease, or throws ConflictError naming the holder. */
+export async function acquireLease(client: RolloutKube, options: LeaseOptions): Promise<HeldLease> {
+  const now = options.now ?? Date.now
+  const duration = leaseDurationSeconds(options.durationSeconds)
+  const {service, environment, holder} = options
+  const me = {holder}
+
+  const existing = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+  const spec = existing?.spec as LeaseSpec | undefined
+  let decision = leaseDecision(spec, me, now())
+  if (decision.kind === 'refuse' && options.takeOverDeadLocalHolder !== false && holderIsDeadLocalProcess(decision.holder)) {
+    decision = {kind: 'takeOver', previousHolder: decision.holder, expiredForMs: 0}
+  }
+  if (decision.kind === 'refuse') throw refusal(service, environment, decision.holder, decision.ageMs, decision.expiresInMs)
+
+  let current: KubeObject
+  const written = leaseSpecAfter(decision, spec, me, now(), duration)
+  try {
+    current =
+      existing === undefined
+        ? await client.create(leaseObject(service, environment, written))
+        : await client.replace(leaseObject(service, environment, written, String(existing.metadata.resourceVersion)))
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error
+    // Someone else wrote the lease between our read and our write: they won.
+    const winner = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+    const winnerSpec = winner?.spec as LeaseSpec | undefined
+    throw refusal(service, environment, winnerSpec?.holderIdentity ?? 'another deploy', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  let released = false
+  const held: HeldLease = {
+    holder,
+    obtained: decision.kind === 'acquire' ? 'acquired' : decision.kind === 'renew' ? 'renewed' : 'taken over',
+    previousHolder: decision.kind === 'takeOver' ? decision.previousHolder : undefined,
+    async renew() {
+      if (released) return
+      const currentSpec = current.spec as LeaseSpec
+      if (currentSpec.holderIdentity !== holder) throw refusal(service, environment, String(currentSpec.holderIdentity), 0, 0)
+      const renewedSpec = leaseSpecAfter({kind: 'renew'}, currentSpec, me, now(), duration)
+      try {
+        current = await client.replace(leaseObject(service, environment, renewedSpec, String(current.metadata.resourceVersion)))
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error
+        // Someone wrote the lease: still ours only if they did not take it.
+        const fresh = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+        const freshSpec = fresh?.spec as LeaseSpec | undefined
+        if (fresh === undefined || freshSpec?.holderIdentity !== holder) {
+          throw new ConflictError(`lost the deploy lease of ${service} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
+        }
+        current = await client.replace(leaseObject(service, environment, leaseSpecAfter({kind: 'renew'}, freshSpec, me, now(), duration), String(fresh.metadata.resourceVersion)))
+      }
+    },
+    startRenewing(onError) {
+      if (timer !== undefined || released) return
+      timer = setInterval(() => {
+        held.renew().catch((error: unknown) => onError?.(error))
+      }, Math.max(250, (duration * 1000) / 3))
+      timer.unref()
+    },
+    async release() {
+      if (released) return
+      released = true
+      if (timer !== undefined) clearInterval(timer)
+      const currentSpec = current.spec as LeaseSpec
+      // Released = no holder: the next deploy acquires at once (leaseDecision 'acquire').
+      const releasedSpec: LeaseSpec = {...currentSpec, holderIdentity: undefined, renewTime: undefined}
+      delete releasedSpec.holderIdentity
+      delete releasedSpec.renewTime
+      try {
+        await client.replace(leaseObject(service, environment, releasedSpec, String(current.metadata.resourceVersion)))
+      } catch (error) {
+        // Someone took it over meanwhile (our renewals failed): it is theirs now, leave it.
+        if (!(error instanceof ConflictError)) throw error
+      }
+    },
+  }
+  return held
+}
+
+/** The current holder and how long it has held the lease, when the lease is held and live. */
+export async function liveHolding(client: RolloutKube, service: string, now = Date.now()): Promise<{holder: string; ageMs: number; expiresInMs: number} | undefined> {
+  return holdingOf(await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE), now)
+}
+
+/** Who holds a Lease object, when it is held, live, and not by a dead process of this host. */
+export function holdingOf(lease: KubeObject | undefined, now = Date.now()): {holder: string; ageMs: number; expiresInMs: number} | undefined {
+  const decision = leaseDecision(lease?.spec as LeaseSpec | undefined, {holder: '\u0000nobody'}, now)
+  if (decision.kind !== 'refuse' || holderIsDeadLocalProcess(decision.holder)) return undefined
+  return {holder: decision.holder, ageMs: decision.ageMs, expiresInMs: decision.expiresInMs}
+}
+
+/** The current holder, when the lease is held and live (for steering commands). */
+export async function liveHolder(client: RolloutKube, service: string, now = Date.now()): Promise<string | undefined> {
+  return (await liveHolding(client, service, now))?.holder
+}
+
+/** The ConflictError a second deploy gets while someone holds the lease. */
+export function leaseHeldError(service: string, environment: string, holding: {holder: string; ageMs: number; expiresInMs: number}): ConflictError {
+  return refusal(service, environment, holding.holder, holding.ageMs, holding.expiresInMs)
+}

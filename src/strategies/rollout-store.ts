@@ -1,0 +1,151 @@
+import {ConflictError, NotFoundError} from '../errors.js'
+import type {WatchHandle} from '../kube/client.js'
+import {MANAGED_BY, type KubeObject} from '../kube/types.js'
+import {decodeState, encodeState} from '../rollout/state-codec.js'
+import type {RolloutState} from '../rollout/state.js'
+import type {RolloutKube} from '../kube/kube-port.js'
+import {LABEL_ROLLOUT_SERVICE, ROLLOUT_NAMESPACE, stateConfigMapName} from '../rollout/names.js'
+
+/**
+ * The rollout record in the cluster: ConfigMap mygate-system/mygate-rollout-SERVICE holding the
+ * RolloutState (state-codec) plus the I/O layer's own settings (`io.json`, see RolloutIoSettings),
+ * which a resumed rollout must reuse. Every write is a replace with the resourceVersion last read,
+ * so two writers (a running deploy and a `rollout abort` from another machine) never overwrite
+ * each other: the loser re-reads and re-applies its change.
+ */
+
+export const IO_KEY = 'io.json'
+
+/** Settings chosen at deploy time that the state machine does not know about. */
+export interface RolloutIoSettings {
+  /** Replicas of the service before the rollout: the total the canary split and colours use. */
+  totalReplicas: number
+  /** Traffic router used (fixed for the rollout, even if the environment's mesh flag changes). */
+  router: 'mesh' | 'replicas'
+  /** Longest wait for pods to become ready at one step. */
+  readyTimeoutMs: number
+  /** PromQL window for the analysis (defaults to the analysis interval). */
+  analysisWindow?: string
+}
+
+export interface StoredRollout {
+  state: RolloutState
+  io: RolloutIoSettings
+  resourceVersion: string
+}
+
+function source(service: string): string {
+  return `configmap ${ROLLOUT_NAMESPACE}/${stateConfigMapName(service)}`
+}
+
+function toConfigMap(state: RolloutState, io: RolloutIoSettings, resourceVersion?: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: stateConfigMapName(state.service),
+      namespace: ROLLOUT_NAMESPACE,
+      labels: {'app.kubernetes.io/managed-by': MANAGED_BY, [LABEL_ROLLOUT_SERVICE]: state.service, 'mygate.dev/environment': state.environment},
+      ...(resourceVersion === undefined ? {} : {resourceVersion}),
+    },
+    data: {...encodeState(state), [IO_KEY]: JSON.stringify(io)},
+  }
+}
+
+export function fromConfigMap(configMap: KubeObject, service: string): StoredRollout {
+  const data = configMap.data as Record<string, string> | undefined
+  const state = decodeState(data, source(service))
+  let io: RolloutIoSettings
+  try {
+    io = JSON.parse(data?.[IO_KEY] ?? '') as RolloutIoSettings
+  } catch {
+    // A record without settings (hand-made, or an older writer): the safe defaults.
+    io = {totalReplicas: 1, router: 'replicas', readyTimeoutMs: 300_000}
+  }
+  return {state, io, resourceVersion: String(configMap.metadata.resourceVersion)}
+}
+
+export async function readRollout(client: RolloutKube, service: string): Promise<StoredRollout | undefined> {
+  const configMap = await client.get('v1', 'ConfigMap', stateConfigMapName(service), ROLLOUT_NAMESPACE)
+  return configMap === undefined ? undefined : fromConfigMap(configMap, service)
+}
+
+export async function requireRollout(client: RolloutKube, service: string, environment: string): Promise<StoredRollout> {
+  const stored = await readRollout(client, service)
+  if (stored === undefined) {
+    throw new NotFoundError(`no rollout of ${service} has been recorded in ${environment}`, {
+      hint: `start one with \`mygate deploy ${service} --env ${environment} --version V\``,
+    })
+  }
+  return stored
+}
+
+/**
+ * Writes a new rollout record, replacing the previous (finished) one. `previous` is the record
+ * read beforehand (undefined when there was none): if someone else wrote in between, the write
+ * fails with ConflictError rather than losing their rollout.
+ */
+export async function writeNewRollout(
+  client: RolloutKube,
+  state: RolloutState,
+  io: RolloutIoSettings,
+  previous: StoredRollout | undefined,
+): Promise<StoredRollout> {
+  const written =
+    previous === undefined
+      ? await client.create(toConfigMap(state, io))
+      : await client.replace(toConfigMap(state, io, previous.resourceVersion))
+  return {state, io, resourceVersion: String(written.metadata.resourceVersion)}
+}
+
+/**
+ * Read-modify-write with optimistic concurrency. `change` gets the freshest stored record and
+ * returns the new state, or undefined to write nothing (its event no longer applies). On 409 the
+ * record is read again and `change` runs again, up to `attempts` times.
+ */
+export async function updateRollout(
+  client: RolloutKube,
+  current: StoredRollout,
+  change: (stored: StoredRollout) => RolloutState | undefined,
+  attempts = 5,
+): Promise<StoredRollout> {
+  let stored = current
+  for (let attempt = 1; ; attempt++) {
+    const next = change(stored)
+    if (next === undefined || next === stored.state) return stored
+    try {
+      const written = await client.replace(toConfigMap(next, stored.io, stored.resourceVersion))
+      return {state: next, io: stored.io, resourceVersion: String(written.metadata.resourceVersion)}
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= attempts) throw error
+      const fresh = await readRollout(client, current.state.service)
+      if (fresh === undefined) throw new NotFoundError(`${source(current.state.service)} was deleted while the rollout was running`)
+      stored = fresh
+    }
+  }
+}
+
+/**
+ * Follows the record live (one watch stream on the ConfigMap by name), calling `onChange` with
+ * every new version. Used by `rollout status --watch` and by a running rollout to notice steering
+ * from other machines (promote, abort) without polling.
+ */
+export async function watchRollout(
+  client: RolloutKube,
+  service: string,
+  fromResourceVersion: string,
+  onChange: (stored: StoredRollout | undefined) => void,
+): Promise<WatchHandle> {
+  const path = await client.pathFor({apiVersion: 'v1', kind: 'ConfigMap', namespace: ROLLOUT_NAMESPACE})
+  const handle = client.watch(path, {fieldSelector: `metadata.name=${stateConfigMapName(service)}`, resourceVersion: fromResourceVersion}, (event) => {
+    if (event.type === 'BOOKMARK' || event.type === 'ERROR') return
+    if (event.type === 'DELETED') return onChange(undefined)
+    try {
+      onChange(fromConfigMap(event.object, service))
+    } catch {
+      // A record we cannot read is reported by the next explicit read, not by the watch.
+    }
+  })
+  handle.done.catch(() => undefined)
+  return handle
+}

@@ -1,0 +1,94 @@
+import {ConflictError, NotFoundError} from '../../src/errors.js'
+import type {KubeObject} from '../../src/kube/types.js'
+import type {RolloutKube} from '../../src/kube/kube-port.js'
+
+/**
+ * An in-memory stand-in for the parts of KubeClient the rollout I/O layer uses, with the API
+ * server's concurrency rule: a replace whose resourceVersion is not the stored one is a 409.
+ * `beforeReplace` lets a test write "from another machine" between a read and a write.
+ */
+export interface FakeKube extends RolloutKube {
+  objects: Map<string, KubeObject>
+  patches: Array<{kind: string; name: string; patch: unknown}>
+  beforeReplace?: (object: KubeObject) => void
+  put(object: KubeObject): KubeObject
+}
+
+const keyOf = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`
+
+export function fakeKube(): FakeKube {
+  let version = 100
+  const objects = new Map<string, KubeObject>()
+  const fake: FakeKube = {
+    objects,
+    patches: [],
+    requestCount: 0,
+    put(object) {
+      const stored = structuredClone({...object, metadata: {...object.metadata, resourceVersion: String(++version)}})
+      objects.set(keyOf(object.kind, object.metadata.namespace, String(object.metadata.name)), stored)
+      return structuredClone(stored)
+    },
+    async get(_apiVersion, kind, name, namespace) {
+      fake.requestCount++
+      const found = objects.get(keyOf(kind, namespace, name))
+      return (found ? structuredClone(found) : undefined) as never
+    },
+    async create(object) {
+      fake.requestCount++
+      if (objects.has(keyOf(object.kind, object.metadata.namespace, String(object.metadata.name)))) throw new ConflictError(`${object.kind} ${object.metadata.name} already exists`)
+      return fake.put(object) as never
+    },
+    async replace(object) {
+      fake.requestCount++
+      fake.beforeReplace?.(object)
+      const current = objects.get(keyOf(object.kind, object.metadata.namespace, String(object.metadata.name)))
+      if (!current) throw new NotFoundError(`${object.kind} ${object.metadata.name} not found`)
+      if (object.metadata.resourceVersion !== current.metadata.resourceVersion) throw new ConflictError('the object has been modified')
+      return fake.put(object) as never
+    },
+    async apply(object) {
+      fake.requestCount++
+      return fake.put(object) as never
+    },
+    async mergePatch(ref, patch) {
+      fake.requestCount++
+      fake.patches.push({kind: ref.kind, name: ref.name, patch})
+      const current = objects.get(keyOf(ref.kind, ref.namespace, ref.name))
+      if (!current) throw new NotFoundError(`${ref.kind} ${ref.name} not found`)
+      return fake.put(merge(current, patch) as KubeObject) as never
+    },
+    async delete() {
+      fake.requestCount++
+      return true
+    },
+    async list() {
+      fake.requestCount++
+      return {items: [], resourceVersion: String(version)}
+    },
+    async pathFor(ref) {
+      return `/fake/${ref.kind}/${ref.namespace ?? ''}/${ref.name ?? ''}`
+    },
+    async request() {
+      fake.requestCount++
+      return undefined as never
+    },
+    async raw() {
+      fake.requestCount++
+      return {status: 200, body: ''}
+    },
+    watch() {
+      return {stop() {}, done: Promise.resolve()}
+    },
+  }
+  return fake
+}
+
+function merge(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? {...(target as Record<string, unknown>)} : {}
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key]
+    else out[key] = merge(out[key], value)
+  }
+  return out
+}
