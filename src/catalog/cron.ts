@@ -27,8 +27,8 @@ const FIELDS = [
   {name: 'hour', min: 0, max: 23},
   {name: 'day of month', min: 1, max: 31},
   {name: 'month', min: 1, max: 12},
-  // 0 and 7 are both Sunday, as in Vixie cron and Kubernetes CronJobs.
-  {name: 'day of week', min: 0, max: 7},
+  // 0 is Sunday. Vixie cron takes 7 for Sunday too, Kubernetes (robfig/cron) refuses it.
+  {name: 'day of week', min: 0, max: 6},
 ] as const
 
 const ITEM = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/

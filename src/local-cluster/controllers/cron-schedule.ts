@@ -7,8 +7,8 @@ import {clockShiftNear, instantsAt, toWallTime} from './time-zone.js'
  * Reading follows robfig/cron v3's ParseStandard, which kube-apiserver validates `.spec.schedule`
  * with and the CronJob controller schedules by (https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax,
  * https://pkg.go.dev/github.com/robfig/cron/v3#hdr-CRON_Expression_Format): five fields
- * (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or jan-dec, day of week 0-7 or sun-sat,
- * 7 being Sunday), each a comma list of `*`, `?`, `n`, `a-b`, with an optional `/step` (`n/step`
+ * (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or jan-dec, day of week 0-6 or sun-sat:
+ * 7 is refused, unlike Vixie cron), each a comma list of `*`, `?`, `n`, `a-b`, with an optional `/step` (`n/step`
  * runs from n to the field's maximum); names in any case; the macros @yearly @annually @monthly
  * @weekly @daily @midnight @hourly, spelled exactly so; and no `TZ=`/`CRON_TZ=` prefix, which the
  * API server refuses since Kubernetes 1.29 in favour of `.spec.timeZone`. Error messages are
@@ -56,7 +56,7 @@ const FIELDS: readonly Field[] = [
   {min: 0, max: 23}, // hour
   {min: 1, max: 31}, // day of month
   {min: 1, max: 12, names: numbered(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], 1)},
-  {min: 0, max: 7, names: numbered(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], 0)}, // day of week
+  {min: 0, max: 6, names: numbered(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], 0)}, // day of week
 ]
 const DAY_OF_MONTH = 2
 const DAY_OF_WEEK = 4
@@ -86,9 +86,7 @@ export function parseCron(schedule: string): CronSchedule {
   const sets = fields.map((text, index) => readField(text, FIELDS[index]))
   const days = sets[DAY_OF_MONTH]
   const weekdays = sets[DAY_OF_WEEK]
-  // 7 is Sunday too: fold it into 0 before comparing with a date's weekday.
-  if (weekdays.values.delete(7)) weekdays.values.add(0)
-  const full = (index: number) => sets[index].values.size === (index === DAY_OF_WEEK ? 7 : FIELDS[index].max - FIELDS[index].min + 1)
+  const full = (index: number) => sets[index].values.size === FIELDS[index].max - FIELDS[index].min + 1
   const written = sets.map(({values}, index) => (index !== DAY_OF_MONTH && index !== DAY_OF_WEEK && full(index) ? '*' : [...values].sort((a, b) => a - b).join(',')))
   let weekdayFilter: Set<number> | undefined
   if (days.starred || weekdays.starred) {

@@ -28,6 +28,8 @@ describe('reading a schedule as kube-apiserver does', () => {
     ['0 2 * *', 'expected exactly 5 fields, found 4: [0 2 * *]'],
     ['0 0 2 * * *', 'expected exactly 5 fields, found 6: [0 0 2 * * *]'],
     ['60 * * * *', 'end of range (60) above maximum (59): 60'],
+    ['0 0 * * 7', 'end of range (7) above maximum (6): 7'], // 0-6 (sun-sat); Vixie cron's 7 is refused
+    ['0 0 * * 5-7', 'end of range (7) above maximum (6): 5-7'],
     ['0 0 0 * *', 'beginning of range (0) below minimum (1): 0'],
     ['0 18-8 * * *', 'beginning of range (18) beyond end of range (8): 18-8'],
     ['*/0 * * * *', 'step of range should be a positive number: */0'],
