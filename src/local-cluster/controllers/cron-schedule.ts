@@ -80,8 +80,9 @@ export function parseCron(schedule: string): CronSchedule {
   if (schedule === '') throw new CronSyntaxError('empty spec string')
   if (schedule.includes('TZ')) throw new CronSyntaxError('cannot use TZ or CRON_TZ in schedule, use timeZone field instead')
   if (schedule.startsWith('@every ')) throw new CronSyntaxError(`@every schedules are not simulated by the local control plane: ${schedule}`)
-  if (schedule.startsWith('@') && !(schedule in DESCRIPTORS)) throw new CronSyntaxError(`unrecognized descriptor: ${schedule}`)
-  const fields = (DESCRIPTORS[schedule] ?? schedule).trim().split(/\s+/)
+  const descriptor = Object.hasOwn(DESCRIPTORS, schedule) ? DESCRIPTORS[schedule] : undefined
+  if (schedule.startsWith('@') && !descriptor) throw new CronSyntaxError(`unrecognized descriptor: ${schedule}`)
+  const fields = (descriptor ?? schedule).trim().split(/\s+/)
   if (fields.length !== FIELDS.length) throw new CronSyntaxError(`expected exactly ${FIELDS.length} fields, found ${fields.length}: [${fields.join(' ')}]`)
   const sets = fields.map((text, index) => readField(text, FIELDS[index]))
   const days = sets[DAY_OF_MONTH]

@@ -47,10 +47,10 @@ export function unquotePromqlString(raw: string): string {
     }
     const offset = i + 1 // the backslash, counted from the opening quote
     const escape = body[++i]
-    if (escape in SIMPLE_ESCAPES) value += SIMPLE_ESCAPES[escape]
+    if (Object.hasOwn(SIMPLE_ESCAPES, escape)) value += SIMPLE_ESCAPES[escape]
     else if (escape === quote) value += quote
-    else if (escape in HEX_DIGITS || /[0-7]/.test(escape)) {
-      const octal = !(escape in HEX_DIGITS)
+    else if (Object.hasOwn(HEX_DIGITS, escape) || /[0-7]/.test(escape)) {
+      const octal = !Object.hasOwn(HEX_DIGITS, escape)
       const length = octal ? 3 : HEX_DIGITS[escape]
       const digits = octal ? body.slice(i, i + 3) : body.slice(i + 1, i + 1 + length)
       const pattern = octal ? /^[0-7]{3}$/ : /^[0-9a-fA-F]+$/

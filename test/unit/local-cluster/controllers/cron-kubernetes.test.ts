@@ -47,6 +47,7 @@ describe('reading a schedule as kube-apiserver does', () => {
     ['@minutely', 'unrecognized descriptor: @minutely'],
     ['@DAILY', 'unrecognized descriptor: @DAILY'],
     ['@reboot', 'unrecognized descriptor: @reboot'],
+    ['toString', 'expected exactly 5 fields, found 1: [toString]'], // not looked up as a macro
     ['CRON_TZ=UTC 0 0 * * *', 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'],
     ['TZ=Europe/Paris 0 9 * * *', 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'],
     ['@every 1h', '@every schedules are not simulated by the local control plane: @every 1h'],
