@@ -2,6 +2,7 @@ import type {KubeObject} from '../../kube/types.js'
 import {type Action, sameJson} from './actions.js'
 import {findCondition, parseTimestamp, timestamp} from './conditions.js'
 import {CronSyntaxError, lastScheduleTime, nextScheduleTime, parseCron} from './cron-schedule.js'
+import {timeZoneProblem} from './time-zone.js'
 import {isJobFinished, type JobStatus} from './job-sync.js'
 import {ownerRefTo} from './owner-refs.js'
 import {eventAction} from './events.js'
@@ -77,7 +78,10 @@ export function reconcileCronJob(cronJob: KubeObject, jobs: readonly KubeObject[
   let requeueAfterMs: number | undefined
   let error: string | undefined
   let running = active
+  const zoneProblem = timeZoneProblem(spec.timeZone)
   try {
+    // Upstream records an UnknownTimeZone event and starts nothing until the zone is fixed.
+    if (zoneProblem) throw new CronSyntaxError(`invalid timeZone "${spec.timeZone}": ${zoneProblem}`)
     const schedule = parseCron(spec.schedule ?? '')
     const earliest = parseTimestamp(old.lastScheduleTime) ?? parseTimestamp(cronJob.metadata.creationTimestamp) ?? now
     const due = spec.suspend || cronJob.metadata.deletionTimestamp ? undefined : lastScheduleTime(schedule, earliest, now, spec.timeZone)
@@ -104,7 +108,7 @@ export function reconcileCronJob(cronJob: KubeObject, jobs: readonly KubeObject[
     if (next !== undefined) requeueAfterMs = next - now + 1
   } catch (caught) {
     if (!(caught instanceof CronSyntaxError)) throw caught
-    error = `unparseable schedule "${spec.schedule}": ${caught.message}`
+    error = zoneProblem ? caught.message : `unparseable schedule "${spec.schedule}": ${caught.message}`
   }
 
   const refs = running.map((job) => ({apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace: job.metadata.namespace, ...(job.metadata.uid ? {uid: job.metadata.uid} : {})}))

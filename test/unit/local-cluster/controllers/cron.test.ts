@@ -17,7 +17,7 @@ describe('cron matcher', () => {
     ['0 0 1,15 * *', '2026-11-15T00:00:00Z', true],
     ['0 0 * * MON-FRI', '2026-11-23T00:00:00Z', true], // a Monday
     ['0 0 * * SAT,SUN', '2026-11-23T00:00:00Z', false],
-    ['0 0 * * 7', '2026-11-22T00:00:00Z', true], // 7 is Sunday
+    ['0 0 * * 0', '2026-11-22T00:00:00Z', true], // 0 is Sunday (Kubernetes refuses 7)
     ['0 0 * JAN *', '2026-01-05T00:00:00Z', true],
     ['0 0 13 * FRI', '2026-11-13T00:00:00Z', true], // both day fields restricted: either matches
     ['0 0 13 * FRI', '2026-11-20T00:00:00Z', true],
@@ -31,7 +31,7 @@ describe('cron matcher', () => {
     expect(cronMatches(parseCron(expression), at(iso))).toBe(expected)
   })
 
-  test.each(['* * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '*/0 * * * *', 'a * * * *', '5-1 * * * *'])('rejects %j', (expression) => {
+  test.each(['* * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '*/0 * * * *', 'a * * * *', '5-1 * * * *', '0 0 * * 7'])('rejects %j', (expression) => {
     expect(() => parseCron(expression)).toThrow()
   })
 
