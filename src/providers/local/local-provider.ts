@@ -3,7 +3,7 @@ import {mygateHome} from '../../home.js'
 import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-control/control-client.js'
 import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
 import {localContextName} from '../../local-cluster/daemon/paths.js'
-import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
+import {environmentKubeconfigPath, writeKubeconfigFile} from '../../kube/kubeconfig/files.js'
 import {environmentRegions} from '../naming.js'
 import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
 
