@@ -142,36 +142,61 @@ export class KubeTransport {
   }
 
   /**
-   * Opens one streaming GET (a watch): each complete line goes to onLine. Rejects when the
-   * connection fails (raw ErrnoException, for the caller's retry decision) or the server answers
-   * with an error status (`{status, body}` in a StreamRefused).
+   * Opens one streaming GET (a watch): each complete line goes to onLine, with a function that
+   * ends the stream (lines can arrive before this promise resolves). Rejects when the connection
+   * fails (the raw ErrnoException, for the caller's retry decision) or the server answers with an
+   * error status (a StreamRefused). `signal` cancels it, before or after the answer.
    */
-  async openStream(request: Omit<TransportRequest, 'body' | 'contentType' | 'idempotent'>, onLine: (line: string) => void): Promise<StreamHandle> {
+  async openStream(
+    request: Omit<TransportRequest, 'body' | 'contentType' | 'idempotent'>,
+    onLine: (line: string, abort: () => void) => void,
+    signal?: AbortSignal,
+  ): Promise<StreamHandle> {
     const credentials = await this.access.credentials()
     const url = this.url(request)
     this.requestCount++
     return new Promise<StreamHandle>((resolve, reject) => {
       let aborted = false
+      const abort = () => {
+        aborted = true
+        req.destroy()
+      }
+      const onSignal = () => {
+        abort()
+        reject(Object.assign(new Error('stream cancelled'), {code: 'ABORT_ERR'}))
+      }
+      signal?.addEventListener('abort', onSignal, {once: true})
+      const forget = () => signal?.removeEventListener('abort', onSignal)
       const req = this.transportFor(url).request(url, {method: 'GET', headers: this.headers(credentials), agent: this.agentFor(credentials)}, (res) => {
         this.answered = true
         const status = res.statusCode ?? 0
         if (status >= 300) {
           const chunks: Buffer[] = []
           res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => reject(new StreamRefused(status, res.headers, Buffer.concat(chunks).toString('utf8'))))
-          res.on('error', (error) => reject(error))
+          res.on('end', () => {
+            forget()
+            reject(new StreamRefused(status, res.headers, Buffer.concat(chunks).toString('utf8')))
+          })
+          res.on('error', (error) => {
+            forget()
+            reject(error)
+          })
           return
         }
         let buffered = ''
         res.setEncoding('utf8')
-        const ended = new Promise<void>((end) => {
+        const ended = new Promise<void>((finish) => {
+          const end = () => {
+            forget()
+            finish()
+          }
           res.on('data', (chunk: string) => {
             buffered += chunk
             let newline: number
             while ((newline = buffered.indexOf('\n')) >= 0) {
               const line = buffered.slice(0, newline).trim()
               buffered = buffered.slice(newline + 1)
-              if (line !== '' && !aborted) onLine(line)
+              if (line !== '' && !aborted) onLine(line, abort)
             }
           })
           res.on('end', () => end())
@@ -179,18 +204,15 @@ export class KubeTransport {
           res.on('aborted', () => end())
           res.on('close', () => end())
         })
-        resolve({
-          abort() {
-            aborted = true
-            req.destroy()
-          },
-          ended,
-        })
+        resolve({abort, ended})
       })
       req.on('error', (error: NodeJS.ErrnoException) => {
-        if (!aborted) reject(error)
+        if (aborted) return
+        forget()
+        reject(error)
       })
       req.end()
+      if (signal?.aborted) onSignal()
     })
   }
 

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {errorFromNetwork, errorFromStatus, parseStatus, type KubeStatus} from './api-error.js'
 import type {ObjectList, WatchEvent, WatchHandle, WatchQuery} from './api.js'
 import {backoffDelayMs, isRetryableNetworkError, nextRetry, parseRetryAfter, RETRYABLE_STATUSES, type RetryOptions} from './retry-policy.js'
-import {StreamRefused, type KubeTransport, type StreamHandle} from './transport.js'
+import {StreamRefused, type KubeTransport} from './transport.js'
 import type {KubeObject} from './types.js'
 
 /**
@@ -39,8 +39,7 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
   const known = new Map<string, T>()
   let resourceVersion = startVersion
   let stopped = false
-  let current: StreamHandle | undefined
-  // stop() also cuts short a wait between attempts, so nothing outlives the watch.
+  // stop() cancels the stream (answered or not) and cuts short a wait between attempts.
   const stopping = new AbortController()
   const pause = (ms: number) => sleep(ms, undefined, {signal: stopping.signal}).catch(() => undefined)
 
@@ -76,12 +75,19 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
             query: {...selectors, watch: true, allowWatchBookmarks: true, resourceVersion, timeoutSeconds: remainingSeconds},
             what,
           },
-          (line) => {
-            const event = JSON.parse(line) as WatchEvent<T>
+          (line, abort) => {
+            let event: WatchEvent<T>
+            try {
+              event = JSON.parse(line) as WatchEvent<T>
+            } catch {
+              // A torn line (a proxy cut the stream): re-open from the last version seen.
+              abort()
+              return
+            }
             if (event.type === 'ERROR') {
               // The stream's end: 410 means our version is gone (relist); anything else, re-open.
               gone = (event.object as unknown as KubeStatus | undefined)?.code === 410
-              current?.abort()
+              abort()
               return
             }
             const version = event.object?.metadata?.resourceVersion
@@ -90,9 +96,8 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
             delivered++
             deliver(event)
           },
+          stopping.signal,
         )
-        current = stream
-        if (stopped) stream.abort()
         failingSince = undefined
         failures = 0
         await stream.ended
@@ -133,7 +138,6 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
     stop() {
       stopped = true
       stopping.abort()
-      current?.abort()
     },
     done,
   }
