@@ -2,6 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {isMygateError} from '../errors.js'
 import {errorFromNetwork} from './api-error.js'
 import type {ClusterAccess, Credentials} from './kubeconfig/access.js'
 import {
@@ -126,6 +127,8 @@ export class KubeTransport {
         if (!idempotent || !RETRYABLE_STATUSES.has(response.status)) return {...response, earlierAttemptMayHaveTakenEffect: mayHaveTakenEffectBefore}
         failure = {kind: 'status', response: {...response, earlierAttemptMayHaveTakenEffect: mayHaveTakenEffectBefore}}
       } catch (error) {
+        // Credentials that cannot be had (a failing exec plugin, an unreadable token file) speak for themselves.
+        if (isMygateError(error)) throw error
         const errno = error as NodeJS.ErrnoException
         if (!idempotent || !isRetryableNetworkError(errno.code, this.answered)) throw errorFromNetwork(errno, this.server, request.what)
         failure = {kind: 'network', error: errno}

@@ -1,5 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {isMygateError} from '../errors.js'
 import {errorFromNetwork, errorFromStatus, parseStatus, type KubeStatus} from './api-error.js'
 import type {ObjectList, WatchEvent, WatchHandle, WatchQuery} from './api.js'
 import {backoffDelayMs, isRetryableNetworkError, nextRetry, parseRetryAfter, RETRYABLE_STATUSES, type RetryOptions} from './retry-policy.js'
@@ -103,6 +104,7 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
         await stream.ended
       } catch (error) {
         if (stopped) return
+        if (isMygateError(error)) throw error
         if (error instanceof StreamRefused && error.status === 410) {
           gone = true
         } else {
