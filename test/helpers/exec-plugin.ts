@@ -54,7 +54,7 @@ process.stdout.write(JSON.stringify({apiVersion: output.apiVersion ?? info.apiVe
   return {
     command,
     runs() {
-      let text = ''
+      let text: string
       try {
         text = readFileSync(log, 'utf8')
       } catch {
