@@ -132,7 +132,8 @@ async function followRecord(env: EnvironmentContext, from: StoredRollout, stop: 
     }).then((h) => {
       handle = h
       if (finished) h.stop()
-      void h.done.then(done)
+      // A watch that could not be kept open ends the wait too; the last record seen stands.
+      void h.done.then(done, done)
     }, done)
   })
   return last

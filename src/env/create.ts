@@ -6,6 +6,7 @@ import {applyObjects, AppliedObject} from '../kube/apply.js'
 import {KindNotServedError} from '../kube/api-error.js'
 import type {KubeApi} from '../kube/api.js'
 import {KubeClient} from '../kube/client.js'
+import {loadKubeconfig} from '../kube/kubeconfig/files.js'
 import type {PodProblem} from '../kube/readiness.js'
 import type {KubeObject} from '../kube/types.js'
 import {FinalVerdict, waitForWorkloads} from '../kube/wait.js'
@@ -117,7 +118,8 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         await annotateKubeconfig(kubeconfig.path, {spec: env, infraOnly: Boolean(options.infraOnly) && !existing})
         result.kubeconfig = kubeconfig.path
         result.contexts = kubeconfig.contexts
-        for (const cluster of result.clusters) clients.set(cluster.region, await KubeClient.connect({kubeconfigPath: kubeconfig.path, context: cluster.context}))
+        const config = await loadKubeconfig({explicit: kubeconfig.path})
+        for (const cluster of result.clusters) clients.set(cluster.region, await KubeClient.forContext(config, cluster.context))
         return result.clusters.length
       },
       summarize: (n) => `${n} cluster${n === 1 ? '' : 's'} ready`,
