@@ -10,7 +10,7 @@ import {writeKubeconfigFile} from '../../src/kube/kubeconfig/files.js'
 /**
  * A plain HTTP server on 127.0.0.1 (a free port) whose answers a test scripts request by request,
  * for the transport's retry and watch tests: real sockets, real keep-alive, real resets. Discovery
- * of v1 (configmaps, namespaced) is answered unless the script handles it.
+ * of v1 (configmaps, namespaces) and coordination.k8s.io/v1 (leases) is answered, and not recorded.
  */
 
 export interface SeenRequest {
@@ -33,7 +33,10 @@ export interface ScriptedApiServer {
   close(): Promise<void>
 }
 
-const DISCOVERY_V1 = {kind: 'APIResourceList', groupVersion: 'v1', resources: [{name: 'configmaps', kind: 'ConfigMap', namespaced: true}, {name: 'namespaces', kind: 'Namespace', namespaced: false}]}
+const DISCOVERY: Record<string, unknown> = {
+  '/api/v1': {kind: 'APIResourceList', groupVersion: 'v1', resources: [{name: 'configmaps', kind: 'ConfigMap', namespaced: true}, {name: 'namespaces', kind: 'Namespace', namespaced: false}]},
+  '/apis/coordination.k8s.io/v1': {kind: 'APIResourceList', groupVersion: 'coordination.k8s.io/v1', resources: [{name: 'leases', kind: 'Lease', namespaced: true}]},
+}
 
 export function status(response: ServerResponse, code: number, reason: string, headers: Record<string, string> = {}): void {
   response.writeHead(code, {'Content-Type': 'application/json', ...headers})
@@ -77,7 +80,7 @@ export async function startScriptedApiServer(script: Script = () => false, optio
     req.on('end', async () => {
       const url = new URL(req.url ?? '/', state.url)
       const seen: SeenRequest = {method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now()}
-      if (url.pathname === '/api/v1') return json(res, 200, DISCOVERY_V1)
+      if (DISCOVERY[url.pathname]) return json(res, 200, DISCOVERY[url.pathname])
       state.seen.push(seen)
       if (await state.script(seen, res, req.socket)) return
       if (!res.headersSent) status(res, 404, 'NotFound')
