@@ -77,9 +77,10 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
             what,
           },
           (line, abort) => {
-            let event: WatchEvent<T>
+            // An ERROR event carries a Status, every other one an object of the collection.
+            let event: WatchEvent<T> | {type: 'ERROR'; object?: KubeStatus}
             try {
-              event = JSON.parse(line) as WatchEvent<T>
+              event = JSON.parse(line) as typeof event
             } catch {
               // A torn line (a proxy cut the stream): re-open from the last version seen.
               abort()
@@ -87,7 +88,7 @@ export function resumingWatch<T extends KubeObject>(options: ResumingWatchOption
             }
             if (event.type === 'ERROR') {
               // The stream's end: 410 means our version is gone (relist); anything else, re-open.
-              gone = (event.object as unknown as KubeStatus | undefined)?.code === 410
+              gone = event.object?.code === 410
               abort()
               return
             }
