@@ -1,4 +1,5 @@
 import {errorFromStatus, KindNotServedError, parseStatus} from './api-error.js'
+import {builtinResource} from './builtin-resources.js'
 import type {
   ApplyOptions,
   CallOptions,
@@ -33,8 +34,8 @@ export interface KubeTarget {
 export interface KubeClientOptions extends TransportOptions, ClusterAccessOptions {}
 
 /**
- * KubeApi over the one transport (transport.ts): discovery (kind -> resource, cached per
- * group/version), typed errors from Status bodies (api-error.ts), watches that resume (watch.ts),
+ * KubeApi over the one transport (transport.ts): kind -> resource (built-in kinds from
+ * builtin-resources.ts, the rest by discovery, cached per group/version), typed errors from Status bodies (api-error.ts), watches that resume (watch.ts),
  * and writes whose lost answers are settled by reading back (write-landed.ts):
  *
  * - create: the POST is repeated on a lost answer (a dropped connection, a 5xx) only when the
@@ -99,6 +100,8 @@ export class KubeClient implements KubeApi {
   }
 
   async resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const builtin = builtinResource(apiVersion, kind)
+    if (builtin) return builtin
     let resources = this.discovery.get(apiVersion)
     if (!resources) {
       const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`

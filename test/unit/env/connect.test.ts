@@ -88,8 +88,8 @@ describe('connectEnvironment', () => {
     expect(east.seen.map((r) => r.url.pathname)).toEqual([RECORD_PATH])
     expect(west.seen).toEqual([])
     // The east client that found the record is the east region's client: no second one.
-    expect(connection.clients.get('east')!.requestCount).toBe(2)
-    expect(connection.requestCount()).toBe(2)
+    expect(connection.clients.get('east')!.requestCount).toBe(1)
+    expect(connection.requestCount()).toBe(1)
     connection.close()
     connection.close()
   })
