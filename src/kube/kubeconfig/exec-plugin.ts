@@ -1,5 +1,3 @@
-import {spawn} from 'node:child_process'
-
 import {ExternalError, UsageError} from '../../errors.js'
 import type {ExecConfig} from './format.js'
 
@@ -78,6 +76,8 @@ export async function runExecPlugin(exec: ExecConfig, options: ExecPluginOptions
   for (const variable of exec.env ?? []) env[variable.name] = variable.value
   const what = `the exec plugin of user "${options.user}" (${exec.command})`
 
+  // Loaded here: most kubeconfigs have no plugin, and the status fast path counts milliseconds.
+  const {spawn} = await import('node:child_process')
   const {stdout, exitCode} = await new Promise<{stdout: string; exitCode: number | null}>((resolve, reject) => {
     const child = spawn(exec.command, exec.args ?? [], {env, stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'inherit']})
     const chunks: Buffer[] = []

@@ -2,7 +2,6 @@ import {mkdir, readFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
 
-import {writeFileAtomic} from '../../atomic-file.js'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {mygateHome} from '../../home.js'
 import {type KubeconfigCluster, type KubeconfigContents, type KubeconfigContext, type KubeconfigUser, parseKubeconfig, serializeKubeconfig} from './format.js'
@@ -40,6 +39,8 @@ export async function readKubeconfigFile(path: string): Promise<KubeconfigConten
  */
 export async function writeKubeconfigFile(path: string, contents: KubeconfigContents): Promise<void> {
   await mkdir(dirname(path), {recursive: true, mode: 0o700})
+  // Loaded here: it pulls in node:crypto (~7 ms), which the many readers (the status fast path) never need.
+  const {writeFileAtomic} = await import('../../atomic-file.js')
   await writeFileAtomic(path, serializeKubeconfig(contents), 0o600)
 }
 
