@@ -16,13 +16,11 @@ export default class RolloutStatusCommand extends MygateCommand<RolloutStatus> {
   protected async execute(): Promise<RolloutStatus> {
     const {args, flags} = await this.parse(RolloutStatusCommand)
     if (!flags.watch) {
-      // Kept lean: the quick path loads no Kubernetes client library (see src/deploy/rollout-status.ts).
-      const {quickStatus} = await import('../../src/deploy/rollout-status.js')
-      const quick = await quickStatus(args.service, flags.env)
-      if (quick !== undefined) return quick
+      // Kept lean: the steering code is not loaded for a plain status (see src/deploy/rollout-status.ts).
+      const {rolloutStatus} = await import('../../src/deploy/rollout-status.js')
+      return rolloutStatus(args.service, flags.env)
     }
     const steer = await import('../../src/deploy/steer.js')
-    if (!flags.watch) return steer.rolloutStatus(args.service, flags.env)
     let printed = 0
     return steer.watchRolloutStatus(args.service, flags.env, (status) => {
       if (this.jsonEnabled()) return

@@ -3,7 +3,7 @@ import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import type {RolloutStrategy} from '../catalog/types.js'
 import type {RolloutState} from '../rollout/state.js'
 import type {GitInfo} from './git-info.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi} from '../kube/api.js'
 import {AUDIT_LIMIT, auditConfigMapName, LABEL_ROLLOUT_SERVICE, ROLLOUT_NAMESPACE} from '../rollout/names.js'
 
 /**
@@ -65,12 +65,12 @@ function parseEntries(configMap: KubeObject | undefined): AuditEntry[] {
   }
 }
 
-export async function readAudit(client: RolloutKube, service: string): Promise<AuditEntry[]> {
+export async function readAudit(client: KubeApi, service: string): Promise<AuditEntry[]> {
   return parseEntries(await client.get('v1', 'ConfigMap', auditConfigMapName(service), ROLLOUT_NAMESPACE))
 }
 
 /** Adds the entry, or replaces the one with the same id, keeping the newest AUDIT_LIMIT. */
-export async function recordAudit(client: RolloutKube, entry: AuditEntry, attempts = 5): Promise<void> {
+export async function recordAudit(client: KubeApi, entry: AuditEntry, attempts = 5): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const existing = await client.get('v1', 'ConfigMap', auditConfigMapName(entry.service), ROLLOUT_NAMESPACE)
     const entries = parseEntries(existing)

@@ -4,9 +4,9 @@ import {reportError, successEnvelope, writeJson} from './report.js'
  * Commands answered without loading oclif, for the invocations scripts and dashboards run in a
  * loop. oclif's own start-up is ~200 ms on this class of machine, more than twice `kubectl get`;
  * `mygate rollout status` is meant to be about as quick. Only the plain form is taken here (the
- * service, --env and optionally --json); anything else, and any case the quick reader cannot serve
- * (exec-plugin credentials), goes through oclif as usual. Output, errors and exit codes are the
- * same either way (src/cli/report.ts).
+ * service, --env and optionally --json); anything else goes through oclif as usual. Both run the
+ * same function over the same transport (src/deploy/rollout-status.ts), so output, errors and exit
+ * codes are the same either way (src/cli/report.ts).
  */
 
 export interface RolloutStatusInvocation {
@@ -37,9 +37,8 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
   const status = matchRolloutStatus(argv)
   if (!status) return false
   try {
-    const {quickStatus} = await import('../deploy/rollout-status.js')
-    const result = await quickStatus(status.service, status.env)
-    if (result === undefined) return false
+    const {rolloutStatus} = await import('../deploy/rollout-status.js')
+    const result = await rolloutStatus(status.service, status.env)
     if (status.json) writeJson(successEnvelope('rollout status', result))
     else process.stdout.write(result.lines.map((line) => `${line}\n`).join(''))
   } catch (error) {

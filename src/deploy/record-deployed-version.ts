@@ -1,5 +1,5 @@
 import {ConflictError} from '../errors.js'
-import type {KubeClient} from '../kube/client.js'
+import type {KubeApi} from '../kube/api.js'
 import {readRecord, writeRecord} from '../env/record.js'
 
 /**
@@ -7,7 +7,7 @@ import {readRecord, writeRecord} from '../env/record.js'
  * region's cluster, so `env describe` and later renders agree with what the rollout left running.
  * A failure here does not undo the rollout: it is reported as a warning by the caller.
  */
-export async function recordDeployedVersion(clients: Iterable<KubeClient>, service: string, version: string): Promise<void> {
+export async function recordDeployedVersion(clients: Iterable<KubeApi>, service: string, version: string): Promise<void> {
   for (const client of clients) {
     for (let attempt = 1; ; attempt++) {
       const record = await readRecord(client)

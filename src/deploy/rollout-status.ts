@@ -1,13 +1,10 @@
-import {cachedKubeconfigPath} from '../env/connect.js'
-import {decodeRecord, RECORD_NAME, type EnvironmentRecord} from '../env/record.js'
+import {connectEnvironment} from '../env/connect.js'
 import {NotFoundError} from '../errors.js'
-import type {KubeObject} from '../kube/types.js'
 import {summarizeRollout} from '../rollout/summary.js'
 import {isTerminal, type RolloutState} from '../rollout/state.js'
 import {holdingOf} from '../locks/lease.js'
-import {contextNames, lightClientFor, readKubeconfig, type LightClient} from '../kube/light-kube.js'
-import {leaseName, ROLLOUT_NAMESPACE, stateConfigMapName} from '../rollout/names.js'
-import {fromConfigMap, type StoredRollout} from '../strategies/rollout-store.js'
+import {leaseName, ROLLOUT_NAMESPACE} from '../rollout/names.js'
+import {readRollout, type StoredRollout} from '../strategies/rollout-store.js'
 
 /** What `mygate rollout status` reports. */
 export interface RolloutStatus {
@@ -26,50 +23,26 @@ export function statusFrom(stored: StoredRollout, environment: string, drivenBy:
 }
 
 /**
- * `rollout status` without @kubernetes/client-node: the environment record, the rollout record and
- * the lease, read from the active region with inline kubeconfig credentials. Undefined when the
- * kubeconfig needs more (exec plugins...): the caller takes the full path.
+ * `mygate rollout status` (its plain form is also the CLI's fast path, src/cli/fast-path.ts): the
+ * environment record, then the rollout record and the lease from the active region, over one
+ * connection opened once. Only "no rollout recorded" is turned into its own answer; every other
+ * failure speaks for itself.
  */
-export async function quickStatus(service: string, environment: string): Promise<RolloutStatus | undefined> {
-  const config = await readKubeconfig(cachedKubeconfigPath(environment))
-  if (config === undefined) {
-    throw new NotFoundError(`environment "${environment}" not found`, {hint: `see \`mygate env list\`, or create it with \`mygate env create ${environment}\``})
-  }
-  const clients = new Map<string, LightClient>()
+export async function rolloutStatus(service: string, environment: string): Promise<RolloutStatus> {
+  const connection = await connectEnvironment(environment)
   try {
-    for (const name of contextNames(config)) {
-      const client = lightClientFor(config, name)
-      if (client === undefined) return undefined
-      clients.set(name, client)
-    }
-    let record: EnvironmentRecord | undefined
-    for (const client of clients.values()) {
-      const object = await client.get<KubeObject>(`/api/v1/namespaces/${ROLLOUT_NAMESPACE}/configmaps/${RECORD_NAME}`).catch(() => undefined)
-      if (object !== undefined) {
-        record = decodeRecord(object)
-        break
-      }
-    }
-    if (record === undefined) return undefined
-    const activeContext = record.clusters.find((c) => c.region === record.activeRegion)?.context
-    const client = (activeContext && clients.get(activeContext)) || [...clients.values()][0]
-    const [configMap, lease] = await Promise.all([
-      client.get<KubeObject>(`/api/v1/namespaces/${ROLLOUT_NAMESPACE}/configmaps/${stateConfigMapName(service)}`),
-      client.get<KubeObject>(`/apis/coordination.k8s.io/v1/namespaces/${ROLLOUT_NAMESPACE}/leases/${leaseName(service)}`),
+    const client = connection.primary
+    const [stored, lease] = await Promise.all([
+      readRollout(client, service),
+      client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE),
     ])
-    if (configMap === undefined) {
+    if (stored === undefined) {
       throw new NotFoundError(`no rollout of ${service} has been recorded in ${environment}`, {
         hint: `start one with \`mygate deploy ${service} --env ${environment} --version V\``,
       })
     }
-    const stored = fromConfigMap(configMap, service)
-    return statusFrom(stored, record.name, isTerminal(stored.state) ? undefined : holdingOf(lease)?.holder)
+    return statusFrom(stored, connection.record.name, isTerminal(stored.state) ? undefined : holdingOf(lease)?.holder)
   } finally {
-    for (const client of clients.values()) client.close()
+    connection.close()
   }
 }
-
-/**
- * Follows the record live (a watch, no polling), calling `onUpdate` with each new version, until
- * the rollout is finished or `signal` aborts. Returns the last status.
- */

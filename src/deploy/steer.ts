@@ -6,7 +6,7 @@ import {readAudit, type AuditEntry} from '../audit/audit-log.js'
 import {openEnvironment} from './open-environment.js'
 import {currentOperator, holderIdentity} from '../audit/identity.js'
 import {liveHolder} from '../locks/lease.js'
-import {quickStatus, statusFrom, type RolloutStatus} from './rollout-status.js'
+import {statusFrom, type RolloutStatus} from './rollout-status.js'
 import {driveRollout, resultOf, type EnvironmentContext, type ServiceDeployResult} from '../strategies/run-service.js'
 import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRollout} from '../strategies/rollout-store.js'
 
@@ -26,13 +26,6 @@ async function withEnvironment<T>(environment: string, run: (env: EnvironmentCon
   } finally {
     connection.close()
   }
-}
-
-export async function rolloutStatus(service: string, environment: string): Promise<RolloutStatus> {
-  // The quick path first: three GETs with a plain HTTP client (see src/deploy/rollout-status.ts).
-  const quick = await quickStatus(service, environment)
-  if (quick !== undefined) return quick
-  return withEnvironment(environment, async (env) => statusOf(env, await requireRollout(env.client, service, environment)))
 }
 
 async function statusOf(env: EnvironmentContext, stored: StoredRollout): Promise<RolloutStatus> {
@@ -139,7 +132,8 @@ async function followRecord(env: EnvironmentContext, from: StoredRollout, stop: 
     }).then((h) => {
       handle = h
       if (finished) h.stop()
-      void h.done.then(done)
+      // A watch that could not be kept open ends the wait too; the last record seen stands.
+      void h.done.then(done, done)
     }, done)
   })
   return last

@@ -3,7 +3,10 @@ import type {EnvironmentSpec, ProviderName} from '../config/types.js'
 import {ConflictError, OperationFailedError, TimeoutError} from '../errors.js'
 import {parseDuration} from '../duration.js'
 import {applyObjects, AppliedObject} from '../kube/apply.js'
-import {KindNotServedError, KubeClient} from '../kube/client.js'
+import {KindNotServedError} from '../kube/api-error.js'
+import type {KubeApi} from '../kube/api.js'
+import {KubeClient} from '../kube/client.js'
+import {loadKubeconfig} from '../kube/kubeconfig/files.js'
 import type {PodProblem} from '../kube/readiness.js'
 import type {KubeObject} from '../kube/types.js'
 import {FinalVerdict, waitForWorkloads} from '../kube/wait.js'
@@ -115,7 +118,8 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         await annotateKubeconfig(kubeconfig.path, {spec: env, infraOnly: Boolean(options.infraOnly) && !existing})
         result.kubeconfig = kubeconfig.path
         result.contexts = kubeconfig.contexts
-        for (const cluster of result.clusters) clients.set(cluster.region, await KubeClient.connect({kubeconfigPath: kubeconfig.path, context: cluster.context}))
+        const config = await loadKubeconfig({explicit: kubeconfig.path})
+        for (const cluster of result.clusters) clients.set(cluster.region, await KubeClient.forContext(config, cluster.context))
         return result.clusters.length
       },
       summarize: (n) => `${n} cluster${n === 1 ? '' : 's'} ready`,
@@ -172,7 +176,7 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
 }
 
 /** Applies objects whose kinds the cluster serves; CRD-backed kinds it lacks are skipped and reported. */
-async function applyServed(client: KubeClient, objects: KubeObject[], result: CreateEnvironmentResult): Promise<AppliedObject[]> {
+async function applyServed(client: KubeApi, objects: KubeObject[], result: CreateEnvironmentResult): Promise<AppliedObject[]> {
   const served: KubeObject[] = []
   for (const object of objects) {
     try {
@@ -188,7 +192,7 @@ async function applyServed(client: KubeClient, objects: KubeObject[], result: Cr
 }
 
 async function deployRegion(
-  client: KubeClient,
+  client: KubeApi,
   region: RegionPlan,
   result: CreateEnvironmentResult,
   update: (message: string) => void,

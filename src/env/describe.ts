@@ -1,5 +1,5 @@
 import {NAMESPACES} from '../config/types.js'
-import type {KubeClient} from '../kube/client.js'
+import type {KubeApi} from '../kube/api.js'
 import {deploymentStatus, statefulSetStatus} from '../kube/readiness.js'
 import {connectEnvironment} from './connect.js'
 import {EnvironmentRecord, isExpired} from './record.js'
@@ -41,7 +41,7 @@ export interface EnvironmentDescription {
   regions: RegionDescription[]
 }
 
-async function servicesIn(client: KubeClient): Promise<ServiceHealth[]> {
+async function servicesIn(client: KubeApi): Promise<ServiceHealth[]> {
   const selector = 'app.kubernetes.io/managed-by=mygate'
   const [deployments, statefulSets] = await Promise.all([
     client.list('apps/v1', 'Deployment', {namespace: NAMESPACES.apps, labelSelector: selector}),

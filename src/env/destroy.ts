@@ -2,7 +2,7 @@ import {rm} from 'node:fs/promises'
 
 import {NAMESPACES, type EnvironmentSpec} from '../config/types.js'
 import {mygateHome} from '../home.js'
-import type {KubeClient} from '../kube/client.js'
+import type {KubeApi} from '../kube/api.js'
 import type {ClusterProvider, DestroyReport} from '../providers/types.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/phases.js'
 import {cachedKubeconfigPath, connectEnvironment, EnvironmentConnection} from './connect.js'
@@ -53,7 +53,7 @@ async function findTarget(name: string, home: string): Promise<Target> {
   }
 }
 
-async function deleteNamespaces(client: KubeClient, namespaces: string[], timeoutMs: number): Promise<void> {
+async function deleteNamespaces(client: KubeApi, namespaces: string[], timeoutMs: number): Promise<void> {
   for (const namespace of namespaces) await client.delete({apiVersion: 'v1', kind: 'Namespace', name: namespace})
   const deadline = Date.now() + timeoutMs
   const path = await client.pathFor({apiVersion: 'v1', kind: 'Namespace'})
@@ -90,7 +90,7 @@ export async function destroyEnvironment(options: DestroyEnvironmentOptions): Pr
   const timeoutMs = options.timeoutMs ?? 120_000
   const clients = target.connection ? [...target.connection.clients.entries()] : []
 
-  const eachRegion = async (what: string, work: (client: KubeClient) => Promise<void>) => {
+  const eachRegion = async (what: string, work: (client: KubeApi) => Promise<void>) => {
     for (const [region, client] of clients) {
       try {
         await work(client)

@@ -1,5 +1,5 @@
 import type {EnvironmentSpec} from '../config/types.js'
-import {readKubeconfigFile, writeKubeconfigFile} from '../providers/kubeconfig-file.js'
+import {readKubeconfigFile, writeKubeconfigFile} from '../kube/kubeconfig/files.js'
 
 /**
  * The cached kubeconfig carries the environment's spec as a context extension (a standard

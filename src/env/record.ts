@@ -1,5 +1,5 @@
 import {NAMESPACES, type EnvironmentSpec, type ProviderName} from '../config/types.js'
-import type {KubeClient} from '../kube/client.js'
+import type {KubeApi} from '../kube/api.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import type {ClusterHandle} from '../providers/types.js'
 import {ExternalError} from '../errors.js'
@@ -56,12 +56,12 @@ export function decodeRecord(configMap: KubeObject): EnvironmentRecord {
   return parsed as EnvironmentRecord
 }
 
-export async function readRecord(client: KubeClient): Promise<EnvironmentRecord | undefined> {
+export async function readRecord(client: KubeApi): Promise<EnvironmentRecord | undefined> {
   const configMap = await client.get('v1', 'ConfigMap', RECORD_NAME, NAMESPACES.system)
   return configMap ? decodeRecord(configMap) : undefined
 }
 
-export async function writeRecord(client: KubeClient, record: EnvironmentRecord): Promise<void> {
+export async function writeRecord(client: KubeApi, record: EnvironmentRecord): Promise<void> {
   await client.apply(encodeRecord(record))
 }
 

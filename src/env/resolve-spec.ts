@@ -7,6 +7,7 @@ import {compileSchema} from '../config/schema-validation.js'
 import type {DrMode, EnvironmentSpec, ProjectConfig, ProviderName} from '../config/types.js'
 import {problemsError, readYamlSource} from '../config/yaml-source.js'
 import {parseDuration} from '../duration.js'
+import {checkDistinctRegions} from '../providers/naming.js'
 import {UsageError} from '../errors.js'
 
 /** Flags of `mygate env create` that override the configured environment. */
@@ -87,9 +88,7 @@ export async function resolveCreateSpec(name: string, config: ProjectConfig, ove
   // Switching provider without naming a region: that provider's default, not the old one's.
   const primary = overrides.region ?? (provider === spec.provider ? spec.regions.primary : DEFAULT_REGION[provider])
   const secondary = overrides.secondaryRegion ?? (provider === spec.provider ? spec.regions.secondary : undefined)
-  if (secondary !== undefined && secondary === primary) {
-    throw new UsageError(`--secondary-region "${secondary}" is the same as the primary region`, {hint: 'pick a different region for disaster recovery, or leave it out'})
-  }
+  checkDistinctRegions({primary, secondary})
   const ttl = overrides.ttl ?? spec.ttl
   if (ttl !== undefined && parseDuration(ttl, '--ttl') <= 0) throw new UsageError(`--ttl "${ttl}" must be longer than 0`, {hint: 'e.g. --ttl 8h'})
   const context = overrides.context ?? spec.context

@@ -7,12 +7,22 @@ export interface KubeStatus {
   message?: string
   reason?: string
   code?: number
-  details?: {name?: string; kind?: string; causes?: Array<{field?: string; message?: string; reason?: string}>}
+  details?: {name?: string; kind?: string; causes?: Array<{field?: string; message?: string; reason?: string}>; retryAfterSeconds?: number}
+}
+
+/** A Status body, or the start of whatever else the server sent (a proxy's HTML page). */
+export function parseStatus(body: string): KubeStatus | undefined {
+  try {
+    return JSON.parse(body) as KubeStatus
+  } catch {
+    return body ? {message: body.slice(0, 200)} : undefined
+  }
 }
 
 /**
  * Maps an API server error response onto mygate's closed error set, keeping the server's own
- * message (it names the object) and adding what to do next.
+ * message (it names the object) and adding what to do next. `details.reason` keeps the Status
+ * reason (AlreadyExists, Conflict, NotFound...), for callers that must tell them apart.
  */
 export function errorFromStatus(httpStatus: number, status: KubeStatus | undefined, what: string): MygateError {
   const message = status?.message ?? `HTTP ${httpStatus}`
@@ -46,3 +56,11 @@ export function errorFromNetwork(error: NodeJS.ErrnoException, server: string, w
         : 'check that the cluster is up and the kubeconfig context is right',
   })
 }
+
+/** A 409 whose Status reason is AlreadyExists (a create of an object that exists). */
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof ConflictError && error.details?.reason === 'AlreadyExists'
+}
+
+/** The cluster has no such group/version or kind (e.g. a CRD that is not installed). */
+export class KindNotServedError extends UsageError {}

@@ -1,4 +1,4 @@
-import type {KubeClient} from './client.js'
+import type {KubeApi} from './api.js'
 import type {KubeObject} from './types.js'
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
@@ -28,7 +28,7 @@ export function applyOrder(objects: KubeObject[]): KubeObject[] {
  * Objects are applied in dependency order, kinds of equal rank concurrently.
  */
 export async function applyObjects(
-  client: KubeClient,
+  client: KubeApi,
   objects: KubeObject[],
   options: {concurrency?: number; onApplied?: (applied: AppliedObject) => void} = {},
 ): Promise<AppliedObject[]> {

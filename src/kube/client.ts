@@ -1,10 +1,29 @@
-import type {KubeConfig} from '@kubernetes/client-node'
-import http from 'node:http'
-import https from 'node:https'
-
-import {UsageError} from '../errors.js'
-import {errorFromNetwork, errorFromStatus, KubeStatus} from './api-error.js'
-import {FIELD_MANAGER, KubeObject} from './types.js'
+import {errorFromStatus, KindNotServedError, parseStatus} from './api-error.js'
+import {builtinResource} from './builtin-resources.js'
+import type {
+  ApplyOptions,
+  CallOptions,
+  CollectionRef,
+  DeleteOptions,
+  KubeApi,
+  ListOptions,
+  ObjectList,
+  ObjectRef,
+  RawResponse,
+  Reachability,
+  RequestOptions,
+  ResourceInfo,
+  WatchEvent,
+  WatchHandle,
+  WatchQuery,
+} from './api.js'
+import {clusterAccess, type ClusterAccessOptions} from './kubeconfig/access.js'
+import {loadKubeconfig, type LoadedKubeconfig} from './kubeconfig/files.js'
+import {REACHABILITY_TIMEOUT_MS} from './retry-policy.js'
+import {KubeTransport, type TransportOptions, type TransportResponse} from './transport.js'
+import {FIELD_MANAGER, type KubeObject} from './types.js'
+import {resumingWatch} from './watch.js'
+import {writeLanded} from './write-landed.js'
 
 /** Which cluster to talk to: a kubeconfig file and a context in it. */
 export interface KubeTarget {
@@ -12,117 +31,77 @@ export interface KubeTarget {
   context: string
 }
 
-export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>
-  body?: unknown
-  contentType?: string
-  /** Name of what is being done, for error messages ("apply Deployment mygate/visitors"). */
-  what?: string
-  timeoutMs?: number
-}
-
-export interface RawResponse {
-  status: number
-  body: string
-}
-
-export interface ResourceInfo {
-  plural: string
-  namespaced: boolean
-}
-
-export interface WatchEvent<T = KubeObject> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
-  object: T
-}
-
-export interface WatchHandle {
-  stop(): void
-  /** Resolves when the stream ends (server closed it or stop() was called). */
-  done: Promise<void>
-}
+export interface KubeClientOptions extends TransportOptions, ClusterAccessOptions {}
 
 /**
- * A small Kubernetes API client: @kubernetes/client-node supplies the kubeconfig handling and
- * authentication (exec plugins, certificates, tokens); requests go over one keep-alive agent so
- * a run of applies costs one connection. Counts requests, which the benchmarks report.
+ * KubeApi over the one transport (transport.ts): kind -> resource (built-in kinds from
+ * builtin-resources.ts, the rest by discovery, cached per group/version), typed errors from Status bodies (api-error.ts), watches that resume (watch.ts),
+ * and writes whose lost answers are settled by reading back (write-landed.ts):
+ *
+ * - create: the POST is repeated on a lost answer (a dropped connection, a 5xx) only when the
+ *   object has a name (an object with only generateName would be created twice); when the repeat
+ *   is refused with AlreadyExists, the object is read back and returned if it holds what we sent,
+ *   otherwise the 409 stands (someone else created it: for a Lease, the race was lost).
+ * - replace: retried only with a resourceVersion precondition; a Conflict that follows a lost
+ *   answer is settled the same way. A Conflict on the first answer is always the caller's to
+ *   settle (re-read and decide), never retried.
+ * - delete: a 404 that follows a lost answer means our delete went through (true).
  */
-export class KubeClient {
-  requestCount = 0
+export class KubeClient implements KubeApi {
   private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo>>>()
-  private readonly agent: http.Agent
 
-  private constructor(
-    private readonly kc: KubeConfig,
-    readonly server: string,
-    readonly context: string,
-    /** Default time limit of one request (watches excepted). */
-    private readonly timeoutMs: number,
-  ) {
-    this.agent = server.startsWith('https:') ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true})
+  private constructor(private readonly transport: KubeTransport) {}
+
+  /** Opens a client for a context of a kubeconfig file. Nothing is sent until the first request. */
+  static async connect(target: KubeTarget, options: KubeClientOptions = {}): Promise<KubeClient> {
+    return KubeClient.forContext(await loadKubeconfig({explicit: target.kubeconfigPath}), target.context, options)
   }
 
-  static async connect(target: KubeTarget, options: {timeoutMs?: number} = {}): Promise<KubeClient> {
-    const {KubeConfig} = await import('@kubernetes/client-node')
-    const kc = new KubeConfig()
-    kc.loadFromFile(target.kubeconfigPath)
-    const names = kc.getContexts().map((c) => c.name)
-    if (!names.includes(target.context)) {
-      throw new UsageError(`context "${target.context}" is not in ${target.kubeconfigPath}`, {
-        hint: `use one of ${names.join(', ') || '(none)'}`,
-      })
-    }
-    kc.setCurrentContext(target.context)
-    const cluster = kc.getCurrentCluster()
-    if (!cluster) throw new UsageError(`context "${target.context}" names no cluster in ${target.kubeconfigPath}`)
-    return new KubeClient(kc, cluster.server.replace(/\/$/, ''), target.context, options.timeoutMs ?? 30_000)
+  /** Opens a client for a context of an already loaded kubeconfig. */
+  static async forContext(config: LoadedKubeconfig, context: string, options: KubeClientOptions = {}): Promise<KubeClient> {
+    const access = await clusterAccess(config, context, options)
+    return new KubeClient(new KubeTransport(access, options))
+  }
+
+  get requestCount(): number {
+    return this.transport.requestCount
+  }
+
+  get server(): string {
+    return this.transport.server
+  }
+
+  get context(): string {
+    return this.transport.access.context
   }
 
   close(): void {
-    this.agent.destroy()
+    this.transport.close()
   }
 
-  /** One HTTP request to the API server; non-2xx answers become typed errors. */
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.raw(method, path, options)
-    if (response.status >= 200 && response.status < 300) {
-      return (response.body === '' ? undefined : JSON.parse(response.body)) as T
-    }
+    const response = await this.send(method, path, options)
+    if (response.status >= 200 && response.status < 300) return parseBody<T>(response.body)
     throw errorFromStatus(response.status, parseStatus(response.body), options.what ?? `${method} ${path}`)
   }
 
-  /** The raw response, whatever the status (used by the service proxy and for 404 checks). */
   async raw(method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
-    const url = new URL(this.server + path)
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value))
-    }
-    const requestOptions: https.RequestOptions = {method, headers: {Accept: 'application/json'}}
-    await this.kc.applyToHTTPSOptions(requestOptions)
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
-    const headers: Record<string, string | number> = {...(requestOptions.headers as Record<string, string>)}
-    if (body !== undefined) {
-      headers['Content-Type'] = options.contentType ?? 'application/json'
-      headers['Content-Length'] = Buffer.byteLength(body)
-    }
-    this.requestCount++
-    const transport = url.protocol === 'https:' ? https : http
-    return new Promise<RawResponse>((resolve, reject) => {
-      const req = transport.request(url, {...requestOptions, headers, agent: this.agent}, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
-        res.on('error', reject)
-      })
-      req.setTimeout(options.timeoutMs ?? this.timeoutMs, () => req.destroy(Object.assign(new Error('request timed out'), {code: 'ETIMEDOUT'})))
-      req.on('error', (error: NodeJS.ErrnoException) => reject(errorFromNetwork(error, this.server, options.what ?? `${method} ${path}`)))
-      if (body !== undefined) req.write(body)
-      req.end()
-    })
+    const response = await this.send(method, path, options)
+    return {status: response.status, body: response.body}
   }
 
-  /** Resolves kind -> plural resource through API discovery (cached per group/version). */
+  async reachable(options: {timeoutMs?: number} = {}): Promise<Reachability> {
+    try {
+      const response = await this.send('GET', '/version', {what: 'check the API server', retry: false, timeoutMs: options.timeoutMs ?? REACHABILITY_TIMEOUT_MS})
+      return response.status < 500 ? {reachable: true} : {reachable: false, error: `HTTP ${response.status}`}
+    } catch (error) {
+      return {reachable: false, error: (error as Error).message}
+    }
+  }
+
   async resourceFor(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const builtin = builtinResource(apiVersion, kind)
+    if (builtin) return builtin
     let resources = this.discovery.get(apiVersion)
     if (!resources) {
       const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`
@@ -142,8 +121,7 @@ export class KubeClient {
     return info
   }
 
-  /** The REST path of a collection (no name) or of one object. */
-  async pathFor(ref: {apiVersion: string; kind: string; namespace?: string; name?: string}): Promise<string> {
+  async pathFor(ref: CollectionRef & {name?: string}): Promise<string> {
     const info = await this.resourceFor(ref.apiVersion, ref.kind)
     const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`
     const ns = info.namespaced && ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : ''
@@ -151,33 +129,21 @@ export class KubeClient {
     return `${base}${ns}/${info.plural}${name}`
   }
 
-  async get<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async get<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string, options: CallOptions = {}): Promise<T | undefined> {
     const path = await this.pathFor({apiVersion, kind, namespace, name})
-    const response = await this.raw('GET', path, {what: `get ${kind} ${name}`})
+    const what = `get ${kind} ${name}`
+    const response = await this.send('GET', path, {...options, what})
     if (response.status === 404) return undefined
-    if (response.status >= 300) throw errorFromStatus(response.status, parseStatus(response.body), `get ${kind} ${name}`)
+    if (response.status >= 300) throw errorFromStatus(response.status, parseStatus(response.body), what)
     return JSON.parse(response.body) as T
   }
 
-  async list<T extends KubeObject = KubeObject>(
-    apiVersion: string,
-    kind: string,
-    options: {namespace?: string; labelSelector?: string; fieldSelector?: string} = {},
-  ): Promise<{items: T[]; resourceVersion: string}> {
+  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, options: ListOptions & CallOptions = {}): Promise<ObjectList<T>> {
     const path = await this.pathFor({apiVersion, kind, namespace: options.namespace})
-    const list = await this.request<{items: T[]; metadata: {resourceVersion: string}}>('GET', path, {
-      query: {labelSelector: options.labelSelector, fieldSelector: options.fieldSelector},
-      what: `list ${kind}`,
-    })
-    for (const item of list.items) {
-      item.apiVersion ??= apiVersion
-      item.kind ??= kind
-    }
-    return {items: list.items, resourceVersion: list.metadata.resourceVersion}
+    return this.listPath<T>(path, apiVersion, kind, options)
   }
 
-  /** Server-side apply (field manager `mygate`), creating the object when it is missing. */
-  async apply<T extends KubeObject = KubeObject>(object: KubeObject, options: {force?: boolean; dryRun?: boolean} = {}): Promise<T> {
+  async apply<T extends KubeObject = KubeObject>(object: KubeObject, options: ApplyOptions = {}): Promise<T> {
     const path = await this.pathFor({...object, namespace: object.metadata.namespace, name: object.metadata.name})
     return this.request<T>('PATCH', path, {
       body: object,
@@ -189,20 +155,19 @@ export class KubeClient {
 
   async create<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T> {
     const path = await this.pathFor({...object, namespace: object.metadata.namespace})
-    return this.request<T>('POST', path, {body: object, query: {fieldManager: FIELD_MANAGER}, what: `create ${object.kind} ${qualifiedName(object)}`})
+    const what = `create ${object.kind} ${qualifiedName(object)}`
+    const response = await this.send('POST', path, {body: object, query: {fieldManager: FIELD_MANAGER}, what, idempotent: object.metadata.name !== undefined})
+    return this.settleWrite<T>(response, object, what)
   }
 
-  /** Full replace with optimistic concurrency: a stale resourceVersion is a ConflictError. */
   async replace<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T> {
     const path = await this.pathFor({...object, namespace: object.metadata.namespace, name: object.metadata.name})
-    return this.request<T>('PUT', path, {body: object, query: {fieldManager: FIELD_MANAGER}, what: `update ${object.kind} ${qualifiedName(object)}`})
+    const what = `update ${object.kind} ${qualifiedName(object)}`
+    const response = await this.send('PUT', path, {body: object, query: {fieldManager: FIELD_MANAGER}, what, idempotent: object.metadata.resourceVersion !== undefined})
+    return this.settleWrite<T>(response, object, what)
   }
 
-  async mergePatch<T extends KubeObject = KubeObject>(
-    ref: {apiVersion: string; kind: string; name: string; namespace?: string},
-    patch: unknown,
-    subresource?: 'status' | 'scale',
-  ): Promise<T> {
+  async mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, subresource?: 'status' | 'scale'): Promise<T> {
     const path = (await this.pathFor(ref)) + (subresource ? `/${subresource}` : '')
     return this.request<T>('PATCH', path, {
       body: patch,
@@ -212,90 +177,85 @@ export class KubeClient {
     })
   }
 
-  /** Deletes; a missing object is not an error (returns false). */
-  async delete(
-    ref: {apiVersion: string; kind: string; name: string; namespace?: string},
-    options: {propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'} = {},
-  ): Promise<boolean> {
+  async strategicMergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, what?: string): Promise<T> {
     const path = await this.pathFor(ref)
-    const response = await this.raw('DELETE', path, {
-      body: {kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy ?? 'Background'},
-      what: `delete ${ref.kind} ${ref.name}`,
+    return this.request<T>('PATCH', path, {
+      body: patch,
+      contentType: 'application/strategic-merge-patch+json',
+      query: {fieldManager: FIELD_MANAGER},
+      what: what ?? `patch ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`,
     })
-    if (response.status === 404) return false
-    if (response.status >= 300) throw errorFromStatus(response.status, parseStatus(response.body), `delete ${ref.kind} ${ref.name}`)
+  }
+
+  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<boolean> {
+    const path = await this.pathFor(ref)
+    const what = `delete ${ref.kind} ${ref.name}`
+    const response = await this.send('DELETE', path, {
+      body: {kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy ?? 'Background'},
+      what,
+    })
+    if (response.status === 404) return response.earlierAttemptMayHaveTakenEffect
+    if (response.status >= 300) throw errorFromStatus(response.status, parseStatus(response.body), what)
     return true
   }
 
-  /**
-   * Streams watch events for a collection path until stop() or the server ends the stream.
-   * Each newline-delimited JSON event is handed to onEvent in order.
-   */
-  watch<T = KubeObject>(
-    path: string,
-    query: Record<string, string | number | boolean | undefined>,
-    onEvent: (event: WatchEvent<T>) => void,
-  ): WatchHandle {
-    let request: http.ClientRequest | undefined
-    let stopped = false
-    const done = (async () => {
-      const url = new URL(this.server + path)
-      url.searchParams.set('watch', 'true')
-      url.searchParams.set('allowWatchBookmarks', 'true')
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value))
-      const requestOptions: https.RequestOptions = {method: 'GET', headers: {Accept: 'application/json'}}
-      await this.kc.applyToHTTPSOptions(requestOptions)
-      this.requestCount++
-      const transport = url.protocol === 'https:' ? https : http
-      await new Promise<void>((resolve, reject) => {
-        if (stopped) return resolve()
-        request = transport.request(url, requestOptions, (res) => {
-          if ((res.statusCode ?? 0) >= 300) {
-            const chunks: Buffer[] = []
-            res.on('data', (c: Buffer) => chunks.push(c))
-            res.on('end', () => reject(errorFromStatus(res.statusCode ?? 0, parseStatus(Buffer.concat(chunks).toString()), `watch ${path}`)))
-            return
-          }
-          let buffered = ''
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => {
-            buffered += chunk
-            let newline: number
-            while ((newline = buffered.indexOf('\n')) >= 0) {
-              const line = buffered.slice(0, newline).trim()
-              buffered = buffered.slice(newline + 1)
-              if (line !== '' && !stopped) onEvent(JSON.parse(line) as WatchEvent<T>)
-            }
-          })
-          res.on('end', () => resolve())
-          res.on('error', () => resolve())
-          res.on('aborted', () => resolve())
-        })
-        request.on('error', (error: NodeJS.ErrnoException) => (stopped ? resolve() : reject(errorFromNetwork(error, this.server, `watch ${path}`))))
-        request.end()
-      })
-    })()
-    return {
-      stop() {
-        stopped = true
-        request?.destroy()
-      },
-      done,
+  watch<T extends KubeObject = KubeObject>(path: string, query: WatchQuery, onEvent: (event: WatchEvent<T>) => void): WatchHandle {
+    const {labelSelector, fieldSelector} = query
+    return resumingWatch<T>({
+      transport: this.transport,
+      path,
+      query,
+      onEvent,
+      relist: () => this.listPath<T>(path, undefined, undefined, {labelSelector, fieldSelector}),
+      retry: this.transport.retryOptions,
+      what: `watch ${path}`,
+    })
+  }
+
+  private send(method: string, path: string, options: RequestOptions): Promise<TransportResponse> {
+    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+    return this.transport.send({
+      method,
+      path,
+      query: options.query,
+      body,
+      contentType: options.contentType,
+      what: options.what ?? `${method} ${path}`,
+      timeoutMs: options.timeoutMs,
+      idempotent: options.idempotent,
+      retry: options.retry,
+    })
+  }
+
+  private async listPath<T extends KubeObject>(path: string, apiVersion: string | undefined, kind: string | undefined, options: ListOptions & CallOptions): Promise<ObjectList<T>> {
+    const list = await this.request<{items: T[]; metadata: {resourceVersion: string}}>('GET', path, {
+      query: {labelSelector: options.labelSelector, fieldSelector: options.fieldSelector},
+      what: `list ${kind ?? path}`,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry,
+    })
+    for (const item of list.items) {
+      if (apiVersion) item.apiVersion ??= apiVersion
+      if (kind) item.kind ??= kind
     }
+    return {items: list.items, resourceVersion: list.metadata.resourceVersion}
+  }
+
+  /** A write's answer; a 409 that may echo our own lost write is settled by reading the object back. */
+  private async settleWrite<T extends KubeObject>(response: TransportResponse, sent: KubeObject, what: string): Promise<T> {
+    if (response.status >= 200 && response.status < 300) return parseBody<T>(response.body)
+    if (response.status === 409 && response.earlierAttemptMayHaveTakenEffect && sent.metadata.name !== undefined) {
+      const stored = await this.get<T>(sent.apiVersion, sent.kind, sent.metadata.name, sent.metadata.namespace)
+      if (stored !== undefined && writeLanded(sent, stored)) return stored
+    }
+    throw errorFromStatus(response.status, parseStatus(response.body), what)
   }
 }
 
-/** The cluster has no such group/version or kind (e.g. a CRD that is not installed). */
-export class KindNotServedError extends UsageError {}
-
-export function qualifiedName(object: KubeObject): string {
+function qualifiedName(object: KubeObject): string {
   return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : String(object.metadata.name)
 }
 
-function parseStatus(body: string): KubeStatus | undefined {
-  try {
-    return JSON.parse(body) as KubeStatus
-  } catch {
-    return body ? {message: body.slice(0, 200)} : undefined
-  }
+function parseBody<T>(body: string): T {
+  return (body === '' ? undefined : JSON.parse(body)) as T
 }

@@ -1,4 +1,4 @@
-import type {KubeClient, WatchHandle} from './client.js'
+import type {KubeApi, WatchHandle} from './api.js'
 import {podProblem, PodProblem, workloadStatus, WorkloadStatus} from './readiness.js'
 import type {KubeObject} from './types.js'
 
@@ -35,7 +35,7 @@ const key = (ref: {kind: string; namespace?: string; name?: string}) => `${ref.k
  * (one list + one watch stream per kind and namespace, never polling). Pods are watched too, so a
  * crash-looping workload fails fast, naming its pods, instead of waiting for the deadline.
  */
-export async function waitForWorkloads(client: KubeClient, refs: WorkloadRef[], options: WaitOptions): Promise<WorkloadResult[]> {
+export async function waitForWorkloads(client: KubeApi, refs: WorkloadRef[], options: WaitOptions): Promise<WorkloadResult[]> {
   const started = Date.now()
   const pending = new Map(refs.map((ref) => [key(ref), ref]))
   const results = new Map<string, WorkloadResult>()

@@ -1,13 +1,11 @@
 import {existsSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
 
-import {readKubeconfigFile, writeKubeconfigFile, type KubeconfigContents} from '../providers/kubeconfig-file.js'
+import type {KubeconfigContents} from '../kube/kubeconfig/format.js'
+import {kubeconfigFiles, readKubeconfigFile, writeKubeconfigFile} from '../kube/kubeconfig/files.js'
 
-/** The kubeconfig kubectl uses by default: the first $KUBECONFIG entry, else ~/.kube/config. */
+/** The kubeconfig the local contexts are merged into: the first file in effect ($KUBECONFIG's first entry, else ~/.kube/config). */
 export function userKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const first = (env.KUBECONFIG ?? '').split(delimiter).find((p) => p.trim() !== '')
-  return first ?? join(homedir(), '.kube', 'config')
+  return kubeconfigFiles(undefined, env)[0]
 }
 
 /**

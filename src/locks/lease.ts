@@ -3,7 +3,7 @@ import {formatDuration} from '../duration.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import {leaseDecision, leaseSpecAfter, type LeaseSpec} from './lease-rules.js'
 import {holderIsDeadLocalProcess} from '../audit/identity.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi} from '../kube/api.js'
 import {LABEL_ROLLOUT_SERVICE, leaseName, ROLLOUT_NAMESPACE} from '../rollout/names.js'
 
 /**
@@ -68,7 +68,7 @@ function refusal(service: string, environment: string, holder: string, ageMs: nu
 }
 
 /** Acquires (or renews, or takes over) the lease, or throws ConflictError naming the holder. */
-export async function acquireLease(client: RolloutKube, options: LeaseOptions): Promise<HeldLease> {
+export async function acquireLease(client: KubeApi, options: LeaseOptions): Promise<HeldLease> {
   const now = options.now ?? Date.now
   const duration = leaseDurationSeconds(options.durationSeconds)
   const {service, environment, holder} = options
@@ -149,7 +149,7 @@ export async function acquireLease(client: RolloutKube, options: LeaseOptions): 
 }
 
 /** The current holder and how long it has held the lease, when the lease is held and live. */
-export async function liveHolding(client: RolloutKube, service: string, now = Date.now()): Promise<{holder: string; ageMs: number; expiresInMs: number} | undefined> {
+export async function liveHolding(client: KubeApi, service: string, now = Date.now()): Promise<{holder: string; ageMs: number; expiresInMs: number} | undefined> {
   return holdingOf(await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE), now)
 }
 
@@ -161,7 +161,7 @@ export function holdingOf(lease: KubeObject | undefined, now = Date.now()): {hol
 }
 
 /** The current holder, when the lease is held and live (for steering commands). */
-export async function liveHolder(client: RolloutKube, service: string, now = Date.now()): Promise<string | undefined> {
+export async function liveHolder(client: KubeApi, service: string, now = Date.now()): Promise<string | undefined> {
   return (await liveHolding(client, service, now))?.holder
 }
 

@@ -1,12 +1,22 @@
 import {createHash} from 'node:crypto'
 
 import type {EnvironmentSpec} from '../config/types.js'
+import {UsageError} from '../errors.js'
 
 /** The regions of an environment with their roles, primary first. */
 export function environmentRegions(env: EnvironmentSpec): Array<{region: string; role: 'primary' | 'secondary'}> {
   const regions: Array<{region: string; role: 'primary' | 'secondary'}> = [{region: env.regions.primary, role: 'primary'}]
   if (env.regions.secondary) regions.push({region: env.regions.secondary, role: 'secondary'})
   return regions
+}
+
+/** Every provider needs its secondary region to be another one than the primary: the one check. */
+export function checkDistinctRegions(regions: {primary: string; secondary?: string}): void {
+  if (regions.secondary !== undefined && regions.secondary === regions.primary) {
+    throw new UsageError(`--secondary-region "${regions.secondary}" is the same as the primary region`, {
+      hint: 'pick a different region for disaster recovery, or leave it out',
+    })
+  }
 }
 
 /**

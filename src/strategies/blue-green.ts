@@ -3,7 +3,7 @@ import type {Color, RolloutState} from '../rollout/state.js'
 import type {KubeObject} from '../kube/types.js'
 import {unexpected, type DriverContext, type StrategyDriver} from './strategy-driver.js'
 import {APP_NAMESPACE, colorDeploymentName, LABEL_COLOR, previewServiceName} from '../rollout/names.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi} from '../kube/api.js'
 import {
   derivedDeployment,
   describeNotReady,
@@ -36,13 +36,13 @@ interface ServiceShape extends KubeObject {
   spec: {selector?: Record<string, string>; ports?: unknown[]; type?: string}
 }
 
-export async function activeColor(client: RolloutKube, service: string): Promise<Color | undefined> {
+export async function activeColor(client: KubeApi, service: string): Promise<Color | undefined> {
   const active = await client.get<ServiceShape>('v1', 'Service', service, APP_NAMESPACE)
   const color = active?.spec.selector?.[LABEL_COLOR]
   return color === 'blue' || color === 'green' ? color : undefined
 }
 
-async function switchSelector(client: RolloutKube, service: string, color: Color): Promise<void> {
+async function switchSelector(client: KubeApi, service: string, color: Color): Promise<void> {
   // One merge patch of one key: the Service's endpoints move from one colour to the other at once.
   await client.mergePatch({apiVersion: 'v1', kind: 'Service', name: service, namespace: APP_NAMESPACE}, {spec: {selector: {[LABEL_COLOR]: color}}})
 }

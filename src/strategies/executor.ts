@@ -2,14 +2,13 @@ import type {PrometheusClient} from '../analysis/prometheus-client.js'
 import type {Measurement} from '../analysis/types.js'
 import {formatDuration, parseDuration} from '../duration.js'
 import {isMygateError} from '../errors.js'
-import type {WatchHandle} from '../kube/client.js'
 import {podProblem} from '../kube/readiness.js'
 import {describeStep} from '../rollout/plan.js'
 import {applyEvent, nextAction, type RolloutEvent, type UnhealthyPod} from '../rollout/state-machine.js'
 import {isInProgress, type RolloutState} from '../rollout/state.js'
 import {measureRollout} from '../analysis/cluster-prometheus.js'
 import type {StrategyDriver} from './strategy-driver.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi, WatchHandle} from '../kube/api.js'
 import {APP_NAMESPACE} from '../rollout/names.js'
 import {updateRollout, watchRollout, type StoredRollout} from './rollout-store.js'
 
@@ -48,7 +47,7 @@ export interface ExecuteResult {
 }
 
 export interface ExecuteOptions {
-  client: RolloutKube
+  client: KubeApi
   stored: StoredRollout
   driver: StrategyDriver
   prometheus: PrometheusClient

@@ -1,9 +1,8 @@
 import {ConflictError, NotFoundError} from '../errors.js'
-import type {WatchHandle} from '../kube/client.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import {decodeState, encodeState} from '../rollout/state-codec.js'
 import type {RolloutState} from '../rollout/state.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi, WatchHandle} from '../kube/api.js'
 import {LABEL_ROLLOUT_SERVICE, ROLLOUT_NAMESPACE, stateConfigMapName} from '../rollout/names.js'
 
 /**
@@ -65,12 +64,12 @@ export function fromConfigMap(configMap: KubeObject, service: string): StoredRol
   return {state, io, resourceVersion: String(configMap.metadata.resourceVersion)}
 }
 
-export async function readRollout(client: RolloutKube, service: string): Promise<StoredRollout | undefined> {
+export async function readRollout(client: KubeApi, service: string): Promise<StoredRollout | undefined> {
   const configMap = await client.get('v1', 'ConfigMap', stateConfigMapName(service), ROLLOUT_NAMESPACE)
   return configMap === undefined ? undefined : fromConfigMap(configMap, service)
 }
 
-export async function requireRollout(client: RolloutKube, service: string, environment: string): Promise<StoredRollout> {
+export async function requireRollout(client: KubeApi, service: string, environment: string): Promise<StoredRollout> {
   const stored = await readRollout(client, service)
   if (stored === undefined) {
     throw new NotFoundError(`no rollout of ${service} has been recorded in ${environment}`, {
@@ -86,7 +85,7 @@ export async function requireRollout(client: RolloutKube, service: string, envir
  * fails with ConflictError rather than losing their rollout.
  */
 export async function writeNewRollout(
-  client: RolloutKube,
+  client: KubeApi,
   state: RolloutState,
   io: RolloutIoSettings,
   previous: StoredRollout | undefined,
@@ -104,7 +103,7 @@ export async function writeNewRollout(
  * record is read again and `change` runs again, up to `attempts` times.
  */
 export async function updateRollout(
-  client: RolloutKube,
+  client: KubeApi,
   current: StoredRollout,
   change: (stored: StoredRollout) => RolloutState | undefined,
   attempts = 5,
@@ -131,7 +130,7 @@ export async function updateRollout(
  * from other machines (promote, abort) without polling.
  */
 export async function watchRollout(
-  client: RolloutKube,
+  client: KubeApi,
   service: string,
   fromResourceVersion: string,
   onChange: (stored: StoredRollout | undefined) => void,

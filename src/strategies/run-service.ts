@@ -1,6 +1,6 @@
 import {parseDuration} from '../duration.js'
 import {ConflictError, UsageError} from '../errors.js'
-import type {KubeClient} from '../kube/client.js'
+import type {KubeApi} from '../kube/api.js'
 import {describeStep} from '../rollout/plan.js'
 import {createRolloutState, isInProgress, type Color, type RolloutState} from '../rollout/state.js'
 import type {AnalysisRun} from '../analysis/types.js'
@@ -37,9 +37,9 @@ export interface EnvironmentContext {
   name: string
   registry: string
   mesh: boolean
-  client: KubeClient
+  client: KubeApi
   /** Every region's client, for the environment record's versions. */
-  allClients: KubeClient[]
+  allClients: KubeApi[]
   prometheus: PrometheusClient
 }
 

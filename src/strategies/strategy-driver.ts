@@ -1,6 +1,6 @@
 import type {RolloutAction, RolloutEvent} from '../rollout/state-machine.js'
 import type {RolloutState} from '../rollout/state.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi} from '../kube/api.js'
 import type {RolloutIoSettings} from './rollout-store.js'
 
 /**
@@ -18,7 +18,7 @@ export interface StrategyDriver {
 }
 
 export interface DriverContext {
-  client: RolloutKube
+  client: KubeApi
   io: RolloutIoSettings
   /** A progress line (stderr in the CLI). */
   report(line: string): void

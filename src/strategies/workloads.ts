@@ -1,9 +1,8 @@
 import {NotFoundError} from '../errors.js'
-import type {KubeClient} from '../kube/client.js'
 import {waitForWorkloads, type WorkloadResult} from '../kube/wait.js'
 import type {KubeObject} from '../kube/types.js'
 import {LABEL_NAME, LABEL_TRACK, LABEL_VERSION} from '../render/labels.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi} from '../kube/api.js'
 import {APP_NAMESPACE} from '../rollout/names.js'
 
 /**
@@ -20,11 +19,11 @@ export interface DeploymentShape extends KubeObject {
   status?: {replicas?: number; readyReplicas?: number; availableReplicas?: number; updatedReplicas?: number}
 }
 
-export async function getDeployment(client: RolloutKube, name: string, namespace: string = APP_NAMESPACE): Promise<DeploymentShape | undefined> {
+export async function getDeployment(client: KubeApi, name: string, namespace: string = APP_NAMESPACE): Promise<DeploymentShape | undefined> {
   return client.get<DeploymentShape>('apps/v1', 'Deployment', name, namespace)
 }
 
-export async function requireDeployment(client: RolloutKube, name: string, environment: string, namespace: string = APP_NAMESPACE): Promise<DeploymentShape> {
+export async function requireDeployment(client: KubeApi, name: string, environment: string, namespace: string = APP_NAMESPACE): Promise<DeploymentShape> {
   const deployment = await getDeployment(client, name, namespace)
   if (deployment === undefined) {
     throw new NotFoundError(`Deployment ${namespace}/${name} does not exist in ${environment}`, {
@@ -47,7 +46,7 @@ export function runningVersion(deployment: DeploymentShape): {image: string; ver
  * the whole containers list). Changing the template starts the Deployment's rolling update.
  */
 export async function setDeploymentImage(
-  client: RolloutKube,
+  client: KubeApi,
   deployment: Pick<DeploymentShape, 'metadata' | 'spec'>,
   image: string,
   version: string,
@@ -56,27 +55,25 @@ export async function setDeploymentImage(
   const name = String(deployment.metadata.name)
   const namespace = String(deployment.metadata.namespace ?? APP_NAMESPACE)
   const container = deployment.spec.template.spec.containers[0]?.name ?? name
-  const path = await client.pathFor({apiVersion: 'apps/v1', kind: 'Deployment', namespace, name})
-  await client.request('PATCH', path, {
-    contentType: 'application/strategic-merge-patch+json',
-    body: {
+  await client.strategicMergePatch(
+    {apiVersion: 'apps/v1', kind: 'Deployment', namespace, name},
+    {
       metadata: {labels: {[LABEL_VERSION]: version}},
       spec: {
         ...(replicas === undefined ? {} : {replicas}),
         template: {metadata: {labels: {[LABEL_VERSION]: version}}, spec: {containers: [{name: container, image}]}},
       },
     },
-    query: {fieldManager: 'mygate'},
-    what: `update the image of Deployment ${namespace}/${name}`,
-  })
+    `update the image of Deployment ${namespace}/${name}`,
+  )
 }
 
-export async function scaleDeployment(client: RolloutKube, name: string, replicas: number, namespace: string = APP_NAMESPACE): Promise<void> {
+export async function scaleDeployment(client: KubeApi, name: string, replicas: number, namespace: string = APP_NAMESPACE): Promise<void> {
   await client.mergePatch({apiVersion: 'apps/v1', kind: 'Deployment', name, namespace}, {spec: {replicas}})
 }
 
 /** Scaling to 0 something that was never created is already done (a rollback before the first step). */
-export async function scaleDownIfExists(client: RolloutKube, name: string, namespace: string = APP_NAMESPACE): Promise<void> {
+export async function scaleDownIfExists(client: KubeApi, name: string, namespace: string = APP_NAMESPACE): Promise<void> {
   try {
     await scaleDeployment(client, name, 0, namespace)
   } catch (error) {
@@ -121,9 +118,8 @@ function stripStatusFields(spec: DeploymentShape['spec']): Record<string, unknow
 }
 
 /** Waits (by watch) until the Deployment is fully rolled out and available, failed, or out of time. */
-export async function waitDeploymentReady(client: RolloutKube, name: string, timeoutMs: number, namespace: string = APP_NAMESPACE): Promise<WorkloadResult> {
-  // waitForWorkloads uses only list, pathFor and watch, which RolloutKube has.
-  const [result] = await waitForWorkloads(client as unknown as KubeClient, [{apiVersion: 'apps/v1', kind: 'Deployment', namespace, name}], {timeoutMs})
+export async function waitDeploymentReady(client: KubeApi, name: string, timeoutMs: number, namespace: string = APP_NAMESPACE): Promise<WorkloadResult> {
+  const [result] = await waitForWorkloads(client, [{apiVersion: 'apps/v1', kind: 'Deployment', namespace, name}], {timeoutMs})
   return result
 }
 

@@ -1,5 +1,5 @@
 import {canaryReplicaSplit, effectiveWeight, virtualServiceRoutes} from '../rollout/canary-math.js'
-import type {RolloutKube} from '../kube/kube-port.js'
+import type {KubeApi} from '../kube/api.js'
 import {APP_NAMESPACE, canaryDeploymentName} from '../rollout/names.js'
 import {scaleDeployment, scaleDownIfExists} from '../strategies/workloads.js'
 
@@ -29,7 +29,7 @@ export interface TrafficRouter {
 }
 
 export interface RouterOptions {
-  client: RolloutKube
+  client: KubeApi
   service: string
   /** Stable replicas before the rollout. */
   totalReplicas: number

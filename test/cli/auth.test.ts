@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {decodeEksToken} from '../../src/auth/eks-token.js'
 import {eksKubeconfig} from '../../src/providers/aws/kubeconfig.js'
-import {writeKubeconfigFile} from '../../src/providers/kubeconfig-file.js'
+import {writeKubeconfigFile} from '../../src/kube/kubeconfig/files.js'
 import {CLI_BIN, runCli} from '../helpers/cli.js'
 import {findOnPath} from '../helpers/moto.js'
 

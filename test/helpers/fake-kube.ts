@@ -1,13 +1,14 @@
 import {ConflictError, NotFoundError} from '../../src/errors.js'
 import type {KubeObject} from '../../src/kube/types.js'
-import type {RolloutKube} from '../../src/kube/kube-port.js'
+import type {KubeApi} from '../../src/kube/api.js'
 
 /**
- * An in-memory stand-in for the parts of KubeClient the rollout I/O layer uses, with the API
- * server's concurrency rule: a replace whose resourceVersion is not the stored one is a 409.
- * `beforeReplace` lets a test write "from another machine" between a read and a write.
+ * An in-memory KubeApi (src/kube/api.ts) for unit tests, with the API server's concurrency rule:
+ * a replace whose resourceVersion is not the stored one is a 409. `beforeReplace` lets a test
+ * write "from another machine" between a read and a write. Watches deliver nothing.
  */
-export interface FakeKube extends RolloutKube {
+export interface FakeKube extends KubeApi {
+  requestCount: number
   objects: Map<string, KubeObject>
   patches: Array<{kind: string; name: string; patch: unknown}>
   beforeReplace?: (object: KubeObject) => void
@@ -57,6 +58,13 @@ export function fakeKube(): FakeKube {
       if (!current) throw new NotFoundError(`${ref.kind} ${ref.name} not found`)
       return fake.put(merge(current, patch) as KubeObject) as never
     },
+    async strategicMergePatch(ref, patch) {
+      fake.requestCount++
+      fake.patches.push({kind: ref.kind, name: ref.name, patch})
+      const current = objects.get(keyOf(ref.kind, ref.namespace, ref.name))
+      if (!current) throw new NotFoundError(`${ref.kind} ${ref.name} not found`)
+      return fake.put(merge(current, patch, true) as KubeObject) as never
+    },
     async delete() {
       fake.requestCount++
       return true
@@ -64,6 +72,12 @@ export function fakeKube(): FakeKube {
     async list() {
       fake.requestCount++
       return {items: [], resourceVersion: String(version)}
+    },
+    async resourceFor(_apiVersion, kind) {
+      return {plural: `${kind.toLowerCase()}s`, namespaced: kind !== 'Namespace'}
+    },
+    async reachable() {
+      return {reachable: true}
     },
     async pathFor(ref) {
       return `/fake/${ref.kind}/${ref.namespace ?? ''}/${ref.name ?? ''}`
@@ -83,12 +97,22 @@ export function fakeKube(): FakeKube {
   return fake
 }
 
-function merge(target: unknown, patch: unknown): unknown {
+/** A JSON merge patch; with `byName`, lists of named items merge by name (a strategic merge patch, simplified). */
+function merge(target: unknown, patch: unknown, byName = false): unknown {
+  if (byName && Array.isArray(patch) && Array.isArray(target) && patch.every((item) => typeof item?.name === 'string')) {
+    const out = [...target]
+    for (const item of patch) {
+      const at = out.findIndex((existing) => existing?.name === item.name)
+      if (at === -1) out.push(item)
+      else out[at] = merge(out[at], item, byName)
+    }
+    return out
+  }
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch
   const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? {...(target as Record<string, unknown>)} : {}
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key]
-    else out[key] = merge(out[key], value)
+    else out[key] = merge(out[key], value, byName)
   }
   return out
 }

@@ -1,4 +1,4 @@
-import type {KubeconfigContents} from '../kubeconfig-file.js'
+import type {KubeconfigContents} from '../../kube/kubeconfig/format.js'
 
 /**
  * kubeconfig entries for EKS clusters, shaped like `aws eks update-kubeconfig` writes them, except

@@ -2,6 +2,7 @@ import type {EnvironmentSpec} from '../../config/types.js'
 import {UsageError, oneOf} from '../../errors.js'
 import type {AwsRegionClients} from './clients.js'
 import {awsFailure, awsMessage, isAwsError, isMissingCredentials, noCredentialsError} from './errors.js'
+import {checkDistinctRegions} from '../naming.js'
 import {AWS_REGION_PATTERN, KNOWN_AWS_REGIONS, partitionOf} from './names.js'
 import {silenceNodeVersionWarning} from './sdk-warning.js'
 
@@ -12,11 +13,7 @@ export function checkAwsRegions(env: EnvironmentSpec): void {
       throw new UsageError(`${flag} "${region}" is not an AWS region name`, {hint: 'use a region such as us-east-1 or eu-west-1'})
     }
   }
-  if (env.regions.secondary !== undefined && env.regions.secondary === env.regions.primary) {
-    throw new UsageError(`--secondary-region "${env.regions.secondary}" is the same as the primary region`, {
-      hint: 'pick a different region for the secondary, or leave --secondary-region out',
-    })
-  }
+  checkDistinctRegions(env.regions)
 }
 
 /**

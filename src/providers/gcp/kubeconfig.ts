@@ -1,4 +1,4 @@
-import type {KubeconfigContents} from '../kubeconfig-file.js'
+import type {KubeconfigContents} from '../../kube/kubeconfig/format.js'
 
 /** kubeconfig entries for GKE, with the exec user gcloud writes (gke-gcloud-auth-plugin). */
 

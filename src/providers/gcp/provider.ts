@@ -3,11 +3,12 @@ import type {ClusterManagerClient} from '@google-cloud/container'
 import type {ServiceDescriptor} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import {ExternalError, UsageError} from '../../errors.js'
-import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
+import {environmentKubeconfigPath, writeKubeconfigFile} from '../../kube/kubeconfig/files.js'
 import type {ClusterHandle, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
 import {gcpFailure, gcpMessage, gcpStatus, isMissingGoogleCredentials, noGoogleCredentialsError} from './errors.js'
 import {type GkeContext, destroyGkeCluster, ensureGkeCluster, getCluster} from './gke.js'
 import {type GkeKubeconfigCluster, gkeKubeconfig} from './kubeconfig.js'
+import {checkDistinctRegions} from '../naming.js'
 import {GCP_LOCATION_PATTERN, gkeContextName, resolveProject} from './names.js'
 import {planGcpClusters} from './plan.js'
 
@@ -58,11 +59,7 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
           throw new UsageError(`${flag} "${location}" is not a GCP region or zone`, {hint: 'use a region such as europe-west1 or a zone such as europe-west1-b'})
         }
       }
-      if (env.regions.secondary !== undefined && env.regions.secondary === env.regions.primary) {
-        throw new UsageError(`--secondary-region "${env.regions.secondary}" is the same as the primary region`, {
-          hint: 'pick a different region for the secondary, or leave --secondary-region out',
-        })
-      }
+      checkDistinctRegions(env.regions)
       const project = resolveProject(env, processEnv)
       await withClient(async (client) => {
         try {

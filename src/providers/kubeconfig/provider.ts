@@ -1,9 +1,9 @@
 import type {EnvironmentSpec} from '../../config/types.js'
 import {UsageError, oneOf} from '../../errors.js'
-import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
+import {environmentKubeconfigPath, writeKubeconfigFile} from '../../kube/kubeconfig/files.js'
 import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef} from '../types.js'
 import {type ContextAssignment, parseContextSpec} from './context-spec.js'
-import {type UserKubeconfig, loadUserKubeconfig, portableCluster, portableUser} from './source.js'
+import {type LoadedKubeconfig, loadKubeconfig, portableCluster, portableUser} from '../../kube/kubeconfig/files.js'
 
 export interface KubeconfigProviderOptions {
   /** Process environment (KUBECONFIG, HOME, MYGATE_HOME). Default process.env. */
@@ -23,9 +23,9 @@ interface ResolvedContext extends ContextAssignment {
 export function createKubeconfigProvider(options: KubeconfigProviderOptions = {}): ClusterProvider {
   const processEnv = options.processEnv ?? process.env
 
-  async function resolveContexts(env: EnvironmentSpec): Promise<{config: UserKubeconfig; contexts: ResolvedContext[]}> {
+  async function resolveContexts(env: EnvironmentSpec): Promise<{config: LoadedKubeconfig; contexts: ResolvedContext[]}> {
     const wanted = parseContextSpec(env)
-    const config = await loadUserKubeconfig(env.kubeconfig, processEnv)
+    const config = await loadKubeconfig({explicit: env.kubeconfig, processEnv})
     const where = config.files.join(', ')
     const contexts = wanted.map((assignment): ResolvedContext => {
       const context = config.contexts.get(assignment.context)

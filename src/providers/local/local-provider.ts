@@ -3,8 +3,8 @@ import {mygateHome} from '../../home.js'
 import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-control/control-client.js'
 import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
 import {localContextName} from '../../local-cluster/daemon/paths.js'
-import {environmentKubeconfigPath, writeKubeconfigFile} from '../kubeconfig-file.js'
-import {environmentRegions} from '../naming.js'
+import {environmentKubeconfigPath, writeKubeconfigFile} from '../../kube/kubeconfig/files.js'
+import {checkDistinctRegions, environmentRegions} from '../naming.js'
 import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
 
 const REGION = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/
@@ -30,9 +30,7 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
           throw new UsageError(`region "${region}" is not a valid local region name`, {hint: 'use lower-case letters, digits and dashes, e.g. local-1'})
         }
       }
-      if (env.regions.secondary === env.regions.primary) {
-        throw new UsageError(`--secondary-region "${env.regions.secondary}" is the same as the primary region`, {hint: 'choose a different secondary region'})
-      }
+      checkDistinctRegions(env.regions)
     },
 
     planClusters(env): ClusterPlan[] {

@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {UsageError} from '../../../src/errors.js'
 import {createAwsProvider} from '../../../src/providers/aws/index.js'
-import {readKubeconfigFile} from '../../../src/providers/kubeconfig-file.js'
+import {readKubeconfigFile} from '../../../src/kube/kubeconfig/files.js'
 import type {ClusterProvider} from '../../../src/providers/types.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {type MotoServer, startMoto} from '../../helpers/moto.js'

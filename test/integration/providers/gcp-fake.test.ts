@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, test} from 'vitest'
 
 import {createGcpProvider} from '../../../src/providers/gcp/index.js'
-import {readKubeconfigFile} from '../../../src/providers/kubeconfig-file.js'
+import {readKubeconfigFile} from '../../../src/kube/kubeconfig/files.js'
 import type {ClusterProvider} from '../../../src/providers/types.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {FAKE_ACCESS_TOKEN, type GkeFake, startGkeFake} from '../../helpers/gke-fake.js'

@@ -5,7 +5,7 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest'
 import {stringify} from 'yaml'
 
 import {createKubeconfigProvider} from '../../../src/providers/kubeconfig/index.js'
-import {readKubeconfigFile} from '../../../src/providers/kubeconfig-file.js'
+import {readKubeconfigFile} from '../../../src/kube/kubeconfig/files.js'
 import {testEnvironment} from '../../helpers/builders.js'
 
 let dir: string

@@ -1,17 +1,15 @@
-import {mkdir, readFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
 import {parse, stringify} from 'yaml'
 
-import {writeFileAtomic} from '../atomic-file.js'
-import {NotFoundError, UsageError} from '../errors.js'
-import {mygateHome} from '../home.js'
+import {UsageError} from '../../errors.js'
 
 /**
- * Reads and writes kubeconfig files as plain data (the `yaml` package, not client-node, so the
- * providers stay light). Field names follow the kubeconfig format; unknown fields are kept.
+ * The kubeconfig file format as plain data (the `yaml` package; no Kubernetes client library).
+ * Field names are the format's own (https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/);
+ * unknown fields are kept, so a kubeconfig read and written back loses nothing.
  */
 
 export interface ExecConfig {
+  /** client.authentication.k8s.io/v1 or v1beta1: the ExecCredential version the plugin speaks. */
   apiVersion: string
   command: string
   args?: string[]
@@ -29,6 +27,9 @@ export interface KubeconfigCluster {
     'certificate-authority-data'?: string
     'certificate-authority'?: string
     'insecure-skip-tls-verify'?: boolean
+    'tls-server-name'?: string
+    'proxy-url'?: string
+    extensions?: Array<{name?: string; extension?: unknown}>
     [key: string]: unknown
   }
 }
@@ -37,9 +38,18 @@ export interface KubeconfigUser {
   name: string
   user: {
     token?: string
+    tokenFile?: string
     exec?: ExecConfig
     'client-certificate-data'?: string
     'client-key-data'?: string
+    'client-certificate'?: string
+    'client-key'?: string
+    username?: string
+    password?: string
+    as?: string
+    'as-uid'?: string
+    'as-groups'?: string[]
+    'auth-provider'?: {name?: string; [key: string]: unknown}
     [key: string]: unknown
   }
 }
@@ -54,11 +64,6 @@ export interface KubeconfigContents {
   users: KubeconfigUser[]
   contexts: KubeconfigContext[]
   currentContext?: string
-}
-
-/** Where mygate keeps the kubeconfig of one environment: $MYGATE_HOME/kubeconfig/ENV.yaml. */
-export function environmentKubeconfigPath(envName: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(mygateHome(env), 'kubeconfig', `${envName}.yaml`)
 }
 
 /** Parses kubeconfig YAML text; `source` names the file in error messages. */
@@ -96,30 +101,4 @@ export function serializeKubeconfig(contents: KubeconfigContents): string {
     contexts: contents.contexts,
     'current-context': contents.currentContext ?? contents.contexts[0]?.name ?? '',
   })
-}
-
-/** Reads a kubeconfig file. A missing file is a NotFoundError naming the path. */
-export async function readKubeconfigFile(path: string): Promise<KubeconfigContents> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new NotFoundError(`kubeconfig ${path} does not exist`, {
-        hint: 'pass --kubeconfig with an existing file, or set $KUBECONFIG',
-        cause: error,
-      })
-    }
-    throw error
-  }
-  return parseKubeconfig(text, path)
-}
-
-/**
- * Writes a kubeconfig atomically with mode 0600: it may hold tokens, and a reader (kubectl, a
- * second mygate) must never see half a file, so it goes to a temporary file that is renamed.
- */
-export async function writeKubeconfigFile(path: string, contents: KubeconfigContents): Promise<void> {
-  await mkdir(dirname(path), {recursive: true, mode: 0o700})
-  await writeFileAtomic(path, serializeKubeconfig(contents), 0o600)
 }
