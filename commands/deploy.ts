@@ -4,6 +4,7 @@ import {loadCatalog} from '../src/catalog/load-catalog.js'
 import {MygateCommand} from '../src/cli/base-command.js'
 import type {DeployResult} from '../src/deploy/deploy.js'
 import {canPrompt} from '../src/ui/confirm.js'
+import {createProgress, progressMode} from '../src/ui/progress.js'
 
 export default class Deploy extends MygateCommand<DeployResult> {
   static override summary = 'Deploy services with a canary, blue-green or rolling rollout.'
@@ -76,7 +77,7 @@ export default class Deploy extends MygateCommand<DeployResult> {
       yes: flags.yes,
       terminal: canPrompt() && !this.jsonEnabled(),
       cwd: process.cwd(),
-      report: (line) => this.note(line),
+      progress: createProgress({mode: progressMode({json: this.jsonEnabled()})}),
     })
   }
 

@@ -9,7 +9,7 @@ import {CreateEnvironmentResult, createEnvironment} from '../../src/env/create.j
 import {planLines} from '../../src/env/plan.js'
 import {resolveCreateSpec} from '../../src/env/resolve-spec.js'
 import {providerFor} from '../../src/providers/registry.js'
-import {shouldRenderInteractively} from '../../src/ui/phases.js'
+import {shouldRenderInteractively} from '../../src/ui/progress.js'
 
 export default class EnvCreate extends MygateCommand<CreateEnvironmentResult> {
   static override summary = 'Create (or converge) an environment with every bundled service running.'

@@ -6,7 +6,7 @@ import {findDestroyTargets} from '../../src/env/destroy-targets.js'
 import {OperationFailedError, UsageError} from '../../src/errors.js'
 import {providerFor} from '../../src/providers/registry.js'
 import {canPrompt, confirmOperation} from '../../src/ui/confirm.js'
-import {shouldRenderInteractively} from '../../src/ui/phases.js'
+import {shouldRenderInteractively} from '../../src/ui/progress.js'
 
 interface DestroyResult {
   destroyed: DestroyEnvironmentResult[]

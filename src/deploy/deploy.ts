@@ -3,6 +3,8 @@ import {ExternalError, OperationFailedError, TimeoutError} from '../errors.js'
 import {isProductionTier} from '../guards/confirmation-rule.js'
 import {checkWorkingTree} from '../guards/working-tree.js'
 import {confirmOperation, type AskTyped} from '../ui/confirm.js'
+import type {Progress} from '../ui/progress.js'
+import {rolloutPhase} from '../strategies/rollout-progress.js'
 import {describeStep} from '../rollout/plan.js'
 import {planReleaseTrain, servicesToSkip, trainOutcome, type ServiceResult, type TrainOutcome} from '../rollout/release-train.js'
 import {parseDeployFlags, type DeployFlags} from './deploy-input.js'
@@ -33,7 +35,8 @@ export interface DeployOptions extends DeployFlags {
   ask?: AskTyped
   /** Working tree whose git state is recorded (and checked in prod). */
   cwd: string
-  report: (line: string) => void
+  /** Progress (stderr): one phase per service, one step per rollout step; the Result line on failure. */
+  progress: Progress
 }
 
 export interface DeployResult {
@@ -80,32 +83,49 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 
     const results: ServiceDeployResult[] = []
     const trainResults: ServiceResult[] = []
+    const several = train.waves.flat().length > 1
     for (const wave of train.waves) {
       const blocked = servicesToSkip(train, trainResults)
       const runnable = wave.filter((service) => !blocked.has(service))
-      const settled = await Promise.allSettled(
-        runnable.map((service) =>
-          runService({
-            env,
-            prepared: prepared.get(service) as PreparedService,
-            readyTimeoutMs: request.readyTimeoutMs,
-            wait: options.wait,
-            git,
-            report: train.waves.flat().length > 1 ? (line) => options.report(`[${service}] ${line}`) : options.report,
-          }),
-        ),
+      // One block per wave: its services' rollouts run at once, each a phase with its steps.
+      const block = options.progress.block(
+        runnable.map((service) => {
+          const p = prepared.get(service) as PreparedService
+          const heading = {service, strategy: p.request.strategy, fromVersion: p.fromVersion, toVersion: p.request.version, image: p.image, plan: p.request.plan}
+          return rolloutPhase(heading, several ? `[${service}] ` : undefined)
+        }),
+        {concurrent: true},
       )
+      let settled: Array<PromiseSettledResult<ServiceDeployResult>>
+      try {
+        settled = await Promise.allSettled(
+          runnable.map((service, i) =>
+            runService({
+              env,
+              prepared: prepared.get(service) as PreparedService,
+              readyTimeoutMs: request.readyTimeoutMs,
+              wait: options.wait,
+              git,
+              progress: block.phases[i],
+            }),
+          ),
+        )
+        settled.forEach((outcome, i) => {
+          if (outcome.status === 'rejected') block.phases[i].end('failed', outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason))
+        })
+      } finally {
+        await block.close()
+      }
       settled.forEach((outcome, i) => {
         const service = runnable[i]
         if (outcome.status === 'fulfilled') {
           results.push(outcome.value)
           const o = outcome.value.outcome
           trainResults.push({service, outcome: o === 'paused' ? 'succeeded' : o, reason: outcome.value.rollback?.reason ?? (o === 'failed' ? outcome.value.message : undefined)})
-        } else if (train.waves.flat().length === 1) {
+        } else if (!several) {
           throw outcome.reason
         } else {
           const reason = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)
-          options.report(`[${service}] ✖ ${reason}`)
           trainResults.push({service, outcome: 'failed', reason})
         }
       })
@@ -116,7 +136,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       failIfNotOk(result, trainResults, options.wait)
     } catch (error) {
       // On success present() prints the verdict on stdout; on failure it goes to stderr before the error line.
-      options.report(result.summary)
+      options.progress.result(result.summary)
       throw error
     }
     return result
@@ -192,7 +212,7 @@ async function guardDeploy(options: DeployOptions, environment: string, tier: st
   const refused = checkWorkingTree({action, cwd: options.cwd, production, allowDirty: options.allowDirty, git, gitError})
   if (refused) throw refused
   // Only reached outside production, or with --allow-dirty: say what the audit entry will lack.
-  if (gitError) options.report(`warning: ${gitError.message}; the deploy is recorded without its git state`)
+  if (gitError) options.progress.note(`warning: ${gitError.message}; the deploy is recorded without its git state`)
   await confirmOperation(
     {environment, tier, destructive: false, action, doing: `deploying to ${tier ?? 'unknown-tier'} environment ${environment}`, terminal: options.terminal, yes: options.yes, approve: options.approve},
     options.ask,
