@@ -214,7 +214,7 @@ async function guardDeploy(options: DeployOptions, environment: string, tier: st
   // Only reached outside production, or with --allow-dirty: say what the audit entry will lack.
   if (gitError) options.progress.note(`warning: ${gitError.message}; the deploy is recorded without its git state`)
   await confirmOperation(
-    {environment, tier, destructive: false, action, doing: `deploying to ${tier ?? 'unknown-tier'} environment ${environment}`, terminal: options.terminal, yes: options.yes, approve: options.approve},
+    {environment, tier, destructive: false, action, doing: `deploying to ${tier ?? 'unknown-tier'} environment ${environment}`, terminal: options.terminal, yes: options.yes === true, approve: options.approve === true},
     options.ask,
   )
 }
