@@ -6,7 +6,7 @@ import {findDestroyTargets} from '../../src/env/destroy-targets.js'
 import {OperationFailedError, UsageError} from '../../src/errors.js'
 import {providerFor} from '../../src/providers/registry.js'
 import {canPrompt, confirmOperation} from '../../src/ui/confirm.js'
-import {shouldRenderInteractively} from '../../src/ui/progress.js'
+import {progressMode} from '../../src/ui/progress.js'
 
 interface DestroyResult {
   destroyed: DestroyEnvironmentResult[]
@@ -34,7 +34,7 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
         hint: 'run `mygate env destroy NAME` or `mygate env destroy --expired`',
       })
     }
-    const interactive = shouldRenderInteractively(this.jsonEnabled())
+    const interactive = progressMode({json: this.jsonEnabled()}) === 'tree'
     const targets = await findDestroyTargets({name: args.name, expired: flags.expired, configPath: flags.config})
     if (flags.expired && targets.length === 0) this.note('No expired environments.')
     const destroyed: DestroyEnvironmentResult[] = []

@@ -13,7 +13,8 @@ import {formatDuration} from '../duration.js'
  *       [12:00:01] ▸ Services                       a phase or step starts
  *       [12:00:02]   local-1: deployment/auth ...   what just happened inside it
  *       [12:00:03] ✔ Services: 18/18 ready (2.1s)  it ended: ✔ succeeded, ✖ failed, ⏱ timed out, ↓ skipped
- *     Steps that never started are not printed one by one: their phase's summary says so.
+ *     A step that never started (jumped over, or left when the phase ended) gets no line: the
+ *     tree shows it as skipped, and the phase's own line and the Result line say where it stopped.
  *   - `silent`: nothing (library use, tests).
  *
  * API, push style (the caller reports events as they happen):
@@ -47,11 +48,6 @@ export type ProgressMode = 'tree' | 'lines' | 'silent'
 /** The listr2 tree in a terminal; plain lines in CI, without a TTY, and with --json. */
 export function progressMode(options: {json: boolean}): ProgressMode {
   return !options.json && Boolean(process.stderr.isTTY) && !process.env.CI ? 'tree' : 'lines'
-}
-
-/** True when progressMode() is 'tree' (the env commands' `interactive` option). */
-export function shouldRenderInteractively(json: boolean): boolean {
-  return progressMode({json}) === 'tree'
 }
 
 export interface StepSpec {
@@ -182,7 +178,7 @@ class TrackerState implements Tracker {
     this.verdict = verdict
     this.summary = summary
     this.elapsedMs = this.started ? this.now() - this.startedAt : 0
-    // A step jumped over is not worth a line of its own (its phase's summary counts it).
+    // A step that never started gets no line (see the module comment).
     if (this.started) this.line(`${ICON[verdict]} ${this.prefix}${this.finalTitle()}`)
     this.resolveEnded()
   }
