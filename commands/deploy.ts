@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {loadCatalog} from '../src/catalog/load-catalog.js'
 import {MygateCommand} from '../src/cli/base-command.js'
-import {UsageError} from '../src/errors.js'
 import type {DeployResult} from '../src/deploy/deploy.js'
 import {canPrompt} from '../src/ui/confirm.js'
+import {createProgress, progressMode} from '../src/ui/progress.js'
 
 export default class Deploy extends MygateCommand<DeployResult> {
   static override summary = 'Deploy services with a canary, blue-green or rolling rollout.'
@@ -54,7 +54,6 @@ export default class Deploy extends MygateCommand<DeployResult> {
     const services = (argv as string[]).filter((a) => a !== '')
     const {deploy} = await import('../src/deploy/deploy.js')
     const catalog = await loadCatalog()
-    const interactive = canPrompt() && !this.jsonEnabled() && !flags.yes
     return deploy({
       services,
       environment: flags.env,
@@ -75,10 +74,10 @@ export default class Deploy extends MygateCommand<DeployResult> {
       dryRun: flags['dry-run'],
       approve: flags.approve,
       allowDirty: flags['allow-dirty'],
-      canPrompt: interactive,
-      prompt: interactive ? promptTyped : undefined,
+      yes: flags.yes,
+      terminal: canPrompt() && !this.jsonEnabled(),
       cwd: process.cwd(),
-      report: (line) => this.note(line),
+      progress: createProgress({mode: progressMode({json: this.jsonEnabled()})}),
     })
   }
 
@@ -98,12 +97,4 @@ export default class Deploy extends MygateCommand<DeployResult> {
     }
     this.log(result.summary)
   }
-}
-
-async function promptTyped(message: string): Promise<string> {
-  const {createPromptModule} = await import('inquirer')
-  const prompt = createPromptModule({output: process.stderr})
-  const answers = await prompt<{typed: string}>([{type: 'input', name: 'typed', message}])
-  if (typeof answers.typed !== 'string') throw new UsageError('no confirmation was typed')
-  return answers.typed
 }

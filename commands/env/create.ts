@@ -9,7 +9,7 @@ import {CreateEnvironmentResult, createEnvironment} from '../../src/env/create.j
 import {planLines} from '../../src/env/plan.js'
 import {resolveCreateSpec} from '../../src/env/resolve-spec.js'
 import {providerFor} from '../../src/providers/registry.js'
-import {shouldRenderInteractively} from '../../src/ui/phases.js'
+import {progressMode} from '../../src/ui/progress.js'
 
 export default class EnvCreate extends MygateCommand<CreateEnvironmentResult> {
   static override summary = 'Create (or converge) an environment with every bundled service running.'
@@ -67,7 +67,7 @@ export default class EnvCreate extends MygateCommand<CreateEnvironmentResult> {
       infraOnly: flags['infra-only'],
       dryRun: flags['dry-run'],
       waveTimeoutMs,
-      interactive: shouldRenderInteractively(this.jsonEnabled()),
+      interactive: progressMode({json: this.jsonEnabled()}) === 'tree',
     })
   }
 

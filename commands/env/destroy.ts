@@ -1,13 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
-import {loadProjectConfig} from '../../src/config/load-project-config.js'
 import {DestroyEnvironmentResult, destroyEnvironment} from '../../src/env/destroy.js'
-import {listEnvironments} from '../../src/env/list.js'
-import {NotFoundError, OperationFailedError, UsageError} from '../../src/errors.js'
+import {findDestroyTargets} from '../../src/env/destroy-targets.js'
+import {OperationFailedError, UsageError} from '../../src/errors.js'
 import {providerFor} from '../../src/providers/registry.js'
-import {canPrompt, confirmDestructive} from '../../src/ui/confirm.js'
-import {shouldRenderInteractively} from '../../src/ui/phases.js'
+import {canPrompt, confirmOperation} from '../../src/ui/confirm.js'
+import {progressMode} from '../../src/ui/progress.js'
 
 interface DestroyResult {
   destroyed: DestroyEnvironmentResult[]
@@ -35,28 +34,20 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
         hint: 'run `mygate env destroy NAME` or `mygate env destroy --expired`',
       })
     }
-    const interactive = shouldRenderInteractively(this.jsonEnabled())
-    let names: Array<{name: string; tier?: string}>
-    if (flags.expired) {
-      const config = await loadProjectConfig({configPath: flags.config})
-      names = (await listEnvironments({config})).filter((e) => e.expired).map((e) => ({name: e.name, tier: e.tier}))
-      if (names.length === 0) this.note('No expired environments.')
-    } else {
-      const known = (await listEnvironments()).find((e) => e.name === args.name && e.status !== 'configured')
-      if (!known) {
-        throw new NotFoundError(`environment "${args.name}" not found`, {hint: 'see `mygate env list` for the environments this machine knows'})
-      }
-      names = [{name: args.name!, tier: known.tier}]
-    }
+    const interactive = progressMode({json: this.jsonEnabled()}) === 'tree'
+    const targets = await findDestroyTargets({name: args.name, expired: flags.expired, configPath: flags.config})
+    if (flags.expired && targets.length === 0) this.note('No expired environments.')
     const destroyed: DestroyEnvironmentResult[] = []
-    for (const {name, tier} of names) {
-      await confirmDestructive({
+    for (const {name, tier} of targets) {
+      await confirmOperation({
+        environment: name,
+        tier,
+        destructive: true,
         action: `destroy environment ${name}`,
-        name,
-        protectedTarget: tier === 'prod',
+        doing: `destroying environment ${name}`,
+        terminal: canPrompt() && !this.jsonEnabled(),
         yes: flags.yes,
         confirm: flags.confirm,
-        canPrompt: canPrompt() && !this.jsonEnabled(),
       })
       destroyed.push(await destroyEnvironment({name, providerFor: (spec) => providerFor(spec.provider), interactive}))
     }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {OperationFailedError} from '../errors.js'
 import type {SteerResult} from '../deploy/steer.js'
+import {createProgress, progressMode} from '../ui/progress.js'
 import {MygateCommand} from './base-command.js'
 
 const OUTCOME_WORD: Record<SteerResult['result']['outcome'], string> = {
@@ -41,7 +42,7 @@ export abstract class SteerRolloutCommand extends MygateCommand<SteerResult> {
       environment: flags.env,
       wait: flags.wait,
       full: (flags as {full?: boolean}).full,
-      report: (line) => this.note(line),
+      progress: createProgress({mode: progressMode({json: this.jsonEnabled()})}),
     })
     if (!this.wanted.includes(result.result.outcome)) {
       throw new OperationFailedError(`${args.service} in ${flags.env}: ${result.result.message}`, {details: {result}})

@@ -1,5 +1,10 @@
 import type {Catalog} from '../catalog/types.js'
-import {OperationFailedError, TimeoutError, UsageError} from '../errors.js'
+import {ExternalError, OperationFailedError, TimeoutError} from '../errors.js'
+import {isProductionTier} from '../guards/confirmation-rule.js'
+import {checkWorkingTree} from '../guards/working-tree.js'
+import {confirmOperation, type AskTyped} from '../ui/confirm.js'
+import type {Progress} from '../ui/progress.js'
+import {rolloutPhase} from '../strategies/rollout-progress.js'
 import {describeStep} from '../rollout/plan.js'
 import {planReleaseTrain, servicesToSkip, trainOutcome, type ServiceResult, type TrainOutcome} from '../rollout/release-train.js'
 import {parseDeployFlags, type DeployFlags} from './deploy-input.js'
@@ -22,13 +27,16 @@ export interface DeployOptions extends DeployFlags {
   /** Prod: an approval given on the command line (CI). */
   approve: boolean
   allowDirty: boolean
-  /** A person at a terminal who can type the confirmation. */
-  canPrompt: boolean
-  /** Asks the person to type `expected`; resolves to what they typed. */
-  prompt?: (message: string) => Promise<string>
+  /** `--yes`: no questions (it never approves production: see src/guards/confirmation-rule.ts). */
+  yes: boolean
+  /** A person at a terminal who can type the confirmation (a TTY, not CI, not --json). */
+  terminal: boolean
+  /** Asks for the environment's name to be typed (default: the inquirer prompt). */
+  ask?: AskTyped
   /** Working tree whose git state is recorded (and checked in prod). */
   cwd: string
-  report: (line: string) => void
+  /** Progress (stderr): one phase per service, one step per rollout step; the Result line on failure. */
+  progress: Progress
 }
 
 export interface DeployResult {
@@ -58,7 +66,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     const tier = connection.record.spec.tier
     const prepared = new Map<string, PreparedService>()
     for (const service of request.services) prepared.set(service.descriptor.name, await prepareService(env, service))
-    const git = await readGitInfo(options.cwd)
+    const {git, gitError} = await readGitState(options.cwd)
     const plan = [...prepared.values()].map((p) => ({
       service: p.request.descriptor.name,
       strategy: p.request.strategy,
@@ -71,36 +79,53 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     if (options.dryRun) {
       return {...base, dryRun: true, services: [], skipped: [], summary: `Dry run: ${plan.length} service(s) would be deployed; nothing was changed.`, ok: true}
     }
-    if (tier === 'prod') await guardProduction(options, env.name, git)
+    await guardDeploy(options, env.name, tier, git, gitError)
 
     const results: ServiceDeployResult[] = []
     const trainResults: ServiceResult[] = []
+    const several = train.waves.flat().length > 1
     for (const wave of train.waves) {
       const blocked = servicesToSkip(train, trainResults)
       const runnable = wave.filter((service) => !blocked.has(service))
-      const settled = await Promise.allSettled(
-        runnable.map((service) =>
-          runService({
-            env,
-            prepared: prepared.get(service) as PreparedService,
-            readyTimeoutMs: request.readyTimeoutMs,
-            wait: options.wait,
-            git,
-            report: train.waves.flat().length > 1 ? (line) => options.report(`[${service}] ${line}`) : options.report,
-          }),
-        ),
+      // One block per wave: its services' rollouts run at once, each a phase with its steps.
+      const block = options.progress.block(
+        runnable.map((service) => {
+          const p = prepared.get(service) as PreparedService
+          const heading = {service, strategy: p.request.strategy, fromVersion: p.fromVersion, toVersion: p.request.version, image: p.image, plan: p.request.plan}
+          return rolloutPhase(heading, several ? `[${service}] ` : undefined)
+        }),
+        {concurrent: true},
       )
+      let settled: Array<PromiseSettledResult<ServiceDeployResult>>
+      try {
+        settled = await Promise.allSettled(
+          runnable.map((service, i) =>
+            runService({
+              env,
+              prepared: prepared.get(service) as PreparedService,
+              readyTimeoutMs: request.readyTimeoutMs,
+              wait: options.wait,
+              git,
+              progress: block.phases[i],
+            }),
+          ),
+        )
+        settled.forEach((outcome, i) => {
+          if (outcome.status === 'rejected') block.phases[i].end('failed', outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason))
+        })
+      } finally {
+        await block.close()
+      }
       settled.forEach((outcome, i) => {
         const service = runnable[i]
         if (outcome.status === 'fulfilled') {
           results.push(outcome.value)
           const o = outcome.value.outcome
           trainResults.push({service, outcome: o === 'paused' ? 'succeeded' : o, reason: outcome.value.rollback?.reason ?? (o === 'failed' ? outcome.value.message : undefined)})
-        } else if (train.waves.flat().length === 1) {
+        } else if (!several) {
           throw outcome.reason
         } else {
           const reason = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)
-          options.report(`[${service}] ✖ ${reason}`)
           trainResults.push({service, outcome: 'failed', reason})
         }
       })
@@ -111,7 +136,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       failIfNotOk(result, trainResults, options.wait)
     } catch (error) {
       // On success present() prints the verdict on stdout; on failure it goes to stderr before the error line.
-      options.report(result.summary)
+      options.progress.result(result.summary)
       throw error
     }
     return result
@@ -167,18 +192,29 @@ function failIfNotOk(result: DeployResult, trainResults: ServiceResult[], waited
     : new OperationFailedError(message, {details, hint: bad[0] ? `see \`mygate rollout status ${bad[0].service} --env ${result.environment}\`` : undefined})
 }
 
-async function guardProduction(options: DeployOptions, environment: string, git: GitInfo | undefined): Promise<void> {
-  if (git?.dirty && !options.allowDirty) {
-    throw new UsageError(`refusing to deploy to prod environment ${environment} from a dirty git working tree (${options.cwd})`, {
-      hint: 'commit or stash your changes, or pass --allow-dirty',
-    })
+/** The git state, or why git could not read it (which only production deploys refuse). */
+async function readGitState(cwd: string): Promise<{git?: GitInfo; gitError?: ExternalError}> {
+  try {
+    return {git: await readGitInfo(cwd)}
+  } catch (error) {
+    if (!(error instanceof ExternalError)) throw error
+    return {gitError: error}
   }
-  if (options.approve) return
-  if (!options.canPrompt || options.prompt === undefined) {
-    throw new UsageError(`deploying to prod environment ${environment} needs approval, and there is no terminal to ask in`, {hint: 'pass --approve (CI), or run it in a terminal'})
-  }
-  const typed = (await options.prompt(`Type "${environment}" to deploy to production:`)).trim()
-  if (typed !== environment) {
-    throw new UsageError(`confirmation "${typed}" does not match "${environment}"; nothing was changed`, {hint: 'run the command again and type the environment name'})
-  }
+}
+
+/**
+ * Before anything changes: the working-tree guard, then the confirmation rule (production needs
+ * the name typed in a terminal, or --approve without one; other tiers go ahead).
+ */
+async function guardDeploy(options: DeployOptions, environment: string, tier: string | undefined, git: GitInfo | undefined, gitError: ExternalError | undefined): Promise<void> {
+  const action = `deploy to ${tier ?? 'unknown-tier'} environment ${environment}`
+  const production = isProductionTier(tier)
+  const refused = checkWorkingTree({action, cwd: options.cwd, production, allowDirty: options.allowDirty, git, gitError})
+  if (refused) throw refused
+  // Only reached outside production, or with --allow-dirty: say what the audit entry will lack.
+  if (gitError) options.progress.note(`warning: ${gitError.message}; the deploy is recorded without its git state`)
+  await confirmOperation(
+    {environment, tier, destructive: false, action, doing: `deploying to ${tier ?? 'unknown-tier'} environment ${environment}`, terminal: options.terminal, yes: options.yes === true, approve: options.approve === true},
+    options.ask,
+  )
 }

@@ -9,6 +9,8 @@ import {liveHolder} from '../locks/lease.js'
 import {statusFrom, type RolloutStatus} from './rollout-status.js'
 import {driveRollout, resultOf, type EnvironmentContext, type ServiceDeployResult} from '../strategies/run-service.js'
 import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRollout} from '../strategies/rollout-store.js'
+import {rolloutPhase} from '../strategies/rollout-progress.js'
+import type {Progress} from '../ui/progress.js'
 
 /**
  * `mygate rollout status|promote|abort|undo|resume|history`: each steering command writes its
@@ -63,12 +65,13 @@ export interface SteerOptions {
   environment: string
   wait: boolean
   full?: boolean
-  report: (line: string) => void
+  /** Progress (stderr): the notes of the request, then the rollout's phase when this command drives it. */
+  progress: Progress
 }
 
 /** Applies a steering event, then drives the rollout unless another live CLI is driving it. */
 export async function steerRollout(action: SteerResult['action'], options: SteerOptions): Promise<SteerResult> {
-  const {service, environment, report} = options
+  const {service, environment, progress} = options
   return withEnvironment(environment, async (env) => {
     const operator = currentOperator()
     const by = `${operator.user}@${operator.host}`
@@ -93,17 +96,22 @@ export async function steerRollout(action: SteerResult['action'], options: Steer
             : {type: 'resumeRequested', by}
     // Steering errors (nothing in progress, no previous revision) are UsageErrors from applyEvent.
     const stored = await updateRollout(env.client, existing, (fresh) => applyEvent(fresh.state, event, Date.now()))
-    report(`${action}: ${stored.state.message}`)
+    progress.note(`${action}: ${stored.state.message}`)
 
     const holder = await liveHolder(env.client, service)
     if (holder !== undefined && holder !== holderIdentity(operator)) {
-      report(`${holder} is driving this rollout and carries out the ${action}`)
+      progress.note(`${holder} is driving this rollout and carries out the ${action}`)
       const last = options.wait ? await followUntilSettled(env, stored) : stored
       return {service, environment, action, result: resultOf(last, [], isTerminal(last.state) ? 'done' : 'paused'), drivenBy: holder}
     }
     if (isTerminal(stored.state)) return {service, environment, action, result: resultOf(stored, [], 'done')}
-    const result = await driveRollout({env, stored, wait: options.wait, report})
-    return {service, environment, action, result}
+    const block = progress.block([rolloutPhase(stored.state)])
+    try {
+      const result = await driveRollout({env, stored, wait: options.wait, progress: block.phases[0]})
+      return {service, environment, action, result}
+    } finally {
+      await block.close()
+    }
   })
 }
 

@@ -1,4 +1,5 @@
 import type {KubeApi} from './api.js'
+import {kindRank, sortObjects} from './apply-order.js'
 import type {KubeObject} from './types.js'
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
@@ -10,29 +11,19 @@ export interface AppliedObject {
   action: ApplyAction
 }
 
-/** Kinds that others depend on go first: namespaces and CRDs before what lives in them. */
-const KIND_ORDER = ['CustomResourceDefinition', 'Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Secret', 'ConfigMap', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']
-
-export function applyOrder(objects: KubeObject[]): KubeObject[] {
-  const rank = (o: KubeObject) => {
-    const i = KIND_ORDER.indexOf(o.kind)
-    return i === -1 ? KIND_ORDER.length : i
-  }
-  return [...objects].sort((a, b) => rank(a) - rank(b))
-}
-
 /**
  * Server-side applies objects (field manager `mygate`) and says what changed for each.
  * One list per kind and namespace beforehand tells created from configured; an apply that leaves
  * the resourceVersion as it was changed nothing (the API server skips no-op writes).
- * Objects are applied in dependency order, kinds of equal rank concurrently.
+ * Objects are applied in the one apply order (apply-order.ts), one kind at a time (unlisted kinds
+ * together), the objects of a kind concurrently.
  */
 export async function applyObjects(
   client: KubeApi,
   objects: KubeObject[],
   options: {concurrency?: number; onApplied?: (applied: AppliedObject) => void} = {},
 ): Promise<AppliedObject[]> {
-  const ordered = applyOrder(objects)
+  const ordered = sortObjects(objects)
   const before = new Map<string, string>()
   const listed = new Set<string>()
   const results: AppliedObject[] = []
@@ -57,7 +48,7 @@ export async function applyObjects(
   for (const object of ordered) {
     const last = batches.at(-1)
     if (last && last[0].kind === object.kind) last.push(object)
-    else if (last && KIND_ORDER.indexOf(last[0].kind) === -1 && KIND_ORDER.indexOf(object.kind) === -1) last.push(object)
+    else if (last && kindRank(last[0].kind) === kindRank(object.kind)) last.push(object)
     else batches.push([object])
   }
   for (const batch of batches) {

@@ -9,7 +9,7 @@ import type {KubeObject} from '../kube/types.js'
 import {packagePath} from '../package-root.js'
 import {appContext, baselineLabels, dataContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
 import {commonLabels, imageTag} from './labels.js'
-import {sortObjects} from './object-order.js'
+import {sortObjects} from '../kube/apply-order.js'
 import {CompiledTemplate, TemplateContext, renderTemplate} from './template-engine.js'
 import {TemplateDirs, defaultTemplateDirs, loadTemplateFolder} from './template-loader.js'
 

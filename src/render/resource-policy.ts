@@ -1,6 +1,5 @@
 import type {Catalog, ServiceDescriptor, Tier} from '../catalog/types.js'
-import {cpuMillicores, memoryBytes} from '../catalog/quantity.js'
-import {formatCpu, formatMemory} from './quantity.js'
+import {cpuMillicores, formatCpu, formatMemory, memoryBytes} from '../catalog/quantity.js'
 
 /**
  * ResourceQuota and LimitRange numbers per tier, derived from the catalog so the quota always

@@ -1,6 +1,5 @@
 import {UsageError} from '../errors.js'
 import type {KubeObject} from '../kube/types.js'
-import {describeObject} from './object-order.js'
 
 /**
  * Schema validation of rendered objects against the upstream Kubernetes OpenAPI schemas
@@ -111,4 +110,10 @@ export async function validateObjects(objects: KubeObject[]): Promise<void> {
       details: {problems},
     })
   }
+}
+
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped), for messages. */
+function describeObject(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  const {namespace, name} = object.metadata ?? {}
+  return namespace ? `${object.kind} ${namespace}/${name}` : `${object.kind} ${name}`
 }

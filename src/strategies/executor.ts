@@ -1,5 +1,6 @@
 import type {PrometheusClient} from '../analysis/prometheus-client.js'
 import type {Measurement} from '../analysis/types.js'
+import {systemClock, type Clock} from '../clock.js'
 import {formatDuration, parseDuration} from '../duration.js'
 import {isMygateError} from '../errors.js'
 import {podProblem} from '../kube/readiness.js'
@@ -9,8 +10,10 @@ import {isInProgress, type RolloutState} from '../rollout/state.js'
 import {measureRollout} from '../analysis/cluster-prometheus.js'
 import type {StrategyDriver} from './strategy-driver.js'
 import type {KubeApi, WatchHandle} from '../kube/api.js'
-import {APP_NAMESPACE} from '../rollout/names.js'
-import {updateRollout, watchRollout, type StoredRollout} from './rollout-store.js'
+import type {PhaseTracker} from '../ui/progress.js'
+import {activeStep, endedStep} from './rollout-progress.js'
+import {updateRollout, type StoredRollout} from './rollout-store.js'
+import {clusterWatchSource, type RolloutWatchSource} from './watch-source.js'
 
 /**
  * Runs a rollout's state machine against the cluster:
@@ -27,6 +30,10 @@ import {updateRollout, watchRollout, type StoredRollout} from './rollout-store.j
  *
  * An error from the cluster or Prometheus inside an action leaves the stored state where it was
  * (actions are idempotent) and is rethrown: `rollout resume` carries on from that step.
+ *
+ * Progress: the rollout's phase on the progress model (see rollout-progress.ts), one step per plan
+ * step and a "roll back" step; each ends with a verdict when the state moves past it. Time and
+ * watches are injected (`clock`, `watch`) so the loop is unit-tested without a cluster or waits.
  */
 
 export interface StepMetric {
@@ -53,11 +60,19 @@ export interface ExecuteOptions {
   prometheus: PrometheusClient
   /** false (`--no-wait`): return at the first pause instead of sleeping through it. */
   wait: boolean
-  report: (line: string) => void
+  /**
+   * The rollout's phase (its steps declared with rolloutPhase()): the executor starts and ends
+   * the steps; lines from the loop and the driver go to the running step. The caller ends the phase.
+   */
+  progress: PhaseTracker
   /** With `wait`: when to stop waiting for a person (promote/resume), epoch ms. Default: never. */
   personDeadlineMs?: number
   /** Called after every saved change of state (for `--json` consumers and tests). */
   onState?: (state: RolloutState) => void
+  /** Time and timers (default: the system clock). */
+  clock?: Clock
+  /** The record and pod watches (default: watch streams through `client`). */
+  watch?: RolloutWatchSource
 }
 
 /** Same point in the plan: an event computed for `basis` still applies to `fresh`. */
@@ -82,6 +97,8 @@ class Wakeup {
   private resolve: (() => void) | undefined
   private pending = false
 
+  constructor(private readonly clock: Clock) {}
+
   signal(): void {
     this.pending = true
     this.resolve?.()
@@ -99,19 +116,19 @@ class Wakeup {
       return true
     }
     return new Promise<boolean>((done) => {
-      let timer: NodeJS.Timeout
-      // Timers may fire a millisecond before Date.now() reaches the deadline; the state machine
+      let timer: {cancel(): void}
+      // Timers may fire a millisecond before the clock reaches the deadline; the state machine
       // refuses an early waitElapsed, so re-arm for the remainder instead of waking early.
       const arm = () => {
-        timer = setTimeout(() => {
-          if (Date.now() < untilMs) return arm()
+        timer = this.clock.setTimer(() => {
+          if (this.clock.now() < untilMs) return arm()
           this.resolve = undefined
           done(false)
-        }, Math.max(0, untilMs - Date.now()))
+        }, Math.max(0, untilMs - this.clock.now()))
       }
       arm()
       this.resolve = () => {
-        clearTimeout(timer)
+        timer.cancel()
         this.resolve = undefined
         this.pending = false
         done(true)
@@ -121,10 +138,13 @@ class Wakeup {
 }
 
 export async function executeRollout(options: ExecuteOptions): Promise<ExecuteResult> {
-  const {client, driver, prometheus, report} = options
+  const {client, driver, prometheus, progress} = options
+  const clock = options.clock ?? systemClock
+  const source = options.watch ?? clusterWatchSource(client)
+  const report = (line: string) => progress.update(line)
   let stored = options.stored
   const service = stored.state.service
-  const wakeup = new Wakeup()
+  const wakeup = new Wakeup(clock)
   let latestSeen: StoredRollout | undefined
   const unhealthy = new Map<string, UnhealthyPod>()
   const watches: WatchHandle[] = []
@@ -134,20 +154,48 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
     const step = stored.state.plan[index]
     const metric = steps.get(index) ?? {index, step: step ? describeStep(step) : 'done', requests: 0, elapsedMs: 0}
     metric.requests += client.requestCount - requestsBefore
-    metric.elapsedMs += Date.now() - startedAt
+    metric.elapsedMs += clock.now() - startedAt
     steps.set(index, metric)
   }
 
-  const commit = async (event: RolloutEvent, basis: RolloutState) => {
+  /** Ends the step the state was working on when it moved on (see endedStep). */
+  const moved = (before: RolloutState, after: RolloutState, byUs: boolean) => {
+    const ended = endedStep(before, after, byUs)
+    if (ended) progress.steps[ended.index]?.end(ended.verdict, ended.summary)
+  }
+
+  /** Saves the event; `say` reports on the saved state while its step is still the running one. */
+  const commit = async (event: RolloutEvent, basis: RolloutState, say?: (saved: RolloutState) => void) => {
+    const before = stored.state
+    let ours = false
     stored = await updateRollout(client, stored, (fresh) => {
+      ours = false
       if (fresh.resourceVersion !== stored.resourceVersion && !samePoint(fresh.state, basis)) return undefined
-      return applyEvent(fresh.state, event, Date.now())
+      ours = true
+      return applyEvent(fresh.state, event, clock.now())
     })
+    say?.(stored.state)
+    moved(before, stored.state, ours)
     options.onState?.(stored.state)
   }
 
+  const stop = (stoppedBecause: StopReason): ExecuteResult => {
+    // A rollout left waiting: the step it waits at did not finish in this run.
+    const waiting = activeStep(stored.state)
+    if (waiting !== undefined && stoppedBecause !== 'done') {
+      const step = progress.steps[waiting]
+      if (stoppedBecause === 'paused') step?.end('skipped', 'not waited for (--no-wait)')
+      else step?.end(options.wait ? 'timed out' : 'skipped', stored.state.message)
+    }
+    return {stored, stoppedBecause, steps: [...steps.values()]}
+  }
+
+  // Steps done by an earlier run (a resumed rollout) are not run again.
+  const first = activeStep(stored.state)
+  for (let i = 0; i < Math.min(first ?? 0, stored.state.plan.length); i++) progress.steps[i]?.end('skipped', 'done earlier')
+
   watches.push(
-    await watchRollout(client, service, stored.resourceVersion, (seen) => {
+    await source.watchRecord(service, stored.resourceVersion, (seen) => {
       if (seen === undefined || !newer(seen.resourceVersion, stored.resourceVersion)) return
       latestSeen = seen
       wakeup.signal()
@@ -155,23 +203,23 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
   )
   const selector = driver.newPodsSelector(stored.state)
   if (selector !== undefined && isInProgress(stored.state)) {
-    const podsPath = await client.pathFor({apiVersion: 'v1', kind: 'Pod', namespace: APP_NAMESPACE})
-    const pods = client.watch(podsPath, {labelSelector: selector}, (event) => {
-      if (event.type !== 'ADDED' && event.type !== 'MODIFIED') return
-      const problem = podProblem(event.object)
-      if (problem?.fatal) {
-        unhealthy.set(problem.pod, {name: problem.pod, reason: problem.reason})
-        wakeup.signal()
-      }
-    })
-    pods.done.catch(() => undefined)
-    watches.push(pods)
+    watches.push(
+      await source.watchPods(selector, (pod) => {
+        const problem = podProblem(pod)
+        if (problem?.fatal) {
+          unhealthy.set(problem.pod, {name: problem.pod, reason: problem.reason})
+          wakeup.signal()
+        }
+      }),
+    )
   }
 
   try {
     for (;;) {
       if (latestSeen !== undefined && newer(latestSeen.resourceVersion, stored.resourceVersion)) {
+        const before = stored.state
         stored = latestSeen
+        moved(before, stored.state, false)
         report(`rollout changed elsewhere: ${stored.state.message}`)
       }
       latestSeen = undefined
@@ -180,7 +228,9 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
       const state = stored.state
       const index = state.currentStepIndex
       const requestsBefore = client.requestCount
-      const startedAt = Date.now()
+      const startedAt = clock.now()
+      const active = activeStep(state)
+      if (active !== undefined) progress.steps[active]?.start()
 
       if (unhealthy.size > 0 && isInProgress(state)) {
         const pods = [...unhealthy.values()]
@@ -192,22 +242,22 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
       }
       unhealthy.clear()
 
-      const action = nextAction(state, Date.now())
+      const action = nextAction(state, clock.now())
       switch (action.kind) {
         case 'done':
-          return {stored, stoppedBecause: 'done', steps: [...steps.values()]}
+          return stop('done')
         case 'waitForPromotion':
-        case 'waitForResume':
-          if (!options.wait) return {stored, stoppedBecause: action.kind === 'waitForPromotion' ? 'waitingForPromotion' : 'waitingForResume', steps: [...steps.values()]}
+        case 'waitForResume': {
+          const because = action.kind === 'waitForPromotion' ? 'waitingForPromotion' : 'waitingForResume'
+          if (!options.wait) return stop(because)
           report(action.reason)
           // Nothing to do until someone steers: sleep until the state watch wakes us.
-          if (!(await wakeup.sleep(Math.min(options.personDeadlineMs ?? Infinity, Date.now() + 2 ** 31 - 2)))) {
-            return {stored, stoppedBecause: action.kind === 'waitForPromotion' ? 'waitingForPromotion' : 'waitingForResume', steps: [...steps.values()]}
-          }
+          if (!(await wakeup.sleep(Math.min(options.personDeadlineMs ?? Infinity, clock.now() + 2 ** 31 - 2)))) return stop(because)
           continue
+        }
         case 'wait': {
-          if (!options.wait) return {stored, stoppedBecause: 'paused', steps: [...steps.values()]}
-          if (action.untilMs > Date.now()) {
+          if (!options.wait) return stop('paused')
+          if (action.untilMs > clock.now()) {
             report(action.reason)
             if (await wakeup.sleep(action.untilMs)) continue
           }
@@ -215,19 +265,19 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
           break
         }
         case 'runAnalysis': {
-          const measurements = await measureWithWarmUp(prometheus, state, stored.io.analysisWindow, wakeup, report)
+          const measurements = await measureWithWarmUp(prometheus, state, stored.io.analysisWindow, wakeup, report, clock)
           if (measurements === undefined) continue
-          await commit({type: 'analysisMeasured', measurements}, state)
-          const run = stored.state.analysisRuns.at(-1)
-          if (run !== undefined) {
+          await commit({type: 'analysisMeasured', measurements}, state, (saved) => {
+            const run = saved.analysisRuns.at(-1)
+            if (run === undefined) return
             report(`analysis at ${state.currentWeight}%: ${run.verdict}`)
             for (const m of run.measurements) report(`  ${m.verdict === 'fail' ? '✖' : m.verdict === 'pass' ? '✔' : '?'} ${m.reason}`)
-          }
+          })
           break
         }
         default: {
+          // The step's own start line already says "step 2/7: set weight 50%".
           if (action.kind === 'rollback') report(`rolling back (${action.cause}): ${action.reason}`)
-          else report(`step ${index + 1}/${state.plan.length}: ${describeStep(state.plan[index])}`)
           const event = await driver.perform(action, state)
           await commit(event, state)
           break
@@ -253,13 +303,14 @@ async function measureWithWarmUp(
   window: string | undefined,
   wakeup: Wakeup,
   report: (line: string) => void,
+  clock: Clock,
 ): Promise<Measurement[] | undefined> {
   const intervalMs = parseDuration(state.analysis.interval, 'analysis interval')
-  const deadline = Date.now() + parseDuration(window ?? state.analysis.interval, 'analysis window')
+  const deadline = clock.now() + parseDuration(window ?? state.analysis.interval, 'analysis window')
   let measurements = await measureSafely(prometheus, state, window)
-  while (measurements.every((m) => m.verdict === 'inconclusive') && Date.now() < deadline) {
+  while (measurements.every((m) => m.verdict === 'inconclusive') && clock.now() < deadline) {
     report(`no data yet for ${state.service} ${state.toVersion}; measuring again in ${formatDuration(intervalMs)}`)
-    if (await wakeup.sleep(Date.now() + intervalMs)) return undefined
+    if (await wakeup.sleep(clock.now() + intervalMs)) return undefined
     measurements = await measureSafely(prometheus, state, window)
   }
   return measurements

@@ -17,6 +17,7 @@ import type {ServiceRequest} from '../deploy/deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './rollout-store.js'
 import {getDeployment, requireDeployment, runningVersion} from './workloads.js'
 import {recordDeployedVersion} from '../deploy/record-deployed-version.js'
+import type {PhaseTracker, Verdict} from '../ui/progress.js'
 
 /**
  * One service's deploy: checks that change nothing (prepareService), then the lease, the rollout
@@ -110,7 +111,8 @@ export interface RunServiceOptions {
   readyTimeoutMs: number
   wait: boolean
   git?: GitInfo
-  report: (line: string) => void
+  /** The service's phase, declared with rolloutPhase() (src/strategies/rollout-progress.ts). */
+  progress: PhaseTracker
 }
 
 export function outcomeOf(state: RolloutState): ServiceDeployResult['outcome'] {
@@ -158,19 +160,37 @@ export function resultOf(stored: StoredRollout, steps: StepMetric[], stoppedBeca
   }
 }
 
+/** The rollout's phase verdict: how it ended, or why it stopped before its end. */
+export function verdictOf(result: Pick<ServiceDeployResult, 'outcome' | 'stoppedBecause'>, waited: boolean): Verdict {
+  switch (result.outcome) {
+    case 'succeeded':
+      return 'succeeded'
+    case 'paused':
+      // Waiting for a person until the deadline is a time-out; --no-wait leaves the rest for later.
+      return waited && result.stoppedBecause !== 'done' && result.stoppedBecause !== 'paused' ? 'timed out' : 'skipped'
+    default:
+      return 'failed'
+  }
+}
+
 /**
  * Runs (or continues) a stored rollout while holding the deploy lease: the loop of the executor,
  * then the audit entry's outcome and, for a finished rollout, the environment record's version.
+ * The phase ends with the rollout's verdict before that bookkeeping: a rollout that succeeded is
+ * shown as succeeded even when writing its audit entry fails afterwards.
  */
 export async function driveRollout(options: {
   env: EnvironmentContext
   stored: StoredRollout
   wait: boolean
-  report: (line: string) => void
+  /** The rollout's phase (rolloutPhase()); started here if it was not. */
+  progress: PhaseTracker
   /** A lease already held for this rollout (a fresh deploy); otherwise it is acquired here. */
   lease?: HeldLease
 }): Promise<ServiceDeployResult> {
-  const {env, report} = options
+  const {env, progress} = options
+  const report = (line: string) => progress.update(line)
+  progress.start()
   const service = options.stored.state.service
   const lease = options.lease ?? (await acquireLease(env.client, {holder: holderIdentity(), service, environment: env.name}))
   if (lease.obtained === 'taken over') report(`took over the deploy lease from ${lease.previousHolder}`)
@@ -187,10 +207,11 @@ export async function driveRollout(options: {
       driver,
       prometheus: env.prometheus,
       wait: options.wait,
-      report,
+      progress,
       personDeadlineMs: Date.now() + options.stored.io.readyTimeoutMs,
     })
     const result = resultOf(stored, steps, stoppedBecause)
+    progress.end(verdictOf(result, options.wait), result.message)
     const state = stored.state
     const outcome = state.rollback?.cause === 'undo' && state.phase === 'RolledBack' ? 'undone' : AUDIT_OUTCOME[result.outcome]
     await recordAudit(env.client, auditEntryOf(state, outcome, state.rollback?.reason))
@@ -219,7 +240,7 @@ export function analysisWindow(interval: string): string {
 }
 
 export async function runService(options: RunServiceOptions): Promise<ServiceDeployResult> {
-  const {env, prepared, report} = options
+  const {env, prepared, progress} = options
   const {request} = prepared
   const service = request.descriptor.name
   const operator = currentOperator()
@@ -262,7 +283,8 @@ export async function runService(options: RunServiceOptions): Promise<ServiceDep
     throw error
   }
   await recordAudit(env.client, auditEntryOf(state, 'started'))
-  report(`${service}: ${state.strategy} ${state.fromVersion ?? '(none)'} -> ${state.toVersion} (${state.image}), ${state.plan.length} steps`)
+  // The phase's title is the line deploys have always started with ("visitors: canary ... , 7 steps").
+  progress.start()
   // driveRollout renews the lease while the rollout runs and releases it at the end.
-  return driveRollout({env, stored, wait: options.wait, report, lease})
+  return driveRollout({env, stored, wait: options.wait, progress, lease})
 }

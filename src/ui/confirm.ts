@@ -1,45 +1,35 @@
-import {UsageError} from '../errors.js'
+import {checkTypedAnswer, decideConfirmation, type ConfirmationDecision, type ConfirmationRequest} from '../guards/confirmation-rule.js'
 
-export interface ConfirmOptions {
-  /** What is being destroyed, e.g. "environment demo". */
-  action: string
-  /** The name the user must type (or pass with --confirm). */
-  name: string
-  /** Protected targets (prod) need --confirm NAME even with --yes. */
-  protectedTarget: boolean
-  yes: boolean
-  confirm?: string
-  /** A person at a terminal who can be asked. */
-  canPrompt: boolean
-}
+/**
+ * The one confirmation prompt. `confirmOperation` applies the confirmation rule
+ * (src/guards/confirmation-rule.ts) and, when the rule says to ask, asks for the environment's
+ * name with inquirer on stderr. Throws UsageError (exit 2) when the operation must not go ahead;
+ * nothing has changed by then.
+ */
 
 /** A terminal on both ends and not CI: the only case where mygate may ask a question. */
 export function canPrompt(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI
 }
 
-/**
- * Guards a destructive operation. In a terminal it asks for the target's name to be typed;
- * without one it never prompts: --yes is required, and for protected targets --confirm NAME too.
- */
-export async function confirmDestructive(options: ConfirmOptions): Promise<void> {
-  if (options.confirm !== undefined && options.confirm !== options.name) {
-    throw new UsageError(`--confirm "${options.confirm}" does not match "${options.name}"`, {hint: `pass --confirm ${options.name}`})
-  }
-  if (options.protectedTarget && options.yes && options.confirm !== options.name && !options.canPrompt) {
-    throw new UsageError(`${options.action} is protected: --yes alone is not enough`, {hint: `pass --yes --confirm ${options.name}`})
-  }
-  if (options.yes && (!options.protectedTarget || options.confirm === options.name)) return
-  if (!options.canPrompt) {
-    throw new UsageError(`refusing to ${options.action} without confirmation: there is no terminal to ask in`, {
-      hint: options.protectedTarget ? `pass --yes --confirm ${options.name}` : 'pass --yes',
-    })
-  }
+/** Asks the question and resolves to what was typed. */
+export type AskTyped = (question: string) => Promise<string>
+
+/** The inquirer prompt, on stderr (stdout carries only results). Loaded lazily: it costs 0.4 s. */
+export const askTyped: AskTyped = async (question) => {
   const {createPromptModule} = await import('inquirer')
   const prompt = createPromptModule({output: process.stderr})
-  const answers = await prompt<{typed: string}>([{type: 'input', name: 'typed', message: `Type "${options.name}" to ${options.action}:`}])
-  const typed = String(answers.typed ?? '')
-  if (typed.trim() !== options.name) {
-    throw new UsageError(`confirmation "${typed.trim()}" does not match "${options.name}"; nothing was changed`, {hint: 'run the command again and type the exact name'})
+  const answers = await prompt<{typed: string}>([{type: 'input', name: 'typed', message: question}])
+  return typeof answers.typed === 'string' ? answers.typed : ''
+}
+
+/** Resolves with the decision that let the operation proceed; throws when it must not. */
+export async function confirmOperation(request: ConfirmationRequest, ask: AskTyped = askTyped): Promise<Extract<ConfirmationDecision, {kind: 'proceed' | 'ask'}>> {
+  const decision = decideConfirmation(request)
+  if (decision.kind === 'refuse') throw decision.error
+  if (decision.kind === 'ask') {
+    const wrong = checkTypedAnswer(await ask(decision.question), decision.expected)
+    if (wrong) throw wrong
   }
+  return decision
 }

@@ -1,18 +1,35 @@
 import {ConflictError, NotFoundError} from '../../src/errors.js'
+import type {WatchEvent} from '../../src/kube/api.js'
 import type {KubeObject} from '../../src/kube/types.js'
 import type {KubeApi} from '../../src/kube/api.js'
 
 /**
- * An in-memory KubeApi (src/kube/api.ts) for unit tests, with the API server's concurrency rule:
- * a replace whose resourceVersion is not the stored one is a 409. `beforeReplace` lets a test
- * write "from another machine" between a read and a write. Watches deliver nothing.
+ * An in-memory KubeApi (src/kube/api.ts) for unit tests, with the API
+ * server's concurrency rule: a replace whose resourceVersion is not the stored one is a 409.
+ * `beforeReplace` lets a test write "from another machine" between a read and a write.
+ *
+ * Watches behave as the API server's do for what the rollout watches (one kind in one namespace,
+ * `metadata.name=` field selectors, `key=value,...` label selectors): every write is delivered to
+ * the matching watches, and before the write's own response, the order a client sees when the
+ * watch event overtakes the reply.
  */
 export interface FakeKube extends KubeApi {
   requestCount: number
   objects: Map<string, KubeObject>
   patches: Array<{kind: string; name: string; patch: unknown}>
   beforeReplace?: (object: KubeObject) => void
+  /** Stores the object with a new resourceVersion, as a write from anywhere, and notifies the watches. */
   put(object: KubeObject): KubeObject
+  /** Watches open now. */
+  readonly openWatches: number
+}
+
+interface FakeWatch {
+  kind: string
+  namespace: string
+  name?: string
+  labels: Array<[string, string]>
+  onEvent: (event: WatchEvent) => void
 }
 
 const keyOf = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`
@@ -20,13 +37,28 @@ const keyOf = (kind: string, namespace: string | undefined, name: string) => `${
 export function fakeKube(): FakeKube {
   let version = 100
   const objects = new Map<string, KubeObject>()
+  const watches = new Set<FakeWatch>()
+  const notify = (type: WatchEvent['type'], object: KubeObject) => {
+    for (const watch of [...watches]) {
+      if (watch.kind !== object.kind || watch.namespace !== (object.metadata.namespace ?? '')) continue
+      if (watch.name !== undefined && watch.name !== object.metadata.name) continue
+      if (!watch.labels.every(([key, value]) => object.metadata.labels?.[key] === value)) continue
+      watch.onEvent({type, object: structuredClone(object)})
+    }
+  }
   const fake: FakeKube = {
     objects,
     patches: [],
     requestCount: 0,
+    get openWatches() {
+      return watches.size
+    },
     put(object) {
+      const key = keyOf(object.kind, object.metadata.namespace, String(object.metadata.name))
+      const existed = objects.has(key)
       const stored = structuredClone({...object, metadata: {...object.metadata, resourceVersion: String(++version)}})
-      objects.set(keyOf(object.kind, object.metadata.namespace, String(object.metadata.name)), stored)
+      objects.set(key, stored)
+      notify(existed ? 'MODIFIED' : 'ADDED', stored)
       return structuredClone(stored)
     },
     async get(_apiVersion, kind, name, namespace) {
@@ -90,8 +122,26 @@ export function fakeKube(): FakeKube {
       fake.requestCount++
       return {status: 200, body: ''}
     },
-    watch() {
-      return {stop() {}, done: Promise.resolve()}
+    watch(path, query, onEvent) {
+      fake.requestCount++
+      // Paths come from pathFor above: /fake/KIND/NAMESPACE/
+      const [, , kind, namespace] = path.split('/')
+      const name = /^metadata\.name=(.+)$/.exec(String(query.fieldSelector ?? ''))?.[1]
+      const labels = String(query.labelSelector ?? '')
+        .split(',')
+        .filter((term) => term !== '')
+        .map((term) => term.split('=') as [string, string])
+      const watch: FakeWatch = {kind, namespace, name, labels, onEvent: onEvent as (event: WatchEvent) => void}
+      watches.add(watch)
+      let ended!: () => void
+      const done = new Promise<void>((resolve) => (ended = resolve))
+      return {
+        stop() {
+          watches.delete(watch)
+          ended()
+        },
+        done,
+      }
     },
   }
   return fake

@@ -1,0 +1,78 @@
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {expectOneLineError, parseEnvelope} from '../helpers/cli.js'
+import {runKubectl} from '../helpers/kubectl.js'
+import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
+
+/**
+ * The guards that used to fail open (issue 9), through the built CLI against a prod-tier local
+ * environment, checked with real kubectl.
+ */
+describe('guards fail closed on a prod-tier environment', () => {
+  let local: LocalHome
+  let kubeconfig: string
+  const image = async (name: string) => {
+    const result = await runKubectl(['-n', 'mygate', 'get', 'deployment', name, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], {kubeconfig})
+    expect(result.exitCode, result.stderr).toBe(0)
+    return result.stdout
+  }
+
+  beforeAll(async () => {
+    ;({local, kubeconfig} = await createLocalEnvironment('p1', ['--tier', 'prod', '--provider', 'local']))
+  }, 240_000)
+  afterAll(async () => {
+    await local?.cleanup()
+  })
+
+  test('a prod deploy from a working tree git cannot read is refused naming git; --allow-dirty bypasses it', async () => {
+    // A worktree whose main repository was moved away: git fails with "not a git repository: <path>",
+    // which is not "outside any repository" (that one stays allowed).
+    const tree = join(local.home, 'moved-worktree')
+    mkdirSync(tree)
+    writeFileSync(join(tree, '.git'), `gitdir: ${join(local.home, 'gone', '.git', 'worktrees', 'moved-worktree')}\n`)
+    const before = await image('visitors')
+
+    const refused = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--rolling', '--approve'], {cwd: tree})
+    expect(refused.exitCode, refused.stderr).toBe(4)
+    const line = expectOneLineError(refused)
+    expect(line).toMatch(/^Error: git could not read the working tree at .*moved-worktree: not a git repository: /)
+    expect(line).toContain('--allow-dirty')
+    expect(await image('visitors')).toBe(before)
+    expect((await local.cli(['rollout', 'status', 'visitors', '--env', 'p1'])).exitCode).toBe(3)
+
+    const allowed = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--rolling', '--approve', '--allow-dirty', '--timeout', '60s'], {cwd: tree})
+    expect(allowed.exitCode, allowed.stderr).toBe(0)
+    expect(allowed.stderr).toMatch(/warning: git could not read the working tree .*; the deploy is recorded without its git state/)
+    expect(await image('visitors')).toBe('registry.mygate.dev/mygate/visitors:3.5.0')
+    const history = parseEnvelope<{result: {entries: Array<{toVersion: string; outcome: string; git?: unknown}>}}>((await local.cli(['rollout', 'history', 'visitors', '--env', 'p1', '--json'])).stdout)
+    expect(history.result.entries.at(-1)).toMatchObject({toVersion: '3.5.0', outcome: 'succeeded'})
+    expect(history.result.entries.at(-1)?.git).toBeUndefined()
+  })
+
+  test('destroying it while its cluster cannot be reached: the tier comes from the cached kubeconfig, --yes alone is refused', async () => {
+    const down = await local.cli(['local', 'fault', '--env', 'p1', '--region-down', 'local-1'])
+    expect(down.exitCode, down.stderr).toBe(0)
+    try {
+      // The live listing no longer knows the tier: that is what the guard used to decide on.
+      const listed = parseEnvelope<{result: Array<{name: string; status: string; tier?: string}>}>((await local.cli(['env', 'list', '--json'])).stdout)
+      expect(listed.result.find((e) => e.name === 'p1')).toMatchObject({status: 'unreachable'})
+      expect(listed.result.find((e) => e.name === 'p1')?.tier).toBeUndefined()
+
+      const refused = await local.cli(['env', 'destroy', 'p1', '--yes'])
+      expect(refused.exitCode, refused.stderr).toBe(2)
+      const line = expectOneLineError(refused)
+      expect(line).toContain('--yes alone is not enough for destroying environment p1: it is a prod-tier environment')
+      expect(line).toContain('--confirm p1')
+      expect(existsSync(join(local.home, 'kubeconfig', 'p1.yaml'))).toBe(true)
+    } finally {
+      const up = await local.cli(['local', 'fault', '--env', 'p1', '--region-down', 'local-1', '--clear'])
+      expect(up.exitCode, up.stderr).toBe(0)
+    }
+    // Nothing was removed: the environment's workloads still answer.
+    expect(await image('visitors')).toMatch(/^registry\.mygate\.dev\/mygate\/visitors:/)
+    const namespaces = await runKubectl(['get', 'namespace', 'mygate', 'mygate-data', 'mygate-system', '-o', 'name'], {kubeconfig})
+    expect(namespaces.exitCode, namespaces.stderr).toBe(0)
+  })
+})
