@@ -121,6 +121,6 @@ export function requireSecretKey(spec: SecretSpec, key: string): SecretKeySpec {
   const found = spec.keys.find((k) => k.key === key)
   if (found) return found
   throw new UsageError(`Secret ${spec.name} has no key "${key}" that a service reads: expected ${oneOf(spec.keys.map((k) => k.key))}`, {
-    hint: `the services read ${spec.keys.map((k) => k.key).join(', ')}`,
+    hint: 'keys are named by the descriptors (services/*.yaml, secrets[].key); see `mygate secrets list --env NAME`',
   })
 }
