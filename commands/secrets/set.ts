@@ -80,7 +80,7 @@ export default class SecretsSet extends MygateCommand<SetSecretResult> {
     const restarted = [...new Set(result.restarted.map((r) => `${r.service} (${r.region})`))]
     if (restarted.length > 0) this.log(`Restarted: ${restarted.join(', ')}.`)
     else if (result.restartPending.length > 0) this.log(`Not restarted (--no-restart): ${result.restartPending.join(', ')} read the old value until their pods restart.`)
-    else this.log(result.changedKeys.length > 0 ? 'No running service reads the changed keys; nothing restarted.' : 'No value changed; nothing restarted.')
+    else this.log(result.changedKeys.length > 0 ? 'No running service reads the changed keys; nothing restarted.' : 'No service was running on an earlier value of these keys; nothing restarted.')
     this.log(`Result: SUCCESS — ${result.secret} set${restarted.length > 0 ? `; restarted ${[...new Set(result.restarted.map((r) => r.service))].join(', ')}` : ''}.`)
   }
 }

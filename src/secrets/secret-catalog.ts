@@ -114,7 +114,9 @@ export function isValidSecretKey(key: string): boolean {
 /** Checks a key a user names against the Kubernetes rule and the keys the services read. */
 export function requireSecretKey(spec: SecretSpec, key: string): SecretKeySpec {
   if (!isValidSecretKey(key)) {
-    throw new UsageError(`"${key}" is not a valid Secret key: use letters, digits, '-', '_' and '.' (at most ${MAX_KEY_LENGTH}, not "." or starting with "..")`, {
+    // `--key name=VALUE` (kubectl's --from-literal habit) would put a value in the message.
+    const shown = key.includes('=') ? 'the key given (not shown: it contains "=", as a KEY=VALUE would)' : `"${key}"`
+    throw new UsageError(`${shown} is not a valid Secret key: use letters, digits, '-', '_' and '.' (at most ${MAX_KEY_LENGTH}, not "." or starting with "..")`, {
       hint: `keys of ${spec.name}: ${spec.keys.map((k) => k.key).join(', ')}`,
     })
   }

@@ -50,6 +50,11 @@ describe('the Secrets of the bundled catalog', async () => {
     expect(isValidSecretKey(key)).toBe(valid)
   })
 
+  test('a key that looks like KEY=VALUE is refused without showing it', () => {
+    expect(() => requireSecretKey(spec('smtp'), 'password=hunter22')).toThrow(/^the key given \(not shown: it contains "=", as a KEY=VALUE would\) is not a valid Secret key/)
+    expect(() => requireSecretKey(spec('smtp'), 'password=hunter22')).not.toThrow(/hunter22/)
+  })
+
   test('a key no service reads is refused with the keys they do read', () => {
     expect(() => requireSecretKey(spec('payment-gateway'), 'key_id')).toThrow('Secret payment-gateway has no key "key_id" that a service reads: expected one of key-id, key-secret, webhook-secret')
   })
