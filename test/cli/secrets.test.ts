@@ -209,6 +209,8 @@ describe('dev tier: placeholders, set from stdin, a file and AWS Secrets Manager
     expect((await cli(['secrets', 'delete', 'smtp', '--env', 'demo', '--yes'], debug)).exitCode).toBe(0)
     expect((await cli(['secrets', 'list', '--env', 'demo', '--json'], debug)).exitCode).toBe(0)
     expect((await cli(['env', 'create', 'demo', '--json', '--verbose'], debug)).exitCode).toBe(0)
+    // env create never overwrites a value a user set.
+    expect(sha(Buffer.from(await storedValue(kubeconfig, 'payment-gateway', 'key-id'), 'base64').toString())).toBe(sha(known.keyId))
     expect((await cli(['env', 'describe', 'demo', '--json'], debug)).exitCode).toBe(0)
     expect((await cli(['secrets', 'set', 'smtp', '--env', 'demo', '--key', 'nope', '--verbose'], {...debug, input: 'KNOWNVALUE-smtp\n'})).exitCode).toBe(2)
     expect(transcript.join('').length).toBeGreaterThan(10_000)
