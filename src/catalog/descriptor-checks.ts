@@ -110,6 +110,10 @@ export function checkDescriptor(raw: RawDescriptor): Problem[] {
     const first = envs.get(secret.env)
     if (first !== undefined) add(['secrets', index, 'env'], `repeats ${secret.env} (already secrets[${first}].env)`)
     else envs.set(secret.env, index)
+    // The connection string is built from the reading service's own database (dependencies.database).
+    if (secret.generate === 'mongodb-uri' && raw.dependencies?.database === undefined) {
+      add(['secrets', index, 'generate'], 'mongodb-uri needs dependencies.database (the database whose members and credentials it is built from)')
+    }
   }
   return problems
 }

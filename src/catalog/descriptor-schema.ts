@@ -1,7 +1,7 @@
 import type {AnySchemaObject} from 'ajv'
 
 import {CPU_PATTERN, MEMORY_PATTERN} from './quantity.js'
-import {ROLLOUT_STRATEGIES, SERVICE_KINDS, TIERS} from './types.js'
+import {ROLLOUT_STRATEGIES, SECRET_GENERATORS, SERVICE_KINDS, TIERS} from './types.js'
 
 /**
  * The JSON schema of a services/*.yaml file, as written (before defaults). Rules that depend on
@@ -111,7 +111,8 @@ export const descriptorSchema: AnySchemaObject = strictObject(
             maxLength: 253,
             description: 'a Kubernetes Secret name (lowercase letters, digits, - and .)',
           },
-          key: {type: 'string', pattern: '^[-._a-zA-Z0-9]+$', description: 'a Secret key (letters, digits, -, _ and .)'},
+          key: {type: 'string', pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253, description: 'a Secret key (letters, digits, -, _ and .)'},
+          generate: {enum: [...SECRET_GENERATORS]},
         },
         ['env', 'secretName', 'key'],
       ),
@@ -156,7 +157,7 @@ export interface RawDescriptor {
     analysis?: {maxErrorRate: number; maxP99LatencyMs: number; interval: string; failureLimit: number}
   }
   dependencies?: {database?: string; cache?: string; services?: string[]}
-  secrets?: Array<{env: string; secretName: string; key: string}>
+  secrets?: Array<{env: string; secretName: string; key: string; generate?: (typeof SECRET_GENERATORS)[number]}>
   criticality: {level: 'critical' | 'high' | 'standard'; rto: string; rpo: string}
   backup?: {enabled: boolean; schedule?: string; retention?: string}
   spot: boolean

@@ -57,11 +57,27 @@ export interface RolloutDefaults {
   analysis: AnalysisThresholds
 }
 
+/**
+ * How mygate makes a secret value itself (descriptor key `secrets[].generate`); a reference
+ * without one is external: its value comes from the user (`mygate secrets set`).
+ * - random, created once by `env create` when absent and never changed by a re-run:
+ *   `username`, `password`, `mongodb-keyfile` (a replica set's shared key file),
+ *   `rsa-private-key` (PKCS#8 PEM);
+ * - derived, rebuilt from other values whenever they change: `rsa-public-key` (SPKI PEM of the
+ *   `rsa-private-key` in the same Secret), `mongodb-uri` (connection string of the reading
+ *   service's database: members, replica set, the database's generated root credentials).
+ * src/secrets/generators.ts holds the recipes.
+ */
+export const SECRET_GENERATORS = ['username', 'password', 'mongodb-keyfile', 'rsa-private-key', 'rsa-public-key', 'mongodb-uri'] as const
+export type SecretGenerator = (typeof SECRET_GENERATORS)[number]
+
 export interface SecretReference {
   /** Environment variable the secret is exposed as. */
   env: string
   secretName: string
   key: string
+  /** Set when mygate generates or derives the value; absent for external secrets. */
+  generate?: SecretGenerator
 }
 
 export interface Dependencies {

@@ -1,6 +1,6 @@
 import type {Catalog} from '../catalog/types.js'
 import type {EnvironmentSpec, ProviderName} from '../config/types.js'
-import {ConflictError, OperationFailedError, TimeoutError} from '../errors.js'
+import {ConflictError, NotFoundError, OperationFailedError, TimeoutError} from '../errors.js'
 import {parseDuration} from '../duration.js'
 import {applyObjects, AppliedObject} from '../kube/apply.js'
 import {KindNotServedError} from '../kube/api-error.js'
@@ -13,6 +13,9 @@ import {FinalVerdict, waitForWorkloads} from '../kube/wait.js'
 import type {ClusterHandle, ClusterProvider} from '../providers/types.js'
 import {renderEnvironment} from '../render/render-environment.js'
 import {validateObjects} from '../render/validate.js'
+import {type EnsureSecretsResult, ensureSecrets, missingSecretsError, readersOf} from '../secrets/ensure.js'
+import type {RandomGenerator} from '../secrets/generators.js'
+import {type RestartedService, restartServices} from '../secrets/restart.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {connectEnvironment} from './connect.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
@@ -33,6 +36,8 @@ export interface CreateEnvironmentOptions {
   interactive: boolean
   silent?: boolean
   now?: () => Date
+  /** New random secret values (default: node:crypto); tests pass a deterministic one. */
+  secretRandom?: (generator: RandomGenerator) => string
 }
 
 export interface ServiceVerdict {
@@ -57,6 +62,10 @@ export interface CreateEnvironmentResult {
   contexts?: Record<string, string>
   applied: {created: number; configured: number; unchanged: number; skipped: string[]}
   services: ServiceVerdict[]
+  /** The Secrets step: generated, placeholder, missing and changed keys (names only, never values). */
+  secrets?: EnsureSecretsResult
+  /** Services restarted because a value they read changed (a rebuilt connection string). */
+  restarted: RestartedService[]
   phases: PhaseTiming[]
   /** Kubernetes API requests made (all regions). */
   apiRequests: number
@@ -94,6 +103,7 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
     clusters: [],
     applied: {created: 0, configured: 0, unchanged: 0, skipped: []},
     services: [],
+    restarted: [],
     phases: [],
     apiRequests: 0,
   }
@@ -144,15 +154,31 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         summarize: () => describeCounts(result.applied),
       },
       {
+        // Before any service: on a real cluster a pod whose Secret is missing never starts.
+        title: 'Secrets',
+        run: async (ctx) => {
+          const secrets = await ensureSecrets({clients, catalog, env, random: options.secretRandom})
+          result.secrets = secrets
+          for (const a of secrets.applied) result.applied[a.action]++
+          for (const g of secrets.generated) ctx.update(`generated ${g.secret} (${g.keys.join(', ')})`)
+          for (const p of secrets.placeholders) ctx.update(`placeholder for ${p.secret} (${p.keys.join(', ')}): dev tier; set it with \`mygate secrets set ${p.secret} --env ${env.name}\``)
+          if (secrets.missing.length > 0 && env.tier !== 'dev') throw missingSecretsError(env, secrets.missing)
+          return secrets
+        },
+        summarize: (secrets) => secretsSummary(secrets as EnsureSecretsResult),
+      },
+      {
         title: 'Services',
         run: async (ctx) => {
-          const perRegion = await Promise.all(
-            plan.regions.map((region) => deployRegion(clients.get(region.region)!, region, result, ctx.update, options.waveTimeoutMs ?? 300_000)),
-          )
+          const waveTimeoutMs = options.waveTimeoutMs ?? 300_000
+          const perRegion = await Promise.all(plan.regions.map((region) => deployRegion(clients.get(region.region)!, region, result, ctx.update, waveTimeoutMs)))
           result.services = perRegion.flat()
+          // A changed value (a connection string rebuilt for a new topology) reaches pods only through a restart.
+          const readers = readersOf(result.secrets?.changes ?? [])
+          if (readers.length > 0) result.restarted = await restartServices(clients, catalog, readers, {timeoutMs: waveTimeoutMs, now, onProgress: ctx.update})
           return result.services
         },
-        summarize: (verdicts) => verdictSummary(verdicts as ServiceVerdict[]),
+        summarize: (verdicts) => verdictSummary(verdicts as ServiceVerdict[]) + (result.restarted.length > 0 ? `, ${result.restarted.length} restarted for changed secrets` : ''),
       },
       {
         title: 'Record',
@@ -276,14 +302,21 @@ function deployedVersions(byService: Record<string, KubeObject[]>): Record<strin
   return versions
 }
 
-/** The record of an environment this machine already knows (its kubeconfig is cached), if reachable. */
+/**
+ * The record of an environment this machine already knows (its kubeconfig is cached). Only "not
+ * found" (no cached kubeconfig, or clusters that answer and hold no record) means a new
+ * environment; any other failure (no cluster answers, a record that does not parse) stops the
+ * create with its cause, since treating a known environment as new would reset its deployed
+ * versions, active region and creation time.
+ */
 async function findExistingRecord(name: string, home?: string): Promise<EnvironmentRecord | undefined> {
   try {
     const connection = await connectEnvironment(name, {home, tolerateUnreachable: true})
     connection.close()
     return connection.record
-  } catch {
-    return undefined
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined
+    throw error
   }
 }
 
@@ -295,6 +328,15 @@ function describeApplied(applied: AppliedObject[]): string {
 
 function describeCounts(counts: {created: number; configured: number; unchanged: number}): string {
   return `${counts.created} created, ${counts.configured} configured, ${counts.unchanged} unchanged`
+}
+
+function secretsSummary(secrets: EnsureSecretsResult): string {
+  const count = (list: Array<{keys: string[]}>) => list.reduce((n, entry) => n + entry.keys.length, 0)
+  const parts = [`${new Set(secrets.applied.map((a) => a.name)).size} secrets`]
+  if (secrets.generated.length > 0) parts.push(`${count(secrets.generated)} keys generated`)
+  if (secrets.placeholders.length > 0) parts.push(`${secrets.placeholders.length} on placeholders`)
+  if (secrets.changes.length > 0) parts.push(`${secrets.changes.length} values rebuilt`)
+  return parts.join(', ')
 }
 
 function verdictSummary(verdicts: ServiceVerdict[]): string {

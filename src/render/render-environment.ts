@@ -39,8 +39,8 @@ const NAMESPACE_ROLES: NamespaceRole[] = ['apps', 'data', 'system']
 
 let packageVersion: string | undefined
 
-/** The mygate version, the `app.kubernetes.io/version` of baseline objects. */
-function mygateVersion(): string {
+/** The mygate version, the `app.kubernetes.io/version` of baseline objects (and of Secrets, src/secrets/). */
+export function mygateVersion(): string {
   packageVersion ??= (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as {version: string}).version
   return packageVersion
 }

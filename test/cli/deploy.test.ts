@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {CLI_BIN, parseEnvelope} from '../helpers/cli.js'
-import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
+import {createLocalHome, createWithExternalSecrets, type LocalHome} from '../helpers/local-home.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import type {DeployResult} from '../../src/deploy/deploy.js'
 
@@ -230,7 +230,7 @@ describe('mygate deploy to a prod-tier environment', () => {
 
   beforeAll(async () => {
     local = createLocalHome()
-    const created = await local.cli(['env', 'create', 'p1', '--tier', 'prod', '--provider', 'local'], {timeoutMs: 180_000})
+    const created = await createWithExternalSecrets(local, ['env', 'create', 'p1', '--tier', 'prod', '--provider', 'local'], {timeoutMs: 180_000})
     expect(created.exitCode, created.stderr).toBe(0)
   }, 240_000)
   afterAll(async () => {

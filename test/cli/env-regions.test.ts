@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {parseEnvelope} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
-import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
+import {createLocalHome, createWithExternalSecrets, type LocalHome} from '../helpers/local-home.js'
 
 interface Created {
   kubeconfig: string
@@ -27,7 +27,7 @@ describe('two-region environments and TTLs on the local control plane', () => {
   })
 
   test('warm standby: a cluster per region; the secondary runs every app at one replica', async () => {
-    const run = await local.cli(['env', 'create', 'dr', '--tier', 'staging', '--region', 'west', '--secondary-region', 'east', '--json'])
+    const run = await createWithExternalSecrets(local, ['env', 'create', 'dr', '--tier', 'staging', '--region', 'west', '--secondary-region', 'east', '--json'])
     expect(run.exitCode, run.stderr).toBe(0)
     const created = parseEnvelope<{result: Created}>(run.stdout).result
     expect(created.clusters.map((c) => [c.region, c.role])).toEqual([
@@ -44,7 +44,7 @@ describe('two-region environments and TTLs on the local control plane', () => {
       kubeconfig: created.kubeconfig,
     })
     expect(nodes.stdout).toBe('east')
-  })
+  }, 180_000)
 
   test('pilot light: the secondary runs only the data services', async () => {
     const run = await local.cli(['env', 'create', 'pl', '--region', 'west', '--secondary-region', 'east', '--dr-mode', 'pilot-light', '--json'])
@@ -72,7 +72,8 @@ describe('two-region environments and TTLs on the local control plane', () => {
   })
 
   test('destroying a prod-tier environment without a terminal needs --confirm NAME too', async () => {
-    expect((await local.cli(['env', 'create', 'p1', '--tier', 'prod'])).exitCode).toBe(0)
+    // Services wait for the external secrets (exit 2), but the prod-tier environment exists: that is what destroy guards.
+    expect((await local.cli(['env', 'create', 'p1', '--tier', 'prod'])).exitCode).toBe(2)
     const refused = await local.cli(['env', 'destroy', 'p1', '--yes'])
     expect(refused.exitCode).toBe(2)
     expect(refused.stderr).toContain('pass --yes --confirm p1')

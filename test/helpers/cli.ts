@@ -16,6 +16,8 @@ export interface CliOptions {
   cwd?: string
   env?: Record<string, string | undefined>
   timeoutMs?: number
+  /** Text piped to the CLI's standard input (default: none, as in CI). */
+  input?: string
 }
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -23,7 +25,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     cwd: options.cwd ?? REPO_ROOT,
     env: {NO_COLOR: '1', ...options.env},
     reject: false,
-    stdin: 'ignore',
+    ...(options.input === undefined ? {stdin: 'ignore' as const} : {input: options.input}),
     timeout: options.timeoutMs ?? 60_000,
   })
   return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)}

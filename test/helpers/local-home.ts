@@ -2,7 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {runCli, type CliOptions, type CliResult} from './cli.js'
+import {parseEnvelope, runCli, type CliOptions, type CliResult} from './cli.js'
 
 /**
  * A private $MYGATE_HOME for one test file, with fast simulated timings, and a cleanup that stops
@@ -43,4 +43,24 @@ export async function createLocalEnvironment(name: string, args: string[] = []):
     throw new Error(`mygate env create ${name} failed (${created.exitCode}): ${created.stderr}`)
   }
   return {local, kubeconfig: join(local.home, 'kubeconfig', `${name}.yaml`)}
+}
+
+/**
+ * `mygate env create ARGS` for a staging or prod tier environment, which refuses to apply services
+ * (exit 2) until its external secrets are set: sets every missing one to a test value with
+ * `mygate secrets set` (stdin, as a user would), then runs the same create again and returns it.
+ */
+export async function createWithExternalSecrets(local: LocalHome, args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const first = await local.cli(args, options)
+  if (first.exitCode !== 2 || !/missing \d+ external secrets?/.test(first.stdout + first.stderr)) return first
+  const name = args[2]
+  const list = await local.cli(['secrets', 'list', '--env', name, '--json'])
+  if (list.exitCode !== 0) throw new Error(`mygate secrets list --env ${name} failed (${list.exitCode}): ${list.stderr}`)
+  const secrets = parseEnvelope<{result: {secrets: Array<{name: string; class: string; missingKeys: string[]}>}}>(list.stdout).result.secrets
+  for (const secret of secrets.filter((s) => s.class === 'external' && s.missingKeys.length > 0)) {
+    const input = secret.missingKeys.map((key) => `${key}=test-${secret.name}-${key}\n`).join('')
+    const set = await local.cli(['secrets', 'set', secret.name, '--env', name], {input})
+    if (set.exitCode !== 0) throw new Error(`mygate secrets set ${secret.name} failed (${set.exitCode}): ${set.stderr}`)
+  }
+  return local.cli(args, options)
 }

@@ -1,4 +1,4 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, test} from 'vitest'
@@ -57,9 +57,11 @@ describe('the bundled catalog', () => {
   test('secrets are references, never values', async () => {
     const catalog = await loadCatalog()
     for (const service of catalog.services) {
-      for (const secret of service.secrets) expect(Object.keys(secret).sort()).toEqual(['env', 'key', 'secretName'])
+      for (const secret of service.secrets) expect(Object.keys(secret).filter((k) => k !== 'generate').sort()).toEqual(['env', 'key', 'secretName'])
     }
-    expect(catalog.byName('billing')?.secrets).toContainEqual({env: 'MONGODB_URI', secretName: 'billing-db-credentials', key: 'uri'})
+    expect(catalog.byName('billing')?.secrets).toContainEqual({env: 'MONGODB_URI', secretName: 'billing-db-credentials', key: 'uri', generate: 'mongodb-uri'})
+    expect(catalog.byName('billing')?.secrets).toContainEqual({env: 'PAYMENT_GATEWAY_KEY_ID', secretName: 'payment-gateway', key: 'key-id'})
+    expect(catalog.byName('billing-db')?.secrets.map((s) => s.generate)).toEqual(['username', 'password', 'mongodb-keyfile'])
   })
 })
 
@@ -137,11 +139,25 @@ describe('descriptor errors name the file, line and field', () => {
     ['a file name that differs from the name', 'maintenance', (t: string) => t.replace('name: maintenance', 'name: repairs'), 'name: repairs', 'name must match the file name "maintenance", got "repairs"'],
     ['a dependency that does not exist', 'visitors', (t: string) => t.replace('[auth, notifications, users]', '[auth, notifications, residents]'), 'services: [auth', 'dependencies.services[2] refers to "residents", which is not in the catalog'],
     ['a database that is a cache', 'billing', (t: string) => t.replace('database: billing-db', 'database: redis'), 'database: redis', 'dependencies.database must name a mongodb database, but "redis" is a redis cache'],
+    ['a generate recipe that does not exist', 'redis', (t: string) => t.replace('generate: password}', 'generate: passphrase}'), 'generate: passphrase', 'secrets[0].generate must be one of username, password, mongodb-keyfile'],
+    ['a mongodb-uri without a database', 'reports', (t: string) => t.replace('  database: reports-db\n', ''), 'key: uri, generate: mongodb-uri', 'secrets[0].generate mongodb-uri needs dependencies.database'],
+    ['two recipes for one key', 'gateway', (t: string) => t.replace('key: password, generate: password}', 'key: password, generate: username}'), 'generate: username}', 'secrets[1].generate must match'],
+    ['an external key in a generated Secret', 'billing', (t: string) => t.replace('key-id}', 'key-id}\n  - {env: DB_EXTRA, secretName: billing-db-credentials, key: extra}'), 'key: extra}', 'secrets[2] is an external key of Secret billing-db-credentials, whose other keys mygate generates'],
+    ['a public key without its private key', 'gateway', (t: string) => t.replace('secretName: auth-jwt,', 'secretName: auth-jwt-public,'), 'auth-jwt-public', 'secrets[0].generate rsa-public-key is derived from an rsa-private-key key in the same Secret, and auth-jwt-public has none'],
     ['a database shared by two services', 'reports', (t: string) => t.replace('database: reports-db', 'database: billing-db'), 'database: billing-db', 'dependencies.database "billing-db" is already owned by billing'],
   ])('%s', async (_what, name, change, needle, expected) => {
     const text = await copy.edit(name, change)
     const error = await loadError(copy.dir)
     expect(error.message).toContain(`${file(name)}:${lineOf(text, needle)}: ${expected}`)
+  })
+
+  test('a connection string whose database declares no generated password names both files', async () => {
+    await copy.edit('users-db', (t) => t.replace('key: root-password, generate: password}', 'key: root-password, generate: username}'))
+    const users = await readFile(file('users'), 'utf8')
+    const error = await loadError(copy.dir)
+    expect(error.message).toBe(
+      `${file('users')}:${lineOf(users, 'generate: mongodb-uri')}: secrets[0].generate mongodb-uri needs ${file('users-db')} to declare exactly one secret with generate: username (its root credentials), found 2 (and 1 more problem)`,
+    )
   })
 
   test('a dependency cycle is named, at the edge that closes it', async () => {
