@@ -1,4 +1,6 @@
+import {limitRangerAdmission} from './limit-ranger.js'
 import {podSecurityAdmission} from './pod-security/plugin.js'
+import {resourceQuotaAdmission} from './resource-quota.js'
 import type {AdmissionPlugin, AdmissionRequest} from './types.js'
 
 /**
@@ -8,7 +10,7 @@ import type {AdmissionPlugin, AdmissionRequest} from './types.js'
  * last, ResourceQuota (so quota is charged only for objects everything else accepted).
  */
 export function defaultAdmissionPlugins(): AdmissionPlugin[] {
-  return [podSecurityAdmission]
+  return [limitRangerAdmission, podSecurityAdmission, resourceQuotaAdmission]
 }
 
 /** Runs the mutating phase: each plugin's `admit`, in order. */

@@ -10,6 +10,7 @@ import {garbageCollector} from './garbage-collector.js'
 import {jobController} from './job-controller.js'
 import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
+import {resourceQuotaController} from './resource-quota-controller.js'
 import {statefulSetController} from './statefulset-controller.js'
 import {
   type ControllerContext,
@@ -67,6 +68,7 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   garbageCollector,
   namespaceController,
   eventTtlController,
+  resourceQuotaController,
 ]
 
 /**

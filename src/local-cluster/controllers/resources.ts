@@ -16,3 +16,7 @@ export const CRONJOBS: ResourceRef = {group: 'batch', resource: 'cronjobs'}
 export const VIRTUALSERVICES: ResourceRef = {group: 'networking.istio.io', resource: 'virtualservices'}
 export const DESTINATIONRULES: ResourceRef = {group: 'networking.istio.io', resource: 'destinationrules'}
 export const CONFIGMAPS: ResourceRef = {group: '', resource: 'configmaps'}
+export const SECRETS: ResourceRef = {group: '', resource: 'secrets'}
+export const RESOURCEQUOTAS: ResourceRef = {group: '', resource: 'resourcequotas'}
+export const PERSISTENTVOLUMES: ResourceRef = {group: '', resource: 'persistentvolumes'}
+export const STORAGECLASSES: ResourceRef = {group: 'storage.k8s.io', resource: 'storageclasses'}
