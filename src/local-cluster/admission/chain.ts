@@ -1,3 +1,4 @@
+import {defaultStorageClassAdmission} from './default-storage-class.js'
 import {limitRangerAdmission} from './limit-ranger.js'
 import {podSecurityAdmission} from './pod-security/plugin.js'
 import {resourceQuotaAdmission} from './resource-quota.js'
@@ -10,7 +11,7 @@ import type {AdmissionPlugin, AdmissionRequest} from './types.js'
  * last, ResourceQuota (so quota is charged only for objects everything else accepted).
  */
 export function defaultAdmissionPlugins(): AdmissionPlugin[] {
-  return [limitRangerAdmission, podSecurityAdmission, resourceQuotaAdmission]
+  return [limitRangerAdmission, defaultStorageClassAdmission, podSecurityAdmission, resourceQuotaAdmission]
 }
 
 /** Runs the mutating phase: each plugin's `admit`, in order. */

@@ -1,5 +1,7 @@
 import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
 import {kubeletController} from '../kubelet/kubelet.js'
+import {persistentVolumeController} from '../storage/persistent-volume-controller.js'
+import {ensureDefaultStorageClass} from '../storage/storage-classes.js'
 import {metricsRecorderFor, releaseMetricsRecorder} from '../metrics/recorder.js'
 import type {ObjectStore} from '../store/types.js'
 import {cronJobController} from './cronjob-controller.js'
@@ -69,6 +71,7 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   namespaceController,
   eventTtlController,
   resourceQuotaController,
+  persistentVolumeController,
 ]
 
 /**
@@ -88,6 +91,8 @@ export function startControllers(options: StartControllersOptions): ControllersH
     timing: resolveTiming(options.timing),
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
+  // The cloud's default StorageClass and its provisioner come with the nodes (see storage/).
+  ensureDefaultStorageClass(options.store)
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))
   // Metrics history starts with the cluster, so the first analysis already has a window to read.
   metricsRecorderFor(options.store, clock)

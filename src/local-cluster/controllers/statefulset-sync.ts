@@ -148,9 +148,6 @@ export function reconcileStatefulSet(sts: KubeObject, pods: readonly KubeObject[
               `create Claim ${name} for Pod ${podName} in StatefulSet ${sts.metadata.name} failed error: `,
             ),
           })
-          // TEMPORARY until the persistent-volume controller binds claims.
-          const claim = buildClaim(sts, template, ordinal)
-          actions.push({type: 'updateStatus', ref: PVCS, object: {...claim, spec: {...(claim.spec as object), storageClassName: 'standard'}, status: {phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: {storage: template.spec?.resources?.requests?.storage ?? '1Gi'}}}})
         }
         actions.push({
           type: 'create',

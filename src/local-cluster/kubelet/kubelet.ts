@@ -3,7 +3,7 @@ import {applyActions, sameJson, type Action} from '../controllers/actions.js'
 import {eventAction} from '../controllers/events.js'
 import {controllerRef, keyOf, splitKey} from '../controllers/owner-refs.js'
 import {isPodActive} from '../controllers/pod-state.js'
-import {NODES, PODS} from '../controllers/resources.js'
+import {NODES, PODS, PVCS, STORAGECLASSES} from '../controllers/resources.js'
 import type {ControllerContext, ControllerDefinition} from '../controllers/runtime.js'
 import {faultsFor, podIdentity} from '../faults/faults-for.js'
 import {listFaults} from '../faults/fault-store.js'
@@ -11,7 +11,7 @@ import {FAULTS, SERVICE_LABEL, type FaultSpec} from '../faults/types.js'
 import {type ContainerStatus, kubeletStep, unschedulableStatus} from './kubelet-step.js'
 import {nodeInternalIp} from './nodes.js'
 import {allocatePodIp} from './pod-ip.js'
-import {pickNode} from './scheduler.js'
+import {EMPTY_USAGE, type NodeUsage, pickNode, podFootprint, type VolumeLookup} from './scheduler.js'
 
 const UNSCHEDULABLE_RETRY_MS = 1000
 
@@ -22,31 +22,47 @@ const UNSCHEDULABLE_RETRY_MS = 1000
  */
 export function kubeletController(context: ControllerContext): ControllerDefinition {
   const {store} = context
-  /** pod key -> {node, ip} for active bound pods. */
-  const placements = new Map<string, {node: string; ip?: string}>()
-  const podsOnNode = new Map<string, number>()
+  /** pod key -> {node, ip, what it requests} for active bound pods. */
+  const placements = new Map<string, {node: string; ip?: string; footprint: NodeUsage}>()
+  const usageOnNode = new Map<string, NodeUsage>()
   const ipsInUse = new Set<string>()
+  /** Pods no node could take last time: capacity freed elsewhere may let them in. */
+  const unschedulable = new Set<string>()
 
+  const addUsage = (node: string, footprint: NodeUsage, sign: 1 | -1): void => {
+    const current = usageOnNode.get(node) ?? EMPTY_USAGE
+    usageOnNode.set(node, {
+      pods: current.pods + sign * footprint.pods,
+      cpuMilli: current.cpuMilli + sign * footprint.cpuMilli,
+      memoryBytes: current.memoryBytes + sign * footprint.memoryBytes,
+    })
+  }
   const forget = (key: string): void => {
     const placed = placements.get(key)
     if (!placed) return
     placements.delete(key)
-    podsOnNode.set(placed.node, (podsOnNode.get(placed.node) ?? 1) - 1)
+    addUsage(placed.node, placed.footprint, -1)
     if (placed.ip) ipsInUse.delete(placed.ip)
   }
-  const remember = (key: string, node: string, ip: string | undefined): void => {
+  const remember = (key: string, pod: KubeObject, node: string, ip: string | undefined): void => {
     const placed = placements.get(key)
     if (placed && placed.node === node && placed.ip === ip) return
     forget(key)
-    placements.set(key, {node, ip})
-    podsOnNode.set(node, (podsOnNode.get(node) ?? 0) + 1)
+    const footprint = placed?.node === node ? placed.footprint : podFootprint(pod)
+    placements.set(key, {node, ip, footprint})
+    addUsage(node, footprint, 1)
     if (ip) ipsInUse.add(ip)
   }
   const track = (pod: KubeObject, deleted: boolean): void => {
     const key = keyOf(pod)
     const node = (pod.spec as {nodeName?: string} | undefined)?.nodeName
     if (deleted || !node || !isPodActive(pod)) forget(key)
-    else remember(key, node, (pod.status as {podIP?: string} | undefined)?.podIP)
+    else remember(key, pod, node, (pod.status as {podIP?: string} | undefined)?.podIP)
+    if (deleted) unschedulable.delete(key)
+  }
+  const volumes: VolumeLookup = {
+    claim: (namespace, name) => store.get(PVCS, namespace, name),
+    storageClass: (name) => (store.typeFor(STORAGECLASSES) ? store.get(STORAGECLASSES, undefined, name) : undefined),
   }
 
   const podsOfService = (namespace: string | undefined, service: string | undefined): string[] => {
@@ -60,10 +76,15 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       {
         ref: PODS,
         keys(event) {
+          const wasPlaced = placements.has(keyOf(event.object))
           track(event.object, event.type === 'DELETED')
-          return event.type === 'DELETED' ? [] : [keyOf(event.object)]
+          const own = event.type === 'DELETED' ? [] : [keyOf(event.object)]
+          // A pod leaving a node frees room: pods that fitted nowhere try again (the scheduler's requeue on pod deletion).
+          return wasPlaced && !placements.has(keyOf(event.object)) ? [...own, ...unschedulable] : own
         },
       },
+      // A claim that becomes bound (or appears) may let its pods be scheduled.
+      {ref: PVCS, keys: (event) => [...unschedulable].filter((key) => splitKey(key).namespace === event.object.metadata.namespace)},
       // A fault (or its removal) changes how that service's pods run.
       {ref: FAULTS, keys: (event) => podsOfService(event.object.metadata.namespace, (event.object.spec as Partial<FaultSpec> | undefined)?.service)},
       // A new or changed node may take pods that fitted nowhere.
@@ -83,8 +104,9 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       const events: Action[] = []
       let nodeName = (pod.spec as {nodeName?: string} | undefined)?.nodeName
       if (!nodeName) {
-        const decision = pickNode(pod, nodes, (node) => podsOnNode.get(node) ?? 0)
+        const decision = pickNode(pod, nodes, (node) => usageOnNode.get(node) ?? EMPTY_USAGE, volumes)
         if ('unschedulable' in decision) {
+          unschedulable.add(key)
           const status = unschedulableStatus(pod, decision.unschedulable, now)
           if (!sameJson(pod.status, status)) {
             store.update(PODS, {...pod, status}, {subresource: 'status'})
@@ -92,9 +114,10 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
           }
           return {requeueAfterMs: UNSCHEDULABLE_RETRY_MS}
         }
+        unschedulable.delete(key)
         nodeName = decision.nodeName
         pod = store.update(PODS, {...pod, spec: {...(pod.spec as object), nodeName}})
-        remember(key, nodeName, undefined)
+        remember(key, pod, nodeName, undefined)
         events.push(eventAction(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`, 'default-scheduler', now))
       }
       const node = nodes.find((n) => n.metadata.name === nodeName)
@@ -112,7 +135,7 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
         now,
         timing: context.timing,
       })
-      if (isPodActive({...pod, status: result.status})) remember(key, nodeName, result.status.podIP)
+      if (isPodActive({...pod, status: result.status})) remember(key, pod, nodeName, result.status.podIP)
       else forget(key)
       if (!sameJson(pod.status, result.status)) {
         store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})

@@ -489,8 +489,11 @@ class Store implements LocalObjectStore {
       const spec = isPlainObject(object.spec) ? object.spec : (object.spec = {})
       spec.finalizers ??= ['kubernetes']
       status().phase = 'Active'
-    } else if (key === '/pods') {
+    } else if (key === '/pods' || key === '/persistentvolumeclaims') {
       status().phase ??= 'Pending'
+    } else if (key === '/persistentvolumes') {
+      // Upstream's controller moves a new volume to Available (or binds it); nothing else reads the gap.
+      status().phase ??= 'Available'
     } else if (key === CRD_KEY) {
       object.status = establishedCrdStatus(object, String(object.metadata.creationTimestamp))
     }
