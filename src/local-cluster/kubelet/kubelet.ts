@@ -3,11 +3,12 @@ import {applyActions, sameJson, type Action} from '../controllers/actions.js'
 import {eventAction} from '../controllers/events.js'
 import {controllerRef, keyOf, splitKey} from '../controllers/owner-refs.js'
 import {isPodActive} from '../controllers/pod-state.js'
-import {NODES, PODS, PVCS, STORAGECLASSES} from '../controllers/resources.js'
+import {CONFIGMAPS, NODES, PODS, PVCS, SECRETS, STORAGECLASSES} from '../controllers/resources.js'
 import type {ControllerContext, ControllerDefinition} from '../controllers/runtime.js'
 import {faultsFor, podIdentity} from '../faults/faults-for.js'
 import {listFaults} from '../faults/fault-store.js'
 import {FAULTS, SERVICE_LABEL, type FaultSpec} from '../faults/types.js'
+import {type ConfigSource, containerConfigProblems, referencedConfig} from './container-config.js'
 import {type ContainerStatus, kubeletStep, unschedulableStatus} from './kubelet-step.js'
 import {nodeInternalIp} from './nodes.js'
 import {allocatePodIp} from './pod-ip.js'
@@ -65,6 +66,17 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
     storageClass: (name) => (store.typeFor(STORAGECLASSES) ? store.get(STORAGECLASSES, undefined, name) : undefined),
   }
 
+  const configSource = (namespace: string | undefined): ConfigSource => ({
+    secret: (name) => store.get(SECRETS, namespace, name),
+    configMap: (name) => store.get(CONFIGMAPS, namespace, name),
+  })
+  /** Pods of a namespace that read this Secret or ConfigMap: the kubelet looks at them again when it changes. */
+  const podsReading = (kind: 'secrets' | 'configMaps', object: KubeObject): string[] =>
+    store
+      .list(PODS, {namespace: object.metadata.namespace})
+      .items.filter((pod) => (pod.spec as {nodeName?: string} | undefined)?.nodeName && referencedConfig(pod)[kind].has(String(object.metadata.name)))
+      .map(keyOf)
+
   const podsOfService = (namespace: string | undefined, service: string | undefined): string[] => {
     const items = store.list(PODS, {namespace}).items
     return items.filter((pod) => !service || pod.metadata.labels?.[SERVICE_LABEL] === service).map(keyOf)
@@ -87,6 +99,9 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       {ref: PVCS, keys: (event) => [...unschedulable].filter((key) => splitKey(key).namespace === event.object.metadata.namespace)},
       // A fault (or its removal) changes how that service's pods run.
       {ref: FAULTS, keys: (event) => podsOfService(event.object.metadata.namespace, (event.object.spec as Partial<FaultSpec> | undefined)?.service)},
+      // A pod waiting for a Secret or ConfigMap (or a key in one) starts once it appears.
+      {ref: SECRETS, keys: (event) => podsReading('secrets', event.object)},
+      {ref: CONFIGMAPS, keys: (event) => podsReading('configMaps', event.object)},
       // A new or changed node may take pods that fitted nowhere.
       {ref: NODES, keys: () => store.list(PODS).items.filter((pod) => !(pod.spec as {nodeName?: string} | undefined)?.nodeName).map(keyOf)},
     ],
@@ -126,8 +141,10 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       const podIP = existingIp ?? allocatePodIp(podCidr, ipsInUse) ?? '10.244.255.254'
       const identity = podIdentity(pod)
       const effects = faultsFor(identity.service, identity.version, identity.service ? listFaults(store, namespace) : [])
+      const problems = containerConfigProblems(pod, configSource(namespace))
       const result = kubeletStep({
         pod,
+        configProblems: problems,
         hostIP: node ? nodeInternalIp(node) : '172.18.0.2',
         podIP,
         runsToCompletion: controllerRef(pod)?.kind === 'Job',
@@ -139,7 +156,10 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       else forget(key)
       if (!sameJson(pod.status, result.status)) {
         store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})
-        events.push(...containerEvents(pod, result.status.containerStatuses ?? [], effects.notReady, now))
+        events.push(...containerEvents(pod, [...(result.status.initContainerStatuses ?? []), ...(result.status.containerStatuses ?? [])], effects.notReady, now))
+      }
+      if (result.status.conditions?.some((c) => c.type === 'PodReadyToStartContainers' && c.status === 'False')) {
+        for (const message of problems.mounts) events.push(eventAction(pod, 'Warning', 'FailedMount', message, 'kubelet', now))
       }
       if (events.length > 0) applyActions(store, events)
       return result.requeueAfterMs === undefined ? undefined : {requeueAfterMs: result.requeueAfterMs}
@@ -149,10 +169,16 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
 
 /** The kubelet's events for what just changed in a pod's containers (each recorded once per pod). */
 function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notReady: boolean, now: number): Action[] {
-  const previous = new Map(((pod.status as {containerStatuses?: ContainerStatus[]} | undefined)?.containerStatuses ?? []).map((c) => [c.name, c]))
+  const earlier = pod.status as {containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]} | undefined
+  const previous = new Map([...(earlier?.initContainerStatuses ?? []), ...(earlier?.containerStatuses ?? [])].map((c) => [c.name, c]))
   const events: Action[] = []
   for (const container of next) {
     const before = previous.get(container.name)
+    const configError = container.state.waiting?.reason === 'CreateContainerConfigError' ? container.state.waiting.message : undefined
+    if (configError !== undefined && before?.state.waiting?.message !== configError) {
+      // The kubelet's startContainer failure: `Error: secret "x" not found` (reason Failed).
+      events.push(eventAction(pod, 'Warning', 'Failed', `Error: ${configError}`, 'kubelet', now))
+    }
     if (container.state.running && !before?.state.running) {
       events.push(eventAction(pod, 'Normal', 'Started', `Started container ${container.name}`, 'kubelet', now))
     }

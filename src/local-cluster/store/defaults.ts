@@ -154,8 +154,15 @@ export function applyDefaults(typeKey: string, object: KubeObject): void {
       }
       break
     }
-    case '/secrets':
+    case '/secrets': {
       setDefault(root, 'type', 'Opaque')
+      // stringData is write-only: the server folds it into data (base64), its keys winning.
+      if (isPlainObject(root.stringData)) {
+        const data = obj(root, 'data')
+        for (const [key, value] of Object.entries(root.stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64')
+        delete root.stringData
+      }
       break
+    }
   }
 }
