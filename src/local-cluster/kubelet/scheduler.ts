@@ -122,6 +122,17 @@ function resourceShortages(node: KubeObject, usage: NodeUsage, wanted: NodeUsage
   return reasons
 }
 
+/**
+ * NodeResourcesFit's default scoring (LeastAllocated): the share of cpu and memory a node would
+ * still have free with the pod on it, averaged; the freest node wins, so requests spread and a
+ * node is not filled while others idle (which would leave no room for a large pod later).
+ */
+function leastAllocatedScore(node: KubeObject, usage: NodeUsage, wanted: NodeUsage): number {
+  const room = allocatable(node)
+  const share = (total: number, used: number) => (Number.isFinite(total) && total > 0 ? Math.max(0, total - used) / total : 1)
+  return (share(room.cpuMilli, usage.cpuMilli + wanted.cpuMilli) + share(room.memoryBytes, usage.memoryBytes + wanted.memoryBytes)) / 2
+}
+
 /** The cluster's claims and storage classes, as the scheduler's volume binding reads them. */
 export interface VolumeLookup {
   claim(namespace: string | undefined, name: string): KubeObject | undefined
@@ -160,8 +171,8 @@ function histogram(reasons: Map<string, number>): string {
  * Picks a node for a pending pod, running the default scheduler's filters in its order:
  * NodeUnschedulable, TaintToleration (a NotReady node is tainted not-ready), NodeAffinity
  * (nodeSelector and required affinity), NodeResourcesFit (pod count, cpu and memory requests
- * against allocatable). Among the nodes that fit: the one with the fewest pods, then by name (so
- * replicas spread across zones). When none fits, the message is the scheduler's FitError with
+ * against allocatable). Among the nodes that fit: the one with the most cpu and memory left free
+ * (LeastAllocated), then the fewest pods, then by name (so replicas spread across zones). When none fits, the message is the scheduler's FitError with
  * the preemption post-filter's verdict, e.g.
  *
  *   0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.
@@ -203,7 +214,8 @@ export function pickNode(pod: KubeObject, nodes: readonly KubeObject[], usageOf:
   }
   if (fitting.length > 0) {
     const pods = (node: KubeObject) => usageOf(node.metadata.name as string).pods
-    const best = [...fitting].sort((a, b) => pods(a) - pods(b) || String(a.metadata.name).localeCompare(String(b.metadata.name)))[0]
+    const free = (node: KubeObject) => leastAllocatedScore(node, usageOf(node.metadata.name as string), wanted)
+    const best = [...fitting].sort((a, b) => free(b) - free(a) || pods(a) - pods(b) || String(a.metadata.name).localeCompare(String(b.metadata.name)))[0]
     return {nodeName: best.metadata.name as string}
   }
   const detail = histogram(reasons)

@@ -81,10 +81,15 @@ describe('pickNode', () => {
     expect(pickNode(p, nodes, used(table))).toEqual({unschedulable: message})
   })
 
-  test('a pod that exactly fills the remaining room fits; pods without requests always fit', () => {
+  test('a pod that exactly fills the remaining room fits; pods without requests fit anywhere, on the freest node', () => {
     const full = used({'c-node-1': {cpuMilli: 7800}, 'c-node-2': {cpuMilli: 7800}, 'c-node-3': {cpuMilli: 7300}})
     expect(pickNode(sized('500m', '1Gi'), nodes, full)).toEqual({nodeName: 'c-node-3'})
-    expect(pickNode(pod(), nodes, full)).toEqual({nodeName: 'c-node-1'})
+    expect(pickNode(pod(), nodes, used({'c-node-1': {cpuMilli: 7800}, 'c-node-2': {cpuMilli: 7800}, 'c-node-3': {cpuMilli: 7800}}))).toEqual({nodeName: 'c-node-1'})
+  })
+
+  test('the node with the most cpu and memory left wins (LeastAllocated), even with more pods', () => {
+    const usage = used({'c-node-1': {pods: 1, cpuMilli: 6000}, 'c-node-2': {pods: 5, cpuMilli: 1000}, 'c-node-3': {pods: 2, cpuMilli: 3000, memoryBytes: 20 * 1024 ** 3}})
+    expect(pickNode(sized('500m', '1Gi'), nodes, usage)).toEqual({nodeName: 'c-node-2'})
   })
 
   describe('claims (VolumeBinding pre-filter)', () => {
