@@ -88,10 +88,13 @@ const workloadsReady = (objects: readonly KubeObject[]) =>
       return (live?.status as {readyReplicas?: number} | undefined)?.readyReplicas === replicas
     })
 
+// A StatefulSet pod created a moment before its claim is bound is reported unschedulable once,
+// on real clusters too; it is scheduled as soon as the claim binds. Anything else is a failure.
+const transient = (event: KubeObject) => event.reason === 'FailedScheduling' && String(event.message).includes('pod has unbound immediate PersistentVolumeClaims')
 const failures = () =>
   store!
     .list(EVENTS)
-    .items.filter((e) => FAILURE_REASONS.has(String(e.reason)))
+    .items.filter((e) => FAILURE_REASONS.has(String(e.reason)) && !transient(e))
     .map((e) => `${(e.involvedObject as {name: string}).name}: ${e.reason}: ${e.message}`)
 
 describe.each([
