@@ -2,16 +2,18 @@ import {defaultStorageClassAdmission} from './default-storage-class.js'
 import {limitRangerAdmission} from './limit-ranger.js'
 import {podSecurityAdmission} from './pod-security/plugin.js'
 import {resourceQuotaAdmission} from './resource-quota.js'
+import {serviceAccountAdmission} from './service-account.js'
 import type {AdmissionPlugin, AdmissionRequest} from './types.js'
 
 /**
  * The plugins every local cluster runs, in kube-apiserver's order (its recommended
  * --enable-admission-plugins set, of which these are the ones mygate's manifests can trip):
- * mutating LimitRanger and DefaultStorageClass, then validating LimitRanger, PodSecurity and,
- * last, ResourceQuota (so quota is charged only for objects everything else accepted).
+ * mutating ServiceAccount, LimitRanger and DefaultStorageClass, then validating ServiceAccount,
+ * LimitRanger, PodSecurity and, last, ResourceQuota (so quota is charged only for objects
+ * everything else accepted).
  */
 export function defaultAdmissionPlugins(): AdmissionPlugin[] {
-  return [limitRangerAdmission, defaultStorageClassAdmission, podSecurityAdmission, resourceQuotaAdmission]
+  return [serviceAccountAdmission, limitRangerAdmission, defaultStorageClassAdmission, podSecurityAdmission, resourceQuotaAdmission]
 }
 
 /** Runs the mutating phase: each plugin's `admit`, in order. */

@@ -13,6 +13,7 @@ import {jobController} from './job-controller.js'
 import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
 import {resourceQuotaController} from './resource-quota-controller.js'
+import {serviceAccountController} from './service-account-controller.js'
 import {statefulSetController} from './statefulset-controller.js'
 import {
   type ControllerContext,
@@ -72,6 +73,7 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   eventTtlController,
   resourceQuotaController,
   persistentVolumeController,
+  serviceAccountController,
 ]
 
 /**

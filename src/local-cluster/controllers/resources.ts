@@ -20,3 +20,4 @@ export const SECRETS: ResourceRef = {group: '', resource: 'secrets'}
 export const RESOURCEQUOTAS: ResourceRef = {group: '', resource: 'resourcequotas'}
 export const PERSISTENTVOLUMES: ResourceRef = {group: '', resource: 'persistentvolumes'}
 export const STORAGECLASSES: ResourceRef = {group: 'storage.k8s.io', resource: 'storageclasses'}
+export const SERVICEACCOUNTS: ResourceRef = {group: '', resource: 'serviceaccounts'}

@@ -189,3 +189,43 @@ async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean,
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+/**
+ * ServiceAccount admission (plugin/pkg/admission/serviceaccount: "error looking up service
+ * account %s/%s: %v" with the NotFound `serviceaccount "x" not found`).
+ */
+describe('ServiceAccount admission', () => {
+  test('a pod naming a missing ServiceAccount is rejected; its Deployment retries until the account exists', async () => {
+    await ok(['apply', '-f', '-'], namespace('accounts', ''))
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: lonely, namespace: accounts}\nspec:\n  serviceAccountName: billing\n  containers: [{name: app, image: web:1}]\n'
+    const rejected = await kubectl(['apply', '-f', '-'], pod)
+    expect(rejected.exitCode).toBe(1)
+    expect(rejected.stderr.trim()).toBe(
+      'Error from server (Forbidden): error when creating "STDIN": pods "lonely" is forbidden: error looking up service account accounts/billing: serviceaccount "billing" not found',
+    )
+    await ok(
+      ['apply', '-f', '-'],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: billing, namespace: accounts}
+spec:
+  selector: {matchLabels: {app: billing}}
+  template:
+    metadata: {labels: {app: billing}}
+    spec:
+      serviceAccountName: billing
+      containers: [{name: app, image: web:1}]
+`,
+    )
+    const failed = await pollUntil(() => eventMessages('accounts', 'FailedCreate'), (m) => m.length > 0)
+    expect(failed[0]).toMatch(/^Error creating: pods "billing-[a-z0-9]+-[a-z0-9]{5}" is forbidden: error looking up service account accounts\/billing: serviceaccount "billing" not found$/)
+    await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: billing, namespace: accounts}\n')
+    await ok(['rollout', 'status', 'deployment/billing', '-n', 'accounts', '--timeout=30s'])
+  })
+
+  test('pods run as the namespace\'s default ServiceAccount, which every namespace gets', async () => {
+    await pollUntil(() => ok(['get', 'serviceaccount', 'default', '-n', 'accounts', '-o', 'name']).then((r) => r.stdout.trim()), (name) => name === 'serviceaccount/default')
+    await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: plain, namespace: accounts}\nspec:\n  containers: [{name: app, image: web:1}]\n')
+    expect((await ok(['get', 'pod', 'plain', '-n', 'accounts', '-o', 'jsonpath={.spec.serviceAccountName}'])).stdout).toBe('default')
+  })
+})
