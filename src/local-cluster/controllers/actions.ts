@@ -103,13 +103,17 @@ export function applyActions(store: ObjectStore, actions: readonly Action[]): Ap
   return outcome
 }
 
-/** Writes an event; a repeat of the same event (same name) is already recorded. */
+/**
+ * Writes an event, best effort as upstream's event recorder: a repeat (same name) is already
+ * recorded, and an event the API refuses (a namespace being terminated) is dropped rather than
+ * failing the controller's pass.
+ */
 function recordEvent(store: ObjectStore, event: Action): void {
   if (event.type !== 'create') return
   try {
     store.create(event.ref, event.object)
   } catch (error) {
-    if (apiErrorCode(error) !== 409) throw error
+    if (apiErrorCode(error) === undefined) throw error
   }
 }
 
