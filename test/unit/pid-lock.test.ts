@@ -24,18 +24,20 @@ describe('lock holders', () => {
     expect(lockHolderAlive(content)).toBe(alive)
   })
 
-  test('a killed process that is not yet reaped (a zombie) is not alive', () => {
+  test('a killed process that is not yet reaped (a zombie) is not alive', async () => {
     // An orphan killed with SIGKILL waits for init to reap it: its pid still answers signals.
     const pid = Number(execFileSync('sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!'], {encoding: 'utf8'}).trim())
+    expect(processAlive(pid)).toBe(true)
     process.kill(pid, 'SIGKILL')
+    // The signal lands when the process is next scheduled: wait for it to die (a loaded machine is slow).
     let state = ''
-    for (let i = 0; i < 200 && state !== 'Z'; i++) {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 5))) {
       try {
         state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[0]
       } catch {
         state = 'gone'
-        break
       }
+      if (state === 'Z' || state === 'gone') break
     }
     expect(['Z', 'gone']).toContain(state)
     expect(processAlive(pid)).toBe(false)
