@@ -1,19 +1,20 @@
 import {Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
-import {FaultResult, injectFaults} from '../../src/local-control/inject-faults.js'
+import {FaultRequest, FaultResult, injectFaults} from '../../src/local-control/inject-faults.js'
 
 export default class LocalFault extends MygateCommand<FaultResult> {
   static override summary = 'Inject or clear faults in a local environment.'
   static override description =
     'Service faults (error rate, latency, crash loop, failing readiness) apply to the pods of a service version and show in pod status and in the metrics API. ' +
-    '--region-down takes a region\'s cluster offline; --api-* flags make the API server fail or slow down. --clear removes what the other flags select.'
+    '--region-down takes a region\'s cluster offline; --api-* flags make the API server fail, slow down, or lose the responses of writes it carried out. --clear removes what the other flags select.'
 
   static override examples = [
     '<%= config.bin %> local fault --env demo --service visitors --version 1.3.0 --error-rate 0.3',
     '<%= config.bin %> local fault --env demo --service visitors --version 1.3.0 --crash',
     '<%= config.bin %> local fault --env demo --region-down local-1',
     '<%= config.bin %> local fault --env demo --api-error-rate 0.2 --api-status 503',
+    '<%= config.bin %> local fault --env demo --api-lost-response-rate 0.1 --api-lost-response drop',
     '<%= config.bin %> local fault --env demo --service visitors --clear',
   ]
 
@@ -29,6 +30,11 @@ export default class LocalFault extends MygateCommand<FaultResult> {
     'api-error-rate': Flags.string({description: 'Share of API requests answered with an error, 0..1.'}),
     'api-status': Flags.integer({description: 'Status for injected API errors (500, 503, 429, 409); repeatable.', multiple: true}),
     'api-latency-ms': Flags.integer({description: 'Latency added to every API request, in ms.', min: 0}),
+    'api-lost-response-rate': Flags.string({description: 'Share of API writes carried out whose response is then lost, 0..1 (proves client retries idempotent).'}),
+    'api-lost-response': Flags.string({
+      description: 'How a lost response shows: drop (connection closed), error (a 5xx after the write), or both in turn.',
+      options: ['drop', 'error', 'both'],
+    }),
     region: Flags.string({description: 'Limit service and API faults to this region.'}),
     clear: Flags.boolean({description: 'Remove the selected faults instead of adding them.'}),
   }
@@ -47,6 +53,8 @@ export default class LocalFault extends MygateCommand<FaultResult> {
       apiErrorRate: parseRate(flags['api-error-rate']),
       apiStatuses: flags['api-status'],
       apiLatencyMs: flags['api-latency-ms'],
+      apiLostResponseRate: parseRate(flags['api-lost-response-rate']),
+      apiLostResponse: flags['api-lost-response'] as FaultRequest['apiLostResponse'],
       region: flags.region,
       clear: flags.clear,
     })

@@ -107,7 +107,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     apiFaults: () => faults,
     setApiFaults(next) {
-      faults = next && next.errorRate === 0 && next.latencyMs === 0 ? undefined : next
+      faults = next && next.errorRate === 0 && next.latencyMs === 0 && !next.lostResponseRate ? undefined : next
     },
     objectCounts() {
       const objectsByResource = store.counts()

@@ -11,13 +11,51 @@ import type {ApiFaultSettings, ClusterInfo, DaemonInfo, DaemonStatus} from '../l
 
 /** The CLI's side of the local control plane: find, start, stop and steer the daemon. */
 
+/** How long a liveness probe of the control endpoint may take before the daemon counts as busy, not dead. */
+const PROBE_TIMEOUT_MS = 3000
+
+/**
+ * The running daemon's info, or undefined when none runs. Liveness is decided by the daemon's
+ * control endpoint, not by its pid alone: after a `kill -9` the pid can still answer signals (a
+ * zombie not yet reaped) or belong to another process (reused), while the endpoint is gone. A
+ * refused or reset connection, a token that is not accepted, or another pid answering means
+ * the daemon is dead; a slow answer means it is alive but busy.
+ */
 export async function readDaemonInfo(home: string): Promise<DaemonInfo | undefined> {
+  let info: DaemonInfo
   try {
-    const info = JSON.parse(await readFile(localPaths(home).daemonFile, 'utf8')) as DaemonInfo
-    return processAlive(info.pid) ? info : undefined
-  } catch {
-    return undefined
+    info = JSON.parse(await readFile(localPaths(home).daemonFile, 'utf8')) as DaemonInfo
+  } catch (error) {
+    // No daemon file (never started, or stopped cleanly), or a torn one from a crash.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined
+    throw error
   }
+  if (!processAlive(info.pid)) return undefined
+  return (await probeControlEndpoint(info)) === 'dead' ? undefined : info
+}
+
+function probeControlEndpoint(info: DaemonInfo): Promise<'alive' | 'dead' | 'busy'> {
+  return new Promise((resolve) => {
+    const req = http.request({host: '127.0.0.1', port: info.controlPort, method: 'GET', path: '/status', headers: {'x-mygate-token': info.token}}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve('dead')
+        try {
+          resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as {pid?: number}).pid === info.pid ? 'alive' : 'dead')
+        } catch {
+          resolve('dead')
+        }
+      })
+      res.on('error', () => resolve('dead'))
+    })
+    req.setTimeout(PROBE_TIMEOUT_MS, () => {
+      resolve('busy')
+      req.destroy()
+    })
+    req.on('error', () => resolve('dead'))
+    req.end()
+  })
 }
 
 async function call<T>(info: DaemonInfo, method: string, path: string, body?: unknown): Promise<T> {

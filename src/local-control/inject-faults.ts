@@ -6,6 +6,7 @@ import {mygateHome} from '../home.js'
 import type {KubeObject} from '../kube/types.js'
 import {localClusterName} from '../providers/local/local-provider.js'
 import {setApiFaults, setClusterDown} from './control-client.js'
+import type {ApiFaultSettings, LostResponseMode} from '../local-cluster/api-server/index.js'
 import {faultObjectName} from '../local-cluster/faults/fault-store.js'
 
 /** A fault request from `mygate local fault` (or a test): what to break, where. */
@@ -23,6 +24,10 @@ export interface FaultRequest {
   apiErrorRate?: number
   apiStatuses?: number[]
   apiLatencyMs?: number
+  /** Share of writes committed whose response is then lost, 0..1. */
+  apiLostResponseRate?: number
+  /** How the response is lost: dropped connection, a 5xx after the write, or both in turn (default). */
+  apiLostResponse?: LostResponseMode
   region?: string
   clear?: boolean
 }
@@ -37,11 +42,16 @@ const FAULT_API_VERSION = 'local.mygate.dev/v1'
 
 export function validateFaultRequest(request: FaultRequest): void {
   const serviceFault = request.errorRate !== undefined || request.latencyMs !== undefined || request.crash || request.notReady
-  const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined
-  if (!request.clear && !serviceFault && !apiFault && !request.regionDown) {
-    throw new UsageError('no fault given', {hint: 'pass one of --error-rate, --latency-ms, --crash, --not-ready, --region-down, --api-error-rate, --api-latency-ms, or --clear'})
+  const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined || request.apiLostResponseRate !== undefined
+  if (request.apiLostResponse !== undefined && request.apiLostResponseRate === undefined) {
+    throw new UsageError(`--api-lost-response ${request.apiLostResponse} needs --api-lost-response-rate`, {hint: 'e.g. --api-lost-response-rate 0.1 --api-lost-response drop'})
   }
-  for (const [flag, value] of [['--error-rate', request.errorRate], ['--api-error-rate', request.apiErrorRate]] as const) {
+  if (!request.clear && !serviceFault && !apiFault && !request.regionDown) {
+    throw new UsageError('no fault given', {
+      hint: 'pass one of --error-rate, --latency-ms, --crash, --not-ready, --region-down, --api-error-rate, --api-latency-ms, --api-lost-response-rate, or --clear',
+    })
+  }
+  for (const [flag, value] of [['--error-rate', request.errorRate], ['--api-error-rate', request.apiErrorRate], ['--api-lost-response-rate', request.apiLostResponseRate]] as const) {
     if (value !== undefined && Number.isNaN(value)) throw new UsageError(`${flag} is not a number`, {hint: `e.g. ${flag} 0.3 for 30%`})
     if (value !== undefined && !(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${value} is outside 0..1`, {hint: `e.g. ${flag} 0.3 for 30%`})
   }
@@ -86,20 +96,31 @@ export async function injectFaults(request: FaultRequest, options: {home?: strin
     result.changes.push(`${request.clear ? 'restored' : 'took down'} region ${request.regionDown} (cluster ${cluster})`)
   }
 
-  const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined
+  const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined || request.apiLostResponseRate !== undefined
   if (apiFault || (request.clear && !request.service && !request.regionDown)) {
     for (const region of regions) {
       const cluster = localClusterName(request.env, region)
-      const faults =
+      const faults: ApiFaultSettings | undefined =
         request.clear || !apiFault
           ? undefined
-          : {errorRate: request.apiErrorRate ?? 0, statuses: request.apiStatuses?.length ? request.apiStatuses : [503], latencyMs: request.apiLatencyMs ?? 0}
+          : {
+              errorRate: request.apiErrorRate ?? 0,
+              statuses: request.apiStatuses?.length ? request.apiStatuses : [503],
+              latencyMs: request.apiLatencyMs ?? 0,
+              ...(request.apiLostResponseRate !== undefined ? {lostResponseRate: request.apiLostResponseRate, lostResponse: request.apiLostResponse ?? 'both'} : {}),
+            }
       await setApiFaults(home, cluster, faults)
-      result.changes.push(faults ? `API faults in ${cluster}: error rate ${faults.errorRate} (${faults.statuses.join('/')}), +${faults.latencyMs}ms` : `cleared API faults in ${cluster}`)
+      result.changes.push(faults ? `API faults in ${cluster}: ${describeApiFaults(faults)}` : `cleared API faults in ${cluster}`)
     }
   }
   if (request.service) await applyServiceFault(request, regions, home, result)
   return result
+}
+
+/** `error rate 0.1 (503/429), lost responses 0.05 (drop), +0ms`: one line per cluster in the result. */
+function describeApiFaults(faults: ApiFaultSettings): string {
+  const lost = faults.lostResponseRate ? `, lost responses ${faults.lostResponseRate} (${faults.lostResponse ?? 'both'})` : ''
+  return `error rate ${faults.errorRate} (${faults.statuses.join('/')})${lost}, +${faults.latencyMs}ms`
 }
 
 /** Service faults are Fault objects in the cluster, read by the simulated kubelet and the metrics. */

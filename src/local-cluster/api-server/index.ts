@@ -3,6 +3,7 @@ export {SERVER_VERSION} from './discovery.js'
 export {MAX_BODY_BYTES} from './body.js'
 export type {
   ApiFaultSettings,
+  LostResponseMode,
   ApiServer,
   ApiServerLogger,
   ApiServerOptions,

@@ -7,7 +7,7 @@ import {applyMergePatch} from './patch/json-merge-patch.js'
 import {applyStrategicMergePatch} from './patch/strategic-merge-patch.js'
 import {bindObjectToRoute, fieldManagerOf, isDryRun, type ResourceRequest} from './request-context.js'
 import {asVersion, checkSchema} from './resource-handlers.js'
-import {writeJson} from './respond.js'
+import {addWarnings, writeJson} from './respond.js'
 import {applyScale, toScale} from './scale.js'
 import {recordUpdate, serverSideApply} from './ssa/server-side-apply.js'
 
@@ -62,8 +62,10 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
     if (!existing && sub === undefined) {
       await checkSchema(r, config)
       const object = serverSideApply({live: undefined, config, manager, force, skipStatus: Boolean(r.type.subresources?.status)})
-      const created = r.store.createShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager})
+      const warnings: string[] = []
+      const created = r.store.createShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager, warnings})
       if (!dryRun) await r.store.flush()
+      addWarnings(r.res, warnings)
       writeJson(r.res, 201, asVersion(r, created))
       return
     }
@@ -77,8 +79,10 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
       ...(sub ? {subresource: sub} : {}),
     })
     if (sub !== 'status') await checkSchema(r, merged)
-    const updated = r.store.updateShared(r.type, merged, {takeOwnership: true, dryRun, fieldManager: manager, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
+    const warnings: string[] = []
+    const updated = r.store.updateShared(r.type, merged, {takeOwnership: true, dryRun, fieldManager: manager, warnings, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
     if (!dryRun) await r.store.flush()
+    addWarnings(r.res, warnings)
     writeJson(r.res, 200, asVersion(r, updated))
     return
   }
@@ -99,7 +103,9 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
     await checkSchema(r, object)
     recordUpdate(existing, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
   }
-  const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
+  const warnings: string[] = []
+  const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager, warnings, ...(sub === 'status' ? {subresource: 'status' as const} : {})})
   if (!dryRun) await r.store.flush()
+  addWarnings(r.res, warnings)
   writeJson(r.res, 200, asVersion(r, updated))
 }

@@ -11,7 +11,7 @@ import {recordUpdate} from './ssa/server-side-apply.js'
 import {toTable, wantsTable} from './table.js'
 import {validateSchema} from './schema-validation.js'
 import {handleWatch} from './watch-handler.js'
-import {successStatus} from './respond.js'
+import {addWarnings, successStatus} from './respond.js'
 
 /** Dispatches one request for a resource (collection, object or subresource) by method. */
 export async function handleResource(r: ResourceRequest): Promise<void> {
@@ -99,9 +99,7 @@ export async function checkSchema(r: ResourceRequest, object: KubeObject): Promi
     throw apiErrors.badRequest(`fieldValidation must be one of Ignore, Warn or Strict, got "${mode}"`)
   }
   const warnings = await validateSchema(r.type, object, mode)
-  if (warnings.length > 0 && !r.res.headersSent) {
-    r.res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`))
-  }
+  addWarnings(r.res, warnings)
 }
 
 async function handleCreate(r: ResourceRequest): Promise<void> {
@@ -111,8 +109,10 @@ async function handleCreate(r: ResourceRequest): Promise<void> {
   const manager = fieldManagerOf(r.req, r.query)
   recordUpdate(undefined, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
   const dryRun = isDryRun(r.query)
-  const created = r.store.createShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager})
+  const warnings: string[] = []
+  const created = r.store.createShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager, warnings})
   if (!dryRun) await r.store.flush()
+  addWarnings(r.res, warnings)
   writeJson(r.res, 201, asVersion(r, created))
 }
 
@@ -141,8 +141,10 @@ async function handleUpdate(r: ResourceRequest): Promise<void> {
     return
   }
   recordUpdate(existing, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
-  const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager})
+  const warnings: string[] = []
+  const updated = r.store.updateShared(r.type, object, {takeOwnership: true, dryRun, fieldManager: manager, warnings})
   if (!dryRun) await r.store.flush()
+  addWarnings(r.res, warnings)
   writeJson(r.res, 200, asVersion(r, updated))
 }
 

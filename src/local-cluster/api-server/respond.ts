@@ -22,6 +22,17 @@ export function writeError(res: ServerResponse, error: unknown, log?: (line: str
   writeJson(res, apiError.code, apiError.status, headers)
 }
 
+/**
+ * Adds `Warning: 299 - "text"` headers (RFC 7234 warn-code 299, as kube-apiserver sends
+ * admission and field-validation warnings; kubectl prints each as `Warning: text`).
+ */
+export function addWarnings(res: ServerResponse, warnings: readonly string[]): void {
+  if (warnings.length === 0 || res.headersSent) return
+  const existing = res.getHeader('Warning')
+  const previous = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)]
+  res.setHeader('Warning', [...previous, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)])
+}
+
 export function successStatus(details: Record<string, unknown>): Record<string, unknown> {
   return {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details}
 }

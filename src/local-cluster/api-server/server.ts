@@ -1,9 +1,9 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {Socket} from 'node:net'
 
-import {ApiError, apiErrors} from '../store/api-error.js'
+import {ApiError, apiErrors, qualifiedResource} from '../store/api-error.js'
 import {apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, SERVER_VERSION} from './discovery.js'
-import {injectedFault} from './faults.js'
+import {decideApiFault, type FaultDecision, injectedLatency, runWithLostResponse} from './faults.js'
 import {handleOpenApi} from './openapi-handler.js'
 import {resolveType} from './request-context.js'
 import {handleResource} from './resource-handlers.js'
@@ -42,7 +42,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.logger ?? (() => undefined)
   const stats = {requests: 0, byVerb: {} as Record<string, number>}
   const sockets = new Set<Socket>()
-  let faultTurn = 0
+  const faultTurns = {error: 0, lost: 0}
   let address = ''
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -60,23 +60,34 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (route.kind === 'notFound') throw apiErrors.pathNotFound()
 
     const fault = options.requestHooks?.apiFaults?.()
+    let lose: FaultDecision['lose']
     if (fault) {
-      const injected = await injectedFault(fault, faultTurn++)
-      if (injected) throw injected
+      await injectedLatency(fault)
+      const write = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(verb) && route.route.subresource !== 'proxy'
+      const decision = decideApiFault(fault, {write, resource: qualifiedResource(route.route), name: route.route.name}, faultTurns)
+      if (decision.reject) {
+        faultTurns.error++
+        throw decision.reject
+      }
+      if (decision.lose) faultTurns.lost++
+      lose = decision.lose
     }
     const proxy = serviceProxyTarget(route.route, url)
     if (proxy) return handleServiceProxy(req, res, proxy, options.serviceProxy)
     const type = resolveType(store, route.route)
-    await handleResource({
-      req,
-      res,
-      route: route.route,
-      type,
-      query: url.searchParams,
-      store,
-      log,
-      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
-    })
+    const run = () =>
+      handleResource({
+        req,
+        res,
+        route: route.route,
+        type,
+        query: url.searchParams,
+        store,
+        log,
+        bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
+      })
+    if (lose) return runWithLostResponse(req, res, lose, run)
+    await run()
   }
 
   const handleDiscovery = (res: ServerResponse, pathname: string): void => {

@@ -1,6 +1,7 @@
 import type {KubeObject} from '../../kube/types.js'
 import {formatLabelSelectorObject, type LabelSelectorObject} from '../store/selectors.js'
 import type {ResourceType} from '../store/types.js'
+import {isDefaultClass} from '../storage/storage-classes.js'
 
 interface Column {
   name: string
@@ -44,6 +45,23 @@ function col(title: string, cell: Column['cell'], options: {type?: Column['type'
 const spec = (o: KubeObject): Obj => (o.spec ?? {}) as Obj
 const status = (o: KubeObject): Obj => (o.status ?? {}) as Obj
 const podTemplateContainers = (o: KubeObject): Obj[] => spec(o).template?.spec?.containers ?? []
+
+/** RWO,ROX: kubectl's short access modes. */
+function accessModes(modes: string[]): string {
+  const short: Record<string, string> = {ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP'}
+  return modes.map((m) => short[m] ?? m).join(',')
+}
+
+/** `requests.cpu: 850m/1, pods: 2/5`: used/hard per resource, limits.* in the Limit column. */
+function quotaColumn(quota: KubeObject, limits: boolean): string {
+  const hard = (status(quota).hard ?? {}) as Record<string, string>
+  const used = (status(quota).used ?? {}) as Record<string, string>
+  return Object.keys(hard)
+    .sort()
+    .filter((resource) => (resource.split('.')[0] === 'limits' && resource.includes('.')) === limits)
+    .map((resource) => `${resource}: ${used[resource] ?? '0'}/${hard[resource]}`)
+    .join(', ')
+}
 
 function podStatus(pod: KubeObject): string {
   if (pod.metadata.deletionTimestamp) return 'Terminating'
@@ -117,6 +135,40 @@ const COLUMNS: Record<string, Column[]> = {
     age,
   ],
   'batch/cronjobs': [name, col('Schedule', (o) => spec(o).schedule), col('Suspend', (o) => String(spec(o).suspend ?? false)), col('Active', (o) => (status(o).active ?? []).length, {type: 'integer'}), age],
+  // Storage and quota, as kubectl's server-side printers lay them out (pkg/printers/internalversion/printers.go).
+  '/persistentvolumeclaims': [
+    name,
+    col('Status', (o) => (o.metadata.deletionTimestamp ? 'Terminating' : (status(o).phase ?? ''))),
+    col('Volume', (o) => spec(o).volumeName ?? ''),
+    col('Capacity', (o) => status(o).capacity?.storage ?? ''),
+    col('Access Modes', (o) => accessModes(status(o).accessModes ?? [])),
+    col('StorageClass', (o) => spec(o).storageClassName ?? ''),
+    col('VolumeAttributesClass', (o) => spec(o).volumeAttributesClassName ?? '<unset>'),
+    age,
+    col('VolumeMode', (o) => spec(o).volumeMode ?? '<unset>', {priority: 1}),
+  ],
+  '/persistentvolumes': [
+    name,
+    col('Capacity', (o) => spec(o).capacity?.storage ?? ''),
+    col('Access Modes', (o) => accessModes(spec(o).accessModes ?? [])),
+    col('Reclaim Policy', (o) => spec(o).persistentVolumeReclaimPolicy ?? ''),
+    col('Status', (o) => (o.metadata.deletionTimestamp ? 'Terminating' : (status(o).phase ?? ''))),
+    col('Claim', (o) => (spec(o).claimRef ? `${spec(o).claimRef.namespace}/${spec(o).claimRef.name}` : '')),
+    col('StorageClass', (o) => spec(o).storageClassName ?? ''),
+    col('VolumeAttributesClass', (o) => spec(o).volumeAttributesClassName ?? '<unset>'),
+    col('Reason', (o) => status(o).reason ?? ''),
+    age,
+    col('VolumeMode', (o) => spec(o).volumeMode ?? '<unset>', {priority: 1}),
+  ],
+  'storage.k8s.io/storageclasses': [
+    {...name, cell: (o) => (isDefaultClass(o) ? `${o.metadata.name} (default)` : o.metadata.name)},
+    col('Provisioner', (o) => (o as Obj).provisioner ?? ''),
+    col('ReclaimPolicy', (o) => (o as Obj).reclaimPolicy ?? 'Delete'),
+    col('VolumeBindingMode', (o) => (o as Obj).volumeBindingMode ?? 'Immediate'),
+    col('AllowVolumeExpansion', (o) => String((o as Obj).allowVolumeExpansion ?? false)),
+    age,
+  ],
+  '/resourcequotas': [name, age, col('Request', (o) => quotaColumn(o, false)), col('Limit', (o) => quotaColumn(o, true))],
   '/endpoints': [name, col('Endpoints', (o) => ((o.subsets as Obj[]) ?? []).flatMap((s) => (s.addresses ?? []).flatMap((a: Obj) => (s.ports ?? [{}]).map((p: Obj) => (p.port ? `${a.ip}:${p.port}` : a.ip)))).join(',') || '<none>'), age],
 }
 

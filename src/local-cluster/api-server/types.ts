@@ -27,13 +27,31 @@ export type ServiceProxyHandler = (request: ServiceProxyRequest) => Promise<Serv
 
 /** Injected API failures, evaluated per request (discovery, OpenAPI, /version, health are exempt). */
 export interface ApiFaultSettings {
-  /** Share of requests answered with an injected error, 0..1. */
+  /** Share of requests answered with an injected error before they run, 0..1. */
   errorRate: number
-  /** Statuses to answer with, used in turn: 500, 503, 429 or 409. */
+  /**
+   * Statuses to answer with, used in turn: 500, 503, 429 or 409. A 409 is only ever given to a
+   * write (a real server never answers a read with Conflict); a read drawn for 409 takes the
+   * next status, or passes when 409 is the only one.
+   */
   statuses: number[]
   /** Extra latency added to every (non-exempt) request. */
   latencyMs: number
+  /**
+   * Share of writes (create, update, patch, delete) that are carried out and committed, but
+   * whose response is lost, 0..1: what a client sees when the server or the network fails
+   * after the write, so retries must be idempotent.
+   */
+  lostResponseRate?: number
+  /**
+   * How a lost response reaches the client: `drop` closes the connection without an answer,
+   * `error` answers 500/503 (the 5xx of `statuses` in turn, else 500), `both` alternates.
+   * Default `both`.
+   */
+  lostResponse?: LostResponseMode
 }
+
+export type LostResponseMode = 'drop' | 'error' | 'both'
 
 export interface RequestHooks {
   apiFaults?: () => ApiFaultSettings | undefined

@@ -24,6 +24,7 @@ interface ReplicaSetStatus {
   replicas?: number
   readyReplicas?: number
   availableReplicas?: number
+  conditions?: Condition[]
 }
 
 const rsStatus = (rs: KubeObject): ReplicaSetStatus => (rs.status ?? {}) as ReplicaSetStatus
@@ -53,7 +54,7 @@ export function computeDeploymentStatus(input: {
 }): {status: DeploymentStatus; requeueAfterMs?: number} {
   const {deployment, all, newSet, replicas, now} = input
   const old = (deployment.status ?? {}) as DeploymentStatus
-  const sum = (field: keyof ReplicaSetStatus): number => all.reduce((total, rs) => total + (rsStatus(rs)[field] ?? 0), 0)
+  const sum = (field: 'replicas' | 'readyReplicas' | 'availableReplicas'): number => all.reduce((total, rs) => total + (rsStatus(rs)[field] ?? 0), 0)
   const status: DeploymentStatus = {
     observedGeneration: deployment.metadata.generation ?? old.observedGeneration,
     replicas: sum('replicas'),
@@ -122,6 +123,12 @@ export function computeDeploymentStatus(input: {
   if (requeueAfterMs === undefined && finalCond?.status === 'True' && finalCond.reason !== 'NewReplicaSetAvailable') {
     requeueAfterMs = Math.max(1, (parseTimestamp(finalCond.lastUpdateTime) ?? now) + input.deadlineMs - now + 1)
   }
+  // A ReplicaSet that cannot create pods (quota, Pod Security) shows on the Deployment as
+  // ReplicaFailure, the new ReplicaSet's first (upstream getReplicaFailures).
+  const failing = [newSet, ...all.filter((rs) => rs !== newSet)].map((rs) => rs && findCondition(rsStatus(rs).conditions, 'ReplicaFailure')).find((c) => c?.status === 'True')
+  conditions = failing
+    ? setCondition(conditions, {type: 'ReplicaFailure', status: 'True', reason: failing.reason, message: failing.message, lastUpdateTime: at, lastTransitionTime: at})
+    : conditions.filter((c) => c.type !== 'ReplicaFailure')
   status.conditions = conditions
   return {status, requeueAfterMs}
 }

@@ -1,5 +1,7 @@
 import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
 import {kubeletController} from '../kubelet/kubelet.js'
+import {persistentVolumeController} from '../storage/persistent-volume-controller.js'
+import {ensureDefaultStorageClass} from '../storage/storage-classes.js'
 import {metricsRecorderFor, releaseMetricsRecorder} from '../metrics/recorder.js'
 import type {ObjectStore} from '../store/types.js'
 import {cronJobController} from './cronjob-controller.js'
@@ -10,6 +12,8 @@ import {garbageCollector} from './garbage-collector.js'
 import {jobController} from './job-controller.js'
 import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
+import {resourceQuotaController} from './resource-quota-controller.js'
+import {serviceAccountController} from './service-account-controller.js'
 import {statefulSetController} from './statefulset-controller.js'
 import {
   type ControllerContext,
@@ -67,6 +71,9 @@ const CONTROLLERS: Array<(context: ControllerContext) => ControllerDefinition> =
   garbageCollector,
   namespaceController,
   eventTtlController,
+  resourceQuotaController,
+  persistentVolumeController,
+  serviceAccountController,
 ]
 
 /**
@@ -86,6 +93,8 @@ export function startControllers(options: StartControllersOptions): ControllersH
     timing: resolveTiming(options.timing),
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
+  // The cloud's default StorageClass and its provisioner come with the nodes (see storage/).
+  ensureDefaultStorageClass(options.store)
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))
   // Metrics history starts with the cluster, so the first analysis already has a window to read.
   metricsRecorderFor(options.store, clock)

@@ -1,4 +1,5 @@
 import {applyActions} from './actions.js'
+import {FAILED_CREATE_RETRY_MS} from './replicaset-controller.js'
 import {reconcileJob} from './job-sync.js'
 import {isControlledBy, keyOf, ownerKey, splitKey} from './owner-refs.js'
 import {JOBS, PODS} from './resources.js'
@@ -19,7 +20,9 @@ export function jobController(context: ControllerContext): ControllerDefinition 
       if (!job || job.metadata.deletionTimestamp) return
       const pods = store.list(PODS, {namespace}).items.filter((pod) => isControlledBy(pod, job.metadata.uid))
       const result = reconcileJob(job, pods, context.clock())
-      applyActions(store, result.actions)
+      const outcome = applyActions(store, result.actions)
+      // A rejected create (quota, Pod Security...) is retried after a back-off, as upstream.
+      if (outcome.rejected) return {requeueAfterMs: Math.min(result.requeueAfterMs ?? Infinity, FAILED_CREATE_RETRY_MS)}
       return result.requeueAfterMs === undefined ? undefined : {requeueAfterMs: result.requeueAfterMs}
     },
   }

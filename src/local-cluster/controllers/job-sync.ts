@@ -109,8 +109,12 @@ export function reconcileJob(job: KubeObject, pods: readonly KubeObject[], now: 
     const wanted = spec.suspend ? 0 : Math.min(parallelism, completions - succeeded)
     for (let i = active.length; i < wanted; i++) {
       const pod = buildJobPod(job)
-      actions.push({type: 'create', ref: PODS, object: pod})
-      event('Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`)
+      actions.push({
+        type: 'create',
+        ref: PODS,
+        object: pod,
+        report: {owner: job, component: 'job-controller', now, success: {reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}`}, failurePrefix: 'Error creating: '},
+      })
     }
     for (const pod of active.slice(wanted)) actions.push({type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid})
     if (deadlineAt !== undefined) requeueAfterMs = deadlineAt - now + 1

@@ -1,6 +1,6 @@
 import type {KubeObject} from '../../kube/types.js'
 import {type Action, sameJson} from './actions.js'
-import {findCondition, parseTimestamp} from './conditions.js'
+import {type Condition, findCondition, parseTimestamp, setCondition, timestamp} from './conditions.js'
 import {type LabelSelector, matchesSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
 import {isPodActive, isPodReady, countAvailable, podConditions, podPhase} from './pod-state.js'
@@ -21,6 +21,7 @@ export interface ReplicaSetStatus {
   readyReplicas: number
   availableReplicas: number
   observedGeneration?: number
+  conditions?: Condition[]
 }
 
 /**
@@ -70,9 +71,11 @@ export function comparePodsForDeletion(a: KubeObject, b: KubeObject): number {
 
 /**
  * One pass of the ReplicaSet controller: create or delete pods towards spec.replicas and report
- * counts. `pods` are the pods this ReplicaSet controls (any phase).
+ * counts. `pods` are the pods this ReplicaSet controls (any phase). `createFailure` is the API's
+ * message when the last pass could not create a pod: it shows as the ReplicaFailure condition
+ * (reason FailedCreate) until a pass creates what it needs, as upstream's calculateStatus does.
  */
-export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[], now: number): {actions: Action[]; status: ReplicaSetStatus; requeueAfterMs?: number} {
+export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[], now: number, createFailure?: string): {actions: Action[]; status: ReplicaSetStatus; requeueAfterMs?: number} {
   const spec = (rs.spec ?? {}) as ReplicaSetSpec
   const active = pods.filter(isPodActive)
   const actions: Action[] = []
@@ -81,7 +84,12 @@ export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[],
   if (diff < 0) {
     for (let i = 0; i < -diff; i++) {
       const pod = buildPodFromTemplate(rs, spec.template, rs.metadata.name as string)
-      actions.push({type: 'create', ref: PODS, object: pod}, eventAction(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'replicaset-controller', now))
+      actions.push({
+        type: 'create',
+        ref: PODS,
+        object: pod,
+        report: {owner: rs, component: 'replicaset-controller', now, success: {reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}`}, failurePrefix: 'Error creating: '},
+      })
     }
   } else if (diff > 0) {
     for (const pod of [...active].sort(comparePodsForDeletion).slice(0, diff)) {
@@ -102,7 +110,14 @@ export function reconcileReplicaSet(rs: KubeObject, pods: readonly KubeObject[],
     observedGeneration: rs.metadata.generation,
   }
   const oldStatus = (rs.status ?? {}) as Record<string, unknown>
-  const merged = {...oldStatus, ...status}
+  const oldConditions = (oldStatus.conditions as Condition[] | undefined) ?? []
+  const conditions =
+    createFailure !== undefined && diff < 0
+      ? setCondition(oldConditions, {type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: createFailure, lastTransitionTime: timestamp(now)})
+      : oldConditions.filter((c) => c.type !== 'ReplicaFailure')
+  if (conditions.length > 0) status.conditions = conditions
+  const merged: Record<string, unknown> = {...oldStatus, ...status}
+  if (conditions.length === 0) delete merged.conditions
   if (!sameJson(oldStatus, merged)) actions.push({type: 'updateStatus', ref: REPLICASETS, object: {...rs, status: merged}})
   return {actions, status, requeueAfterMs}
 }

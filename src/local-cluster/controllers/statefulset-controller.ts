@@ -1,4 +1,5 @@
 import {applyActions} from './actions.js'
+import {FAILED_CREATE_RETRY_MS} from './replicaset-controller.js'
 import {isControlledBy, keyOf, ownerKey, splitKey} from './owner-refs.js'
 import {PODS, PVCS, STATEFULSETS} from './resources.js'
 import type {ControllerContext, ControllerDefinition} from './runtime.js'
@@ -20,7 +21,9 @@ export function statefulSetController(context: ControllerContext): ControllerDef
       const pods = store.list(PODS, {namespace}).items.filter((pod) => isControlledBy(pod, sts.metadata.uid))
       const claims = store.typeFor(PVCS) ? store.list(PVCS, {namespace}).items : []
       const result = reconcileStatefulSet(sts, pods, claims, context.clock())
-      applyActions(store, result.actions)
+      const outcome = applyActions(store, result.actions)
+      // A rejected create (quota, Pod Security...) is retried after a back-off, as upstream.
+      if (outcome.rejected) return {requeueAfterMs: Math.min(result.requeueAfterMs ?? Infinity, FAILED_CREATE_RETRY_MS)}
       return result.requeueAfterMs === undefined ? undefined : {requeueAfterMs: result.requeueAfterMs}
     },
   }

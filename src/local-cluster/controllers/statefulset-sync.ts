@@ -1,11 +1,11 @@
 import type {KubeObject} from '../../kube/types.js'
-import {type Action, sameJson} from './actions.js'
+import {type Action, type CreateReport, sameJson} from './actions.js'
 import type {LabelSelector} from './label-selector.js'
 import {ownerRefTo} from './owner-refs.js'
 import {isPodActive, isPodReady, countAvailable, podPhase} from './pod-state.js'
 import {eventAction} from './events.js'
 import {PODS, PVCS, STATEFULSETS} from './resources.js'
-import {computeTemplateHash, fnv1a32} from './template-hash.js'
+import {computeTemplateHash} from './template-hash.js'
 
 export const REVISION_LABEL = 'controller-revision-hash'
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name'
@@ -77,30 +77,23 @@ export function buildStatefulPod(sts: KubeObject, ordinal: number, revision: str
   }
 }
 
-/** A claim from the template, created and immediately Bound (a simulated provisioner). */
-export function buildClaim(sts: KubeObject, template: ClaimTemplate, ordinal: number): {claim: KubeObject; status: Record<string, unknown>} {
+/**
+ * The claim for one ordinal, from the template (upstream getPersistentVolumeClaims): labelled
+ * with the selector's labels, no storage class unless the template names one (admission then
+ * assigns the default StorageClass, and the persistent-volume controller binds it).
+ */
+export function buildClaim(sts: KubeObject, template: ClaimTemplate, ordinal: number): KubeObject {
   const spec = (sts.spec ?? {}) as StatefulSetSpec
-  const name = claimName(template, sts, ordinal)
-  const storage = template.spec?.resources?.requests?.storage ?? '1Gi'
   return {
-    claim: {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: {
-        name,
-        namespace: sts.metadata.namespace,
-        labels: {...template.metadata?.labels, ...spec.selector?.matchLabels},
-        annotations: {...template.metadata?.annotations, 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes'},
-      },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: 'standard',
-        volumeMode: 'Filesystem',
-        ...structuredClone(template.spec ?? {}),
-        volumeName: `pvc-${fnv1a32(`${sts.metadata.namespace}/${name}`).toString(16).padStart(8, '0')}`,
-      },
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: claimName(template, sts, ordinal),
+      namespace: sts.metadata.namespace,
+      labels: {...template.metadata?.labels, ...spec.selector?.matchLabels},
+      ...(template.metadata?.annotations ? {annotations: {...template.metadata.annotations}} : {}),
     },
-    status: {phase: 'Bound', accessModes: template.spec?.accessModes ?? ['ReadWriteOnce'], capacity: {storage}},
+    spec: {accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', ...structuredClone(template.spec ?? {})},
   }
 }
 
@@ -130,6 +123,7 @@ export function reconcileStatefulSet(sts: KubeObject, pods: readonly KubeObject[
   const claimNames = new Set(claims.map((c) => c.metadata.name))
   const healthy = (pod: KubeObject | undefined) => pod !== undefined && isPodActive(pod) && podPhase(pod) === 'Running' && isPodReady(pod)
   const event = (reason: string, message: string) => eventAction(sts, 'Normal', reason, message, 'statefulset-controller', now)
+  const report = (success: string, failurePrefix: string): CreateReport => ({owner: sts, component: 'statefulset-controller', now, success: {reason: 'SuccessfulCreate', message: success}, failurePrefix})
   const deletePod = (pod: KubeObject) =>
     actions.push(
       {type: 'delete', ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name as string, uid: pod.metadata.uid},
@@ -144,17 +138,26 @@ export function reconcileStatefulSet(sts: KubeObject, pods: readonly KubeObject[
         for (const template of spec.volumeClaimTemplates ?? []) {
           const name = claimName(template, sts, ordinal)
           if (claimNames.has(name)) continue
-          const {claim, status} = buildClaim(sts, template, ordinal)
-          actions.push(
-            {type: 'create', ref: PVCS, object: claim},
-            {type: 'updateStatus', ref: PVCS, object: {...claim, status}},
-            event('SuccessfulCreate', `create Claim ${name} Pod ${sts.metadata.name}-${ordinal} in StatefulSet ${sts.metadata.name} success`),
-          )
+          const podName = `${sts.metadata.name}-${ordinal}`
+          actions.push({
+            type: 'create',
+            ref: PVCS,
+            object: buildClaim(sts, template, ordinal),
+            report: report(
+              `create Claim ${name} Pod ${podName} in StatefulSet ${sts.metadata.name} success`,
+              `create Claim ${name} for Pod ${podName} in StatefulSet ${sts.metadata.name} failed error: `,
+            ),
+          })
         }
-        actions.push(
-          {type: 'create', ref: PODS, object: buildStatefulPod(sts, ordinal, updateRevision)},
-          event('SuccessfulCreate', `create Pod ${sts.metadata.name}-${ordinal} in StatefulSet ${sts.metadata.name} successful`),
-        )
+        actions.push({
+          type: 'create',
+          ref: PODS,
+          object: buildStatefulPod(sts, ordinal, updateRevision),
+          report: report(
+            `create Pod ${sts.metadata.name}-${ordinal} in StatefulSet ${sts.metadata.name} successful`,
+            `create Pod ${sts.metadata.name}-${ordinal} in StatefulSet ${sts.metadata.name} failed error: `,
+          ),
+        })
         if (ordered) blocked = true
         continue
       }

@@ -1,6 +1,7 @@
 import type {KubeObject} from '../../kube/types.js'
-import {type Condition, parseTimestamp, setCondition, timestamp} from '../controllers/conditions.js'
+import {type Condition, findCondition, parseTimestamp, setCondition, timestamp} from '../controllers/conditions.js'
 import {fnv1a32} from '../controllers/template-hash.js'
+import {type ContainerConfigProblems, NO_PROBLEMS} from './container-config.js'
 
 /** What the faults say about one pod (see faults/faults-for.ts). */
 export interface PodFaultEffects {
@@ -28,6 +29,8 @@ export interface KubeletStepInput {
   faults: PodFaultEffects
   now: number
   timing: KubeletTiming
+  /** Secrets/ConfigMaps the pod needs but cannot have (see container-config.ts). */
+  configProblems?: ContainerConfigProblems
 }
 
 export interface KubeletStepResult {
@@ -113,7 +116,13 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
   const containers = spec.containers ?? []
   const previousByName = new Map((previous.containerStatuses ?? []).map((c) => [c.name, c]))
   const t0 = parseTimestamp(previous.startTime) ?? now
-  const startAt = t0 + timing.podStartupMs
+  const problems = input.configProblems ?? NO_PROBLEMS
+  // The sandbox (volumes mounted, network set up) is ready at t0, or, for a pod whose volumes
+  // could not be mounted, when they finally can; containers start podStartupMs after it.
+  const sandbox = findCondition(previous.conditions, 'PodReadyToStartContainers')
+  const sandboxBlocked = sandbox?.status !== 'True' && problems.mounts.length > 0
+  const sandboxAt = sandbox?.status === 'True' ? (parseTimestamp(sandbox.lastTransitionTime) ?? t0) : sandbox?.status === 'False' ? now : t0
+  const startAt = sandboxAt + timing.podStartupMs
   const podIP = previous.podIP ?? input.podIP
   const base: PodStatus = {
     ...previous,
@@ -142,7 +151,21 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
   const names = containers.map((c) => c.name)
   const notReadyMessage = `containers with unready status: [${names.join(' ')}]`
   let conditions = setCondition(previous.conditions, {type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(t0)})
-  conditions = setCondition(conditions, {type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(t0)})
+  conditions = setCondition(
+    conditions,
+    sandboxBlocked
+      ? {type: 'PodReadyToStartContainers', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(t0)}
+      : {type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(sandboxAt)},
+  )
+  // An init container whose configuration cannot be built holds the pod before its containers.
+  const blockedInit = sandboxBlocked ? [] : (spec.initContainers ?? []).filter((c) => problems.containers[c.name] && !hasRun(previous.initContainerStatuses, c.name))
+  const initPending = (blockedInit.length > 0 ? blockedInit : sandboxBlocked ? (spec.initContainers ?? []) : []).map((c) => c.name)
+  conditions = setCondition(
+    conditions,
+    initPending.length > 0
+      ? {type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${initPending.join(' ')}]`, lastProbeTime: null, lastTransitionTime: timestamp(t0)}
+      : {type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(t0)},
+  )
   const readiness = (ready: boolean, at: number, reason = 'ContainersNotReady', message = notReadyMessage): void => {
     for (const type of ['ContainersReady', 'Ready']) {
       conditions = setCondition(
@@ -156,6 +179,31 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
   const finish = (status: PodStatus, requeueAt?: number): KubeletStepResult => {
     status.conditions = orderConditions(conditions)
     return requeueAt === undefined ? {status} : {status, requeueAfterMs: Math.max(1, requeueAt - now)}
+  }
+
+  const waitingFor = (c: ContainerSpec, reason: string, message?: string): ContainerStatus => ({
+    name: c.name,
+    image: c.image ?? '',
+    imageID: '',
+    ready: false,
+    started: false,
+    restartCount: 0,
+    state: {waiting: message === undefined ? {reason} : {reason, message}},
+    lastState: {},
+  })
+  if (sandboxBlocked || blockedInit.length > 0) {
+    // Volumes that cannot be mounted keep every container in ContainerCreating; an init
+    // container that cannot be configured keeps the app containers in PodInitializing.
+    readiness(false, t0)
+    if (blockedInit.length > 0) {
+      base.initContainerStatuses = (spec.initContainers ?? []).map((c) =>
+        problems.containers[c.name] ? waitingFor(c, 'CreateContainerConfigError', problems.containers[c.name]) : (base.initContainerStatuses ?? []).find((s) => s.name === c.name) ?? waitingFor(c, 'PodInitializing'),
+      )
+    } else if (base.initContainerStatuses) {
+      base.initContainerStatuses = (spec.initContainers ?? []).map((c) => waitingFor(c, 'PodInitializing'))
+    }
+    base.containerStatuses = containers.map((c) => waitingFor(c, sandboxBlocked ? 'ContainerCreating' : 'PodInitializing'))
+    return finish(base)
   }
 
   if (now < startAt) {
@@ -173,8 +221,20 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
     return finish(base, startAt)
   }
 
+  // A container whose configuration cannot be built waits in CreateContainerConfigError; one
+  // that waited there starts the moment its configuration can be built (the kubelet retries).
+  const configBlocked = (c: ContainerSpec): string | undefined => (problems.containers[c.name] && !hasRun(previous.containerStatuses, c.name) ? problems.containers[c.name] : undefined)
+  const recovering = (c: ContainerSpec): boolean => previousByName.get(c.name)?.state.waiting?.reason === 'CreateContainerConfigError'
+
   if (input.runsToCompletion) {
-    const endAt = startAt + timing.jobRunMs
+    if (containers.some(configBlocked)) {
+      readiness(false, t0)
+      base.containerStatuses = containers.map((c) => (configBlocked(c) ? waitingFor(c, 'CreateContainerConfigError', configBlocked(c)) : waitingFor(c, 'ContainerCreating')))
+      return finish(base)
+    }
+    const runningSince = parseTimestamp(previous.containerStatuses?.find((c) => c.state.running)?.state.running?.startedAt)
+    const jobStartAt = containers.some(recovering) ? now : (runningSince ?? startAt)
+    const endAt = jobStartAt + timing.jobRunMs
     if (now >= endAt) {
       const exitCode = faults.crash ? 1 : 0
       const reason = faults.crash ? 'Error' : 'Completed'
@@ -188,16 +248,16 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
         ready: false,
         started: false,
         restartCount: 0,
-        state: {terminated: {exitCode, reason, startedAt: timestamp(startAt), finishedAt: timestamp(endAt), containerID: containerId(pod, c.name, 0)}},
+        state: {terminated: {exitCode, reason, startedAt: timestamp(jobStartAt), finishedAt: timestamp(endAt), containerID: containerId(pod, c.name, 0)}},
         lastState: {},
       }))
       return finish(base)
     }
-    const readyAt = startAt + timing.readinessDelayMs
+    const readyAt = jobStartAt + timing.readinessDelayMs
     const ready = !faults.notReady && now >= readyAt
-    readiness(ready, ready ? readyAt : startAt)
+    readiness(ready, ready ? readyAt : jobStartAt)
     base.phase = 'Running'
-    base.containerStatuses = containers.map((c) => runningStatus(pod, c, 0, startAt, ready, {}))
+    base.containerStatuses = containers.map((c) => runningStatus(pod, c, 0, jobStartAt, ready, {}))
     return finish(base, ready || faults.notReady ? endAt : Math.min(readyAt, endAt))
   }
 
@@ -205,14 +265,21 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
   let nextAt: number | undefined
   let allReady = containers.length > 0
   let readySince = startAt
+  let anyWaiting = false
   base.containerStatuses = containers.map((c) => {
     const prev = previousByName.get(c.name)
     const restarts = prev?.restartCount ?? 0
     const crashLooping = prev?.state.waiting?.reason === 'CrashLoopBackOff'
+    const blocked = configBlocked(c)
+    if (blocked) {
+      allReady = false
+      anyWaiting = true
+      return waitingFor(c, 'CreateContainerConfigError', blocked)
+    }
     if (faults.crash) {
       allReady = false
       // First crash: when the container would have started, or now if it was running until the fault.
-      const lastCrash = crashLooping ? (parseTimestamp(prev?.lastState.terminated?.finishedAt) ?? now) : prev?.state.running ? now : startAt
+      const lastCrash = crashLooping ? (parseTimestamp(prev?.lastState.terminated?.finishedAt) ?? now) : prev?.state.running || recovering(c) ? now : startAt
       const period = Math.max(1, timing.crashLoopRestartMs)
       const cycles = crashLooping ? Math.floor((now - lastCrash) / period) : 0
       const crashAt = lastCrash + cycles * period
@@ -232,7 +299,7 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
     }
     // Running: keep the start time of a running container; a crash-looping one restarts now.
     const restartedNow = crashLooping
-    const startedAt = restartedNow ? now : (parseTimestamp(prev?.state.running?.startedAt) ?? startAt)
+    const startedAt = restartedNow || recovering(c) ? now : (parseTimestamp(prev?.state.running?.startedAt) ?? startAt)
     const attempt = restartedNow ? restarts + 1 : restarts
     const readyAt = startedAt + timing.readinessDelayMs
     const ready = !faults.notReady && now >= readyAt
@@ -245,7 +312,15 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
     return runningStatus(pod, c, attempt, startedAt, ready, prev?.lastState ?? {})
   })
   readiness(allReady, allReady ? readySince : now)
+  // A container that has never run keeps the pod Pending (upstream getPhase: waiting > 0).
+  if (anyWaiting) base.phase = 'Pending'
   return finish(base, nextAt)
+}
+
+/** Whether a container has run before (running, terminated, or restarted): its configuration was built then. */
+function hasRun(statuses: readonly ContainerStatus[] | undefined, name: string): boolean {
+  const status = statuses?.find((c) => c.name === name)
+  return Boolean(status && (status.state.running || status.state.terminated || status.restartCount > 0 || status.lastState.terminated))
 }
 
 function runningStatus(pod: KubeObject, c: ContainerSpec, attempt: number, startedAt: number, ready: boolean, lastState: ContainerState): ContainerStatus {

@@ -24,6 +24,35 @@ function defaultContainer(container: Obj): void {
   for (const port of Array.isArray(container.ports) ? container.ports : []) if (isPlainObject(port)) setDefault(port, 'protocol', 'TCP')
 }
 
+/** A pod's containers request what they limit unless they say otherwise (upstream SetDefaults_Pod). */
+function defaultRequestsFromLimits(spec: Obj): void {
+  for (const key of ['containers', 'initContainers']) {
+    for (const c of Array.isArray(spec[key]) ? spec[key] : []) {
+      if (!isPlainObject(c) || !isPlainObject(c.resources) || !isPlainObject(c.resources.limits)) continue
+      const requests = obj(c.resources, 'requests')
+      for (const [name, value] of Object.entries(c.resources.limits)) setDefault(requests, name, value)
+    }
+  }
+}
+
+/**
+ * A Container item's default limit falls back to its max, its default request to its default
+ * limit, then to its min (upstream SetDefaults_LimitRangeItem).
+ */
+function defaultLimitRange(spec: Obj): void {
+  for (const item of Array.isArray(spec.limits) ? spec.limits : []) {
+    if (!isPlainObject(item) || item.type !== 'Container') continue
+    const defaults = obj(item, 'default')
+    const defaultRequest = obj(item, 'defaultRequest')
+    for (const [name, value] of Object.entries(isPlainObject(item.max) ? item.max : {})) setDefault(defaults, name, value)
+    for (const [name, value] of Object.entries(defaults)) setDefault(defaultRequest, name, value)
+    for (const [name, value] of Object.entries(isPlainObject(item.min) ? item.min : {})) setDefault(defaultRequest, name, value)
+    // Empty maps are not serialised (omitempty).
+    if (Object.keys(defaults).length === 0) delete item.default
+    if (Object.keys(defaultRequest).length === 0) delete item.defaultRequest
+  }
+}
+
 function defaultPodSpec(spec: Obj): void {
   setDefault(spec, 'restartPolicy', 'Always')
   setDefault(spec, 'terminationGracePeriodSeconds', 30)
@@ -104,6 +133,10 @@ export function applyDefaults(typeKey: string, object: KubeObject): void {
     }
     case '/pods':
       defaultPodSpec(spec())
+      defaultRequestsFromLimits(spec())
+      break
+    case '/limitranges':
+      defaultLimitRange(spec())
       break
     case '/services': {
       const s = spec()
@@ -121,8 +154,15 @@ export function applyDefaults(typeKey: string, object: KubeObject): void {
       }
       break
     }
-    case '/secrets':
+    case '/secrets': {
       setDefault(root, 'type', 'Opaque')
+      // stringData is write-only: the server folds it into data (base64), its keys winning.
+      if (isPlainObject(root.stringData)) {
+        const data = obj(root, 'data')
+        for (const [key, value] of Object.entries(root.stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64')
+        delete root.stringData
+      }
       break
+    }
   }
 }

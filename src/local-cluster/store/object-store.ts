@@ -1,6 +1,8 @@
 import {randomUUID} from 'node:crypto'
 
 import type {KubeObject} from '../../kube/types.js'
+import {admit, defaultAdmissionPlugins, validate as validateAdmission} from '../admission/chain.js'
+import type {AdmissionOperation, AdmissionPlugin, AdmissionReader} from '../admission/types.js'
 import {apiErrors, qualifiedResource, type StatusCause} from './api-error.js'
 import {builtinTypes, INITIAL_NAMESPACES} from './builtin-types.js'
 import {establishedCrdStatus, typeFromCrd, validateCrd} from './crd-types.js'
@@ -38,6 +40,12 @@ export interface ObjectStoreOptions {
   /** Fold the write-ahead log into a snapshot after this many records. */
   compactEvery?: number
   logger?: StoreLogger
+  /**
+   * Admission plugins every create and update goes through, controllers' writes included (as in
+   * a real cluster, where controllers write through the API server). Default: the local control
+   * plane's standard chain (see admission/chain.ts); [] turns admission off.
+   */
+  admission?: AdmissionPlugin[]
 }
 
 export interface ListPageOptions extends ListOptions {
@@ -107,11 +115,18 @@ class Store implements LocalObjectStore {
   private readonly wal: WalWriter | undefined
   private readonly releaseLock: (() => void) | undefined
   private readonly typeListeners = new Set<() => void>()
+  private readonly admission: AdmissionPlugin[]
+  private readonly reader: AdmissionReader
   private rv = 0
   private closed = false
 
   constructor(private readonly options: ObjectStoreOptions) {
     for (const type of [...builtinTypes(), ...(options.types ?? [])]) this.registry.set(typeKey(type), type)
+    this.admission = options.admission ?? defaultAdmissionPlugins()
+    this.reader = {
+      get: (ref, namespace, name) => (this.typeFor(ref) ? this.getShared(ref, namespace, name) : undefined),
+      list: (ref, listOptions) => (this.typeFor(ref) ? this.listShared(ref, listOptions).items : []),
+    }
     const logger = options.logger
     this.hub = new WatchHub(
       {historySize: options.historySize ?? 10_000, onCallbackError: (error) => logger?.error('a watch callback threw', error)},
@@ -274,9 +289,12 @@ class Store implements LocalObjectStore {
     }
     const name = String(meta.name ?? '')
     applyDefaults(typeKey(type), object)
+    const admission = this.admissionRequest('CREATE', type, object, undefined, options)
+    admit(this.admission, admission)
     this.validate(type, object)
     this.checkNamespaceOpen(type, object)
     if (this.peek(type, meta.namespace, name)) throw apiErrors.alreadyExists(type, name)
+    validateAdmission(this.admission, admission)
 
     meta.uid = randomUUID()
     meta.creationTimestamp = nowTimestamp()
@@ -342,7 +360,10 @@ class Store implements LocalObjectStore {
         else next.status = structuredClone(existing.status)
       }
       applyDefaults(typeKey(type), next)
+      const admission = this.admissionRequest('UPDATE', type, next, existing, options)
+      admit(this.admission, admission)
       this.validate(type, next)
+      validateAdmission(this.admission, admission)
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion
     if (!deepEqual(specPart(next), specPart(existing))) next.metadata.generation = (existing.metadata.generation ?? 0) + 1
@@ -435,6 +456,11 @@ class Store implements LocalObjectStore {
     return object
   }
 
+  /** Status writes skip admission: no plugin here looks at them, and the kubelet writes status constantly. */
+  private admissionRequest(operation: AdmissionOperation, type: ResourceType, object: KubeObject, oldObject: KubeObject | undefined, options: WriteOptions) {
+    return {operation, type, object, oldObject, dryRun: Boolean(options.dryRun), cluster: this.reader, warnings: options.warnings ?? []}
+  }
+
   private validate(type: ResourceType, object: KubeObject): void {
     const causes: StatusCause[] = validateObjectMeta(type, object)
     if (typeKey(type) === CRD_KEY) causes.push(...validateCrd(object))
@@ -463,8 +489,11 @@ class Store implements LocalObjectStore {
       const spec = isPlainObject(object.spec) ? object.spec : (object.spec = {})
       spec.finalizers ??= ['kubernetes']
       status().phase = 'Active'
-    } else if (key === '/pods') {
+    } else if (key === '/pods' || key === '/persistentvolumeclaims') {
       status().phase ??= 'Pending'
+    } else if (key === '/persistentvolumes') {
+      // Upstream's controller moves a new volume to Available (or binds it); nothing else reads the gap.
+      status().phase ??= 'Available'
     } else if (key === CRD_KEY) {
       object.status = establishedCrdStatus(object, String(object.metadata.creationTimestamp))
     }

@@ -76,6 +76,8 @@ export interface WriteOptions {
    * freezes) this very instance. For the API server, whose request bodies are fresh objects.
    */
   takeOwnership?: boolean
+  /** Collects admission warnings (the API server returns them as `Warning` headers). */
+  warnings?: string[]
 }
 
 export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan'

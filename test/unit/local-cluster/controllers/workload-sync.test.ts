@@ -35,11 +35,22 @@ describe('ReplicaSet', () => {
 
   test('scales up with generateName pods owned by the ReplicaSet', () => {
     const {actions} = reconcileReplicaSet(rs(3), [pod('a')], NOW)
-    const creates = actions.filter((a) => a.type === 'create').map((a) => (a as {object: KubeObject}).object)
-    const pods = creates.filter((o) => o.kind === 'Pod')
+    const creates = actions.filter((a) => a.type === 'create')
+    const pods = creates.map((a) => a.object).filter((o) => o.kind === 'Pod')
     expect(pods).toHaveLength(2)
     expect(pods[0].metadata).toMatchObject({name: expect.stringMatching(/^web-abc-[a-z0-9]{5}$/), labels: {app: 'web'}, ownerReferences: [{kind: 'ReplicaSet', uid: 'rs-uid', controller: true}]})
-    expect(creates.filter((o) => o.kind === 'Event').map((e) => e.message)).toEqual(pods.map((p) => `Created pod: ${p.metadata.name}`))
+    // Each create reports itself: SuccessfulCreate when it works, FailedCreate with the API's error when rejected.
+    expect(creates.map((a) => a.report?.success.message)).toEqual(pods.map((p) => `Created pod: ${p.metadata.name}`))
+    expect(creates.map((a) => a.report?.failurePrefix)).toEqual(['Error creating: ', 'Error creating: '])
+  })
+
+  test('a rejected create shows as the ReplicaFailure condition until creates succeed again', () => {
+    const failing = reconcileReplicaSet(rs(3), [pod('a')], NOW, 'pods "web-abc-x" is forbidden: exceeded quota: q')
+    expect(failing.status.conditions).toEqual([
+      {type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "web-abc-x" is forbidden: exceeded quota: q', lastTransitionTime: new Date(NOW).toISOString()},
+    ])
+    const withCondition = {...rs(1), status: failing.status}
+    expect(reconcileReplicaSet(withCondition, [pod('a')], NOW).status.conditions).toBeUndefined()
   })
 
   test('scales down not-ready and unscheduled pods first, then the youngest ready', () => {

@@ -1,0 +1,134 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {startApiServer, type ApiServer} from '../../../src/local-cluster/api-server/index.js'
+import {startControllers, type ControllersHandle} from '../../../src/local-cluster/controllers/index.js'
+import {createObjectStore, type LocalObjectStore} from '../../../src/local-cluster/store/index.js'
+import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+
+/**
+ * Missing Secrets, ConfigMaps and keys as kubectl shows them. Expected texts are the kubelet's
+ * (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables; kuberuntime startContainer records
+ * "Error: %v" with reason Failed; the volume manager's FailedMount
+ * `MountVolume.SetUp failed for volume "x" : secret "y" not found`), and `kubectl get pods`
+ * prints a waiting container's reason in STATUS.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'mygate-container-config-'))
+let store: LocalObjectStore
+let server: ApiServer
+let controllers: ControllersHandle
+let kubeconfig: string
+
+beforeAll(async () => {
+  store = createObjectStore()
+  controllers = startControllers({store, clusterName: 'cfg', region: 'local-1', timing: {podStartupMs: 10, readinessDelayMs: 10}})
+  server = await startApiServer({store})
+  kubeconfig = writeKubeconfig(server.url, dir)
+  await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: mygate}\n')
+})
+
+afterAll(async () => {
+  await server?.close()
+  await controllers?.stop()
+  await store?.close()
+  rmSync(dir, {recursive: true, force: true})
+})
+
+const kubectl = (args: string[], input?: string) => runKubectl(args, {kubeconfig, input})
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(args, input)
+  if (result.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`)
+  return result.stdout
+}
+async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (done(value)) return value
+    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+const podStatusColumn = async (selector: string) => (await ok(['get', 'pods', '-n', 'mygate', '-l', selector, '--no-headers'])).trim()
+const eventMessages = async (reason: string) => (await ok(['get', 'events', '-n', 'mygate', '--field-selector', `reason=${reason}`, '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}'])).trim().split('\n')
+const secret = (data: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: billing-db-credentials, namespace: mygate}\nstringData: {${data}}\n`
+
+describe('a Deployment reading a Secret that does not exist', () => {
+  beforeAll(async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: billing, namespace: mygate}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: billing}}
+  template:
+    metadata: {labels: {app: billing}}
+    spec:
+      containers:
+      - name: billing
+        image: billing:4.1.2
+        env:
+        - name: MONGODB_URI
+          valueFrom: {secretKeyRef: {name: billing-db-credentials, key: uri}}
+`,
+    )
+  })
+
+  test('its pods wait in CreateContainerConfigError, as kubectl get pods shows', async () => {
+    const table = await pollUntil(() => podStatusColumn('app=billing'), (out) => out.split('\n').filter((l) => l.includes('CreateContainerConfigError')).length === 2)
+    for (const line of table.split('\n')) expect(line).toMatch(/^billing-[a-z0-9]+-[a-z0-9]{5}\s+0\/1\s+CreateContainerConfigError\s+0\s+/)
+    expect(await ok(['get', 'pods', '-n', 'mygate', '-l', 'app=billing', '-o', 'jsonpath={.items[0].status.containerStatuses[0].state.waiting.message} {.items[0].status.phase}'])).toBe(
+      'secret "billing-db-credentials" not found Pending',
+    )
+    expect(await eventMessages('Failed')).toContain('Error: secret "billing-db-credentials" not found')
+  })
+
+  test('a Secret without the key: couldn\'t find key uri', async () => {
+    await ok(['apply', '-f', '-'], secret('username: billing'))
+    await pollUntil(
+      () => ok(['get', 'pods', '-n', 'mygate', '-l', 'app=billing', '-o', 'jsonpath={.items[*].status.containerStatuses[0].state.waiting.message}']),
+      (out) => out.split("couldn't find key uri in Secret mygate/billing-db-credentials").length === 3,
+    )
+    expect(await eventMessages('Failed')).toContain("Error: couldn't find key uri in Secret mygate/billing-db-credentials")
+  })
+
+  test('the key appears: the kubelet retries on its own and the rollout completes', async () => {
+    await ok(['apply', '-f', '-'], secret('username: billing, uri: "mongodb://billing-db-0.billing-db:27017/billing"'))
+    expect(await ok(['rollout', 'status', 'deployment/billing', '-n', 'mygate', '--timeout=30s'])).toContain('successfully rolled out')
+    // stringData is write-only: the server keeps the value base64-encoded in data.
+    expect(await ok(['get', 'secret', 'billing-db-credentials', '-n', 'mygate', '-o', 'jsonpath={.data.username} {.stringData}'])).toBe(`${Buffer.from('billing').toString('base64')} `)
+  })
+
+  test('deleting the Secret leaves running pods alone; the next pod cannot start', async () => {
+    await ok(['delete', 'secret', 'billing-db-credentials', '-n', 'mygate'])
+    const [first] = (await ok(['get', 'pods', '-n', 'mygate', '-l', 'app=billing', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ')
+    expect(await ok(['get', 'pod', first, '-n', 'mygate', '-o', 'jsonpath={.status.phase}'])).toBe('Running')
+    await ok(['delete', 'pod', first, '-n', 'mygate'])
+    const table = await pollUntil(() => podStatusColumn('app=billing'), (out) => out.includes('CreateContainerConfigError'))
+    expect(table.split('\n').map((line) => line.split(/\s+/)[2]).sort()).toEqual(['CreateContainerConfigError', 'Running'])
+  })
+})
+
+describe('a pod mounting a Secret that does not exist', () => {
+  test('stays ContainerCreating with FailedMount, and starts once the Secret exists', async () => {
+    await ok(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: Pod
+metadata: {name: redis-0, namespace: mygate, labels: {app: redis}}
+spec:
+  containers: [{name: redis, image: redis:7.2, volumeMounts: [{name: auth, mountPath: /etc/redis}]}]
+  volumes: [{name: auth, secret: {secretName: redis-auth}}]
+`,
+    )
+    const failed = await pollUntil(() => eventMessages('FailedMount'), (m) => m[0] !== '')
+    expect(failed).toEqual(['MountVolume.SetUp failed for volume "auth" : secret "redis-auth" not found'])
+    expect(await podStatusColumn('app=redis')).toMatch(/^redis-0\s+0\/1\s+ContainerCreating\s+/)
+    await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Secret\nmetadata: {name: redis-auth, namespace: mygate}\nstringData: {password: s3cret}\n')
+    await ok(['wait', '--for=condition=Ready', 'pod/redis-0', '-n', 'mygate', '--timeout=20s'])
+  })
+})
