@@ -32,6 +32,7 @@ describe('mygate deploy on the local control plane', () => {
   }
   const deployment = async (name: string) => JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as DeploymentJson
   const runningImage = async (name: string) => (await deployment(name)).spec.template.spec.containers[0].image
+  const runningVersion = async (name: string) => (await runningImage(name)).split(':').at(-1)!
   const fault = async (service: string, version: string, ...what: string[]) => {
     const result = await local.cli(['local', 'fault', '--env', 'demo', '--service', service, '--version', version, ...what])
     expect(result.exitCode, result.stderr).toBe(0)
@@ -103,32 +104,38 @@ describe('mygate deploy on the local control plane', () => {
   })
 
   test('rollout status answers the same through its fast path as through oclif', async () => {
-    const fast = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo'])
-    const full = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo', '--verbose'])
+    // Its own rollout to report on (maintenance is deployed by no other test).
+    const deployed = await local.cli(['deploy', 'maintenance', '--env', 'demo', '--version', '6.0.1', '--rolling', '--timeout', '30s'])
+    expect(deployed.exitCode, deployed.stderr).toBe(0)
+    const fast = await local.cli(['rollout', 'status', 'maintenance', '--env', 'demo'])
+    const full = await local.cli(['rollout', 'status', 'maintenance', '--env', 'demo', '--verbose'])
     expect(fast.exitCode, fast.stderr).toBe(0)
+    expect(fast.stdout).toMatch(/phase: +Succeeded/)
     expect(fast.stdout).toBe(full.stdout)
-    const fastJson = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo', '--json'])
-    const fullJson = await local.cli(['rollout', 'status', 'visitors', '--env', 'demo', '--json', '--verbose'])
+    const fastJson = await local.cli(['rollout', 'status', 'maintenance', '--env', 'demo', '--json'])
+    const fullJson = await local.cli(['rollout', 'status', 'maintenance', '--env', 'demo', '--json', '--verbose'])
     expect(parseEnvelope(fastJson.stdout)).toEqual(parseEnvelope(fullJson.stdout))
-    const missing = await local.cli(['rollout', 'status', 'visitors', '--env', 'nowhere'])
-    const missingFull = await local.cli(['rollout', 'status', 'visitors', '--env', 'nowhere', '--verbose'])
+    const missing = await local.cli(['rollout', 'status', 'maintenance', '--env', 'nowhere'])
+    const missingFull = await local.cli(['rollout', 'status', 'maintenance', '--env', 'nowhere', '--verbose'])
     expect(missing.exitCode).toBe(3)
     expect(missingFull.exitCode).toBe(3)
     expect(missing.stderr.trim()).toBe(missingFull.stderr.split('\n')[0].trim())
   })
 
   test('a canary with an injected 50% error rate is rolled back automatically: exit 7, stable serves 100%', async () => {
+    // Stable is whatever runs now: 3.4.0 as created, or 3.5.0 once the good canary above ran.
+    const stable = await runningVersion('visitors')
     await fault('visitors', '3.6.0', '--error-rate', '0.5')
     const started = Date.now()
     const result = await local.cli(['deploy', 'visitors', '--env', 'demo', '--version', '3.6.0', '--canary', '--steps', '25,50,100', ...FAST])
     expect(result.exitCode, result.stderr).toBe(7)
     const lines = result.stderr.trimEnd().split('\n')
-    expect(lines.at(-2)).toMatch(/^Result: ROLLED BACK — visitors 3\.5\.0 serves all traffic/)
+    expect(lines.at(-2)).toMatch(new RegExp(`^Result: ROLLED BACK — visitors ${stable.replaceAll('.', '\\.')} serves all traffic`))
     expect(lines.at(-1)).toMatch(/^Error: visitors rolled back: error rate 0\.\d+ > 0\.01 for visitors 3\.6\.0 \(2 of 2 allowed failures\)/)
     // Never got past the first weight: the failing analysis at 25% rolled it back.
     expect(result.stderr).not.toMatch(/weight 50%/)
     expect(Date.now() - started).toBeLessThan(20_000)
-    expect(await runningImage('visitors')).toBe('registry.mygate.dev/mygate/visitors:3.5.0')
+    expect(await runningImage('visitors')).toBe(`registry.mygate.dev/mygate/visitors:${stable}`)
     const canary = await deployment('visitors-canary')
     expect(canary.spec.replicas).toBe(0)
     expect((await deployment('visitors')).spec.replicas).toBe(1)
@@ -138,11 +145,12 @@ describe('mygate deploy on the local control plane', () => {
   })
 
   test('a crash-looping canary is rolled back', async () => {
+    const stable = await runningImage('visitors')
     await fault('visitors', '3.7.0', '--crash')
     const result = await local.cli(['deploy', 'visitors', '--env', 'demo', '--version', '3.7.0', '--canary', ...FAST])
     expect(result.exitCode, result.stderr).toBe(7)
     expect(result.stderr).toMatch(/CrashLoopBackOff/)
-    expect(await runningImage('visitors')).toBe('registry.mygate.dev/mygate/visitors:3.5.0')
+    expect(await runningImage('visitors')).toBe(stable)
     expect((await deployment('visitors-canary')).spec.replicas).toBe(0)
   })
 
@@ -227,23 +235,33 @@ describe('mygate deploy on the local control plane', () => {
 
 describe('mygate deploy to a prod-tier environment', () => {
   let local: LocalHome
+  let kubeconfig: string
 
   beforeAll(async () => {
     local = createLocalHome()
     const created = await createWithExternalSecrets(local, ['env', 'create', 'p1', '--tier', 'prod', '--provider', 'local'], {timeoutMs: 180_000})
     expect(created.exitCode, created.stderr).toBe(0)
+    kubeconfig = join(local.home, 'kubeconfig', 'p1.yaml')
   }, 240_000)
   afterAll(async () => {
     await local?.cleanup()
   })
 
   test('is refused without approval in a non-TTY run, and nothing changes', async () => {
-    const result = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--canary', '--allow-dirty'])
+    // Nothing changes: the rollout record (none yet, or the one the test below leaves), the history and the image.
+    const record = async () => {
+      const run = await local.cli(['rollout', 'status', 'visitors', '--env', 'p1', '--json'])
+      return run.exitCode === 0 ? parseEnvelope<{result: {state: unknown}}>(run.stdout).result.state : `exit ${run.exitCode}`
+    }
+    const history = async () => parseEnvelope<{result: {entries: unknown[]}}>((await local.cli(['rollout', 'history', 'visitors', '--env', 'p1', '--json'])).stdout).result.entries
+    const image = async () => (await runKubectl(['-n', 'mygate', 'get', 'deployment', 'visitors', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], {kubeconfig})).stdout
+    const before = {record: await record(), history: await history(), image: await image()}
+    expect(before.image).toMatch(/visitors:/)
+    const result = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.6.0', '--canary', '--allow-dirty'])
     expect(result.exitCode, result.stderr).toBe(2)
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
     expect(result.stderr).toMatch(/deploying to prod environment p1 needs approval, and there is no terminal to ask in/)
-    const status = await local.cli(['rollout', 'status', 'visitors', '--env', 'p1'])
-    expect(status.exitCode).toBe(3)
+    expect({record: await record(), history: await history(), image: await image()}).toEqual(before)
   })
 
   test('is refused from a dirty git working tree unless --allow-dirty, and records the commit it came from', async () => {

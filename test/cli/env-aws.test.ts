@@ -62,13 +62,17 @@ describe('mygate env on provider aws (moto_server + aws CLI)', () => {
   })
 
   test('the environment is listed from its cached kubeconfig, and destroy removes cluster and node groups', async () => {
+    // Its own environment, so the test above is not a prerequisite.
+    const created = await local.cli(['env', 'create', 'gone', '--provider', 'aws', '--region', region, '--tier', 'staging', '--infra-only'], {env: awsEnv})
+    expect(created.exitCode, created.stderr).toBe(0)
+    expect((await aws('eks', 'list-clusters')).clusters).toContain('mygate-gone-us-east-1')
     const list = parseEnvelope<{result: Array<{name: string; provider: string; phase: string}>}>((await local.cli(['env', 'list', '--json'], {env: awsEnv})).stdout)
-    expect(list.result.find((e) => e.name === 'stg')).toMatchObject({provider: 'aws', phase: 'infra-only'})
+    expect(list.result.find((e) => e.name === 'gone')).toMatchObject({provider: 'aws', phase: 'infra-only'})
 
-    const destroy = await local.cli(['env', 'destroy', 'stg', '--yes'], {env: awsEnv})
+    const destroy = await local.cli(['env', 'destroy', 'gone', '--yes'], {env: awsEnv})
     expect(destroy.exitCode, destroy.stderr).toBe(0)
-    expect((await aws('eks', 'list-clusters')).clusters).toEqual([])
-    const vpcs = (await aws('ec2', 'describe-vpcs', '--filters', 'Name=tag:mygate.dev/environment,Values=stg')).Vpcs as unknown[]
+    expect((await aws('eks', 'list-clusters')).clusters).not.toContain('mygate-gone-us-east-1')
+    const vpcs = (await aws('ec2', 'describe-vpcs', '--filters', 'Name=tag:mygate.dev/environment,Values=gone')).Vpcs as unknown[]
     expect(vpcs).toEqual([])
   })
 
@@ -87,13 +91,14 @@ describe('mygate env on provider aws (moto_server + aws CLI)', () => {
     expect(run.exitCode).toBe(2)
     expect(run.stderr).toMatch(/no AWS credentials/)
     expect(run.stderr.trim().split('\n')).toHaveLength(1)
-    expect((await aws('eks', 'list-clusters')).clusters).toEqual([])
+    expect((await aws('eks', 'list-clusters')).clusters).not.toContain('mygate-nocreds-us-east-1')
+    expect((await aws('ec2', 'describe-vpcs', '--filters', 'Name=tag:mygate.dev/environment,Values=nocreds')).Vpcs).toEqual([])
   })
 
   test('a region AWS does not have is refused', async () => {
     const run = await local.cli(['env', 'create', 'mars', '--provider', 'aws', '--region', 'mars-north-1', '--infra-only'], {env: awsEnv})
     expect(run.exitCode).toBe(2)
     expect(run.stderr).toContain('mars-north-1')
-    expect((await aws('eks', 'list-clusters')).clusters).toEqual([])
+    expect((await aws('eks', 'list-clusters')).clusters).toEqual(expect.not.arrayContaining([expect.stringMatching(/^mygate-mars-/)]))
   })
 })

@@ -3,7 +3,7 @@ import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {CLI_BIN, parseEnvelope} from '../helpers/cli.js'
+import {CLI_BIN, parseEnvelope, type CliResult} from '../helpers/cli.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
 import {runKubectl} from '../helpers/kubectl.js'
 
@@ -20,20 +20,22 @@ const APP_SERVICES = ['amenities', 'auth', 'billing', 'gateway', 'maintenance', 
 
 describe('mygate env on the local control plane (real CLI, real kubectl)', () => {
   let local: LocalHome
+  /** `env create demo --json`, run once for every test here; the first test checks what it did. */
+  let run: CliResult
   let created: CreateResult
 
   beforeAll(async () => {
     local = createLocalHome()
-  })
+    run = await local.cli(['env', 'create', 'demo', '--json'])
+    if (run.exitCode === 0) created = parseEnvelope<{ok: boolean; result: CreateResult}>(run.stdout).result
+  }, 120_000)
   afterAll(async () => {
     await local.cleanup()
   })
 
   test('create brings every bundled service up, recorded in the cluster', async () => {
-    const run = await local.cli(['env', 'create', 'demo', '--json'])
     expect(run.stderr).toContain('Services')
     expect(run.exitCode, run.stderr).toBe(0)
-    created = parseEnvelope<{ok: boolean; result: CreateResult}>(run.stdout).result
     expect(created.changed).toBe(true)
     expect(created.applied.created).toBeGreaterThan(50)
     const deployed = new Set(created.services.map((s) => s.service))
@@ -87,15 +89,21 @@ describe('mygate env on the local control plane (real CLI, real kubectl)', () =>
   })
 
   test('destroy refuses without --yes when there is no terminal, then removes everything with it', async () => {
-    const refused = await local.cli(['env', 'destroy', 'demo'])
+    // Its own environment: the others here keep using demo.
+    const doomed = await local.cli(['env', 'create', 'doomed', '--json'])
+    expect(doomed.exitCode, doomed.stderr).toBe(0)
+    const {kubeconfig} = parseEnvelope<{result: CreateResult}>(doomed.stdout).result
+    expect(existsSync(kubeconfig)).toBe(true)
+    const refused = await local.cli(['env', 'destroy', 'doomed'])
     expect(refused.exitCode).toBe(2)
     expect(refused.stderr).toContain('pass --yes')
-    const destroyed = await local.cli(['env', 'destroy', 'demo', '--yes'])
+    const destroyed = await local.cli(['env', 'destroy', 'doomed', '--yes'])
     expect(destroyed.exitCode, destroyed.stderr).toBe(0)
     expect(destroyed.stdout).toContain('destroyed')
     const list = parseEnvelope<{result: Array<{name: string}>}>((await local.cli(['env', 'list', '--json'])).stdout)
-    expect(list.result.map((e) => e.name)).not.toContain('demo')
-    expect(existsSync(created.kubeconfig)).toBe(false)
+    expect(list.result.map((e) => e.name)).not.toContain('doomed')
+    expect(list.result.map((e) => e.name)).toContain('demo')
+    expect(existsSync(kubeconfig)).toBe(false)
   })
 
   test('an interrupted create is finished by running it again', async () => {

@@ -56,18 +56,21 @@ describe('two-region environments and TTLs on the local control plane', () => {
   })
 
   test('an environment past its TTL is listed as expired and removed by destroy --expired', async () => {
+    // One that has not expired (its clusters only, enough to be listed) must stay.
+    const keeper = await local.cli(['env', 'create', 'keeper', '--ttl', '1h', '--infra-only'])
+    expect(keeper.exitCode, keeper.stderr).toBe(0)
     const run = await local.cli(['env', 'create', 'brief', '--ttl', '1s'])
     expect(run.exitCode, run.stderr).toBe(0)
     await new Promise((resolve) => setTimeout(resolve, 1200))
     const list = parseEnvelope<{result: Array<{name: string; expired: boolean}>}>((await local.cli(['env', 'list', '--json'])).stdout).result
     expect(list.find((e) => e.name === 'brief')?.expired).toBe(true)
-    expect(list.find((e) => e.name === 'dr')?.expired).toBe(false)
+    expect(list.find((e) => e.name === 'keeper')?.expired).toBe(false)
     const destroy = await local.cli(['env', 'destroy', '--expired', '--yes', '--json'])
     expect(destroy.exitCode, destroy.stderr).toBe(0)
     const destroyed = parseEnvelope<{result: {destroyed: Array<{environment: string}>}}>(destroy.stdout).result.destroyed
     expect(destroyed.map((d) => d.environment)).toEqual(['brief'])
     const after = parseEnvelope<{result: Array<{name: string}>}>((await local.cli(['env', 'list', '--json'])).stdout).result
-    expect(after.map((e) => e.name)).toContain('dr')
+    expect(after.map((e) => e.name)).toContain('keeper')
     expect(after.map((e) => e.name)).not.toContain('brief')
   })
 

@@ -3,7 +3,7 @@ import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {REPO_ROOT, parseEnvelope} from '../helpers/cli.js'
+import {REPO_ROOT, parseEnvelope, type CliResult} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
 
@@ -36,28 +36,38 @@ spec:
 describe('mygate local start|stop|status with real kubectl', () => {
   let local: LocalHome
   let kubeconfig: string
-  beforeAll(() => {
+  /** The first `local start`, run once for every test here; the start test checks what it did. */
+  let started: CliResult
+  let status: Status
+  beforeAll(async () => {
     local = createLocalHome()
+    started = await local.cli(['local', 'start'])
+    status = parseEnvelope<{result: Status}>((await local.cli(['local', 'status', '--json'])).stdout).result
+    kubeconfig = status.kubeconfig
   })
   afterAll(async () => {
     await local.cleanup()
   })
 
   test('status before start says it is not running', async () => {
-    const run = await local.cli(['local', 'status', '--json'])
-    expect(run.exitCode).toBe(0)
-    expect(parseEnvelope<{result: Status}>(run.stdout).result.running).toBe(false)
+    // A home of its own: this file's daemon is already running.
+    const fresh = createLocalHome()
+    try {
+      const run = await fresh.cli(['local', 'status', '--json'])
+      expect(run.exitCode).toBe(0)
+      expect(parseEnvelope<{result: Status}>(run.stdout).result.running).toBe(false)
+    } finally {
+      await fresh.cleanup()
+    }
   })
 
   test('start runs the daemon detached, makes a default cluster and prints the kubectl line', async () => {
-    const run = await local.cli(['local', 'start'])
-    expect(run.exitCode, run.stderr).toBe(0)
-    expect(run.stderr).toContain('Started the local control plane')
-    expect(run.stdout).toMatch(/kubectl --kubeconfig \S+kubeconfig\.yaml get nodes/)
-    const status = parseEnvelope<{result: Status}>((await local.cli(['local', 'status', '--json'])).stdout).result
+    expect(started.exitCode, started.stderr).toBe(0)
+    expect(started.stderr).toContain('Started the local control plane')
+    expect(started.stdout).toMatch(/kubectl --kubeconfig \S+kubeconfig\.yaml get nodes/)
     expect(status.running).toBe(true)
     expect(status.clusters.map((c) => c.name)).toEqual(['default'])
-    kubeconfig = status.kubeconfig
+    expect(existsSync(kubeconfig)).toBe(true)
   })
 
   test('start again is idempotent', async () => {
@@ -107,14 +117,17 @@ describe('mygate local start|stop|status with real kubectl', () => {
   })
 
   test('stop and start keep every object', async () => {
+    const apply = await runKubectl(['apply', '-f', '-'], {kubeconfig, input: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept, namespace: default}\ndata: {a: "1"}\n'})
+    expect(apply.exitCode, apply.stderr).toBe(0)
     const stop = await local.cli(['local', 'stop'])
     expect(stop.exitCode).toBe(0)
     expect(stop.stdout).toContain('Stopped the local control plane')
     const down = await runKubectl(['get', 'deployments', '-n', 'default'], {kubeconfig})
     expect(down.exitCode).not.toBe(0)
     expect((await local.cli(['local', 'start'])).exitCode).toBe(0)
-    const after = await runKubectl(['get', 'deployment', 'hello', '-n', 'default', '-o', 'jsonpath={.spec.replicas}'], {kubeconfig})
-    expect(after.stdout).toBe('3')
+    const after = await runKubectl(['get', 'configmap', 'kept', '-n', 'default', '-o', 'jsonpath={.data.a}'], {kubeconfig})
+    expect(after.exitCode, after.stderr).toBe(0)
+    expect(after.stdout).toBe('1')
   })
 
   test('a second server on the same state directory is refused with a clear message', async () => {

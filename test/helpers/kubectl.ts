@@ -110,3 +110,57 @@ export async function runKubectl(args: string[], options: KubectlOptions): Promi
   })
   return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)}
 }
+
+/** A running `kubectl ... --watch`: its output as whole lines, as they arrive. */
+export interface KubectlWatch {
+  lines: string[]
+  /** Resolves true once a line satisfies `test` (lines already seen count), false after `timeoutMs`. */
+  waitFor(test: (line: string) => boolean, timeoutMs?: number): Promise<boolean>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts kubectl with the given arguments (which should include `--watch`) and collects its
+ * stdout line by line; kubectl's output can arrive split mid-line, so only complete lines count.
+ * The caller stops it (a test must not leave it running).
+ */
+export function watchKubectl(args: string[], options: Omit<KubectlOptions, 'input' | 'timeoutMs'>): KubectlWatch {
+  const child = execa(kubectlPath(options.version), ['--kubeconfig', options.kubeconfig, ...args], {
+    reject: false,
+    env: {KUBECACHEDIR: join(dirname(options.kubeconfig), 'cache'), HOME: dirname(options.kubeconfig)},
+    extendEnv: true,
+  })
+  const lines: string[] = []
+  const listeners = new Set<() => void>()
+  let partial = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n')
+    partial = parts.pop() ?? ''
+    lines.push(...parts.filter((line) => line.trim() !== ''))
+    for (const listener of listeners) listener()
+  })
+  return {
+    lines,
+    waitFor(test, timeoutMs = 15_000) {
+      return new Promise((resolve) => {
+        const check = (): boolean => lines.some(test)
+        if (check()) return resolve(true)
+        const listener = (): void => {
+          if (!check()) return
+          listeners.delete(listener)
+          clearTimeout(timer)
+          resolve(true)
+        }
+        const timer = setTimeout(() => {
+          listeners.delete(listener)
+          resolve(check())
+        }, timeoutMs)
+        listeners.add(listener)
+      })
+    },
+    async stop() {
+      child.kill()
+      await child
+    },
+  }
+}

@@ -1,8 +1,10 @@
 import type {KubeObject} from '../../kube/types.js'
+import type {KindRef} from '../protobuf/index.js'
 import {apiErrors} from '../store/api-error.js'
 import {isPlainObject} from '../store/object-utils.js'
 import type {DeleteOptions, PropagationPolicy} from '../store/types.js'
 import {parseJson, parseObjectBody, readBody} from './body.js'
+import {negotiateResponse} from './negotiation.js'
 import {handlePatch} from './patch-handler.js'
 import {bindObjectToRoute, fieldManagerOf, groupVersion, isDryRun, type ResourceRequest} from './request-context.js'
 import {writeJson} from './respond.js'
@@ -16,6 +18,7 @@ import {addWarnings, successStatus} from './respond.js'
 /** Dispatches one request for a resource (collection, object or subresource) by method. */
 export async function handleResource(r: ResourceRequest): Promise<void> {
   const {route, req} = r
+  negotiateResponse(req.headers.accept)
   const method = req.method ?? 'GET'
   const sub = route.subresource
   if (sub !== undefined && !isServedSubresource(r, sub)) throw apiErrors.pathNotFound()
@@ -47,6 +50,11 @@ function isWatch(query: URLSearchParams): boolean {
 export function asVersion(r: ResourceRequest, object: KubeObject): KubeObject {
   const wanted = groupVersion(r.type, r.route.version)
   return object.apiVersion === wanted || !r.type.custom ? object : {...object, apiVersion: wanted}
+}
+
+/** The kind a body sent to this URL must be (what a body without apiVersion/kind defaults to). */
+function urlKind(r: ResourceRequest): KindRef {
+  return {apiVersion: groupVersion(r.type, r.route.version), kind: r.type.kind}
 }
 
 function requireObject(r: ResourceRequest): KubeObject {
@@ -104,7 +112,7 @@ export async function checkSchema(r: ResourceRequest, object: KubeObject): Promi
 
 async function handleCreate(r: ResourceRequest): Promise<void> {
   const body = await readBody(r.req)
-  const object = bindObjectToRoute(await parseObjectBody(r.req, body), r)
+  const object = bindObjectToRoute(await parseObjectBody(r.req, body, urlKind(r)), r)
   await checkSchema(r, object)
   const manager = fieldManagerOf(r.req, r.query)
   recordUpdate(undefined, object, manager, {skipStatus: Boolean(r.type.subresources?.status)})
@@ -118,7 +126,7 @@ async function handleCreate(r: ResourceRequest): Promise<void> {
 
 async function handleUpdate(r: ResourceRequest): Promise<void> {
   const body = await readBody(r.req)
-  const object = bindObjectToRoute(await parseObjectBody(r.req, body), r)
+  const object = bindObjectToRoute(await parseObjectBody(r.req, body, urlKind(r)), r)
   const sub = r.route.subresource
   const existing = requireObject(r)
   if (sub !== 'status') await checkSchema(r, object)

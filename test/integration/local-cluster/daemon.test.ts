@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, test} from 'vitest'
 
-import {ConflictError} from '../../../src/errors.js'
+import {ConflictError, ExternalError} from '../../../src/errors.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import {runDaemon, type RunningDaemon} from '../../../src/local-cluster/daemon/daemon.js'
 import {daemonStatus, ensureCluster, setApiFaults, setClusterDown} from '../../../src/local-control/control-client.js'
@@ -68,19 +68,31 @@ describe('local control plane daemon (in-process)', () => {
     again.close()
   })
 
-  test('a region outage makes the cluster unreachable until cleared; API faults fail requests', async () => {
+  test('a region outage makes the cluster unreachable until cleared; API faults fail requests with the injected status', async () => {
     const home = newHome()
     await start(home)
-    await ensureCluster(home, 'r', 'local-1')
+    const cluster = await ensureCluster(home, 'r', 'local-1')
     const client = await KubeClient.connect({kubeconfigPath: localPaths(home).kubeconfig, context: localContextName('r')})
+    await client.apply({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'before-outage', namespace: 'default'}, data: {a: '1'}})
+    const configMapNames = async () => (await client.list('v1', 'ConfigMap', {namespace: 'default'})).items.map((item) => item.metadata.name)
+    const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error)
+
     await setClusterDown(home, 'r', true)
-    await expect(client.list('v1', 'ConfigMap', {namespace: 'default'})).rejects.toThrow(/cannot reach the Kubernetes API/)
+    const unreachable = await failure(client.list('v1', 'ConfigMap', {namespace: 'default'}))
+    expect(unreachable).toBeInstanceOf(ExternalError)
+    expect((unreachable as ExternalError).message).toContain(`cannot reach the Kubernetes API at http://127.0.0.1:${cluster.port}`)
+
     await setClusterDown(home, 'r', false)
-    expect((await client.list('v1', 'ConfigMap', {namespace: 'default'})).items).toBeDefined()
+    expect(await configMapNames()).toContain('before-outage')
+
     await setApiFaults(home, 'r', {errorRate: 1, statuses: [503], latencyMs: 0})
-    await expect(client.list('v1', 'ConfigMap', {namespace: 'default'})).rejects.toThrow()
+    const faulted = await failure(client.list('v1', 'ConfigMap', {namespace: 'default'}))
+    expect(faulted).toBeInstanceOf(ExternalError)
+    expect((faulted as ExternalError).message).toContain('the server is currently unable to handle the request (injected fault)')
+    expect((faulted as ExternalError).details).toMatchObject({httpStatus: 503, reason: 'ServiceUnavailable'})
+
     await setApiFaults(home, 'r', undefined)
-    expect(Array.isArray((await client.list('v1', 'ConfigMap', {namespace: 'default'})).items)).toBe(true)
+    expect(await configMapNames()).toContain('before-outage')
     client.close()
   })
 })

@@ -69,9 +69,14 @@ describe('GCP provider against a fake GKE v1 REST API', () => {
     })
   })
 
-  test('the project may come from GOOGLE_CLOUD_PROJECT', async () => {
-    const fromEnv = make({processEnv: {MYGATE_HOME: home, GOOGLE_CLOUD_PROJECT: PROJECT}})
+  test('the project may come from GOOGLE_CLOUD_PROJECT, and the environment file wins over it', async () => {
+    const fromEnv = make({processEnv: {MYGATE_HOME: home, GOOGLE_CLOUD_PROJECT: 'env-var-project'}})
     await fromEnv.validate({...env, gcp: {}})
+    expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /v1/projects/env-var-project/locations/-/clusters'])
+
+    fake.requests.length = 0
+    await fromEnv.validate(env)
+    expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual([`GET /v1/projects/${PROJECT}/locations/-/clusters`])
   })
 
   test('ensureClusters creates labelled clusters with on-demand and spot pools, polling operations', async () => {
