@@ -1,4 +1,5 @@
 import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
+import type {PodRuntime} from '../kubelet/pod-runtime.js'
 import {kubeletController} from '../kubelet/kubelet.js'
 import {metricsRecorderFor, releaseMetricsRecorder} from '../metrics/recorder.js'
 import type {ObjectStore} from '../store/types.js'
@@ -37,6 +38,8 @@ export interface StartControllersOptions {
   /** Milliseconds since the epoch; default Date.now. Timers still run on real time. */
   clock?: () => number
   logger?: ControllerLogger
+  /** What runs in the simulated containers (the data plane); without it containers just run. */
+  podRuntime?: PodRuntime
 }
 
 export interface ControllersHandle {
@@ -84,6 +87,7 @@ export function startControllers(options: StartControllersOptions): ControllersH
       if (logger && (level === 'warn' || level === 'error')) logger(`${level} ${message}`)
     },
     timing: resolveTiming(options.timing),
+    podRuntime: options.podRuntime,
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))

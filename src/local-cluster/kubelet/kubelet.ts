@@ -8,7 +8,7 @@ import type {ControllerContext, ControllerDefinition} from '../controllers/runti
 import {faultsFor, podIdentity} from '../faults/faults-for.js'
 import {listFaults} from '../faults/fault-store.js'
 import {FAULTS, SERVICE_LABEL, type FaultSpec} from '../faults/types.js'
-import {type ContainerStatus, kubeletStep, unschedulableStatus} from './kubelet-step.js'
+import {type ContainerStatus, kubeletStep, type PodFaultEffects, unschedulableStatus} from './kubelet-step.js'
 import {nodeInternalIp} from './nodes.js'
 import {allocatePodIp} from './pod-ip.js'
 import {pickNode} from './scheduler.js'
@@ -56,11 +56,13 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
 
   return {
     name: 'kubelet',
+    externalKeys: context.podRuntime ? (enqueue) => context.podRuntime!.onPodsChanged((keys) => keys.forEach(enqueue)) : undefined,
     watches: [
       {
         ref: PODS,
         keys(event) {
           track(event.object, event.type === 'DELETED')
+          if (event.type === 'DELETED') context.podRuntime?.podDeleted?.(event.object)
           return event.type === 'DELETED' ? [] : [keyOf(event.object)]
         },
       },
@@ -103,12 +105,14 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       const podIP = existingIp ?? allocatePodIp(podCidr, ipsInUse) ?? '10.244.255.254'
       const identity = podIdentity(pod)
       const effects = faultsFor(identity.service, identity.version, identity.service ? listFaults(store, namespace) : [])
+      const runsToCompletion = controllerRef(pod)?.kind === 'Job'
+      const runtime = runtimeEffects(context, {...pod, status: {...(pod.status as object), podIP}}, runsToCompletion, now)
       const result = kubeletStep({
         pod,
         hostIP: node ? nodeInternalIp(node) : '172.18.0.2',
         podIP,
-        runsToCompletion: controllerRef(pod)?.kind === 'Job',
-        faults: {crash: effects.crash, notReady: effects.notReady},
+        runsToCompletion,
+        faults: {...runtime, crash: effects.crash || runtime.crash, notReady: effects.notReady || runtime.notReady},
         now,
         timing: context.timing,
       })
@@ -116,7 +120,7 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       else forget(key)
       if (!sameJson(pod.status, result.status)) {
         store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})
-        events.push(...containerEvents(pod, result.status.containerStatuses ?? [], effects.notReady, now))
+        events.push(...containerEvents(pod, result.status.containerStatuses ?? [], effects.notReady || runtime.notReady, now, runtime.probeMessage))
       }
       if (events.length > 0) applyActions(store, events)
       return result.requeueAfterMs === undefined ? undefined : {requeueAfterMs: result.requeueAfterMs}
@@ -124,8 +128,31 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
   }
 }
 
+/** What the pod runtime (the data plane) says about a bound pod, as kubeletStep's fault effects. */
+function runtimeEffects(context: ControllerContext, pod: KubeObject, runsToCompletion: boolean, now: number): PodFaultEffects & {probeMessage?: string} {
+  const runtime = context.podRuntime
+  if (!runtime) return {crash: false, notReady: false}
+  const verdict = runtime.containers(pod, now)
+  const effects: PodFaultEffects & {probeMessage?: string} = {
+    crash: verdict?.crashExitCode !== undefined,
+    notReady: verdict?.notReady === true,
+    ...(verdict?.crashExitCode !== undefined ? {exitCode: verdict.crashExitCode} : {}),
+    ...(verdict?.probeMessage ? {probeMessage: verdict.probeMessage} : {}),
+  }
+  const startedAt = Date.parse(String((pod.status as {startTime?: string} | undefined)?.startTime ?? '')) || now
+  if (runsToCompletion && now >= startedAt + context.timing.podStartupMs + context.timing.jobRunMs) {
+    const outcome = runtime.completion(pod, now)
+    if (outcome === 'pending') effects.holdCompletion = true
+    else if (outcome) {
+      effects.exitCode = outcome.exitCode
+      if (outcome.terminationMessage) effects.terminationMessage = outcome.terminationMessage
+    }
+  }
+  return effects
+}
+
 /** The kubelet's events for what just changed in a pod's containers (each recorded once per pod). */
-function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notReady: boolean, now: number): Action[] {
+function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notReady: boolean, now: number, probeMessage?: string): Action[] {
   const previous = new Map(((pod.status as {containerStatuses?: ContainerStatus[]} | undefined)?.containerStatuses ?? []).map((c) => [c.name, c]))
   const events: Action[] = []
   for (const container of next) {
@@ -137,7 +164,7 @@ function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notR
       events.push(eventAction(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, 'kubelet', now))
     }
     if (notReady && container.state.running && !container.ready) {
-      events.push(eventAction(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', now))
+      events.push(eventAction(pod, 'Warning', 'Unhealthy', `Readiness probe failed: ${probeMessage ?? 'HTTP probe failed with statuscode: 503'}`, 'kubelet', now))
     }
   }
   return events
