@@ -1,3 +1,5 @@
+import {parse as parseYaml} from 'yaml'
+
 import type {KubeObject} from '../../../kube/types.js'
 import type {CommandContext} from '../commands.js'
 import {resolveHost, type ClusterView} from '../network.js'
@@ -185,43 +187,62 @@ export function connect(input: JobRunInput, uri: string): {ok: true; session: Se
 
 /**
  * mongodump / mongorestore: the command line is checked against the tools' documented options and
- * the contract (archive, gzip, oplog); connection and credentials are checked. Writing and reading
- * the archive itself is not simulated yet (issue 12, backups): the Job fails saying so.
+ * the contract (archive, gzip, oplog); the connection string (with its credentials) comes from the
+ * `--config` file (a Secret volume: mongo-tools reads `uri` and `password` from it), the connection
+ * and the credentials are checked. Writing and reading the archive is not simulated yet (issue 12,
+ * backups): the Job fails saying so.
  */
 function runTool(input: JobRunInput, container: ContainerSpec, env: ReadonlyMap<string, string>, tool: 'mongodump' | 'mongorestore', args: string[], finish: Finish): JobRun {
+  void env
+  const stamp = new Date().toISOString().replace('Z', '+0000')
+  const fail = (message: string) => finish([], [`${stamp}\t${message}`], 1)
   const parsed = parseToolArgs(tool, args)
   if (!parsed.ok) return finish([], parsed.stderr, 1)
   const problem = toolContractProblem(tool, parsed.parsed)
-  const stamp = new Date().toISOString().replace('Z', '+0000')
-  if (problem) return finish([], [`${stamp}\t${problem}`], 1)
+  if (problem) return fail(problem)
   const {options, positional} = parsed.parsed
-  const uri = options.get('uri')?.at(-1) ?? positional.find((p) => p.startsWith('mongodb://'))
-  if (!uri) return finish([], [`${stamp}\tmygate contract: pass the connection string as --uri or the positional mongodb:// argument`], 1)
-  if (/^mongodb:\/\/[^/]*@/.test(uri) || options.has('password')) {
-    return finish([], [`${stamp}\tmygate contract: the password comes from the --config file (a Secret volume), never from the command line`], 1)
+  const argUri = options.get('uri')?.at(-1) ?? positional.find((p) => p.startsWith('mongodb://'))
+  if ((argUri && /^mongodb:\/\/[^/]*@/.test(argUri)) || options.has('password')) {
+    return fail('mygate contract: credentials come from the --config file (a Secret volume), never from the command line')
   }
-  let password: string | undefined
   const configPath = options.get('config')?.at(-1)
-  if (configPath) {
-    const file = new PodFiles(input.pod, input.objects).lookup(container, configPath)
-    if (!file.ok) return finish([], [`${stamp}\terror opening file with --config: open ${configPath}: no such file or directory`], 1)
-    const match = /^password:\s*"?([^"\n]*)"?\s*$/m.exec(file.file.content)
-    const unknown = file.file.content.split('\n').filter((line) => line.trim() && !/^(password|uri|sslPEMKeyPassword|destinationPassword):/.test(line.trim()))
-    if (unknown.length > 0) return finish([], [`${stamp}\terror parsing config file ${configPath}: yaml: unmarshal errors: field ${unknown[0].split(':')[0].trim()} not found`], 1)
-    password = match?.[1]
-  }
-  const connection = connect(input, uri)
-  if (!connection.ok) return finish([], [`${stamp}\tFailed: can't create session: ${connection.error}`], 1)
-  const user = options.get('username')?.at(-1)
+  if (!configPath) return fail('mygate contract: pass --config=FILE, a Secret volume file holding the connection string (uri: ...)')
+  const file = new PodFiles(input.pod, input.objects).lookup(container, configPath)
+  if (!file.ok) return fail(file.kind === 'mount-failed' ? file.message : `error opening file with --config: open ${configPath}: no such file or directory`)
+  const config = toolsConfig(file.file.content)
+  if ('error' in config) return fail(`error parsing config file ${configPath}: ${config.error}`)
+  const uri = config.uri ?? argUri
+  if (!uri) return fail('mygate contract: the --config file holds the connection string as uri: mongodb://USER:PASSWORD@HOSTS/?replicaSet=NAME&authSource=admin')
+  const parsedUri = parseConnectionString(uri)
+  if (!parsedUri.ok) return fail(`error parsing uri: ${parsedUri.error}`)
+  const connection = connect(input, uri.replace(/^mongodb:\/\/[^/]*@/, 'mongodb://'))
+  if (!connection.ok) return fail(`Failed: can't create session: ${connection.error}`)
+  const user = parsedUri.value.username ?? options.get('username')?.at(-1)
   if (user) {
     try {
-      connection.session.auth(user, password)
+      connection.session.auth(user, parsedUri.value.password ?? config.password)
     } catch {
-      return finish([], [`${stamp}\tFailed: can't create session: failed to connect to ${uri}: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-256": (AuthenticationFailed) Authentication failed.`], 1)
+      return fail(`Failed: can't create session: failed to connect to ${uri.replace(/\/\/[^@/]*@/, '//')}: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-256": (AuthenticationFailed) Authentication failed.`)
     }
   }
-  void env
-  return finish([], [`${stamp}\tthe local data plane does not ${tool === 'mongodump' ? 'write' : 'read'} mongodump archives yet (issue 12, backups): the command line, connection and credentials were checked`], 1)
+  return fail(`the local data plane does not ${tool === 'mongodump' ? 'write' : 'read'} mongodump archives yet (issue 12, backups): the command line, connection and credentials were checked`)
+}
+
+/** mongo-tools' --config YAML: only uri, password, sslPEMKeyPassword, destinationPassword (yaml.UnmarshalStrict). */
+export function toolsConfig(text: string): {uri?: string; password?: string} | {error: string} {
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text)
+  } catch (error) {
+    return {error: (error as Error).message}
+  }
+  if (parsed === null || parsed === undefined) return {}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) return {error: 'yaml: unmarshal errors: not a map'}
+  const allowed = ['password', 'uri', 'sslPEMKeyPassword', 'destinationPassword']
+  const unknown = Object.keys(parsed).find((key) => !allowed.includes(key))
+  if (unknown) return {error: `yaml: unmarshal errors: field ${unknown} not found in type struct`}
+  const values = parsed as Record<string, unknown>
+  return {...(typeof values.uri === 'string' ? {uri: values.uri} : {}), ...(typeof values.password === 'string' ? {password: values.password} : {})}
 }
 
 /** The contract's rules and the tools' own cross-option checks. */
