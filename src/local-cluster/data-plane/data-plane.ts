@@ -47,6 +47,8 @@ export interface DataPlaneOptions {
   log?: (line: string) => void
   /** Run the tick loop on a timer (default true); tests may call tick() themselves. */
   autoTick?: boolean
+  /** Names members without cluster DNS (unit tests of the engine on disk); default: the clusters' DNS. */
+  resolveHost?: (set: ReplicaSet, host: string) => string | undefined
 }
 
 /** One local cluster as the data plane sees it. */
@@ -112,7 +114,7 @@ export class DataPlane {
     this.engine = new DataPlaneEngine(
       {
         log: (key, line, at) => this.memberLog(key, [line], at),
-        resolveHost: (set, host) => this.resolveMemberKey(set, host),
+        resolveHost: (set, host) => (options.resolveHost ?? ((s, h) => this.resolveMemberKey(s, h)))(set, host),
       },
       {timeScale: this.timing.timeScale, defaultReplicationLagMs: this.timing.defaultReplicationLagMs, initialSyncMs: this.timing.initialSyncMs, rollbackMs: this.timing.rollbackMs},
     )

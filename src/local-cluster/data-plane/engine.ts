@@ -172,9 +172,17 @@ export class DataPlaneEngine {
     this.journal.members.add(member.key)
   }
 
+  /**
+   * Maps the config's hosts to members. A name that stops resolving (its Service gone, its cluster
+   * detached) keeps its member: DNS trouble makes a member unreachable, it does not remove it.
+   */
   resolveHosts(set: ReplicaSet): void {
     const next = new Map<string, string | undefined>()
-    for (const m of set.config.members) next.set(m.host.toLowerCase(), this.hooks.resolveHost(set, m.host))
+    for (const m of set.config.members) {
+      const host = m.host.toLowerCase()
+      const key = this.hooks.resolveHost(set, m.host) ?? set.hostKeys.get(host)
+      next.set(host, key && this.members.has(key) ? key : undefined)
+    }
     set.hostKeys = next
   }
 
