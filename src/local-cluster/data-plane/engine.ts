@@ -200,8 +200,11 @@ export class DataPlaneEngine {
     }
     this.checkPrimaryLiveness(set, now)
     const primary = this.primaryOf(set)
-    if (primary) this.generateWrites(set, now)
-    else set.lastWriteAt = now
+    if (primary) {
+      this.generateWrites(set, now)
+      const last = set.oplog.end > set.oplog.start ? set.oplog.wallAt(set.oplog.end - 1) : 0
+      if (now - last >= MONGODB_DEFAULTS.periodicNoopIntervalMs * this.timing.timeScale) this.append(set, primary, {op: 'n', coll: '', id: '', doc: '{"msg":"periodic noop"}'}, now)
+    } else set.lastWriteAt = now
     for (const {member} of this.membersOf(set)) if (member && member.up && member.key !== set.primary) this.replicate(set, member, now)
     this.elections(set, now)
   }

@@ -26,6 +26,11 @@ export const MONGODB_DEFAULTS = {
   secondaryCatchUpPeriodSecs: 10,
   /** Server selection time-out of the drivers (and mongosh) when no suitable member answers. */
   serverSelectionTimeoutMS: 30_000,
+  /**
+   * An idle primary writes a no-op this often (periodicNoopIntervalSecs, writePeriodicNoops), so
+   * secondaries' optimes, and the lag computed from them, move without client writes.
+   */
+  periodicNoopIntervalMs: 10_000,
 } as const
 
 /** Simulation choices (not MongoDB's): how the local data plane approximates the rest. */
