@@ -126,6 +126,10 @@ export class DataPlane {
 
   /** Starts advancing on a timer (after the clusters are attached, so hosts resolve). */
   start(): void {
+    // Outcomes of Job pods that no longer exist (deleted while the daemon was down) are let go.
+    const live = new Set<string>()
+    for (const cluster of this.clusters.values()) for (const pod of cluster.store.listShared(PODS).items) live.add(String(pod.metadata.uid))
+    for (const uid of [...this.jobRuns.keys()]) if (!live.has(uid)) this.forgetJob(uid)
     if (this.timer || this.options.autoTick === false) return
     this.timer = setInterval(() => this.tick(), this.timing.tickMs)
     this.timer.unref?.()
@@ -147,11 +151,16 @@ export class DataPlane {
         const uid = String(pod.metadata.uid)
         this.podInfos.delete(uid)
         this.readyCache.delete(uid)
-        this.jobRuns.delete(uid)
+        this.forgetJob(uid)
         this.launchLogged.delete(uid)
         cluster.logs.forget({namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid})
       },
     }
+  }
+
+  private forgetJob(uid: string): void {
+    if (!this.jobRuns.delete(uid)) return
+    this.log?.append({k: 'job-drop', uid})
   }
 
   /** A cluster stopped with the daemon: its members go down, their data stays. */
@@ -365,8 +374,10 @@ export class DataPlane {
     cluster.logs.append(ref, run.container, [...run.stdout.map((text) => ({stream: 'stdout' as const, text})), ...run.stderr.map((text) => ({stream: 'stderr' as const, text}))], now, {durable: true})
     const entry = {run, durable: !this.log}
     this.jobRuns.set(uid, entry)
-    // The operation's effects (a new config, a step-down) are reported only once they are on disk.
+    // The operation's effects (a new config, a step-down) and its outcome are reported only once
+    // they are on disk: a crash before that reruns the (idempotent) script, after it never.
     this.persist(now)
+    this.log?.append({k: 'job', uid, run})
     this.notifyReadiness()
     if (!this.log) return outcomeOf(run)
     void this.log.flush().then(
@@ -473,6 +484,7 @@ export class DataPlane {
       sets: sets.map(persistedSet),
       members: [...this.engine.members.values()].map(persistedMember),
       rollbacks: Object.fromEntries(sets.map((s) => [s.id, s.rollbacks])),
+      jobs: Object.fromEntries([...this.jobRuns].filter(([, entry]) => entry.durable).map(([uid, entry]) => [uid, entry.run])),
     }
     out(encodeLine(header))
     for (const set of sets) {
@@ -520,6 +532,7 @@ export class DataPlane {
     }
     for (const meta of loaded.header?.sets ?? []) restoreSet(meta)
     for (const m of loaded.header?.members ?? []) restoreMember(m)
+    for (const [uid, run] of Object.entries(loaded.header?.jobs ?? {})) this.jobRuns.set(uid, {run, durable: true})
     for (const [id, events] of Object.entries(loaded.header?.rollbacks ?? {})) {
       const set = this.engine.sets.get(id)
       if (set) set.rollbacks = events
@@ -571,6 +584,12 @@ export class DataPlane {
         this.engine.sets.get(record.set)?.rollbacks.push(record.e)
         return
       }
+      case 'job':
+        this.jobRuns.set(record.uid, {run: record.run, durable: true})
+        return
+      case 'job-drop':
+        this.jobRuns.delete(record.uid)
+        return
       case 'truncate': {
         const set = this.engine.sets.get(record.set)
         if (!set || record.at >= set.oplog.end) return

@@ -108,6 +108,8 @@ export class DataPlaneEngine {
       member.upSince = now
       member.downSince = undefined
       const set = this.setOf(member)
+      // A set loaded from disk has not resolved its hosts yet.
+      if (set && set.hostKeys.size === 0) this.resolveHosts(set)
       if (!set) this.transition(member, 'STARTUP', now)
       else if (!this.configOf(set, key)) this.transition(member, 'REMOVED', now)
       else this.transition(member, member.state === 'STARTUP2' ? 'STARTUP2' : 'SECONDARY', now)
@@ -176,6 +178,18 @@ export class DataPlaneEngine {
    * Maps the config's hosts to members. A name that stops resolving (its Service gone, its cluster
    * detached) keeps its member: DNS trouble makes a member unreachable, it does not remove it.
    */
+  /** Heartbeats tell each running member whether the config (still) includes it. */
+  private refreshMembership(set: ReplicaSet, now: number): void {
+    for (const member of this.members.values()) {
+      if (member.setId !== set.id || !member.up) continue
+      const included = this.configOf(set, member.key) !== undefined
+      if (!included && member.state !== 'REMOVED') {
+        if (set.primary === member.key) this.stepDownPrimary(set, now, 'removed from the config', 0)
+        this.transition(member, 'REMOVED', now)
+      } else if (included && member.state === 'REMOVED') this.transition(member, 'SECONDARY', now)
+    }
+  }
+
   resolveHosts(set: ReplicaSet): void {
     const next = new Map<string, string | undefined>()
     for (const m of set.config.members) {
@@ -197,6 +211,7 @@ export class DataPlaneEngine {
       set.lastHeartbeatAt = now
       this.resolveHosts(set)
       for (const {member} of this.membersOf(set)) if (member?.up) member.lastHeartbeat = now
+      this.refreshMembership(set, now)
     }
     this.checkPrimaryLiveness(set, now)
     const primary = this.primaryOf(set)

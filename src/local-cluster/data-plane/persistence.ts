@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {crc32} from 'node:zlib'
 
 import type {ReplSetConfig} from './config.js'
+import type {JobRun} from './jobs/job-runner.js'
 import type {OplogEntry, OpKind} from './oplog.js'
 import type {Member, ReplicaSet, RollbackEvent, UserRecord} from './state.js'
 
@@ -65,6 +66,9 @@ export type WalRecord =
   | {k: 'truncate'; set: string; at: number}
   | {k: 'rollback'; set: string; e: RollbackEvent}
   | {k: 'pos'; p: Record<string, number>}
+  /** A database Job's container finished: the kubelet never runs it again, even after a crash. */
+  | {k: 'job'; uid: string; run: JobRun}
+  | {k: 'job-drop'; uid: string}
 
 export interface SnapshotHeader {
   format: 1
@@ -72,6 +76,7 @@ export interface SnapshotHeader {
   sets: PersistedSet[]
   members: PersistedMember[]
   rollbacks: Record<string, RollbackEvent[]>
+  jobs?: Record<string, JobRun>
 }
 
 export type SnapshotLine = {k: 'doc'; s: string; c: string; i: string; d: string} | {k: 'op'; s: string; e: CompactEntry; r?: 1}

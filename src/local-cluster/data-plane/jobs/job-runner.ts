@@ -64,7 +64,7 @@ export function runDatabaseJob(input: JobRunInput): JobRun | undefined {
     exitCode,
     ...terminationMessage(container, verdict, [...stdout, ...stderr], exitCode),
   })
-  const envResult = containerEnv(input.pod, container, input.objects)
+  const envResult = containerEnv(input.pod, container, input.objects, {lenient: true})
   if (!envResult.ok) return run([], [`Error: ${envResult.message}`], 1)
   const env = envResult.env
   const argv = containerProcess(container).argv.map((arg) => expandReferences(arg, env))

@@ -7,9 +7,11 @@ export type EnvResult = {ok: true; env: Map<string, string>} | {ok: false; reaso
 /**
  * A container's environment as the kubelet builds it: envFrom first, then env in order (later
  * entries win, `$(VAR)` in values expands from earlier ones). A missing Secret, ConfigMap or key
- * that is not optional stops the container with CreateContainerConfigError.
+ * that is not optional stops the container with CreateContainerConfigError; with `lenient` the
+ * reference is skipped instead: the data plane leaves that verdict to the kubelet, which decides
+ * whether such a container starts at all, and judges only what runs once it has.
  */
-export function containerEnv(pod: KubeObject, container: ContainerSpec, objects: ObjectReader): EnvResult {
+export function containerEnv(pod: KubeObject, container: ContainerSpec, objects: ObjectReader, options: {lenient?: boolean} = {}): EnvResult {
   const namespace = String(pod.metadata.namespace)
   const env = new Map<string, string>()
   for (const source of container.envFrom ?? []) {
@@ -17,7 +19,7 @@ export function containerEnv(pod: KubeObject, container: ContainerSpec, objects:
     if (!ref) continue
     const data = source.secretRef ? objects.secret(namespace, ref.name) : objects.configMap(namespace, ref.name)
     if (!data) {
-      if (ref.optional) continue
+      if (ref.optional || options.lenient) continue
       return {ok: false, reason: 'CreateContainerConfigError', message: `${source.secretRef ? 'secret' : 'configmap'} "${ref.name}" not found`}
     }
     for (const [key, value] of Object.entries(data)) env.set(`${source.prefix ?? ''}${key}`, value)
@@ -35,11 +37,11 @@ export function containerEnv(pod: KubeObject, container: ContainerSpec, objects:
       const kind = secretRef ? 'secret' : 'configmap'
       const data = secretRef ? objects.secret(namespace, ref.name) : objects.configMap(namespace, ref.name)
       if (!data) {
-        if (ref.optional) continue
+        if (ref.optional || options.lenient) continue
         return {ok: false, reason: 'CreateContainerConfigError', message: `${kind} "${ref.name}" not found`}
       }
       if (!(ref.key in data)) {
-        if (ref.optional) continue
+        if (ref.optional || options.lenient) continue
         return {ok: false, reason: 'CreateContainerConfigError', message: `couldn't find key ${ref.key} in ${secretRef ? 'Secret' : 'ConfigMap'} ${namespace}/${ref.name}`}
       }
       env.set(variable.name, data[ref.key])

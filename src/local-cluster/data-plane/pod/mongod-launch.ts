@@ -83,7 +83,7 @@ export function parseMongodArgs(args: readonly string[]): {values: Map<string, s
  */
 export function launchMongod(pod: KubeObject, container: ContainerSpec, objects: ObjectReader): MongodLaunch {
   const fail = (exitCode: number, lines: LogLine[], stderr: string[] = []): MongodLaunch => ({ok: false, container, exitCode, lines, stderr})
-  const envResult = containerEnv(pod, container, objects)
+  const envResult = containerEnv(pod, container, objects, {lenient: true})
   if (!envResult.ok) return fail(FAILURE_EXIT, [], [envResult.message])
   const env = envResult.env
   const {argv, viaEntrypoint} = containerProcess(container)

@@ -71,6 +71,12 @@ describe('data plane persistence (snapshot + append log)', () => {
     expect(a.setId).toBe([...reopened.engine.sets.keys()][0])
     expect(a.up).toBe(false)
     expect(reopened.engine.sets.values().next().value?.primary).toBeUndefined()
+    // Started again, the members find themselves in the config (not REMOVED) and elect a primary.
+    let now = Date.now()
+    for (const name of ['a', 'b', 'c']) reopened.engine.setUp(name, true, now)
+    expect(['a', 'b', 'c'].map((n) => reopened.engine.members.get(n)!.state)).toEqual(['SECONDARY', 'SECONDARY', 'SECONDARY'])
+    for (let i = 0; i < 150 && ![...reopened.engine.members.values()].some((m) => m.state === 'PRIMARY'); i++) reopened.engine.tick((now += 100))
+    expect([...reopened.engine.members.values()].filter((m) => m.state === 'PRIMARY')).toHaveLength(1)
   })
 
   test('a compaction folds the log into a snapshot; later writes replay on top of it', async () => {
