@@ -20,6 +20,7 @@ import {Collections} from './collections.js'
 import {
   compactEntry,
   DataPlaneLog,
+  docLine,
   encodeLine,
   expandEntry,
   loadDataPlane,
@@ -27,7 +28,9 @@ import {
   type PersistedSet,
   persistedMember,
   persistedSet,
+  opLine,
   type SnapshotHeader,
+  trailerLine,
   walBytes,
   type WalRecord,
 } from './persistence.js'
@@ -72,8 +75,12 @@ type PodInfo = {kind: 'other'} | {kind: 'tool'} | {kind: 'mongod'; container: Co
 
 const PODS = {group: '', resource: 'pods'}
 const PVCS = {group: '', resource: 'persistentvolumeclaims'}
-/** Compact the log into a snapshot past this many bytes. */
-const COMPACT_AFTER_BYTES = 64 * 1024 * 1024
+/**
+ * Compact the log into a snapshot past this many bytes. A snapshot is written in one go (the state
+ * must not move under it): for a million documents that pauses the daemon for a few seconds, so
+ * it happens rarely (at the default write rates, every several hours) and not at every stop.
+ */
+const COMPACT_AFTER_BYTES = 256 * 1024 * 1024
 /** Member replication positions are logged this often. */
 const POSITIONS_EVERY_MS = 5000
 /** Members whose claim (or pod, for an emptyDir) is gone lose their data; checked this often. */
@@ -460,7 +467,7 @@ export class DataPlane {
       }
       if (Object.keys(moved).length > 0) log.append({k: 'pos', p: moved})
     }
-    if (log.size > COMPACT_AFTER_BYTES && !this.compacting) this.compacting = this.compact().finally(() => (this.compacting = undefined))
+    if (log.size > COMPACT_AFTER_BYTES && !this.compacting) this.compacting = this.snapshotNow().finally(() => (this.compacting = undefined))
   }
 
   /** Resolves once everything done so far is on disk. */
@@ -471,9 +478,13 @@ export class DataPlane {
 
   /** Folds the log into a new snapshot. */
   async compact(): Promise<void> {
-    if (!this.log) return
     this.persist()
-    await this.log.snapshot((out, walSeq) => this.writeSnapshot(out, walSeq))
+    await this.compacting
+    await this.snapshotNow()
+  }
+
+  private async snapshotNow(): Promise<void> {
+    await this.log?.snapshot((out, walSeq) => this.writeSnapshot(out, walSeq))
   }
 
   private writeSnapshot(out: (line: string) => void, walSeq: number): void {
@@ -487,16 +498,21 @@ export class DataPlane {
       jobs: Object.fromEntries([...this.jobRuns].filter(([, entry]) => entry.durable).map(([uid, entry]) => [uid, entry.run])),
     }
     out(encodeLine(header))
-    for (const set of sets) {
-      for (const name of set.data.names()) for (const [id, doc] of set.data.entries(name)) out(encodeLine({k: 'doc', s: set.id, c: name, i: id, d: doc}))
+    let lines = 0
+    sets.forEach((set, index) => {
+      for (const name of set.data.names()) {
+        for (const [id, doc] of set.data.entries(name)) {
+          out(docLine(index, name, id, doc))
+          lines++
+        }
+      }
       for (let i = set.oplog.start; i < set.oplog.end; i++) {
         const entry = set.oplog.get(i)
-        const current = entry.doc !== undefined && set.data.get(entry.coll, entry.id) === entry.doc
-        const compact = compactEntry(current ? {...entry, doc: undefined} : entry)
-        if (current) compact[7] = null
-        out(encodeLine(current ? {k: 'op', s: set.id, e: compact, r: 1} : {k: 'op', s: set.id, e: compact}))
+        out(opLine(index, entry, entry.doc !== undefined && set.data.get(entry.coll, entry.id) === entry.doc))
+        lines++
       }
-    }
+    })
+    out(trailerLine(lines))
     for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
   }
 
@@ -537,14 +553,15 @@ export class DataPlane {
       const set = this.engine.sets.get(id)
       if (set) set.rollbacks = events
     }
+    const bySnapshotIndex = (loaded.header?.sets ?? []).map((meta) => this.engine.sets.get(meta.id))
     for (const line of loaded.snapshotLines()) {
-      const set = this.engine.sets.get(line.s)
+      const set = bySnapshotIndex[line.s]
       if (!set) continue
       if (line.k === 'doc') set.data.load(line.c, line.i, line.d)
       else {
-        const entry = expandEntry(line.e)
-        if (line.r) entry.doc = set.data.get(entry.coll, entry.id)
-        set.oplog.append(entry)
+        // The document is the collection's current one: share that very string.
+        if (line.current) line.e.doc = set.data.get(line.e.coll, line.e.id)
+        set.oplog.append(line.e)
       }
     }
     for (const record of loaded.walRecords()) this.replay(record, restoreSet, restoreMember)
@@ -559,7 +576,7 @@ export class DataPlane {
     }
     for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
     this.warnings.push(...loaded.warnings)
-    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void this.compact())
+    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void (this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))))
     return loaded.nextWalSeq
   }
 
@@ -620,10 +637,7 @@ export class DataPlane {
     this.timer = undefined
     this.persist()
     await this.compacting
-    if (this.log) {
-      await this.compact()
-      await this.log.close()
-    }
+    await this.log?.close()
     this.closed = true
   }
 

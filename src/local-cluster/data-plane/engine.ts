@@ -284,6 +284,7 @@ export class DataPlaneEngine {
     set.oplog.append(entry)
     set.data.apply(entry)
     primary.applied = set.oplog.end
+    set.oplog.forgetPrevAt(set.oplog.end - 1 - SIMULATION.undoWindowEntries)
     set.oplog.cap(this.timing.oplogMaxEntries ?? SIMULATION.oplogMaxEntries)
   }
 

@@ -143,6 +143,11 @@ export class Oplog {
     return out
   }
 
+  /** Lets go of the previous documents of entries before `index` (they can no longer be undone). */
+  forgetPrevAt(index: number): void {
+    if (index >= this.startIndex && index < this.end) this.prevs[this.slot(index)] = undefined
+  }
+
   /** Drops every entry from global index `from` on (a rebase onto another branch). */
   truncateFrom(from: number): void {
     if (from >= this.end) return

@@ -47,6 +47,12 @@ export const SIMULATION = {
   writesPerRequest: 0.05,
   /** The simulated oplog keeps at most this many entries per replica set (a capped collection). */
   oplogMaxEntries: 1_000_000,
+  /**
+   * How far back a branch can be rolled back exactly: entries older than this (per set) drop the
+   * previous document they would restore. At the default write rate that is many hours; MongoDB's
+   * own bound is rollbackTimeLimitSecs (24 h), past which a member needs a resync.
+   */
+  undoWindowEntries: 100_000,
   /** A database keeps at most this many documents; beyond it the workload deletes its oldest ones. */
   maxDocumentsPerDatabase: 250_000,
   /** How often the write rate is re-read from the traffic model. */
