@@ -1,3 +1,4 @@
+import {execa} from 'execa'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -18,7 +19,7 @@ import {
   opsConfigMap,
   toYaml,
 } from '../../helpers/data-plane.js'
-import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+import {kubectlPath, runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
 
 /**
  * The data plane behind two region clusters of one environment, driven only through real kubectl:
@@ -56,17 +57,19 @@ describe('local data plane through kubectl (two regions)', () => {
   }
   let jobs = 0
   /** Runs an op Job in `region`, waits for it to finish, returns the last JSON line of its log via kubectl logs. */
-  const runOp = async (region: string, op: string, uri: string, params: Record<string, unknown>) => {
+  const runOp = async (region: string, op: string, uri: string, params: Record<string, unknown>, extra: Partial<Parameters<typeof opJob>[3]> = {}) => {
     const name = `${op}-${++jobs}`
-    await apply(region, [opJob(name, 'billing-db', op, {uri, params})])
+    await apply(region, [opJob(name, 'billing-db', op, {uri, params, ...extra})])
     await until(`job ${name} to finish`, async () => {
       const phase = await kubectl(region, 'get', 'job', name, '-n', NAMESPACE, '-o', 'jsonpath={.status.conditions[*].type}')
       return /Complete|Failed/.test(phase.stdout) ? true : undefined
     })
     const logs = await kubectl(region, 'logs', `job/${name}`, '-n', NAMESPACE)
     expect(logs.exitCode, logs.stderr).toBe(0)
-    const message = await kubectl(region, 'get', 'pods', '-n', NAMESPACE, '-l', `job-name=${name}`, '-o', 'jsonpath={.items[0].status.containerStatuses[0].state.terminated.message}')
-    return {name, result: lastJsonLine(logs.stdout), log: logs.stdout, verdict: message.stdout}
+    const terminated = await kubectl(region, 'get', 'pods', '-n', NAMESPACE, '-l', `job-name=${name}`, '-o', 'jsonpath={.items[0].status.containerStatuses[0].state.terminated}')
+    const state = JSON.parse(terminated.stdout) as {exitCode: number; message?: string}
+    const last = logs.stdout.trim().split('\n').at(-1) ?? ''
+    return {name, result: last.startsWith('{') ? lastJsonLine(logs.stdout) : {}, log: logs.stdout, verdict: state.message ?? '', exitCode: state.exitCode}
   }
   const r1Status = (params: Record<string, unknown> = {database: 'billing'}) =>
     runOp('r1', 'status', `mongodb://${members.map((m) => m.host).join(',')}/?replicaSet=billing-db&readPreference=primaryPreferred`, params)
@@ -195,6 +198,38 @@ describe('local data plane through kubectl (two regions)', () => {
     })
     expect(back.result.majority).toEqual({votingMembers: 3, needed: 2, healthyVoters: 3})
   }, 60_000)
+
+  test('a step-down Job moves the primary; kubectl logs -f on the old primary follows it happening', async () => {
+    const before = await r1Status()
+    const primary = before.result.primary as string
+    const pod = primary === members[0].host ? 'billing-db-0' : 'billing-db-1'
+    const follower = execa(kubectlPath(), ['--kubeconfig', kubeconfigs.r1, 'logs', '-f', '--tail=0', pod, '-n', NAMESPACE], {reject: false, env: {HOME: dir}})
+    let followed = ''
+    follower.stdout?.on('data', (chunk: Buffer) => (followed += chunk.toString()))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const seedList = `mongodb://${members.map((m) => m.host).join(',')}/?replicaSet=billing-db`
+    const stepped = await runOp('r1', 'step-down', seedList, {expectedPrimary: primary, stepDownSecs: 30})
+    expect(stepped.result).toMatchObject({ok: true, changed: true, primaryBefore: primary})
+    expect(stepped.result.primaryAfter).not.toBe(primary)
+    await until('the followed log to show it', async () => (followed.includes('"msg":"Stepping down from primary"') ? true : undefined), 5000)
+    follower.kill()
+    // Run again (a retried Job): the primary is someone else now, nothing happens.
+    const again = await runOp('r1', 'step-down', seedList, {expectedPrimary: primary})
+    expect(again.result).toMatchObject({changed: false, reason: `primary is ${String(stepped.result.primaryAfter)}, not ${primary}`})
+  })
+
+  test('a Job with the wrong password fails as mongosh does: exit 1, the error as the last line', async () => {
+    const run = await runOp('r1', 'status', `mongodb://${members[0].host}/?directConnection=true`, {}, {passwordKey: 'root-username'})
+    expect(run.exitCode).toBe(1)
+    expect(run.result).toEqual({op: 'status', ok: false, error: {code: 18, codeName: 'AuthenticationFailed', message: 'Authentication failed.'}})
+    expect(run.verdict).toBe('FAILED: Authentication failed.')
+  })
+
+  test('a misspelt mongosh option fails the Job as mongosh does (no result line)', async () => {
+    const run = await runOp('r1', 'status', `mongodb://${members[0].host}/?directConnection=true`, {}, {extraArgs: ['--quite']})
+    expect(run.exitCode).toBe(1)
+    expect(run.log).toContain('Error parsing command line: unrecognized option: --quite')
+  })
 
   test('a key file mounted straight from the Secret (fsGroup): mongod crash-loops and says why', async () => {
     await apply('r1', [credentialsSecret('users-db'), mongodStatefulSet('users-db', {replicas: 1, secretKeyFileMode: 0o400})])
