@@ -209,9 +209,10 @@ export class DataPlane {
     let info = this.podInfos.get(uid)
     if (info) return info
     const container = mongodContainer(pod)
-    if (container) info = {kind: 'mongod', container, memberKey: memberKeyOf(cluster.name, pod, container)}
+    if (container) info = {kind: 'mongod', container, memberKey: memberKeyOf(cluster.name, pod, container, cluster.store)}
     else info = databaseToolContainer(pod) ? {kind: 'tool'} : {kind: 'other'}
-    this.podInfos.set(uid, info)
+    // A claim not bound yet gives no identity to remember.
+    if (!(info.kind === 'mongod' && info.memberKey.endsWith('@pending'))) this.podInfos.set(uid, info)
     return info
   }
 
@@ -272,7 +273,9 @@ export class DataPlane {
   /** The member for a running mongod, created on first start with the entrypoint's root user. */
   private memberFor(cluster: ClusterAttachment, pod: KubeObject, key: string, launch: Extract<MongodLaunch, {ok: true}>, now: number): Member {
     let member = this.engine.members.get(key)
-    const placement = {cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), ...(claimOf(pod, launch.options.dbPath, launch.container) ? {claim: claimOf(pod, launch.options.dbPath, launch.container)} : {})}
+    const claim = claimOf(pod, launch.options.dbPath, launch.container)
+    const claimUid = claim ? cluster.store.getShared(PVCS, String(pod.metadata.namespace), claim)?.metadata.uid : undefined
+    const placement = {cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), ...(claim ? {claim} : {}), ...(claimUid ? {claimUid} : {})}
     if (!member) {
       member = newMember(key, placement, launch.options.replSet ?? '', launch.options.port, now, launch.options.dbPath)
       // docker-entrypoint.sh creates the root user once, on an empty data directory.
@@ -296,7 +299,7 @@ export class DataPlane {
       const cluster = this.clusters.get(member.placement.cluster)
       if (!cluster || member.up) continue
       const gone = member.placement.claim
-        ? !cluster.store.getShared(PVCS, member.placement.namespace, member.placement.claim)
+        ? cluster.store.getShared(PVCS, member.placement.namespace, member.placement.claim)?.metadata.uid !== member.placement.claimUid
         : !cluster.store.listShared(PODS, {namespace: member.placement.namespace}).items.some((p) => p.metadata.uid === member.placement.podUid)
       if (gone) {
         this.engine.dropMember(member.key)
@@ -672,13 +675,15 @@ function claimOf(pod: KubeObject, dbPath: string, container: ContainerSpec): str
 }
 
 /**
- * A member's identity: the claim behind its --dbpath (a StatefulSet pod recreated on the same
- * claim is the same member), or the pod itself when the data lives in an emptyDir.
+ * A member's identity: the claim behind its --dbpath, by name and uid (a StatefulSet pod recreated
+ * on the same claim is the same member; a claim deleted and recreated under the same name is new,
+ * empty storage), or the pod itself when the data lives in an emptyDir.
  */
-export function memberKeyOf(cluster: string, pod: KubeObject, container: ContainerSpec): string {
+export function memberKeyOf(cluster: string, pod: KubeObject, container: ContainerSpec, store: LocalObjectStore): string {
   const args = containerProcess(container).argv.slice(1)
   const parsed = parseMongodArgs(args)
   const dbPath = 'values' in parsed ? (parsed.values.get('--dbpath') ?? '/data/db') : '/data/db'
   const claim = claimOf(pod, dbPath, container)
-  return claim ? `${cluster}/${pod.metadata.namespace}/${claim}` : `${cluster}/${pod.metadata.namespace}/${pod.metadata.name}@${pod.metadata.uid}`
+  const uid = claim ? store.getShared(PVCS, String(pod.metadata.namespace), claim)?.metadata.uid : undefined
+  return claim ? `${cluster}/${pod.metadata.namespace}/${claim}@${uid ?? 'pending'}` : `${cluster}/${pod.metadata.namespace}/${pod.metadata.name}@${pod.metadata.uid}`
 }

@@ -178,8 +178,16 @@ export class DataPlaneEngine {
    * Maps the config's hosts to members. A name that stops resolving (its Service gone, its cluster
    * detached) keeps its member: DNS trouble makes a member unreachable, it does not remove it.
    */
-  /** Heartbeats tell each running member whether the config (still) includes it. */
+  /**
+   * Heartbeats tell each running member whether the config (still) includes it; a member with an
+   * empty data directory whose host is in the config (its claim was replaced) receives the config
+   * and initial-syncs, as a wiped member does.
+   */
   private refreshMembership(set: ReplicaSet, now: number): void {
+    for (const key of set.hostKeys.values()) {
+      const member = key ? this.members.get(key) : undefined
+      if (member && member.up && !member.setId && member.setName === set.name) this.join(set, member, now)
+    }
     for (const member of this.members.values()) {
       if (member.setId !== set.id || !member.up) continue
       const included = this.configOf(set, member.key) !== undefined

@@ -38,6 +38,8 @@ export interface MemberPlacement {
   podUid: string
   /** The PersistentVolumeClaim behind --dbpath; undefined for an emptyDir (data dies with the pod). */
   claim?: string
+  /** The claim's uid: a claim recreated under the same name is new storage. */
+  claimUid?: string
 }
 
 /**

@@ -127,6 +127,25 @@ describe('local data plane through kubectl (two regions)', () => {
     expect(log.stdout).toMatch(/"msg":"Replica set state transition","attr":\{"newState":"SECONDARY"/)
   })
 
+  test('a deleted member pod comes back on its claim with its data; a deleted claim means an initial sync', async () => {
+    const restart = async (alsoClaim: boolean) => {
+      const before = (await kubectl('r2', 'get', 'pod', 'billing-db-0', '-n', NAMESPACE, '-o', 'jsonpath={.metadata.uid}')).stdout
+      if (alsoClaim) await kubectl('r2', 'delete', 'pvc', 'data-billing-db-0', '-n', NAMESPACE, '--wait=false')
+      expect((await kubectl('r2', 'delete', 'pod', 'billing-db-0', '-n', NAMESPACE)).exitCode).toBe(0)
+      await until('the member back and Ready', async () => {
+        const pod = await kubectl('r2', 'get', 'pod', 'billing-db-0', '-n', NAMESPACE, '-o', 'jsonpath={.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}')
+        const [uid, ready] = pod.stdout.split(' ')
+        return uid && uid !== before && ready === 'True' ? true : undefined
+      })
+      return (await kubectl('r2', 'logs', 'billing-db-0', '-n', NAMESPACE)).stdout
+    }
+    const kept = await restart(false)
+    expect(kept).toContain('"newState":"SECONDARY"')
+    expect(kept).not.toContain('Initial sync done')
+    const wiped = await restart(true)
+    expect(wiped).toContain('Initial sync done')
+  })
+
   test('kubectl logs options: --tail, --timestamps, --limit-bytes, -c, and the API server\'s errors', async () => {
     const run = await runOp('r1', 'status', `mongodb://${members[0].host}/?directConnection=true`, {})
     const pod = (await kubectl('r1', 'get', 'pods', '-n', NAMESPACE, '-l', `job-name=${run.name}`, '-o', 'jsonpath={.items[0].metadata.name}')).stdout

@@ -112,6 +112,35 @@ describe('elections in the simulated replica set', () => {
     expect(w.set().term).toBe(1)
   })
 
+  test.each([
+    [{electionTimeoutMillis: 1000}, 1, 1000],
+    [{}, 0.1, 1000],
+  ])('a faster election: settings %j, time scale %d -> about %d ms', (settings, timeScale, expected) => {
+    const w = world({timeScale})
+    for (const name of ['a', 'b', 'c']) w.add(name)
+    w.initiate(['a', 'b', 'c'], [], settings as Record<string, number>)
+    const waited = w.until(() => w.primary() !== undefined, 5000, 10)
+    expect(waited).toBeGreaterThanOrEqual(expected)
+    expect(waited).toBeLessThanOrEqual(expected * 1.2)
+  })
+
+  test('a member whose data is gone (a new claim behind its host) initial-syncs back into the set', () => {
+    const w = threeMemberSet({writesPerSecond: 20})
+    w.advance(5_000)
+    const secondary = ['a', 'b', 'c'].find((n) => n !== w.primary()) as string
+    const set = w.set()
+    w.down(secondary)
+    // The claim was deleted: the host now names a fresh, empty member.
+    w.engine.dropMember(secondary)
+    w.add(secondary)
+    expect(w.member(secondary).setId).toBeUndefined()
+    w.advance(4_000)
+    expect(w.member(secondary).setId).toBe(set.id)
+    expect(w.states()[secondary]).toBe('SECONDARY')
+    expect(w.logs.some((l) => l.member === secondary && l.line.msg === 'Initial sync done')).toBe(true)
+    expect(w.member(secondary).applied).toBeGreaterThan(set.oplog.end - 20)
+  })
+
   test('a single-member set elects itself at once', () => {
     const w = world()
     w.add('a')
