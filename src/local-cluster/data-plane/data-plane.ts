@@ -15,25 +15,8 @@ import {shippedScript} from './jobs/contract.js'
 import {hashPassword} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
-import {Oplog} from './oplog.js'
-import {Collections} from './collections.js'
-import {
-  compactEntry,
-  DataPlaneLog,
-  docLine,
-  encodeLine,
-  expandEntry,
-  loadDataPlane,
-  type PersistedMember,
-  type PersistedSet,
-  persistedMember,
-  persistedSet,
-  opLine,
-  type SnapshotHeader,
-  trailerLine,
-  walBytes,
-  type WalRecord,
-} from './persistence.js'
+import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
+import {restore, writeSnapshot} from './restore.js'
 import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
 import {storeObjects} from './pod/objects.js'
 import {type ContainerSpec, containerProcess, podSpecOf} from './pod/pod-spec.js'
@@ -491,89 +474,13 @@ export class DataPlane {
   }
 
   private writeSnapshot(out: (line: string) => void, walSeq: number): void {
-    const sets = [...this.engine.sets.values()]
-    const header: SnapshotHeader = {
-      format: 1,
-      walSeq,
-      sets: sets.map(persistedSet),
-      members: [...this.engine.members.values()].map(persistedMember),
-      rollbacks: Object.fromEntries(sets.map((s) => [s.id, s.rollbacks])),
-      jobs: Object.fromEntries([...this.jobRuns].filter(([, entry]) => entry.durable).map(([uid, entry]) => [uid, entry.run])),
-    }
-    out(encodeLine(header))
-    let lines = 0
-    sets.forEach((set, index) => {
-      for (const name of set.data.names()) {
-        for (const [id, doc] of set.data.entries(name)) {
-          out(docLine(index, name, id, doc))
-          lines++
-        }
-      }
-      for (let i = set.oplog.start; i < set.oplog.end; i++) {
-        const entry = set.oplog.get(i)
-        out(opLine(index, entry, entry.doc !== undefined && set.data.get(entry.coll, entry.id) === entry.doc))
-        lines++
-      }
-    })
-    out(trailerLine(lines))
+    writeSnapshot(this.engine, this.jobRuns, out, walSeq)
     for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
   }
 
   private load(dir: string): number {
-    const loaded = loadDataPlane(dir)
-    const restoreSet = (meta: PersistedSet): ReplicaSet => {
-      const existing = this.engine.sets.get(meta.id)
-      if (existing) {
-        Object.assign(existing, {config: meta.config, term: meta.term, users: meta.users, writeSeq: meta.writeSeq, lastTs: meta.lastTs})
-        return existing
-      }
-      const oplog = new Oplog()
-      oplog.setStart(meta.oplogStart)
-      const set: ReplicaSet = {
-        ...meta,
-        oplog,
-        data: new Collections(),
-        rollbacks: [],
-        writeCarry: 0,
-        lastWriteAt: this.clock(),
-        writesPerSecond: 0,
-        recent: new Map(),
-        hostKeys: new Map(),
-        lastHeartbeatAt: 0,
-      }
-      this.engine.sets.set(set.id, set)
-      return set
-    }
-    const restoreMember = (m: PersistedMember): void => {
-      const member = newMember(m.key, m.placement, m.setName, m.port, m.createdAt, m.dbPath)
-      Object.assign(member, {users: m.users, setId: m.setId, applied: m.applied, tail: m.tail.map(expandEntry), lastVoteTerm: m.lastVoteTerm, rbid: m.rbid})
-      this.engine.members.set(member.key, member)
-    }
-    for (const meta of loaded.header?.sets ?? []) restoreSet(meta)
-    for (const m of loaded.header?.members ?? []) restoreMember(m)
-    for (const [uid, run] of Object.entries(loaded.header?.jobs ?? {})) this.jobRuns.set(uid, {run, durable: true})
-    for (const [id, events] of Object.entries(loaded.header?.rollbacks ?? {})) {
-      const set = this.engine.sets.get(id)
-      if (set) set.rollbacks = events
-    }
-    const bySnapshotIndex = (loaded.header?.sets ?? []).map((meta) => this.engine.sets.get(meta.id))
-    for (const line of loaded.snapshotLines()) {
-      const set = bySnapshotIndex[line.s]
-      if (!set) continue
-      if (line.k === 'doc') set.data.load(line.c, line.i, line.d)
-      else {
-        // The document is the collection's current one: share that very string.
-        if (line.current) line.e.doc = set.data.get(line.e.coll, line.e.id)
-        set.oplog.append(line.e)
-      }
-    }
-    for (const record of loaded.walRecords()) this.replay(record, restoreSet, restoreMember)
+    const loaded = restore(dir, this.engine, this.jobRuns, this.clock())
     for (const set of this.engine.sets.values()) {
-      if (set.config.members.length === 0) {
-        this.engine.sets.delete(set.id)
-        continue
-      }
-      set.oplog.cap(SIMULATION.oplogMaxEntries)
       this.persistedEnd.set(set.id, set.oplog.end)
       this.persistedRollbacks.set(set.id, set.rollbacks.length)
     }
@@ -581,57 +488,6 @@ export class DataPlane {
     this.warnings.push(...loaded.warnings)
     if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void (this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))))
     return loaded.nextWalSeq
-  }
-
-  private replay(record: WalRecord, restoreSet: (meta: PersistedSet) => ReplicaSet, restoreMember: (m: PersistedMember) => void): void {
-    switch (record.k) {
-      case 'set':
-        restoreSet(record.s)
-        return
-      case 'member':
-        restoreMember(record.m)
-        return
-      case 'drop':
-        this.engine.members.delete(record.key)
-        return
-      case 'pos':
-        for (const [key, applied] of Object.entries(record.p)) {
-          const member = this.engine.members.get(key)
-          if (member) member.applied = applied
-        }
-        return
-      case 'rollback': {
-        this.engine.sets.get(record.set)?.rollbacks.push(record.e)
-        return
-      }
-      case 'job':
-        this.jobRuns.set(record.uid, {run: record.run, durable: true})
-        return
-      case 'job-drop':
-        this.jobRuns.delete(record.uid)
-        return
-      case 'truncate': {
-        const set = this.engine.sets.get(record.set)
-        if (!set || record.at >= set.oplog.end) return
-        for (let i = set.oplog.end - 1; i >= Math.max(record.at, set.oplog.start); i--) set.data.undo(set.oplog.get(i))
-        set.oplog.truncateFrom(record.at)
-        return
-      }
-      case 'ops': {
-        const set = this.engine.sets.get(record.set)
-        if (!set) return
-        // Records written while a snapshot was cut may repeat entries the snapshot has.
-        const skip = Math.max(0, set.oplog.end - record.from)
-        for (const compact of record.e.slice(skip)) {
-          const entry = expandEntry(compact)
-          set.oplog.append(entry)
-          set.data.apply(entry)
-        }
-        set.writeSeq = Math.max(set.writeSeq, record.seq)
-        set.lastTs = record.ts
-        return
-      }
-    }
   }
 
   async close(): Promise<void> {

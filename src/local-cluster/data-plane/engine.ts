@@ -37,6 +37,11 @@ export interface EngineJournal {
 
 const ROLLBACK_DOCUMENTS_KEPT = 10_000
 
+/** A voter the candidate reaches, with the member it is. */
+interface LiveVoter extends VoterView {
+  key: string
+}
+
 /**
  * The simulated replica sets and their members, advanced by `tick(now)`: the primary's writes,
  * replication with lag, heartbeats' consequences (a primary that cannot see a majority steps
@@ -443,12 +448,12 @@ export class DataPlaneEngine {
   }
 
   /** The voters a candidate can reach: up members of the config with their last OpTimes. */
-  private voters(set: ReplicaSet, now: number): VoterView[] {
+  private voters(set: ReplicaSet): LiveVoter[] {
     const primary = this.primaryOf(set)
     const primaryPriority = primary ? this.configOf(set, primary.key)?.priority : undefined
     return this.membersOf(set)
       .filter((m): m is {config: MemberConfig; member: Member} => m.member !== undefined && m.member.up && m.member.state !== 'REMOVED')
-      .map(({config, member}) => ({member: config, lastApplied: lastAppliedOf(member, set), lastVoteTerm: member.lastVoteTerm, healthyPrimaryPriority: primaryPriority, key: member.key, now}))
+      .map(({config, member}) => ({member: config, lastApplied: lastAppliedOf(member, set), lastVoteTerm: member.lastVoteTerm, healthyPrimaryPriority: primaryPriority, key: member.key}))
   }
 
   /**
@@ -459,7 +464,7 @@ export class DataPlaneEngine {
     const config = this.configOf(set, candidate.key)
     if (!config) return false
     const view = {member: config, lastApplied: lastAppliedOf(candidate, set)}
-    const voters = this.voters(set, now)
+    const voters = this.voters(set)
     const term = set.term + 1
     if (options.reason === 'priorityTakeover') this.hooks.log(candidate.key, LOG.priorityTakeover(term), now)
     else if (options.reason === 'electionTimeout') this.hooks.log(candidate.key, LOG.startingElection(set.config.settings.electionTimeoutMillis, term), now)
@@ -475,8 +480,7 @@ export class DataPlaneEngine {
     set.term = term
     candidate.lastVoteTerm = term
     for (const voter of voters) {
-      const key = (voter as VoterView & {key: string}).key
-      const member = this.members.get(key)
+      const member = this.members.get(voter.key)
       if (member && member.key !== candidate.key && compareOpTimes(view.lastApplied, voter.lastApplied) >= 0 && voter.lastVoteTerm < term) {
         member.lastVoteTerm = term
         this.journal.members.add(member.key)
