@@ -64,8 +64,8 @@ const PVCS = {group: '', resource: 'persistentvolumeclaims'}
  * it happens rarely (at the default write rates, every several hours) and not at every stop.
  */
 const COMPACT_AFTER_BYTES = 256 * 1024 * 1024
-/** Member replication positions are logged this often. */
-const POSITIONS_EVERY_MS = 5000
+/** Member replication positions are logged this often (mongod's journal commits every 100 ms). */
+const POSITIONS_EVERY_MS = 200
 /** Members whose claim (or pod, for an emptyDir) is gone lose their data; checked this often. */
 const GC_EVERY_MS = 5000
 
@@ -427,7 +427,7 @@ export class DataPlane {
       const from = Math.max(this.persistedEnd.get(set.id) ?? set.oplog.start, set.oplog.start)
       for (let at = from; at < set.oplog.end; at += 1000) {
         const to = Math.min(set.oplog.end, at + 1000)
-        log.append({k: 'ops', set: set.id, from: at, e: set.oplog.slice(at, to).map(compactEntry), seq: set.writeSeq, ts: set.lastTs})
+        log.append({k: 'ops', set: set.id, from: at, e: set.oplog.slice(at, to).map(compactEntry), seq: set.writeSeq, ts: set.lastTs, ...(set.primary ? {by: set.primary} : {})})
       }
       this.persistedEnd.set(set.id, set.oplog.end)
       const known = this.persistedRollbacks.get(set.id) ?? 0

@@ -25,8 +25,9 @@ import type {Member, ReplicaSet, RollbackEvent, UserRecord} from './state.js'
  *   then costs seconds, not tens of seconds.
  * - Compaction writes a new snapshot (temp file, fsync, rename) at a cut: the log is switched to
  *   wal-(N+1) first, the snapshot says "replay from N+1", older logs are deleted afterwards.
- * Member positions are logged every few seconds, not on every replicated entry: after a crash a
- * secondary may have to re-apply the last few seconds, which it fetches again from the branch.
+ * Member positions are logged once per tick (as mongod's journal commits every 100 ms), not per
+ * replicated entry: after a crash a secondary re-fetches the last instant from the branch, while
+ * the primary that wrote the entries (an ops record's `by`) keeps them all.
  */
 
 export type CompactEntry = [secs: number, ord: number, term: number, wall: number, op: OpKind, coll: string, id: string, doc?: string | null, prev?: string | null]
@@ -65,7 +66,8 @@ export type WalRecord =
   | {k: 'member'; m: PersistedMember}
   | {k: 'drop'; key: string}
   | {k: 'set'; s: PersistedSet}
-  | {k: 'ops'; set: string; from: number; e: CompactEntry[]; seq: number; ts: {t: number; i: number}}
+  /** Entries appended to a set's branch; `by`: the primary that wrote them (it has them durably). */
+  | {k: 'ops'; set: string; from: number; e: CompactEntry[]; seq: number; ts: {t: number; i: number}; by?: string}
   | {k: 'truncate'; set: string; at: number}
   | {k: 'rollback'; set: string; e: RollbackEvent}
   | {k: 'pos'; p: Record<string, number>}

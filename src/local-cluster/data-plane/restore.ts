@@ -120,6 +120,8 @@ function replay(engine: DataPlaneEngine, jobRuns: JobRuns, record: WalRecord, re
       }
       set.writeSeq = Math.max(set.writeSeq, record.seq)
       set.lastTs = record.ts
+      const writer = record.by ? engine.members.get(record.by) : undefined
+      if (writer && writer.setId === set.id && writer.tail.length === 0) writer.applied = set.oplog.end
       return
     }
   }

@@ -69,6 +69,10 @@ describe('data plane persistence (snapshot + append log)', () => {
     // Members come back with their identity, data position and set; runtime state starts DOWN.
     const a = reopened.engine.members.get('a')!
     expect(a.setId).toBe([...reopened.engine.sets.keys()][0])
+    // The primary that wrote the entries has all of them; nobody lost more than a tick of replication.
+    const writer = reopened.engine.members.get(dp.engine.sets.values().next().value!.primary!)!
+    expect(writer.applied).toBe(before.oplog[1])
+    for (const member of reopened.engine.members.values()) expect(member.applied).toBeGreaterThanOrEqual(dp.engine.members.get(member.key)!.applied - 20)
     expect(a.up).toBe(false)
     expect(reopened.engine.sets.values().next().value?.primary).toBeUndefined()
     // Started again, the members find themselves in the config (not REMOVED) and elect a primary.
