@@ -41,5 +41,14 @@ export default tseslint.config(
     },
   },
   {files: ['test/**', 'bin/**', 'eslint.config.js'], rules: {'no-console': 'off'}},
+  {
+    // mongosh scripts (database Jobs): mongosh's globals, scripts rather than modules.
+    files: ['templates/mongodb/ops/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {db: 'readonly', rs: 'readonly', print: 'readonly', quit: 'readonly', sleep: 'readonly', Mongo: 'readonly', require: 'readonly', process: 'readonly'},
+    },
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
   ...[0, 1, 2, 3].map(localClusterBoundary),
 )

@@ -1,17 +1,20 @@
 import {Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
+import {parseDuration} from '../../src/duration.js'
 import {FaultRequest, FaultResult, injectFaults} from '../../src/local-control/inject-faults.js'
 
 export default class LocalFault extends MygateCommand<FaultResult> {
   static override summary = 'Inject or clear faults in a local environment.'
   static override description =
     'Service faults (error rate, latency, crash loop, failing readiness) apply to the pods of a service version and show in pod status and in the metrics API. ' +
+    '--replication-lag makes a database\'s secondaries (in every region, or --region\'s) replicate that far behind the primary. ' +
     '--region-down takes a region\'s cluster offline; --api-* flags make the API server fail, slow down, or lose the responses of writes it carried out. --clear removes what the other flags select.'
 
   static override examples = [
     '<%= config.bin %> local fault --env demo --service visitors --version 1.3.0 --error-rate 0.3',
     '<%= config.bin %> local fault --env demo --service visitors --version 1.3.0 --crash',
+    '<%= config.bin %> local fault --env demo --service billing-db --replication-lag 2m',
     '<%= config.bin %> local fault --env demo --region-down local-1',
     '<%= config.bin %> local fault --env demo --api-error-rate 0.2 --api-status 503',
     '<%= config.bin %> local fault --env demo --api-lost-response-rate 0.1 --api-lost-response drop',
@@ -26,6 +29,7 @@ export default class LocalFault extends MygateCommand<FaultResult> {
     'latency-ms': Flags.integer({description: 'p99 latency the service shows, in ms.', min: 0}),
     crash: Flags.boolean({description: 'Pods crash-loop.'}),
     'not-ready': Flags.boolean({description: 'Pods run but never become ready.'}),
+    'replication-lag': Flags.string({description: 'For a database service: its secondaries replicate this far behind the primary (e.g. 2m).'}),
     'region-down': Flags.string({description: 'Take this region\'s cluster offline.'}),
     'api-error-rate': Flags.string({description: 'Share of API requests answered with an error, 0..1.'}),
     'api-status': Flags.integer({description: 'Status for injected API errors (500, 503, 429, 409); repeatable.', multiple: true}),
@@ -49,6 +53,7 @@ export default class LocalFault extends MygateCommand<FaultResult> {
       latencyMs: flags['latency-ms'],
       crash: flags.crash,
       notReady: flags['not-ready'],
+      replicationLagMs: flags['replication-lag'] === undefined ? undefined : parseDuration(flags['replication-lag'], '--replication-lag'),
       regionDown: flags['region-down'],
       apiErrorRate: parseRate(flags['api-error-rate']),
       apiStatuses: flags['api-status'],

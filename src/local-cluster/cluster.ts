@@ -5,6 +5,8 @@ import {startApiServer} from './api-server/index.js'
 import {bootstrapCluster} from './bootstrap.js'
 import {startControllers} from './controllers/index.js'
 import type {ApiFaultSettings} from './api-server/index.js'
+import type {DataPlane} from './data-plane/data-plane.js'
+import {ContainerLogs} from './kubelet/container-logs.js'
 import {createPrometheusProxy} from './metrics/index.js'
 import {createObjectStore} from './store/index.js'
 
@@ -39,11 +41,16 @@ export interface LocalClusterOptions {
   port?: number
   timing?: LocalTiming
   log?: (line: string) => void
+  /** The daemon's MongoDB data plane; without one, mongod containers just run (tcp probes only). */
+  dataPlane?: DataPlane
+  /** The environment this cluster belongs to (its clusters reach each other); default: its name. */
+  clusterSet?: string
 }
 
 export interface LocalCluster {
   name: string
   region: string
+  clusterSet: string
   url: string
   port: number
   isDown(): boolean
@@ -76,14 +83,19 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     throw error
   }
   const timing = Object.fromEntries(Object.entries(options.timing ?? {}).filter(([, v]) => v !== undefined))
-  const controllers = startControllers({store, clusterName: options.name, region: options.region, timing, logger: (line) => log(`[${options.name}] ${line}`)})
+  const clusterSet = options.clusterSet ?? options.name
+  // Container logs live beside the state, like the kubelet's /var/log/pods: they survive restarts.
+  const podLogs = new ContainerLogs(join(options.stateDir, 'pod-logs'))
+  let server: Awaited<ReturnType<typeof listen>> | undefined
+  const podRuntime = options.dataPlane?.attach({name: options.name, region: options.region, clusterSet, store, isDown: () => server === undefined, logs: podLogs})
+  const controllers = startControllers({store, clusterName: options.name, region: options.region, timing, logger: (line) => log(`[${options.name}] ${line}`), podRuntime})
   const serviceProxy = createPrometheusProxy({store})
   const listen = (port: number | undefined) =>
-    startApiServer({store, host: '127.0.0.1', port: port ?? 0, serviceProxy, requestHooks: {apiFaults: () => faults}, logger: log})
-  let server: Awaited<ReturnType<typeof listen>> | undefined
+    startApiServer({store, host: '127.0.0.1', port: port ?? 0, serviceProxy, podLogs, requestHooks: {apiFaults: () => faults}, logger: log})
   try {
     server = await listen(options.port)
   } catch (error) {
+    options.dataPlane?.detach(options.name)
     await controllers.stop()
     await store.close()
     throw error
@@ -93,10 +105,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   return {
     name: options.name,
     region: options.region,
+    clusterSet,
     url: `http://127.0.0.1:${port}`,
     port,
     isDown: () => server === undefined,
     async setDown(down) {
+      // The data plane is brought to this instant first: the region's members stop with exactly
+      // what they had replicated by now.
+      options.dataPlane?.regionChanged()
       if (down && server) {
         requestsBeforeRestart += server.stats().requests
         await server.close()
@@ -104,6 +120,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       } else if (!down && !server) {
         server = await listen(port)
       }
+      options.dataPlane?.regionChanged()
     },
     apiFaults: () => faults,
     setApiFaults(next) {
@@ -117,6 +134,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async stop() {
       await server?.close()
       server = undefined
+      options.dataPlane?.detach(options.name)
       await controllers.stop()
       await store.close()
     },

@@ -149,8 +149,9 @@ async function requireDaemon(home: string): Promise<DaemonInfo> {
   return info
 }
 
-export async function ensureCluster(home: string, name: string, region: string): Promise<ClusterInfo> {
-  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}`, {region})
+/** @param clusterSet the environment the cluster belongs to (its region clusters reach each other). */
+export async function ensureCluster(home: string, name: string, region: string, clusterSet?: string): Promise<ClusterInfo> {
+  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}`, clusterSet ? {region, clusterSet} : {region})
 }
 
 export async function deleteCluster(home: string, name: string): Promise<boolean> {

@@ -1,3 +1,5 @@
+import {requireService} from '../catalog/catalog.js'
+import {loadCatalog} from '../catalog/load-catalog.js'
 import {NAMESPACES} from '../config/types.js'
 import {cachedKubeconfigPath, connectEnvironment} from '../env/connect.js'
 import {environmentFromKubeconfig} from '../env/kubeconfig-extension.js'
@@ -18,6 +20,8 @@ export interface FaultRequest {
   latencyMs?: number
   crash?: boolean
   notReady?: boolean
+  /** For a database service (`billing-db`): its secondaries replicate this far behind, in ms. */
+  replicationLagMs?: number
   /** Take this region's cluster offline (its API server stops listening). */
   regionDown?: string
   /** API-level faults on every cluster of the environment (or --region's). */
@@ -41,14 +45,17 @@ export interface FaultResult {
 const FAULT_API_VERSION = 'local.mygate.dev/v1'
 
 export function validateFaultRequest(request: FaultRequest): void {
-  const serviceFault = request.errorRate !== undefined || request.latencyMs !== undefined || request.crash || request.notReady
+  const serviceFault = request.errorRate !== undefined || request.latencyMs !== undefined || request.crash || request.notReady || request.replicationLagMs !== undefined
   const apiFault = request.apiErrorRate !== undefined || request.apiLatencyMs !== undefined || request.apiLostResponseRate !== undefined
   if (request.apiLostResponse !== undefined && request.apiLostResponseRate === undefined) {
     throw new UsageError(`--api-lost-response ${request.apiLostResponse} needs --api-lost-response-rate`, {hint: 'e.g. --api-lost-response-rate 0.1 --api-lost-response drop'})
   }
+  if (request.replicationLagMs !== undefined && !(Number.isFinite(request.replicationLagMs) && request.replicationLagMs >= 0)) {
+    throw new UsageError(`--replication-lag ${request.replicationLagMs} must be a duration >= 0`, {hint: 'e.g. --replication-lag 2m'})
+  }
   if (!request.clear && !serviceFault && !apiFault && !request.regionDown) {
     throw new UsageError('no fault given', {
-      hint: 'pass one of --error-rate, --latency-ms, --crash, --not-ready, --region-down, --api-error-rate, --api-latency-ms, --api-lost-response-rate, or --clear',
+      hint: 'pass one of --error-rate, --latency-ms, --crash, --not-ready, --replication-lag, --region-down, --api-error-rate, --api-latency-ms, --api-lost-response-rate, or --clear',
     })
   }
   for (const [flag, value] of [['--error-rate', request.errorRate], ['--api-error-rate', request.apiErrorRate], ['--api-lost-response-rate', request.apiLostResponseRate]] as const) {
@@ -72,6 +79,7 @@ export function validateFaultRequest(request: FaultRequest): void {
 export async function injectFaults(request: FaultRequest, options: {home?: string} = {}): Promise<FaultResult> {
   validateFaultRequest(request)
   const home = options.home ?? mygateHome()
+  if (request.replicationLagMs !== undefined) await requireDatabaseService(request.service as string)
   const result: FaultResult = {env: request.env, changes: []}
   // The cached kubeconfig says what the environment is, so region and API faults (and clearing
   // them) work even while its API servers are down or failing.
@@ -123,20 +131,40 @@ function describeApiFaults(faults: ApiFaultSettings): string {
   return `error rate ${faults.errorRate} (${faults.statuses.join('/')})${lost}, +${faults.latencyMs}ms`
 }
 
+/** A replication-lag fault is for a MongoDB service of the catalog; anything else is bad input. */
+async function requireDatabaseService(name: string): Promise<void> {
+  const catalog = await loadCatalog()
+  const service = requireService(catalog, name)
+  if (service.kind !== 'mongodb') {
+    const databases = catalog.services.filter((s) => s.kind === 'mongodb').map((s) => s.name)
+    const own = service.dependencies?.database
+    throw new UsageError(`${name} is not a database service: --replication-lag applies to a MongoDB service`, {
+      hint: own ? `use --service ${own} (${name}'s database)` : `one of: ${databases.join(', ')}`,
+    })
+  }
+}
+
+/** A Fault applies to the pods of its namespace: databases and the cache run in the data namespace. */
+async function faultNamespace(service: string): Promise<string> {
+  const descriptor = (await loadCatalog()).byName(service)
+  return descriptor && descriptor.kind !== 'app' ? NAMESPACES.data : NAMESPACES.apps
+}
+
 /** Service faults are Fault objects in the cluster, read by the simulated kubelet and the metrics. */
 async function applyServiceFault(request: FaultRequest, regions: string[], home: string, result: FaultResult): Promise<void> {
   const service = request.service as string
+  const namespace = await faultNamespace(service)
   const connection = await connectEnvironment(request.env, {home, tolerateUnreachable: true})
   try {
     for (const region of regions) {
       const client = connection.clients.get(region)
       if (!client) continue
       if (request.clear) {
-        const existing = await client.list(FAULT_API_VERSION, 'Fault', {namespace: NAMESPACES.apps})
+        const existing = await client.list(FAULT_API_VERSION, 'Fault', {namespace})
         for (const fault of existing.items) {
           const spec = fault.spec as {service?: string; version?: string}
           if (spec.service === service && (!request.version || spec.version === request.version)) {
-            await client.delete({apiVersion: FAULT_API_VERSION, kind: 'Fault', name: String(fault.metadata.name), namespace: NAMESPACES.apps})
+            await client.delete({apiVersion: FAULT_API_VERSION, kind: 'Fault', name: String(fault.metadata.name), namespace})
             result.changes.push(`cleared fault ${fault.metadata.name} in ${region}`)
           }
         }
@@ -149,11 +177,12 @@ async function applyServiceFault(request: FaultRequest, regions: string[], home:
         ...(request.latencyMs !== undefined ? {latencyMs: request.latencyMs} : {}),
         ...(request.crash ? {crash: true} : {}),
         ...(request.notReady ? {notReady: true} : {}),
+        ...(request.replicationLagMs !== undefined ? {replicationLagMs: request.replicationLagMs} : {}),
       }
       const fault: KubeObject = {
         apiVersion: FAULT_API_VERSION,
         kind: 'Fault',
-        metadata: {name: faultObjectName(service, request.version), namespace: NAMESPACES.apps, labels: {'app.kubernetes.io/managed-by': 'mygate'}},
+        metadata: {name: faultObjectName(service, request.version), namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}},
         spec,
       }
       await client.apply(fault)

@@ -50,6 +50,17 @@ describe('mygate local fault', () => {
     await until(async () => (await kubectl('get', 'deployment', 'visitors', '-n', 'mygate', '-o', 'jsonpath={.status.availableReplicas}')).stdout === '1', 'recovery')
   })
 
+  test('a replication-lag fault on a database is a Fault in the data namespace; clearing removes it', async () => {
+    const inject = await local.cli(['local', 'fault', '--env', 'faulty', '--service', 'billing-db', '--replication-lag', '2m'])
+    expect(inject.exitCode, inject.stderr).toBe(0)
+    expect(inject.stdout).toContain('billing-db: replicationLagMs=120000 in local-1')
+    const spec = await kubectl('get', 'faults', '-n', 'mygate-data', '-o', 'jsonpath={.items[*].spec.replicationLagMs}')
+    expect(spec.stdout).toBe('120000')
+    const clear = await local.cli(['local', 'fault', '--env', 'faulty', '--service', 'billing-db', '--clear'])
+    expect(clear.exitCode, clear.stderr).toBe(0)
+    expect((await kubectl('get', 'faults', '-n', 'mygate-data', '-o', 'name')).stdout).toBe('')
+  })
+
   test('an error-rate fault shows in the Prometheus API reached through the API server\'s service proxy', async () => {
     const inject = await local.cli(['local', 'fault', '--env', 'faulty', '--service', 'auth', '--version', versions.auth, '--error-rate', '0.3'])
     expect(inject.exitCode, inject.stderr).toBe(0)

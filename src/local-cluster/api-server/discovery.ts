@@ -67,6 +67,9 @@ export function apiResourceList(types: ResourceType[], group: string, version: s
     if (group === '' && type.resource === 'services') {
       resources.push({name: 'services/proxy', singularName: '', namespaced: true, kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update']})
     }
+    if (group === '' && type.resource === 'pods') {
+      resources.push({name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get']})
+    }
     if (group === '' && type.resource === 'namespaces') {
       resources.push({name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update']})
     }

@@ -5,6 +5,7 @@ import {ApiError, apiErrors, qualifiedResource} from '../store/api-error.js'
 import {apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions, SERVER_VERSION} from './discovery.js'
 import {decideApiFault, type FaultDecision, injectedLatency, runWithLostResponse} from './faults.js'
 import {handleOpenApi} from './openapi-handler.js'
+import {handlePodLog} from './pod-log.js'
 import {resolveType} from './request-context.js'
 import {handleResource} from './resource-handlers.js'
 import {writeError, writeJson} from './respond.js'
@@ -74,6 +75,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const proxy = serviceProxyTarget(route.route, url)
     if (proxy) return handleServiceProxy(req, res, proxy, options.serviceProxy)
+    const {group, resource, namespace, name, subresource} = route.route
+    if (group === '' && resource === 'pods' && subresource === 'log' && namespace !== undefined && name !== undefined && route.route.rest === '/') {
+      return handlePodLog(req, res, store, namespace, name, url.searchParams, options.podLogs)
+    }
     const type = resolveType(store, route.route)
     const run = () =>
       handleResource({

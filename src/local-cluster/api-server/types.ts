@@ -1,4 +1,5 @@
 import type {LocalObjectStore} from '../store/object-store.js'
+import type {PodLogSource} from './pod-log.js'
 
 /** A request to `/api/v1/namespaces/NS/services/NAME[:PORT]/proxy/PATH`, handed to the proxy hook. */
 export interface ServiceProxyRequest {
@@ -67,6 +68,8 @@ export interface ApiServerOptions {
   port?: number
   requestHooks?: RequestHooks
   serviceProxy?: ServiceProxyHandler
+  /** Container logs for GET pods/NAME/log (the kubelet's files); without it logs read empty. */
+  podLogs?: PodLogSource
   logger?: ApiServerLogger
   /** Log every request (method, path, status) through the logger: for debugging clients. */
   logRequests?: boolean

@@ -1,4 +1,5 @@
 import {buildNodes, ensureNodes} from '../kubelet/nodes.js'
+import type {PodRuntime} from '../kubelet/pod-runtime.js'
 import {kubeletController} from '../kubelet/kubelet.js'
 import {persistentVolumeController} from '../storage/persistent-volume-controller.js'
 import {ensureDefaultStorageClass} from '../storage/storage-classes.js'
@@ -41,6 +42,8 @@ export interface StartControllersOptions {
   /** Milliseconds since the epoch; default Date.now. Timers still run on real time. */
   clock?: () => number
   logger?: ControllerLogger
+  /** What runs in the simulated containers (the data plane); without it containers just run. */
+  podRuntime?: PodRuntime
 }
 
 export interface ControllersHandle {
@@ -91,6 +94,7 @@ export function startControllers(options: StartControllersOptions): ControllersH
       if (logger && (level === 'warn' || level === 'error')) logger(`${level} ${message}`)
     },
     timing: resolveTiming(options.timing),
+    podRuntime: options.podRuntime,
   }
   ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
   // The cloud's default StorageClass and its provisioner come with the nodes (see storage/).

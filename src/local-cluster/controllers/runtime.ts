@@ -1,3 +1,4 @@
+import type {PodRuntime} from '../kubelet/pod-runtime.js'
 import type {ObjectStore, ResourceRef, Subscription, WatchEvent} from '../store/types.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -33,6 +34,8 @@ export interface ControllerContext {
   clock: () => number
   log: LogFn
   timing: ControllerTiming
+  /** What runs in the simulated containers (the data plane's mongod and database Jobs), if anything. */
+  podRuntime?: PodRuntime
 }
 
 export interface WatchSpec {
@@ -55,6 +58,8 @@ export interface ControllerDefinition {
    */
   dynamicWatches?: () => WatchSpec[]
   reconcile(key: string): ReconcileResult | void
+  /** Keys queued from outside the store's watches (the pod runtime); returns how to stop listening. */
+  externalKeys?: (enqueue: (key: string) => void) => () => void
 }
 
 export interface RunningController {
@@ -182,12 +187,14 @@ export function runController(definition: ControllerDefinition, context: Control
     }
   }
   startWatches()
+  const stopExternal = definition.externalKeys?.(enqueue)
 
   return {
     enqueue,
     idle: () => queue.size === 0 && !scheduled,
     stop() {
       stopped = true
+      stopExternal?.()
       for (const subscription of subscriptions) subscription.stop()
       for (const timer of timers.values()) clearTimeout(timer)
       timers.clear()

@@ -4,6 +4,8 @@ import http from 'node:http'
 
 import {writeFileAtomic} from '../../atomic-file.js'
 import {LocalCluster, LocalTiming, startLocalCluster} from '../cluster.js'
+import {DataPlane} from '../data-plane/data-plane.js'
+import type {DataPlaneTiming} from '../data-plane/timing.js'
 import {localKubeconfig, writeLocalKubeconfig} from './kubeconfig.js'
 import {acquireLock} from './lock.js'
 import {localPaths} from './paths.js'
@@ -12,6 +14,8 @@ import type {ApiFaultSettings, ClusterInfo, ClusterRecord, DaemonInfo, DaemonSta
 export interface DaemonOptions {
   home: string
   timing?: LocalTiming
+  /** The MongoDB data plane's timing (MYGATE_LOCAL_DB_TIME_SCALE); default: MongoDB's. */
+  dataPlaneTiming?: Partial<DataPlaneTiming>
   log?: (line: string) => void
 }
 
@@ -33,20 +37,29 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   await mkdir(paths.dir, {recursive: true})
   const releaseLock = acquireLock(paths.lockFile, paths.dir)
   const clusters = new Map<string, LocalCluster>()
+  // One data plane for every cluster: a replica set spans an environment's region clusters.
+  let dataPlane: DataPlane
+  try {
+    dataPlane = new DataPlane({stateDir: paths.dataPlaneDir, timing: options.dataPlaneTiming, log})
+  } catch (error) {
+    releaseLock()
+    throw error
+  }
+  for (const warning of dataPlane.warnings) log(`data plane: ${warning}`)
   const records = await readRecords(paths.clustersFile)
   const token = randomBytes(16).toString('hex')
   const startedAt = new Date().toISOString()
 
   const persist = async () => {
-    const list = [...clusters.values()].map((c): ClusterRecord => ({name: c.name, region: c.region, port: c.port}))
+    const list = [...clusters.values()].map((c): ClusterRecord => ({name: c.name, region: c.region, port: c.port, clusterSet: c.clusterSet}))
     await writeFileAtomic(paths.clustersFile, JSON.stringify(list, null, 2))
     await writeLocalKubeconfig(paths.kubeconfig, localKubeconfig(list))
   }
 
-  const ensureCluster = async (name: string, region: string, port?: number): Promise<LocalCluster> => {
+  const ensureCluster = async (name: string, region: string, port?: number, clusterSet?: string): Promise<LocalCluster> => {
     const existing = clusters.get(name)
     if (existing) return existing
-    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log})
+    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log, dataPlane, clusterSet})
     clusters.set(name, cluster)
     log(`cluster ${name} (${region}) listening on ${cluster.url}`)
     return cluster
@@ -55,16 +68,18 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   try {
     for (const record of records) {
       try {
-        await ensureCluster(record.name, record.region, record.port)
+        await ensureCluster(record.name, record.region, record.port, record.clusterSet)
       } catch (error) {
         // Its old port may be taken now; a new one is recorded and the kubeconfig rewritten.
         log(`cluster ${record.name}: port ${record.port} unavailable (${(error as Error).message}); using a new one`)
-        await ensureCluster(record.name, record.region)
+        await ensureCluster(record.name, record.region, undefined, record.clusterSet)
       }
     }
     await persist()
+    dataPlane.start()
   } catch (error) {
     await Promise.allSettled([...clusters.values()].map((c) => c.stop()))
+    await dataPlane.close()
     releaseLock()
     throw error
   }
@@ -72,6 +87,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const info = (cluster: LocalCluster): ClusterInfo => ({
     name: cluster.name,
     region: cluster.region,
+    clusterSet: cluster.clusterSet,
     url: cluster.url,
     port: cluster.port,
     down: cluster.isDown(),
@@ -88,6 +104,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       control.closeAllConnections()
       await new Promise<void>((resolve) => control.close(() => resolve()))
       await Promise.allSettled([...clusters.values()].map((c) => c.stop()))
+      await dataPlane.close().catch((error: unknown) => log(`data plane: ${(error as Error).message}`))
       await rm(paths.daemonFile, {force: true})
       releaseLock()
       log('stopped')
@@ -108,8 +125,10 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       const name = parts[1]
       if (method === 'PUT' && parts.length === 2) {
         const region = String(body.region ?? 'local-1')
-        const cluster = await ensureCluster(name, region)
+        const clusterSet = typeof body.clusterSet === 'string' && body.clusterSet ? body.clusterSet : undefined
+        const cluster = await ensureCluster(name, region, undefined, clusterSet)
         if (cluster.region !== region) return [409, {message: `cluster ${name} exists in region ${cluster.region}, not ${region}`}]
+        if (clusterSet && cluster.clusterSet !== clusterSet) return [409, {message: `cluster ${name} belongs to ${cluster.clusterSet}, not ${clusterSet}`}]
         await persist()
         return [200, info(cluster)]
       }
@@ -118,6 +137,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       if (method === 'DELETE' && parts.length === 2) {
         clusters.delete(name)
         await cluster.stop()
+        dataPlane.forgetCluster(name)
         await rm(paths.clusterDir(name), {recursive: true, force: true})
         await persist()
         return [200, {deleted: name}]

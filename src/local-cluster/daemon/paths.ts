@@ -12,6 +12,8 @@ export interface LocalPaths {
   clustersFile: string
   /** kubeconfig with one context per local cluster. */
   kubeconfig: string
+  /** The MongoDB data plane's snapshot and log (shared by the clusters). */
+  dataPlaneDir: string
   clusterDir(name: string): string
 }
 
@@ -24,6 +26,7 @@ export function localPaths(home: string): LocalPaths {
     logFile: join(dir, 'daemon.log'),
     clustersFile: join(dir, 'clusters.json'),
     kubeconfig: join(dir, 'kubeconfig.yaml'),
+    dataPlaneDir: join(dir, 'data-plane'),
     clusterDir: (name) => join(dir, 'clusters', name),
   }
 }

@@ -15,6 +15,8 @@ export type {ApiFaultSettings}
 export interface ClusterInfo {
   name: string
   region: string
+  /** The environment the cluster belongs to: its clusters reach each other's clusterset.local names. */
+  clusterSet: string
   url: string
   port: number
   /** An injected region outage: the API server is not listening. */
@@ -36,4 +38,6 @@ export interface ClusterRecord {
   name: string
   region: string
   port: number
+  /** Absent in records written before the data plane: the cluster is its own set. */
+  clusterSet?: string
 }

@@ -9,9 +9,11 @@ export interface FaultEffects {
   latencyMs: number
   crash: boolean
   notReady: boolean
+  /** The largest replication lag injected (ms); 0 without one. */
+  replicationLagMs: number
 }
 
-export const NO_FAULTS: FaultEffects = {errorRate: 0, latencyMs: 0, crash: false, notReady: false}
+export const NO_FAULTS: FaultEffects = {errorRate: 0, latencyMs: 0, crash: false, notReady: false, replicationLagMs: 0}
 
 const clamp01 = (value: number): number => (Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0)
 
@@ -30,6 +32,7 @@ export function faultsFor(service: string | undefined, version: string | undefin
     effects.latencyMs += Math.max(0, Number(fault.latencyMs) || 0)
     effects.crash ||= fault.crash === true
     effects.notReady ||= fault.notReady === true
+    effects.replicationLagMs = Math.max(effects.replicationLagMs, Math.max(0, Number(fault.replicationLagMs) || 0))
   }
   effects.errorRate = 1 - healthy
   return effects

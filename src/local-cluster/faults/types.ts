@@ -16,6 +16,11 @@ export interface FaultSpec {
   crash?: boolean
   /** Containers run, readiness fails: Running but not Ready. */
   notReady?: boolean
+  /**
+   * For a database service (a `-db` StatefulSet in its namespace): its secondaries in this
+   * cluster replicate this many milliseconds behind the primary (the data plane's lag).
+   */
+  replicationLagMs?: number
 }
 
 export const FAULT_API_VERSION = 'local.mygate.dev/v1'

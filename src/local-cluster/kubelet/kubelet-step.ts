@@ -9,6 +9,12 @@ export interface PodFaultEffects {
   crash: boolean
   /** Containers run but the readiness probe fails. */
   notReady: boolean
+  /** Exit code of a crashing container or of a finished run-to-completion pod (default 1 / 0). */
+  exitCode?: number
+  /** The terminated container's termination message (what it wrote to /dev/termination-log). */
+  terminationMessage?: string
+  /** A run-to-completion pod whose outcome is not known yet keeps running a little longer. */
+  holdCompletion?: boolean
 }
 
 export interface KubeletTiming {
@@ -88,6 +94,9 @@ export function qosClass(containers: readonly ContainerSpec[]): string {
   })
   return guaranteed ? 'Guaranteed' : 'Burstable'
 }
+
+/** How soon a held run-to-completion pod is looked at again. */
+const HOLD_RECHECK_MS = 20
 
 const containerId = (pod: KubeObject, name: string, attempt: number): string =>
   `containerd://${fnv1a32(`${pod.metadata.uid}/${name}/${attempt}`).toString(16).padStart(8, '0')}${fnv1a32(`${name}/${attempt}/${pod.metadata.uid}`).toString(16).padStart(8, '0')}`
@@ -235,10 +244,16 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
     const runningSince = parseTimestamp(previous.containerStatuses?.find((c) => c.state.running)?.state.running?.startedAt)
     const jobStartAt = containers.some(recovering) ? now : (runningSince ?? startAt)
     const endAt = jobStartAt + timing.jobRunMs
+    if (now >= endAt && faults.holdCompletion) {
+      base.phase = 'Running'
+      readiness(!faults.notReady, jobStartAt + timing.readinessDelayMs)
+      base.containerStatuses = containers.map((c) => runningStatus(pod, c, 0, jobStartAt, !faults.notReady, {}))
+      return finish(base, now + HOLD_RECHECK_MS)
+    }
     if (now >= endAt) {
-      const exitCode = faults.crash ? 1 : 0
-      const reason = faults.crash ? 'Error' : 'Completed'
-      base.phase = faults.crash ? 'Failed' : 'Succeeded'
+      const exitCode = faults.crash ? (faults.exitCode ?? 1) : (faults.exitCode ?? 0)
+      const reason = exitCode === 0 ? 'Completed' : 'Error'
+      base.phase = exitCode === 0 ? 'Succeeded' : 'Failed'
       readiness(false, endAt, 'PodCompleted', '')
       base.containerStatuses = containers.map((c) => ({
         name: c.name,
@@ -248,7 +263,16 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
         ready: false,
         started: false,
         restartCount: 0,
-        state: {terminated: {exitCode, reason, startedAt: timestamp(jobStartAt), finishedAt: timestamp(endAt), containerID: containerId(pod, c.name, 0)}},
+        state: {
+          terminated: {
+            exitCode,
+            reason,
+            ...(faults.terminationMessage ? {message: faults.terminationMessage} : {}),
+            startedAt: timestamp(jobStartAt),
+            finishedAt: timestamp(endAt),
+            containerID: containerId(pod, c.name, 0),
+          },
+        },
         lastState: {},
       }))
       return finish(base)
@@ -294,7 +318,7 @@ export function kubeletStep(input: KubeletStepInput): KubeletStepResult {
         started: false,
         restartCount: attempt,
         state: {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${Math.round(period / 1000) || 1}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`}},
-        lastState: {terminated: {exitCode: 1, reason: 'Error', startedAt: timestamp(crashAt), finishedAt: timestamp(crashAt), containerID: containerId(pod, c.name, attempt)}},
+        lastState: {terminated: {exitCode: faults.exitCode ?? 1, reason: 'Error', startedAt: timestamp(crashAt), finishedAt: timestamp(crashAt), containerID: containerId(pod, c.name, attempt)}},
       }
     }
     // Running: keep the start time of a running container; a crash-looping one restarts now.

@@ -9,7 +9,7 @@ import {faultsFor, podIdentity} from '../faults/faults-for.js'
 import {listFaults} from '../faults/fault-store.js'
 import {FAULTS, SERVICE_LABEL, type FaultSpec} from '../faults/types.js'
 import {type ConfigSource, containerConfigProblems, referencedConfig} from './container-config.js'
-import {type ContainerStatus, kubeletStep, unschedulableStatus} from './kubelet-step.js'
+import {type ContainerStatus, kubeletStep, type PodFaultEffects, unschedulableStatus} from './kubelet-step.js'
 import {nodeInternalIp} from './nodes.js'
 import {allocatePodIp} from './pod-ip.js'
 import {EMPTY_USAGE, type NodeUsage, pickNode, podFootprint, type VolumeLookup} from './scheduler.js'
@@ -84,12 +84,14 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
 
   return {
     name: 'kubelet',
+    externalKeys: context.podRuntime ? (enqueue) => context.podRuntime!.onPodsChanged((keys) => keys.forEach(enqueue)) : undefined,
     watches: [
       {
         ref: PODS,
         keys(event) {
           const wasPlaced = placements.has(keyOf(event.object))
           track(event.object, event.type === 'DELETED')
+          if (event.type === 'DELETED') context.podRuntime?.podDeleted?.(event.object)
           const own = event.type === 'DELETED' ? [] : [keyOf(event.object)]
           // A pod leaving a node frees room: pods that fitted nowhere try again (the scheduler's requeue on pod deletion).
           return wasPlaced && !placements.has(keyOf(event.object)) ? [...own, ...unschedulable] : own
@@ -142,13 +144,15 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       const identity = podIdentity(pod)
       const effects = faultsFor(identity.service, identity.version, identity.service ? listFaults(store, namespace) : [])
       const problems = containerConfigProblems(pod, configSource(namespace))
+      const runsToCompletion = controllerRef(pod)?.kind === 'Job'
+      const runtime = runtimeEffects(context, {...pod, status: {...(pod.status as object), podIP}}, runsToCompletion, now)
       const result = kubeletStep({
         pod,
         configProblems: problems,
         hostIP: node ? nodeInternalIp(node) : '172.18.0.2',
         podIP,
-        runsToCompletion: controllerRef(pod)?.kind === 'Job',
-        faults: {crash: effects.crash, notReady: effects.notReady},
+        runsToCompletion,
+        faults: {...runtime, crash: effects.crash || runtime.crash, notReady: effects.notReady || runtime.notReady},
         now,
         timing: context.timing,
       })
@@ -156,7 +160,7 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
       else forget(key)
       if (!sameJson(pod.status, result.status)) {
         store.update(PODS, {...pod, status: result.status}, {subresource: 'status'})
-        events.push(...containerEvents(pod, [...(result.status.initContainerStatuses ?? []), ...(result.status.containerStatuses ?? [])], effects.notReady, now))
+        events.push(...containerEvents(pod, [...(result.status.initContainerStatuses ?? []), ...(result.status.containerStatuses ?? [])], effects.notReady || runtime.notReady, now, runtime.probeMessage))
       }
       if (result.status.conditions?.some((c) => c.type === 'PodReadyToStartContainers' && c.status === 'False')) {
         for (const message of problems.mounts) events.push(eventAction(pod, 'Warning', 'FailedMount', message, 'kubelet', now))
@@ -167,8 +171,31 @@ export function kubeletController(context: ControllerContext): ControllerDefinit
   }
 }
 
+/** What the pod runtime (the data plane) says about a bound pod, as kubeletStep's fault effects. */
+function runtimeEffects(context: ControllerContext, pod: KubeObject, runsToCompletion: boolean, now: number): PodFaultEffects & {probeMessage?: string} {
+  const runtime = context.podRuntime
+  if (!runtime) return {crash: false, notReady: false}
+  const verdict = runtime.containers(pod, now)
+  const effects: PodFaultEffects & {probeMessage?: string} = {
+    crash: verdict?.crashExitCode !== undefined,
+    notReady: verdict?.notReady === true,
+    ...(verdict?.crashExitCode !== undefined ? {exitCode: verdict.crashExitCode} : {}),
+    ...(verdict?.probeMessage ? {probeMessage: verdict.probeMessage} : {}),
+  }
+  const startedAt = Date.parse(String((pod.status as {startTime?: string} | undefined)?.startTime ?? '')) || now
+  if (runsToCompletion && now >= startedAt + context.timing.podStartupMs + context.timing.jobRunMs) {
+    const outcome = runtime.completion(pod, now)
+    if (outcome === 'pending') effects.holdCompletion = true
+    else if (outcome) {
+      effects.exitCode = outcome.exitCode
+      if (outcome.terminationMessage) effects.terminationMessage = outcome.terminationMessage
+    }
+  }
+  return effects
+}
+
 /** The kubelet's events for what just changed in a pod's containers (each recorded once per pod). */
-function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notReady: boolean, now: number): Action[] {
+function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notReady: boolean, now: number, probeMessage?: string): Action[] {
   const earlier = pod.status as {containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[]} | undefined
   const previous = new Map([...(earlier?.initContainerStatuses ?? []), ...(earlier?.containerStatuses ?? [])].map((c) => [c.name, c]))
   const events: Action[] = []
@@ -186,7 +213,7 @@ function containerEvents(pod: KubeObject, next: readonly ContainerStatus[], notR
       events.push(eventAction(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, 'kubelet', now))
     }
     if (notReady && container.state.running && !container.ready) {
-      events.push(eventAction(pod, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 'kubelet', now))
+      events.push(eventAction(pod, 'Warning', 'Unhealthy', `Readiness probe failed: ${probeMessage ?? 'HTTP probe failed with statuscode: 503'}`, 'kubelet', now))
     }
   }
   return events

@@ -494,6 +494,8 @@ class Store implements LocalObjectStore {
     } else if (key === '/persistentvolumes') {
       // Upstream's controller moves a new volume to Available (or binds it); nothing else reads the gap.
       status().phase ??= 'Available'
+    } else if (key === 'batch/jobs') {
+      generateJobSelector(object)
     } else if (key === CRD_KEY) {
       object.status = establishedCrdStatus(object, String(object.metadata.creationTimestamp))
     }
@@ -614,6 +616,23 @@ function decodeContinue(token: string): string {
 }
 
 /** Creates a store; with a stateFile it loads (and then durably records) the state there. */
+/**
+ * A Job's selector and pod labels, generated on create as the API server does unless
+ * `manualSelector` is set (registry/batch/job strategy generateSelector): clients find a Job's
+ * pods by them (`kubectl logs job/NAME`, `kubectl wait`).
+ */
+function generateJobSelector(job: KubeObject): void {
+  const spec = isPlainObject(job.spec) ? job.spec : (job.spec = {})
+  if (spec.manualSelector === true || spec.selector !== undefined) return
+  const uid = String(job.metadata.uid)
+  const name = String(job.metadata.name)
+  const labels = {'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name}
+  spec.selector = {matchLabels: {'batch.kubernetes.io/controller-uid': uid}}
+  const template = isPlainObject(spec.template) ? spec.template : (spec.template = {})
+  const metadata = isPlainObject(template.metadata) ? template.metadata : (template.metadata = {})
+  metadata.labels = {...(isPlainObject(metadata.labels) ? metadata.labels : {}), ...labels}
+}
+
 export function createObjectStore(options: ObjectStoreOptions = {}): LocalObjectStore {
   return new Store(options)
 }

@@ -51,7 +51,8 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
       const handles: ClusterHandle[] = []
       for (const {region, role} of environmentRegions(env)) {
         const name = localClusterName(env.name, region)
-        const info = await ensureCluster(home(), name, region)
+        // The environment's clusters form one cluster set: replica sets span its regions.
+        const info = await ensureCluster(home(), name, region, env.name)
         progress.update(`cluster ${name} at ${info.url}`)
         handles.push({region, role, clusterName: name, endpoint: info.url, context: localContextName(name)})
       }

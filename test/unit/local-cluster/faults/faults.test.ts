@@ -9,12 +9,16 @@ describe('faultsFor', () => {
     {service: 'visitors', latencyMs: 200},
     {service: 'visitors', version: '2.0.0', errorRate: 0.5, latencyMs: 100, crash: true},
     {service: 'billing', notReady: true},
+    {service: 'billing-db', replicationLagMs: 120_000},
+    {service: 'billing-db', replicationLagMs: 5000},
   ]
   test.each([
-    ['visitors', '2.0.0', {errorRate: 1 - 0.7 * 0.5, latencyMs: 300, crash: true, notReady: false}],
-    ['visitors', '1.0.0', {errorRate: 0, latencyMs: 200, crash: false, notReady: false}],
-    ['visitors', undefined, {errorRate: 0, latencyMs: 200, crash: false, notReady: false}],
-    ['billing', '9', {errorRate: 0, latencyMs: 0, crash: false, notReady: true}],
+    ['visitors', '2.0.0', {errorRate: 1 - 0.7 * 0.5, latencyMs: 300, crash: true, notReady: false, replicationLagMs: 0}],
+    ['visitors', '1.0.0', {errorRate: 0, latencyMs: 200, crash: false, notReady: false, replicationLagMs: 0}],
+    ['visitors', undefined, {errorRate: 0, latencyMs: 200, crash: false, notReady: false, replicationLagMs: 0}],
+    ['billing', '9', {errorRate: 0, latencyMs: 0, crash: false, notReady: true, replicationLagMs: 0}],
+    // Several lag faults: the largest wins.
+    ['billing-db', '7.0', {errorRate: 0, latencyMs: 0, crash: false, notReady: false, replicationLagMs: 120_000}],
     ['other', '1', NO_FAULTS],
     [undefined, '1', NO_FAULTS],
   ])('%s %s', (service, version, expected) => {

@@ -1,0 +1,545 @@
+import {randomBytes} from 'node:crypto'
+
+import type {KubeObject} from '../../kube/types.js'
+import {isPodActive} from '../controllers/pod-state.js'
+import {faultsFor, podIdentity} from '../faults/faults-for.js'
+import {listFaults} from '../faults/fault-store.js'
+import type {ContainerLogs} from '../kubelet/container-logs.js'
+import type {ContainerVerdict, PodRuntime} from '../kubelet/pod-runtime.js'
+import {computeTraffic} from '../metrics/traffic-model.js'
+import type {LocalObjectStore} from '../store/object-store.js'
+import type {CommandContext} from './commands.js'
+import {DataPlaneEngine, newMember} from './engine.js'
+import {databaseToolContainer, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
+import {shippedScript} from './jobs/contract.js'
+import {hashPassword} from './jobs/session.js'
+import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
+import {type ClusterView, resolveHost} from './network.js'
+import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
+import {restore, writeSnapshot} from './restore.js'
+import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
+import {storeObjects} from './pod/objects.js'
+import {type ContainerSpec, containerProcess, podSpecOf} from './pod/pod-spec.js'
+import {evaluateProbe} from './probes.js'
+import type {Member, ReplicaSet} from './state.js'
+import {type DataPlaneTiming, resolveDataPlaneTiming, SIMULATION} from './timing.js'
+import {databaseOfSet} from './workload.js'
+
+export interface DataPlaneOptions {
+  /** Where the data plane persists; undefined keeps everything in memory (tests). */
+  stateDir?: string
+  timing?: Partial<DataPlaneTiming>
+  clock?: () => number
+  log?: (line: string) => void
+  /** Run the tick loop on a timer (default true); tests may call tick() themselves. */
+  autoTick?: boolean
+  /** Names members without cluster DNS (unit tests of the engine on disk); default: the clusters' DNS. */
+  resolveHost?: (set: ReplicaSet, host: string) => string | undefined
+}
+
+/** One local cluster as the data plane sees it. */
+export interface ClusterAttachment {
+  name: string
+  region: string
+  /** The environment its clusters form: they reach each other's `SVC.NS.svc.clusterset.local`. */
+  clusterSet: string
+  store: LocalObjectStore
+  isDown(): boolean
+  logs: ContainerLogs
+}
+
+export interface DataPlaneSummary {
+  sets: Array<{name: string; clusterSet: string; primary: string | null; term: number; documents: number; oplogEntries: number; members: Array<{host: string; state: string}>}>
+  members: number
+  documents: number
+}
+
+type PodInfo = {kind: 'other'} | {kind: 'tool'} | {kind: 'mongod'; container: ContainerSpec; memberKey: string}
+
+const PODS = {group: '', resource: 'pods'}
+const PVCS = {group: '', resource: 'persistentvolumeclaims'}
+/**
+ * Compact the log into a snapshot past this many bytes. A snapshot is written in one go (the state
+ * must not move under it): for a million documents that pauses the daemon for a few seconds, so
+ * it happens rarely (at the default write rates, every several hours) and not at every stop.
+ */
+const COMPACT_AFTER_BYTES = 256 * 1024 * 1024
+/** Member replication positions are logged this often (mongod's journal commits every 100 ms). */
+const POSITIONS_EVERY_MS = 200
+/** Members whose claim (or pod, for an emptyDir) is gone lose their data; checked this often. */
+const GC_EVERY_MS = 5000
+
+/**
+ * The local MongoDB data plane: one per daemon, since a replica set spans the region clusters.
+ * It watches the clusters' pods for mongod containers (a member is its StatefulSet pod identity
+ * plus claim; it runs while its container runs and its region is up), advances the replica sets
+ * (engine.ts), answers the kubelet for mongod containers (start checks, probes) and database Jobs
+ * (their scripts' outcome), writes mongod's log lines to the pods' logs, and persists everything.
+ */
+export class DataPlane {
+  readonly engine: DataPlaneEngine
+  readonly timing: DataPlaneTiming
+  private readonly clusters = new Map<string, ClusterAttachment>()
+  private readonly listeners = new Map<string, Set<(keys: string[]) => void>>()
+  private readonly podInfos = new Map<string, PodInfo>()
+  private readonly readyCache = new Map<string, boolean>()
+  private readonly launchLogged = new Map<string, string>()
+  private readonly jobRuns = new Map<string, {run: JobRun; durable: boolean}>()
+  private readonly clock: () => number
+  private readonly log?: DataPlaneLog
+  private readonly persistedEnd = new Map<string, number>()
+  private readonly persistedRollbacks = new Map<string, number>()
+  private readonly positions = new Map<string, number>()
+  private timer: NodeJS.Timeout | undefined
+  private lastTrafficAt = 0
+  private lastPositionsAt = 0
+  private lastGcAt = 0
+  private compacting: Promise<void> | undefined
+  private closed = false
+  readonly warnings: string[] = []
+
+  constructor(private readonly options: DataPlaneOptions = {}) {
+    this.clock = options.clock ?? Date.now
+    this.timing = resolveDataPlaneTiming(options.timing)
+    this.engine = new DataPlaneEngine(
+      {
+        log: (key, line, at) => this.memberLog(key, [line], at),
+        resolveHost: (set, host) => (options.resolveHost ?? ((s, h) => this.resolveMemberKey(s, h)))(set, host),
+      },
+      {timeScale: this.timing.timeScale, defaultReplicationLagMs: this.timing.defaultReplicationLagMs, initialSyncMs: this.timing.initialSyncMs, rollbackMs: this.timing.rollbackMs},
+    )
+    if (options.stateDir) {
+      const loaded = this.load(options.stateDir)
+      this.log = new DataPlaneLog(options.stateDir, loaded)
+    }
+  }
+
+  /** Starts advancing on a timer (after the clusters are attached, so hosts resolve). */
+  start(): void {
+    // Outcomes of Job pods that no longer exist (deleted while the daemon was down) are let go.
+    const live = new Set<string>()
+    for (const cluster of this.clusters.values()) for (const pod of cluster.store.listShared(PODS).items) live.add(String(pod.metadata.uid))
+    for (const uid of [...this.jobRuns.keys()]) if (!live.has(uid)) this.forgetJob(uid)
+    if (this.timer || this.options.autoTick === false) return
+    this.timer = setInterval(() => this.tick(), this.timing.tickMs)
+    this.timer.unref?.()
+  }
+
+  attach(cluster: ClusterAttachment): PodRuntime {
+    this.clusters.set(cluster.name, cluster)
+    const listeners = new Set<(keys: string[]) => void>()
+    this.listeners.set(cluster.name, listeners)
+    cluster.logs.prune((uid) => cluster.store.listShared(PODS).items.some((pod) => pod.metadata.uid === uid))
+    return {
+      containers: (pod, now) => this.containerVerdict(cluster, pod, now),
+      completion: (pod, now) => this.completion(cluster, pod, now),
+      onPodsChanged: (listener) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+      podDeleted: (pod) => {
+        const uid = String(pod.metadata.uid)
+        this.podInfos.delete(uid)
+        this.readyCache.delete(uid)
+        this.forgetJob(uid)
+        this.launchLogged.delete(uid)
+        cluster.logs.forget({namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid})
+      },
+    }
+  }
+
+  private forgetJob(uid: string): void {
+    if (!this.jobRuns.delete(uid)) return
+    this.log?.append({k: 'job-drop', uid})
+  }
+
+  /** A cluster stopped with the daemon: its members go down, their data stays. */
+  detach(name: string): void {
+    this.clusters.delete(name)
+    this.listeners.delete(name)
+  }
+
+  /** A cluster was deleted (env destroy): its members' data goes with its volumes. */
+  forgetCluster(name: string): void {
+    this.detach(name)
+    for (const member of [...this.engine.members.values()]) if (member.placement.cluster === name) this.engine.dropMember(member.key)
+    this.dropEmptySets()
+    this.persist()
+  }
+
+  /** A region went down or came back: bring the simulation to this instant at once. */
+  regionChanged(): void {
+    this.tick()
+  }
+
+  // ---- the tick ----------------------------------------------------------------------------
+
+  tick(now = this.clock()): void {
+    if (this.closed) return
+    this.observe(now)
+    if (now - this.lastTrafficAt >= SIMULATION.trafficRefreshMs) this.refreshWriteRates(now)
+    this.engine.tick(now)
+    this.notifyReadiness()
+    this.persist(now)
+  }
+
+  private views(): ClusterView[] {
+    return [...this.clusters.values()].map((c) => ({name: c.name, clusterSet: c.clusterSet, store: c.store, isDown: () => c.isDown()}))
+  }
+
+  private podInfo(cluster: ClusterAttachment, pod: KubeObject): PodInfo {
+    const uid = String(pod.metadata.uid)
+    let info = this.podInfos.get(uid)
+    if (info) return info
+    const container = mongodContainer(pod)
+    if (container) info = {kind: 'mongod', container, memberKey: memberKeyOf(cluster.name, pod, container, cluster.store)}
+    else info = databaseToolContainer(pod) ? {kind: 'tool'} : {kind: 'other'}
+    // A claim not bound yet gives no identity to remember.
+    if (!(info.kind === 'mongod' && info.memberKey.endsWith('@pending'))) this.podInfos.set(uid, info)
+    return info
+  }
+
+  /** The member a mongod pod runs, if it has started (resolution and Job connections). */
+  memberOfPod(clusterName: string, pod: KubeObject): Member | undefined {
+    const cluster = this.clusters.get(clusterName)
+    if (!cluster) return undefined
+    const info = this.podInfo(cluster, pod)
+    if (info.kind !== 'mongod') return undefined
+    const member = this.engine.members.get(info.memberKey)
+    return member?.placement.podUid === pod.metadata.uid ? member : undefined
+  }
+
+  private resolveMemberKey(set: ReplicaSet, host: string): string | undefined {
+    const views = this.views()
+    const home = views.find((v) => v.name === set.homeCluster)
+    if (!home) return undefined
+    const resolution = resolveHost(host, home, set.homeNamespace, views)
+    if (!resolution.ok || resolution.endpoints.length !== 1) return undefined
+    const endpoint = resolution.endpoints[0]
+    const cluster = this.clusters.get(endpoint.cluster)
+    if (!cluster) return undefined
+    const info = this.podInfo(cluster, endpoint.pod)
+    return info.kind === 'mongod' ? info.memberKey : undefined
+  }
+
+  /** Which members run now: their pod's mongod container is running and their region is up. */
+  private observe(now: number): void {
+    const seen = new Set<string>()
+    for (const cluster of this.clusters.values()) {
+      const down = cluster.isDown()
+      const objects = storeObjects(cluster.store)
+      const faultsByNamespace = new Map<string, ReturnType<typeof listFaults>>()
+      for (const pod of cluster.store.listShared(PODS).items) {
+        const info = this.podInfo(cluster, pod)
+        if (info.kind !== 'mongod' || seen.has(info.memberKey)) continue
+        if (down || !isPodActive(pod) || !containerRunning(pod, info.container.name)) continue
+        const launch = launchMongod(pod, info.container, objects)
+        if (!launch.ok) continue
+        const member = this.memberFor(cluster, pod, info.memberKey, launch, now)
+        const identity = podIdentity(pod)
+        const namespace = String(pod.metadata.namespace)
+        if (!faultsByNamespace.has(namespace)) faultsByNamespace.set(namespace, listFaults(cluster.store, namespace))
+        member.faultLagMs = faultsFor(identity.service, identity.version, faultsByNamespace.get(namespace) ?? []).replicationLagMs
+        const wasUp = member.up
+        this.engine.setUp(member.key, true, now)
+        if (!wasUp) this.memberLog(member.key, [LOG.starting(member.port, member.dbPath, String(pod.metadata.name)), LOG.waitingForConnections(member.port)], now)
+        seen.add(member.key)
+      }
+    }
+    for (const member of this.engine.members.values()) if (!seen.has(member.key)) this.engine.setUp(member.key, false, now)
+    if (now - this.lastGcAt >= GC_EVERY_MS) {
+      this.lastGcAt = now
+      this.collectGarbage()
+    }
+  }
+
+  /** The member for a running mongod, created on first start with the entrypoint's root user. */
+  private memberFor(cluster: ClusterAttachment, pod: KubeObject, key: string, launch: Extract<MongodLaunch, {ok: true}>, now: number): Member {
+    let member = this.engine.members.get(key)
+    const claim = claimOf(pod, launch.options.dbPath, launch.container)
+    const claimUid = claim ? cluster.store.getShared(PVCS, String(pod.metadata.namespace), claim)?.metadata.uid : undefined
+    const placement = {cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), ...(claim ? {claim} : {}), ...(claimUid ? {claimUid} : {})}
+    if (!member) {
+      member = newMember(key, placement, launch.options.replSet ?? '', launch.options.port, now, launch.options.dbPath)
+      // docker-entrypoint.sh creates the root user once, on an empty data directory.
+      if (launch.rootUser) member.users = [hashPassword(launch.rootUser.user, launch.rootUser.password, randomBytes(12).toString('base64'))]
+      this.engine.members.set(key, member)
+      this.engine.journal.members.add(key)
+    } else if (member.placement.podUid !== placement.podUid || member.port !== launch.options.port) {
+      member.placement = placement
+      member.port = launch.options.port
+      this.engine.journal.members.add(key)
+    }
+    member.auth = launch.options.auth
+    member.bindAll = launch.options.bindAll
+    return member
+  }
+
+  /** Members whose volume is gone lost their data (a deleted claim, or an emptyDir pod that is gone). */
+  private collectGarbage(): void {
+    let dropped = false
+    for (const member of [...this.engine.members.values()]) {
+      const cluster = this.clusters.get(member.placement.cluster)
+      if (!cluster || member.up) continue
+      const gone = member.placement.claim
+        ? cluster.store.getShared(PVCS, member.placement.namespace, member.placement.claim)?.metadata.uid !== member.placement.claimUid
+        : !cluster.store.listShared(PODS, {namespace: member.placement.namespace}).items.some((p) => p.metadata.uid === member.placement.podUid)
+      if (gone) {
+        this.engine.dropMember(member.key)
+        dropped = true
+      }
+    }
+    if (dropped) this.dropEmptySets()
+  }
+
+  private dropEmptySets(): void {
+    for (const set of [...this.engine.sets.values()]) {
+      if (![...this.engine.members.values()].some((m) => m.setId === set.id)) {
+        this.engine.sets.delete(set.id)
+        this.persistedEnd.delete(set.id)
+        this.log?.append({k: 'set', s: {...persistedSet(set), config: {...set.config, members: []}}})
+      }
+    }
+  }
+
+  /** Write rates follow the owning service's simulated traffic (SERVICE-db <- SERVICE). */
+  private refreshWriteRates(now: number): void {
+    this.lastTrafficAt = now
+    const rpsByClusterSet = new Map<string, Map<string, number>>()
+    for (const cluster of this.clusters.values()) {
+      if (cluster.isDown()) continue
+      const totals = rpsByClusterSet.get(cluster.clusterSet) ?? new Map<string, number>()
+      for (const traffic of computeTraffic(cluster.store)) totals.set(traffic.service, (totals.get(traffic.service) ?? 0) + traffic.rps)
+      rpsByClusterSet.set(cluster.clusterSet, totals)
+    }
+    for (const set of this.engine.sets.values()) {
+      set.writesPerSecond = (rpsByClusterSet.get(set.clusterSet)?.get(databaseOfSet(set.name)) ?? 0) * SIMULATION.writesPerRequest
+    }
+  }
+
+  // ---- kubelet hooks ------------------------------------------------------------------------
+
+  private containerVerdict(cluster: ClusterAttachment, pod: KubeObject, now: number): ContainerVerdict | undefined {
+    const info = this.podInfo(cluster, pod)
+    if (info.kind !== 'mongod') return undefined
+    const launch = launchMongod(pod, info.container, storeObjects(cluster.store))
+    if (!launch.ok) {
+      this.logLaunchFailure(cluster, pod, info.container, launch, now)
+      return {crashExitCode: launch.exitCode}
+    }
+    const member = this.memberOfPod(cluster.name, pod)
+    const liveness = evaluateProbe('liveness', info.container.livenessProbe, info.container, launch.options, member)
+    if (!liveness.ok && member?.up) return {crashExitCode: 137, probeMessage: liveness.message}
+    const readiness = evaluateProbe('readiness', info.container.readinessProbe, info.container, launch.options, member)
+    this.readyCache.set(String(pod.metadata.uid), readiness.ok)
+    return readiness.ok ? {} : {notReady: true, ...(readiness.message ? {probeMessage: readiness.message} : {})}
+  }
+
+  /** Crash-looping mongod: its log says why, once per restart. */
+  private logLaunchFailure(cluster: ClusterAttachment, pod: KubeObject, container: ContainerSpec, launch: Extract<MongodLaunch, {ok: false}>, now: number): void {
+    const uid = String(pod.metadata.uid)
+    const restarts = ((pod.status as {containerStatuses?: Array<{name: string; restartCount?: number}>} | undefined)?.containerStatuses ?? []).find((c) => c.name === container.name)?.restartCount ?? 0
+    const marker = `${restarts}`
+    if (this.launchLogged.get(uid) === marker) return
+    this.launchLogged.set(uid, marker)
+    const ref = {namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid}
+    cluster.logs.append(ref, container.name, [...launch.stderr.map((text) => ({stream: 'stderr' as const, text})), ...launch.lines.map((line) => ({stream: 'stdout' as const, text: formatLogLine(line, now)}))], now)
+  }
+
+  private completion(cluster: ClusterAttachment, pod: KubeObject, now: number): {exitCode: number; terminationMessage?: string} | 'pending' | undefined {
+    const uid = String(pod.metadata.uid)
+    const done = this.jobRuns.get(uid)
+    if (done) return done.durable ? outcomeOf(done.run) : 'pending'
+    if (this.podInfo(cluster, pod).kind !== 'tool') return undefined
+    this.tick(now)
+    const ctx: CommandContext = {engine: this.engine, now, clusterSetOf: (name) => this.clusters.get(name)?.clusterSet ?? name}
+    const run = runDatabaseJob({
+      pod,
+      cluster: {name: cluster.name, clusterSet: cluster.clusterSet, store: cluster.store, isDown: () => cluster.isDown()},
+      clusters: this.views(),
+      objects: storeObjects(cluster.store),
+      ctx,
+      memberOfPod: (clusterName, target) => this.memberOfPod(clusterName, target),
+      shippedScript,
+    })
+    if (!run) return undefined
+    const ref = {namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid}
+    cluster.logs.append(ref, run.container, [...run.stdout.map((text) => ({stream: 'stdout' as const, text})), ...run.stderr.map((text) => ({stream: 'stderr' as const, text}))], now, {durable: true})
+    const entry = {run, durable: !this.log}
+    this.jobRuns.set(uid, entry)
+    // The operation's effects (a new config, a step-down) and its outcome are reported only once
+    // they are on disk: a crash before that reruns the (idempotent) script, after it never.
+    this.persist(now)
+    this.log?.append({k: 'job', uid, run})
+    this.notifyReadiness()
+    if (!this.log) return outcomeOf(run)
+    void this.log.flush().then(
+      () => {
+        entry.durable = true
+        for (const listener of this.listeners.get(cluster.name) ?? []) listener([`${ref.namespace}/${ref.name}`])
+      },
+      (error: unknown) => this.options.log?.(`data plane: cannot persist a Job's effects: ${String(error)}`),
+    )
+    return 'pending'
+  }
+
+  /** Tells each cluster's kubelet about mongod pods whose readiness changed. */
+  private notifyReadiness(): void {
+    for (const cluster of this.clusters.values()) {
+      const changed: string[] = []
+      for (const pod of cluster.store.listShared(PODS).items) {
+        const info = this.podInfos.get(String(pod.metadata.uid))
+        if (!info || info.kind !== 'mongod') continue
+        const member = this.memberOfPod(cluster.name, pod)
+        const launch = launchMongod(pod, info.container, storeObjects(cluster.store))
+        if (!launch.ok) continue
+        const ready = evaluateProbe('readiness', info.container.readinessProbe, info.container, launch.options, member).ok
+        if (this.readyCache.get(String(pod.metadata.uid)) !== ready) changed.push(`${pod.metadata.namespace}/${pod.metadata.name}`)
+      }
+      if (changed.length > 0) for (const listener of this.listeners.get(cluster.name) ?? []) listener(changed)
+    }
+  }
+
+  private memberLog(key: string, lines: readonly LogLine[], at: number): void {
+    const member = this.engine.members.get(key)
+    const cluster = member ? this.clusters.get(member.placement.cluster) : undefined
+    if (!member || !cluster) return
+    const info = this.podInfos.get(member.placement.podUid)
+    const container = info?.kind === 'mongod' ? info.container.name : 'mongod'
+    cluster.logs.append({namespace: member.placement.namespace, name: member.placement.pod, uid: member.placement.podUid}, container, lines.map((line) => ({stream: 'stdout' as const, text: formatLogLine(line, at)})), at)
+  }
+
+  // ---- persistence --------------------------------------------------------------------------
+
+  private persist(now = this.clock()): void {
+    const journal = this.engine.drainJournal()
+    const log = this.log
+    if (!log) return
+    for (const {set, at} of journal.truncations) {
+      log.append({k: 'truncate', set, at})
+      this.persistedEnd.set(set, Math.min(this.persistedEnd.get(set) ?? 0, at))
+    }
+    for (const id of journal.sets) {
+      const set = this.engine.sets.get(id)
+      if (set) log.append({k: 'set', s: persistedSet(set)})
+    }
+    for (const set of this.engine.sets.values()) {
+      const from = Math.max(this.persistedEnd.get(set.id) ?? set.oplog.start, set.oplog.start)
+      for (let at = from; at < set.oplog.end; at += 1000) {
+        const to = Math.min(set.oplog.end, at + 1000)
+        log.append({k: 'ops', set: set.id, from: at, e: set.oplog.slice(at, to).map(compactEntry), seq: set.writeSeq, ts: set.lastTs, ...(set.primary ? {by: set.primary} : {})})
+      }
+      this.persistedEnd.set(set.id, set.oplog.end)
+      const known = this.persistedRollbacks.get(set.id) ?? 0
+      for (const event of set.rollbacks.slice(known)) log.append({k: 'rollback', set: set.id, e: event})
+      this.persistedRollbacks.set(set.id, set.rollbacks.length)
+    }
+    for (const key of journal.members) {
+      const member = this.engine.members.get(key)
+      if (member) {
+        log.append({k: 'member', m: persistedMember(member)})
+        this.positions.set(key, member.applied)
+      }
+    }
+    for (const key of journal.droppedMembers) log.append({k: 'drop', key})
+    if (now - this.lastPositionsAt >= POSITIONS_EVERY_MS) {
+      this.lastPositionsAt = now
+      const moved: Record<string, number> = {}
+      for (const member of this.engine.members.values()) {
+        if (this.positions.get(member.key) !== member.applied) {
+          moved[member.key] = member.applied
+          this.positions.set(member.key, member.applied)
+        }
+      }
+      if (Object.keys(moved).length > 0) log.append({k: 'pos', p: moved})
+    }
+    if (log.size > COMPACT_AFTER_BYTES && !this.compacting) this.compacting = this.snapshotNow().finally(() => (this.compacting = undefined))
+  }
+
+  /** Resolves once everything done so far is on disk. */
+  async flush(): Promise<void> {
+    this.persist()
+    await this.log?.flush()
+  }
+
+  /** Folds the log into a new snapshot. */
+  async compact(): Promise<void> {
+    this.persist()
+    await this.compacting
+    await this.snapshotNow()
+  }
+
+  private async snapshotNow(): Promise<void> {
+    await this.log?.snapshot((out, walSeq) => this.writeSnapshot(out, walSeq))
+  }
+
+  private writeSnapshot(out: (line: string) => void, walSeq: number): void {
+    writeSnapshot(this.engine, this.jobRuns, out, walSeq)
+    for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+  }
+
+  private load(dir: string): number {
+    const loaded = restore(dir, this.engine, this.jobRuns, this.clock())
+    for (const set of this.engine.sets.values()) {
+      this.persistedEnd.set(set.id, set.oplog.end)
+      this.persistedRollbacks.set(set.id, set.rollbacks.length)
+    }
+    for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+    this.warnings.push(...loaded.warnings)
+    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void (this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))))
+    return loaded.nextWalSeq
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    this.persist()
+    await this.compacting
+    await this.log?.close()
+    this.closed = true
+  }
+
+  summary(): DataPlaneSummary {
+    const sets = [...this.engine.sets.values()].map((set) => ({
+      name: set.name,
+      clusterSet: set.clusterSet,
+      primary: this.engine.primaryOf(set) ? this.engine.hostOf(set, set.primary as string) : null,
+      term: set.term,
+      documents: set.data.totalDocuments(),
+      oplogEntries: set.oplog.length,
+      members: this.engine.membersOf(set).map(({config, member}) => ({host: config.host, state: member?.up ? member.state : 'DOWN'})),
+    }))
+    return {sets, members: this.engine.members.size, documents: sets.reduce((sum, s) => sum + s.documents, 0)}
+  }
+}
+
+const containerRunning = (pod: KubeObject, name: string): boolean =>
+  ((pod.status as {containerStatuses?: Array<{name: string; state?: {running?: unknown}}>} | undefined)?.containerStatuses ?? []).some((c) => c.name === name && c.state?.running !== undefined)
+
+const outcomeOf = (run: JobRun): {exitCode: number; terminationMessage?: string} => ({exitCode: run.exitCode, ...(run.terminationMessage ? {terminationMessage: run.terminationMessage} : {})})
+
+/** The claim mounted at --dbpath, if the data directory is a PersistentVolumeClaim. */
+function claimOf(pod: KubeObject, dbPath: string, container: ContainerSpec): string | undefined {
+  const spec = podSpecOf(pod)
+  const base = dbPath.replace(/\/+$/, '')
+  const mount = (container.volumeMounts ?? [])
+    .filter((m) => base === m.mountPath.replace(/\/+$/, '') || base.startsWith(`${m.mountPath.replace(/\/+$/, '')}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0]
+  const volume = mount ? (spec.volumes ?? []).find((v) => v.name === mount.name) : undefined
+  return volume?.persistentVolumeClaim?.claimName
+}
+
+/**
+ * A member's identity: the claim behind its --dbpath, by name and uid (a StatefulSet pod recreated
+ * on the same claim is the same member; a claim deleted and recreated under the same name is new,
+ * empty storage), or the pod itself when the data lives in an emptyDir.
+ */
+export function memberKeyOf(cluster: string, pod: KubeObject, container: ContainerSpec, store: LocalObjectStore): string {
+  const args = containerProcess(container).argv.slice(1)
+  const parsed = parseMongodArgs(args)
+  const dbPath = 'values' in parsed ? (parsed.values.get('--dbpath') ?? '/data/db') : '/data/db'
+  const claim = claimOf(pod, dbPath, container)
+  const uid = claim ? store.getShared(PVCS, String(pod.metadata.namespace), claim)?.metadata.uid : undefined
+  return claim ? `${cluster}/${pod.metadata.namespace}/${claim}@${uid ?? 'pending'}` : `${cluster}/${pod.metadata.namespace}/${pod.metadata.name}@${pod.metadata.uid}`
+}

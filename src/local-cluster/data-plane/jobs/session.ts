@@ -1,0 +1,114 @@
+import {pbkdf2Sync, timingSafeEqual} from 'node:crypto'
+
+import {
+  collectionStatsAt,
+  type CommandContext,
+  hello,
+  replicationInfo,
+  replSetGetConfig,
+  replSetGetStatus,
+  replSetInitiate,
+  replSetReconfig,
+  replSetStepDown,
+  rollbacksOf,
+} from '../commands.js'
+import {serverError, ServerError} from '../config.js'
+import type {Member, RollbackEvent, UserRecord} from '../state.js'
+
+/**
+ * A simulated mongosh connection to one member, offering the calls the ops scripts make
+ * (db.hello(), rs.status(), rs.conf(), rs.initiate(), rs.reconfig(), rs.stepDown(), ...) with
+ * MongoDB's access control: with auth on (--keyFile, --auth), everything but hello needs an
+ * authenticated user ("command X requires authentication"); a wrong password is
+ * "Authentication failed." Users are checked against salted PBKDF2 hashes, never stored in clear.
+ */
+export class Session {
+  private authenticated = false
+
+  constructor(
+    readonly ctx: CommandContext,
+    readonly member: Member,
+  ) {}
+
+  /** db.getSiblingDB('admin').auth(user, password). */
+  auth(user: string, password: string | undefined): void {
+    const users = this.ctx.engine.setOf(this.member)?.users ?? this.member.users
+    const record = users.find((u) => u.user === user && u.db === 'admin')
+    if (!record || password === undefined || !passwordMatches(record, password)) throw serverError('AuthenticationFailed', 'Authentication failed.')
+    this.authenticated = true
+  }
+
+  private require(command: string): void {
+    if (this.member.auth && !this.authenticated) throw serverError('Unauthorized', `command ${command} requires authentication`)
+  }
+
+  hello(): Record<string, unknown> {
+    return hello(this.ctx, this.member)
+  }
+
+  rsStatus(): Record<string, unknown> {
+    this.require('replSetGetStatus')
+    return replSetGetStatus(this.ctx, this.member)
+  }
+
+  rsConf(): ReturnType<typeof replSetGetConfig>['config'] {
+    this.require('replSetGetConfig')
+    return replSetGetConfig(this.ctx, this.member).config
+  }
+
+  configCommitted(): boolean {
+    this.require('replSetGetConfig')
+    return replSetGetConfig(this.ctx, this.member).commitmentStatus
+  }
+
+  rsInitiate(config: Parameters<typeof replSetInitiate>[2]): void {
+    this.require('replSetInitiate')
+    replSetInitiate(this.ctx, this.member, config)
+  }
+
+  rsReconfig(config: Parameters<typeof replSetReconfig>[2], force: boolean): void {
+    this.require('replSetReconfig')
+    replSetReconfig(this.ctx, this.member, config, force)
+  }
+
+  rsStepDown(stepDownSecs: number, catchUpSecs: number): void {
+    this.require('replSetStepDown')
+    replSetStepDown(this.ctx, this.member, stepDownSecs, catchUpSecs)
+  }
+
+  replicationInfo(): Record<string, unknown> {
+    this.require('find')
+    return replicationInfo(this.ctx, this.member)
+  }
+
+  collectionStats(database: string): ReturnType<typeof collectionStatsAt> {
+    this.require('listCollections')
+    if (!['PRIMARY', 'SECONDARY'].includes(this.member.state)) throw serverError('NotPrimaryOrSecondary', 'node is not in primary or recovering state')
+    return collectionStatsAt(this.ctx, this.member, database)
+  }
+
+  /** serverStatus().repl.rbid. */
+  rbid(): number {
+    this.require('serverStatus')
+    return this.member.rbid
+  }
+
+  /** The "Rollback summary" entries getLog('global') still holds (its RAM log starts empty at each start). */
+  rollbackSummaries(): RollbackEvent[] {
+    this.require('getLog')
+    return rollbacksOf(this.ctx, this.member).filter((event) => event.at >= this.member.upSince)
+  }
+}
+
+/** SCRAM-SHA-256 keeps PBKDF2 of the password (15000 iterations); so do the simulated members. */
+export function hashPassword(user: string, password: string, salt: string, iterations = 15_000): UserRecord {
+  return {user, db: 'admin', roles: ['root'], salt, iterations, hash: pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}
+}
+
+function passwordMatches(record: UserRecord, password: string): boolean {
+  const expected = Buffer.from(record.hash, 'base64')
+  const actual = pbkdf2Sync(password, record.salt, record.iterations, 32, 'sha256')
+  return expected.length === actual.length && timingSafeEqual(expected, actual)
+}
+
+export const isServerError = (error: unknown): error is ServerError => error instanceof ServerError

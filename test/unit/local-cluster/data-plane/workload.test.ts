@@ -1,0 +1,77 @@
+import {describe, expect, test} from 'vitest'
+
+import {Collections} from '../../../../src/local-cluster/data-plane/collections.js'
+import {databaseOfSet, nextWrites, objectIdHex, SERVICE_COLLECTIONS, type WriteContext} from '../../../../src/local-cluster/data-plane/workload.js'
+
+const wall = Date.UTC(2026, 11, 1, 9, 30)
+
+/** Runs `steps` workload steps of a database into fresh collections. */
+function run(database: string, steps: number): {collections: Collections; writes: ReturnType<typeof nextWrites>} {
+  const collections = new Collections()
+  const context: WriteContext = {database, seq: 0, wallMs: wall, collections, recent: new Map()}
+  const writes: ReturnType<typeof nextWrites> = []
+  for (let seq = 0; seq < steps; seq++) {
+    const step = nextWrites({...context, seq, wallMs: wall + seq * 400})
+    for (const write of step) {
+      const prev = write.op === 'i' ? undefined : collections.get(write.coll, write.id)
+      collections.apply({secs: 0, ord: 0, term: 1, wall: 0, op: write.op, coll: write.coll, id: write.id, ...(write.doc ? {doc: write.doc} : {}), ...(prev ? {prev} : {})})
+      writes.push(write)
+    }
+  }
+  return {collections, writes}
+}
+
+describe('the simulated services\' workload', () => {
+  test.each(Object.entries(SERVICE_COLLECTIONS))('%s writes %j with documents that are valid Extended JSON', (database, collections) => {
+    const {collections: data, writes} = run(database, 300)
+    expect(data.names()).toEqual([...collections].sort())
+    for (const write of writes.filter((w) => w.doc)) {
+      const doc = JSON.parse(write.doc as string) as {_id: {$oid: string}; societyId: string}
+      expect(doc._id.$oid).toMatch(/^[0-9a-f]{24}$/)
+      expect(doc.societyId).toMatch(/^[a-z-]+$/)
+    }
+  })
+
+  test('it is deterministic: the same steps write the same documents', () => {
+    expect(run('billing', 200).writes).toEqual(run('billing', 200).writes)
+  })
+
+  test('billing pays invoices: a payment references a due invoice, which turns paid with the same amount', () => {
+    const {collections} = run('billing', 400)
+    const payments = [...collections.entries('payments')].map(([, doc]) => JSON.parse(doc) as {invoiceId: {$oid: string}; amount: {$numberDecimal: string}})
+    expect(payments.length).toBeGreaterThan(10)
+    for (const payment of payments) {
+      const invoice = JSON.parse(collections.get('invoices', payment.invoiceId.$oid) as string) as {status: string; amount: {$numberDecimal: string}}
+      expect(invoice.status).toBe('paid')
+      expect(invoice.amount.$numberDecimal).toBe(payment.amount.$numberDecimal)
+    }
+  })
+
+  test('documents average a couple of hundred bytes of JSON (the issue sizes 1,000,000 at about 200 MB)', () => {
+    let bytes = 0
+    let count = 0
+    for (const database of Object.keys(SERVICE_COLLECTIONS)) {
+      for (const stats of run(database, 200).collections.stats()) {
+        bytes += stats.sizeBytes
+        count += stats.count
+      }
+    }
+    expect(bytes / count).toBeGreaterThan(150)
+    expect(bytes / count).toBeLessThan(320)
+  })
+
+  test.each([
+    ['billing-db', 'billing'],
+    ['visitors-db', 'visitors'],
+    ['rs0', 'rs0'],
+  ])('replica set %s holds database %s', (set, database) => {
+    expect(databaseOfSet(set)).toBe(database)
+  })
+
+  test('ObjectIds carry the seconds, a per-database part and a counter', () => {
+    const id = objectIdHex('billing', 0x1234, wall)
+    expect(parseInt(id.slice(0, 8), 16)).toBe(Math.floor(wall / 1000))
+    expect(id.slice(-6)).toBe('001234')
+    expect(objectIdHex('billing', 1, wall).slice(8, 18)).not.toBe(objectIdHex('users', 1, wall).slice(8, 18))
+  })
+})
