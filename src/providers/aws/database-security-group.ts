@@ -127,6 +127,7 @@ export async function destroyDatabaseSecurityGroup(ctx: RegionContext, report: D
       await ctx.clients.ec2.send(new ec2.RevokeSecurityGroupIngressCommand({GroupId: groupId, IpPermissions: rules}))
       const count = rules.reduce((sum, permission) => sum + (permission.IpRanges?.length ?? 0), 0)
       report.removed.push(`${count} database ingress rule(s) of ${label}`)
+      ctx.progress.update(`${ctx.region}: revoked ${count} database ingress rule(s) of ${label}`)
     } catch (error) {
       report.leftBehind.push({resource: `ingress rules of ${label}`, reason: awsMessage(error)})
     }

@@ -245,6 +245,7 @@ async function removeRoutesThrough(ctx: RegionContext, vpcId: string, peeringId:
           new ctx.clients.sdk.ec2.DeleteRouteCommand({RouteTableId: table.RouteTableId!, DestinationCidrBlock: route.DestinationCidrBlock}),
         )
         report.removed.push(resource)
+        ctx.progress.update(`${ctx.region}: deleted ${resource}`)
       } catch (error) {
         if (isAwsError(error, 'InvalidRoute.NotFound')) continue
         report.leftBehind.push({resource, reason: awsMessage(error)})
