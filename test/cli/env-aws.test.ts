@@ -17,12 +17,42 @@ describe('mygate env on provider aws (moto_server + aws CLI)', () => {
   let awsEnv: Record<string, string>
   const region = 'us-east-1'
 
-  const aws = async (...args: string[]) => {
+  const secondary = 'us-west-2'
+
+  const awsIn = async (where: string, ...args: string[]) => {
     const binary = findOnPath('aws')
     if (!binary) throw new Error('the aws CLI is not on PATH: it is the independent check of what mygate created')
-    const result = await execa(binary, [...args, '--endpoint-url', moto.endpoint, '--region', region, '--output', 'json'], {env: awsEnv, reject: false})
+    const result = await execa(binary, [...args, '--endpoint-url', moto.endpoint, '--region', where, '--output', 'json'], {env: awsEnv, reject: false})
     if (result.exitCode !== 0) throw new Error(`aws ${args.join(' ')} failed: ${result.stderr}`)
     return JSON.parse(String(result.stdout)) as Record<string, unknown>
+  }
+  const aws = (...args: string[]) => awsIn(region, ...args)
+
+  /** The environment's VPC in a region, its routes through a peering, and its database security group's ingress, as the aws CLI sees them. */
+  const regionNetwork = async (envName: string, where: string) => {
+    const vpcs = (await awsIn(where, 'ec2', 'describe-vpcs', '--filters', `Name=tag:mygate.dev/environment,Values=${envName}`)).Vpcs as Array<{VpcId: string; CidrBlock: string}>
+    const vpc = vpcs[0]
+    const tables = vpc
+      ? ((await awsIn(where, 'ec2', 'describe-route-tables', '--filters', `Name=vpc-id,Values=${vpc.VpcId}`)).RouteTables as Array<{
+          Routes: Array<{DestinationCidrBlock?: string; VpcPeeringConnectionId?: string}>
+        }>)
+      : []
+    const groups = (await awsIn(where, 'ec2', 'describe-security-groups', '--filters', `Name=tag:mygate.dev/environment,Values=${envName}`, 'Name=tag:mygate.dev/component,Values=db-lb'))
+      .SecurityGroups as Array<{GroupId: string; GroupName: string}>
+    const rules = groups[0]
+      ? ((await awsIn(where, 'ec2', 'describe-security-group-rules', '--filters', `Name=group-id,Values=${groups[0].GroupId}`)).SecurityGroupRules as Array<{
+          IsEgress: boolean
+          FromPort: number
+          CidrIpv4: string
+        }>)
+      : []
+    return {
+      vpcId: vpc?.VpcId,
+      cidr: vpc?.CidrBlock,
+      peerRoutes: tables.flatMap((table) => table.Routes.filter((route) => route.VpcPeeringConnectionId).map((route) => `${route.DestinationCidrBlock} via ${route.VpcPeeringConnectionId}`)),
+      securityGroup: groups[0]?.GroupName,
+      ingress: rules.filter((rule) => !rule.IsEgress).map((rule) => `${rule.FromPort} from ${rule.CidrIpv4}`).sort(),
+    }
   }
 
   beforeAll(async () => {
@@ -101,4 +131,50 @@ describe('mygate env on provider aws (moto_server + aws CLI)', () => {
     expect(run.stderr).toContain('mars-north-1')
     expect((await aws('eks', 'list-clusters')).clusters).toEqual(expect.not.arrayContaining([expect.stringMatching(/^mygate-mars-/)]))
   })
+
+  test('two regions: the plan lists the link; --infra-only makes distinct VPC ranges, an active peering, routes and rules; destroy removes them', async () => {
+    const plan = await local.cli(['env', 'create', 'dr', '--provider', 'aws', '--region', region, '--secondary-region', secondary, '--dry-run'], {env: awsEnv})
+    expect(plan.exitCode, plan.stderr).toBe(0)
+    expect(plan.stdout).toContain(`+ VPC peering with ${secondary} (requested here, accepted in ${secondary}); routes to 10.20.0.0/16 through it`)
+    expect(plan.stdout).toContain(`+ VPC peering with ${region} (accepted here); routes to 10.10.0.0/16 through it`)
+    expect(plan.stdout).toContain(`+ security group mygate-dr-${secondary}-db-lb for the per-member database load balancers: TCP 27017 (MongoDB), 6379 (Redis) from 10.10.0.0/16 and 10.20.0.0/16`)
+
+    const run = await local.cli(['env', 'create', 'dr', '--provider', 'aws', '--region', region, '--secondary-region', secondary, '--infra-only', '--json'], {env: awsEnv})
+    expect(run.exitCode, run.stderr).toBe(0)
+
+    const primaryNet = await regionNetwork('dr', region)
+    const secondaryNet = await regionNetwork('dr', secondary)
+    expect([primaryNet.cidr, secondaryNet.cidr]).toEqual(['10.10.0.0/16', '10.20.0.0/16'])
+    const peerings = ((await aws('ec2', 'describe-vpc-peering-connections')).VpcPeeringConnections as Array<{
+      VpcPeeringConnectionId: string
+      Status: {Code: string}
+      RequesterVpcInfo: {VpcId: string}
+      AccepterVpcInfo: {VpcId: string; Region: string}
+    }>).filter((peering) => peering.RequesterVpcInfo.VpcId === primaryNet.vpcId && peering.AccepterVpcInfo.VpcId === secondaryNet.vpcId)
+    expect(peerings.map((peering) => [peering.Status.Code, peering.AccepterVpcInfo.Region])).toEqual([['active', secondary]])
+    const id = peerings[0].VpcPeeringConnectionId
+    expect(primaryNet.peerRoutes).toEqual([`10.20.0.0/16 via ${id}`, `10.20.0.0/16 via ${id}`])
+    expect(secondaryNet.peerRoutes).toEqual([`10.10.0.0/16 via ${id}`, `10.10.0.0/16 via ${id}`])
+    const ingress = ['27017 from 10.10.0.0/16', '27017 from 10.20.0.0/16', '6379 from 10.10.0.0/16', '6379 from 10.20.0.0/16']
+    expect(primaryNet).toMatchObject({securityGroup: `mygate-dr-${region}-db-lb`, ingress})
+    expect(secondaryNet).toMatchObject({securityGroup: `mygate-dr-${secondary}-db-lb`, ingress})
+
+    const destroy = await local.cli(['env', 'destroy', 'dr', '--yes', '--json'], {env: awsEnv})
+    expect(destroy.exitCode, destroy.stderr).toBe(0)
+    const removed = parseEnvelope<{result: {destroyed: Array<{removed: string[]}>}}>(destroy.stdout).result.destroyed[0].removed
+    expect(removed).toEqual(
+      expect.arrayContaining([
+        `VPC peering ${id} (${region} <-> ${secondary})`,
+        expect.stringMatching(new RegExp(`^route to 10\\.10\\.0\\.0/16 through ${id} in rtb-\\w+ \\(${secondary}\\)$`)),
+        expect.stringMatching(new RegExp(`^security group sg-\\w+ \\(mygate-dr-${region}-db-lb, ${region}\\)$`)),
+      ]),
+    )
+    const after = ((await aws('ec2', 'describe-vpc-peering-connections')).VpcPeeringConnections as Array<{VpcPeeringConnectionId: string; Status: {Code: string}}>).find(
+      (peering) => peering.VpcPeeringConnectionId === id,
+    )
+    expect(after?.Status.Code ?? 'deleted').toBe('deleted')
+    expect(await regionNetwork('dr', region)).toEqual({vpcId: undefined, cidr: undefined, peerRoutes: [], securityGroup: undefined, ingress: []})
+    expect(await regionNetwork('dr', secondary)).toEqual({vpcId: undefined, cidr: undefined, peerRoutes: [], securityGroup: undefined, ingress: []})
+    // Three mygate runs and about twenty aws CLI runs, each a Python start-up on a shared 2-core machine.
+  }, 240_000)
 })

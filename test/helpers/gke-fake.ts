@@ -2,10 +2,18 @@ import type {ClusterManagerClient} from '@google-cloud/container'
 import {GoogleAuth, OAuth2Client} from 'google-auth-library'
 import {type IncomingMessage, type ServerResponse, createServer} from 'node:http'
 
+import {cidrsOverlap} from '../../src/providers/cidr.js'
+
 /**
  * A local fake of the GKE v1 REST endpoints the GCP provider uses, for @google-cloud/container in
- * REST fallback mode (enums travel as integers). Operations stay RUNNING for `pollsUntilDone`
- * reads, then finish and take effect; `failNext` makes the next operation of a type end in error.
+ * REST fallback mode (enums travel as integers), and of the Compute Engine v1 network and
+ * subnetwork endpoints (under /compute/v1). Operations stay RUNNING for `pollsUntilDone` reads,
+ * then finish and take effect; `failNext` makes the next operation of a type end in error.
+ *
+ * As strict as the real APIs where mygate's requests could trip: a subnetwork whose primary or
+ * secondary ranges overlap another subnetwork of its network is refused (Compute does), a cluster
+ * on a network or subnetwork that does not exist, or naming secondary ranges its subnetwork lacks,
+ * is refused (GKE does), and a network or subnetwork still in use cannot be deleted.
  */
 
 type OperationType = 'CREATE_CLUSTER' | 'DELETE_CLUSTER' | 'CREATE_NODE_POOL'
@@ -23,9 +31,29 @@ export interface FakeNodePool {
   status: number
 }
 
+export interface FakeNetwork {
+  name: string
+  description?: string
+  autoCreateSubnetworks?: boolean
+}
+
+export interface FakeSubnetwork {
+  name: string
+  region: string
+  description?: string
+  /** projects/P/global/networks/N, as sent. */
+  network: string
+  ipCidrRange: string
+  privateIpGoogleAccess?: boolean
+  secondaryIpRanges: Array<{rangeName: string; ipCidrRange: string}>
+}
+
 export interface FakeCluster {
   name: string
   location: string
+  network?: string
+  subnetwork?: string
+  ipAllocationPolicy?: {useIpAliases?: boolean; clusterSecondaryRangeName?: string; servicesSecondaryRangeName?: string}
   initialClusterVersion?: string
   resourceLabels?: Record<string, string>
   nodePools: FakeNodePool[]
@@ -58,6 +86,12 @@ export interface GkeFake {
   requests: RecordedRequest[]
   /** Keyed by projects/P/locations/L/clusters/C. */
   clusters: Map<string, FakeCluster>
+  /** Base URL of the fake Compute v1 API (the provider's computeEndpoint). */
+  computeEndpoint: string
+  /** Keyed by projects/P/global/networks/N. */
+  networks: Map<string, FakeNetwork>
+  /** Keyed by projects/P/regions/R/subnetworks/S. */
+  subnetworks: Map<string, FakeSubnetwork>
   pollsUntilDone: number
   failNext(type: OperationType, message: string): void
   /** listClusters in this project answers 403 PERMISSION_DENIED. */
@@ -69,7 +103,10 @@ export const FAKE_ACCESS_TOKEN = 'fake-gke-token'
 
 export async function startGkeFake(): Promise<GkeFake> {
   const clusters = new Map<string, FakeCluster>()
+  const networks = new Map<string, FakeNetwork>()
+  const subnetworks = new Map<string, FakeSubnetwork>()
   const operations = new Map<string, FakeOperation>()
+  const computeOperations = new Map<string, {name: string; region?: string; status: string; polls: number; finish: () => void}>()
   const failures = new Map<OperationType, string>()
   const denied = new Set<string>()
   const requests: RecordedRequest[] = []
@@ -112,16 +149,110 @@ export async function startGkeFake(): Promise<GkeFake> {
     clientOptions: {},
     requests,
     clusters,
+    computeEndpoint: '',
+    networks,
+    subnetworks,
     pollsUntilDone: 2,
     failNext: (type, message) => failures.set(type, message),
     denyProject: (project) => denied.add(project),
     stop: async () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 
+  /** Compute's error shape: {error: {code, message, errors: [{reason}]}}. */
+  const computeError = (response: ServerResponse, code: number, reason: string, message: string) =>
+    send(response, code, {error: {code, message, errors: [{reason, message, domain: 'global'}]}})
+
+  const startComputeOperation = (project: string, region: string | undefined, finish: () => void) => {
+    counter++
+    const operation = {name: `operation-compute-${counter}`, region, status: 'RUNNING', polls: 0, finish}
+    computeOperations.set(operation.name, operation)
+    return {
+      kind: 'compute#operation',
+      name: operation.name,
+      status: operation.status,
+      ...(region ? {region: `https://compute.googleapis.com/compute/v1/projects/${project}/regions/${region}`} : {}),
+    }
+  }
+
+  const handleCompute = (request: IncomingMessage, response: ServerResponse, path: string, parsed: Record<string, unknown> | undefined): void => {
+    const method = request.method
+    let match: RegExpMatchArray | null
+    if ((match = path.match(/^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/operations\/([^/]+)$/)) && method === 'GET') {
+      const operation = computeOperations.get(match[3])
+      if (!operation) return computeError(response, 404, 'notFound', `The resource 'operations/${match[3]}' was not found`)
+      operation.polls++
+      if (operation.status !== 'DONE' && operation.polls >= fake.pollsUntilDone) {
+        operation.status = 'DONE'
+        operation.finish()
+      }
+      return send(response, 200, {kind: 'compute#operation', name: operation.name, status: operation.status})
+    }
+    if ((match = path.match(/^\/compute\/v1\/projects\/([^/]+)\/global\/networks$/)) && method === 'POST') {
+      const network = parsed as unknown as FakeNetwork
+      const key = `projects/${match[1]}/global/networks/${network.name}`
+      if (networks.has(key)) return computeError(response, 409, 'alreadyExists', `The resource '${key}' already exists`)
+      return send(response, 200, startComputeOperation(match[1], undefined, () => networks.set(key, {...network})))
+    }
+    if ((match = path.match(/^\/compute\/v1\/(projects\/([^/]+)\/global\/networks\/([^/]+))$/))) {
+      const key = match[1]
+      const network = networks.get(key)
+      if (!network) return computeError(response, 404, 'notFound', `The resource '${key}' was not found`)
+      if (method === 'GET') return send(response, 200, network)
+      if (method === 'DELETE') {
+        const user = [...subnetworks.values()].find((subnetwork) => subnetwork.network === key)
+        if (user) return computeError(response, 400, 'resourceInUseByAnotherResource', `The network resource '${key}' is already being used by '${user.name}'`)
+        return send(response, 200, startComputeOperation(match[2], undefined, () => networks.delete(key)))
+      }
+    }
+    if ((match = path.match(/^\/compute\/v1\/projects\/([^/]+)\/regions\/([^/]+)\/subnetworks$/)) && method === 'POST') {
+      const subnetwork = parsed as unknown as FakeSubnetwork
+      const key = `projects/${match[1]}/regions/${match[2]}/subnetworks/${subnetwork.name}`
+      if (subnetworks.has(key)) return computeError(response, 409, 'alreadyExists', `The resource '${key}' already exists`)
+      if (!networks.has(subnetwork.network)) return computeError(response, 404, 'notFound', `The resource '${subnetwork.network}' was not found`)
+      const ranges = (candidate: FakeSubnetwork) => [candidate.ipCidrRange, ...(candidate.secondaryIpRanges ?? []).map((range) => range.ipCidrRange)]
+      for (const other of subnetworks.values()) {
+        if (other.network !== subnetwork.network) continue
+        for (const mine of ranges(subnetwork)) {
+          const clash = ranges(other).find((theirs) => cidrsOverlap(mine, theirs))
+          if (clash) return computeError(response, 400, 'invalid', `Invalid IPCidrRange: ${mine} conflicts with existing subnetwork '${other.name}' in region '${other.region}' (${clash}).`)
+        }
+      }
+      return send(response, 200, startComputeOperation(match[1], match[2], () => subnetworks.set(key, {...subnetwork, region: match![2]})))
+    }
+    if ((match = path.match(/^\/compute\/v1\/(projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+))$/))) {
+      const key = match[1]
+      const subnetwork = subnetworks.get(key)
+      if (!subnetwork) return computeError(response, 404, 'notFound', `The resource '${key}' was not found`)
+      if (method === 'GET') return send(response, 200, subnetwork)
+      if (method === 'DELETE') {
+        const user = [...clusters.values()].find((cluster) => cluster.subnetwork === subnetwork.name && cluster.location.startsWith(subnetwork.region))
+        if (user) return computeError(response, 400, 'resourceInUseByAnotherResource', `The subnetwork resource '${key}' is already being used by cluster '${user.name}'`)
+        return send(response, 200, startComputeOperation(match[2], match[3], () => subnetworks.delete(key)))
+      }
+    }
+    return computeError(response, 404, 'notFound', `the Compute fake does not serve ${method} ${path}`)
+  }
+
+  /** GKE refuses a cluster whose network, subnetwork or secondary range names do not exist. */
+  const clusterNetworkProblem = (project: string, location: string, cluster: Partial<FakeCluster>): string | undefined => {
+    if (!cluster.network) return undefined
+    if (!networks.has(`projects/${project}/global/networks/${cluster.network}`)) return `Network "${cluster.network}" does not exist.`
+    if (!cluster.subnetwork) return undefined
+    const region = location.replace(/-[a-z]$/, '')
+    const subnetwork = subnetworks.get(`projects/${project}/regions/${region}/subnetworks/${cluster.subnetwork}`)
+    if (!subnetwork) return `Subnetwork "${cluster.subnetwork}" does not exist in region ${region}.`
+    const names = new Set(subnetwork.secondaryIpRanges.map((range) => range.rangeName))
+    for (const wanted of [cluster.ipAllocationPolicy?.clusterSecondaryRangeName, cluster.ipAllocationPolicy?.servicesSecondaryRangeName]) {
+      if (wanted && !names.has(wanted)) return `secondary range "${wanted}" not found in subnetwork "${cluster.subnetwork}".`
+    }
+    return undefined
+  }
+
   const handle = (request: IncomingMessage, response: ServerResponse, body: string) => {
     const path = (request.url ?? '').split('?')[0]
     const parsed = body ? JSON.parse(body) : undefined
     requests.push({method: request.method ?? '', path, authorization: request.headers.authorization, body: parsed})
+    if (path.startsWith('/compute/v1/')) return handleCompute(request, response, path, parsed)
     let match: RegExpMatchArray | null
 
     if ((match = path.match(/^\/v1\/projects\/([^/]+)\/locations\/-\/clusters$/)) && request.method === 'GET') {
@@ -143,9 +274,14 @@ export async function startGkeFake(): Promise<GkeFake> {
       const cluster = parsed.cluster as Partial<FakeCluster>
       const key = `${match[1]}/clusters/${cluster.name}`
       if (clusters.has(key)) return googleError(response, 409, 'ALREADY_EXISTS', `Already exists: ${key}.`)
+      const problem = clusterNetworkProblem(match[1].split('/')[1], match[2], cluster)
+      if (problem) return googleError(response, 400, 'INVALID_ARGUMENT', problem)
       const created: FakeCluster = {
         name: cluster.name!,
         location: match[2],
+        network: cluster.network,
+        subnetwork: cluster.subnetwork,
+        ipAllocationPolicy: cluster.ipAllocationPolicy,
         initialClusterVersion: cluster.initialClusterVersion,
         resourceLabels: cluster.resourceLabels,
         nodePools: (cluster.nodePools ?? []).map((pool) => ({...pool, status: POOL.PROVISIONING})),
@@ -207,6 +343,7 @@ export async function startGkeFake(): Promise<GkeFake> {
 
   const authClient = new OAuth2Client()
   authClient.setCredentials({access_token: FAKE_ACCESS_TOKEN, expiry_date: Date.now() + 3_600_000})
+  fake.computeEndpoint = `http://127.0.0.1:${fake.port}/compute/v1`
   fake.clientOptions = {
     fallback: true,
     apiEndpoint: '127.0.0.1',

@@ -2,6 +2,7 @@ import type {Cluster, Nodegroup} from '@aws-sdk/client-eks'
 
 import {ConflictError, ExternalError} from '../../errors.js'
 import type {DestroyReport, NodeGroupPlan} from '../types.js'
+import {EKS_SERVICE_CIDR} from './address-plan.js'
 import type {RegionContext} from './context.js'
 import {awsFailure, awsMessage, isAwsError, isWaiterTimeout, waiterTimeout} from './errors.js'
 import {TAG, isOwnedBy} from './names.js'
@@ -68,6 +69,8 @@ export async function ensureCluster(ctx: RegionContext, inputs: ClusterInputs): 
           version: inputs.version,
           roleArn: inputs.clusterRoleArn,
           resourcesVpcConfig: {subnetIds: inputs.subnetIds, endpointPublicAccess: true, endpointPrivateAccess: true},
+          // Chosen, not left to EKS: clear of both regions' VPC ranges (address plan, top of network.ts).
+          kubernetesNetworkConfig: {serviceIpv4Cidr: EKS_SERVICE_CIDR},
           // The creator gets cluster-admin through an access entry, so the kubeconfig works at once.
           accessConfig: {authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: true},
           tags: ctx.tags,

@@ -34,6 +34,15 @@ export function nodeRoleName(envName: string, region: string): string {
   return boundedName(`${awsClusterName(envName, region)}-node`, 64)
 }
 
+/**
+ * The security group in front of a region's per-member database load balancers. Its Name tag
+ * carries this name too, which is what the Services' `aws-load-balancer-security-groups`
+ * annotation refers to (the controller matches names against the Name tag).
+ */
+export function databaseSecurityGroupName(envName: string, region: string): string {
+  return `${awsClusterName(envName, region)}-db-lb`
+}
+
 /** Tags on every AWS resource mygate creates for one cluster of an environment. */
 export function environmentTags(env: EnvironmentSpec, region: string, role: 'primary' | 'secondary'): Record<string, string> {
   return {

@@ -2,8 +2,8 @@ import type {ServiceDescriptor, Tier} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import type {ClusterPlan} from '../types.js'
 import {environmentRegions} from '../naming.js'
-import {DEFAULT_EKS_VERSION, awsClusterName, clusterRoleName, nodeRoleName} from './names.js'
-import {VPC_CIDR} from './network.js'
+import {DATABASE_PORTS, type RegionRole, vpcCidrFor} from './address-plan.js'
+import {DEFAULT_EKS_VERSION, awsClusterName, clusterRoleName, databaseSecurityGroupName, nodeRoleName} from './names.js'
 import {planNodeGroups} from '../node-groups.js'
 
 /** What an environment needs on AWS, as data: one EKS cluster per region with its node groups. */
@@ -24,15 +24,35 @@ export function usesOwnNetwork(env: EnvironmentSpec, role: 'primary' | 'secondar
   return role === 'secondary' || !env.aws?.subnetIds || env.aws.subnetIds.length === 0
 }
 
+/** The range a region's VPC is planned with; the named subnets' VPC has whatever range it has. */
+function plannedRange(env: EnvironmentSpec, role: RegionRole): string {
+  return usesOwnNetwork(env, role) ? vpcCidrFor(role) : 'the range of the named subnets\' VPC'
+}
+
+/** The cross-region pieces of one region (network.ts documents the plan and the rules). */
+function regionLinkResources(env: EnvironmentSpec, region: string, role: RegionRole, peerRegion: string): string[] {
+  const peerRole: RegionRole = role === 'primary' ? 'secondary' : 'primary'
+  const ports = DATABASE_PORTS.map(({port, service}) => `${port} (${service})`).join(', ')
+  return [
+    role === 'primary'
+      ? `VPC peering with ${peerRegion} (requested here, accepted in ${peerRegion}); routes to ${plannedRange(env, peerRole)} through it`
+      : `VPC peering with ${peerRegion} (accepted here); routes to ${plannedRange(env, peerRole)} through it`,
+    `security group ${databaseSecurityGroupName(env.name, region)} for the per-member database load balancers: TCP ${ports} from ${plannedRange(env, 'primary')} and ${plannedRange(env, 'secondary')}`,
+  ]
+}
+
 export function planAwsClusters(env: EnvironmentSpec, services?: ServiceDescriptor[]): ClusterPlan[] {
-  return environmentRegions(env).map(({region, role}) => {
+  const regions = environmentRegions(env)
+  return regions.map(({region, role}) => {
     const supportingResources: string[] = []
     if (usesOwnNetwork(env, role)) {
       supportingResources.push(
-        `VPC ${VPC_CIDR} with public and private subnets in up to 3 availability zones`,
+        `VPC ${vpcCidrFor(role)} with public and private subnets in up to 3 availability zones (an existing VPC keeps its range)`,
         'internet gateway and route tables',
       )
     }
+    const peer = regions.find((candidate) => candidate.region !== region)
+    if (peer) supportingResources.push(...regionLinkResources(env, region, role, peer.region))
     if (!env.aws?.clusterRoleArn) supportingResources.push(`IAM role ${clusterRoleName(env.name, region)}`)
     if (!env.aws?.nodeRoleArn) supportingResources.push(`IAM role ${nodeRoleName(env.name, region)}`)
     return {

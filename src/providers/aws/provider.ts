@@ -11,8 +11,9 @@ import {destroyCluster, ensureCluster, ensureNodegroup} from './eks.js'
 import {awsFailure} from './errors.js'
 import {destroyRoles, ensureRoles} from './iam.js'
 import {type EksKubeconfigCluster, eksKubeconfig} from './kubeconfig.js'
-import {destroyNetwork, ensureNetwork} from './network.js'
+import {type Network, describeNamedNetwork, destroyNetwork, ensureNetwork} from './network.js'
 import {planAwsClusters, usesOwnNetwork} from './plan.js'
+import {destroyRegionLink, ensureRegionLink} from './region-link.js'
 import {checkAwsCredentials, checkAwsRegions, checkRegionOffered, offeredRegions, validationRegion} from './validate.js'
 
 export interface AwsProviderOptions {
@@ -45,20 +46,30 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
   }
   const processEnv = options.processEnv ?? process.env
 
-  async function withRegions<T>(
-    env: EnvironmentSpec,
-    progress: Progress,
-    run: (ctx: RegionContext) => Promise<T>,
-  ): Promise<T[]> {
+  /** Clients for every region of the environment, handed to `run` as one context per region, primary first. */
+  async function withContexts<T>(env: EnvironmentSpec, progress: Progress, run: (contexts: RegionContext[]) => Promise<T>): Promise<T> {
     const regions = environmentRegions(env)
     const clients: AwsRegionClients[] = []
     try {
       for (const {region} of regions) clients.push(await createRegionClients(region, options.clientConfig))
-      // Regions are independent: building them side by side halves the wait for a two-region env.
-      return await Promise.all(regions.map(({region, role}, index) => run(regionContext(env, region, role, clients[index], progress, wait))))
+      return await run(regions.map(({region, role}, index) => regionContext(env, region, role, clients[index], progress, wait)))
     } finally {
       for (const client of clients) destroyRegionClients(client)
     }
+  }
+
+  /** Regions are independent: building them side by side halves the wait for a two-region env. */
+  async function withRegions<T>(env: EnvironmentSpec, progress: Progress, run: (ctx: RegionContext) => Promise<T>): Promise<T[]> {
+    return withContexts(env, progress, (contexts) => Promise.all(contexts.map(run)))
+  }
+
+  /**
+   * The network of each region: the VPC mygate makes, or (primary with aws.subnetIds) the VPC of
+   * the named subnets, read only when a second region has to be linked to it.
+   */
+  async function regionNetwork(env: EnvironmentSpec, ctx: RegionContext, linked: boolean): Promise<Network | undefined> {
+    if (usesOwnNetwork(env, ctx.role)) return ensureNetwork(ctx)
+    return linked ? describeNamedNetwork(ctx, env.aws!.subnetIds!) : undefined
   }
 
   return {
@@ -81,20 +92,28 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
 
     async ensureClusters(env, progress) {
       const plans = planAwsClusters(env, options.services)
-      return withRegions(env, progress, async (ctx): Promise<ClusterHandle> => {
-        const plan = plans.find((candidate) => candidate.region === ctx.region)!
-        const network = usesOwnNetwork(env, ctx.role) ? await ensureNetwork(ctx) : undefined
-        const roles = await ensureRoles(ctx)
-        const subnetIds = network ? [...network.publicSubnetIds, ...network.privateSubnetIds] : env.aws!.subnetIds!
-        // Nodes go to the public subnets (eksctl's default): the private ones have no NAT egress.
-        const nodeSubnets = network ? network.publicSubnetIds : env.aws!.subnetIds!
-        const cluster = await ensureCluster(ctx, {
-          version: plan.kubernetesVersion!,
-          subnetIds,
-          clusterRoleArn: roles.clusterRoleArn,
-        })
-        await Promise.all(plan.nodeGroups.map((group) => ensureNodegroup(ctx, group, {subnetIds: nodeSubnets, nodeRoleArn: roles.nodeRoleArn})))
-        return {region: ctx.region, role: ctx.role, clusterName: ctx.clusterName, endpoint: cluster.endpoint, context: ctx.clusterName}
+      return withContexts(env, progress, async (contexts) => {
+        const linked = contexts.length > 1
+        const networks = await Promise.all(contexts.map((ctx) => regionNetwork(env, ctx, linked)))
+        // Before the clusters: a link that cannot be made (overlapping VPCs) fails in seconds, not after them.
+        if (linked) await ensureRegionLink({ctx: contexts[0], network: networks[0]!}, {ctx: contexts[1], network: networks[1]!})
+        return Promise.all(
+          contexts.map(async (ctx, index): Promise<ClusterHandle> => {
+            const plan = plans.find((candidate) => candidate.region === ctx.region)!
+            const network = usesOwnNetwork(env, ctx.role) ? networks[index] : undefined
+            const roles = await ensureRoles(ctx)
+            const subnetIds = network ? [...network.publicSubnetIds, ...network.privateSubnetIds] : env.aws!.subnetIds!
+            // Nodes go to the public subnets (eksctl's default): the private ones have no NAT egress.
+            const nodeSubnets = network ? network.publicSubnetIds : env.aws!.subnetIds!
+            const cluster = await ensureCluster(ctx, {
+              version: plan.kubernetesVersion!,
+              subnetIds,
+              clusterRoleArn: roles.clusterRoleArn,
+            })
+            await Promise.all(plan.nodeGroups.map((group) => ensureNodegroup(ctx, group, {subnetIds: nodeSubnets, nodeRoleArn: roles.nodeRoleArn})))
+            return {region: ctx.region, role: ctx.role, clusterName: ctx.clusterName, endpoint: cluster.endpoint, context: ctx.clusterName}
+          }),
+        )
       })
     },
 
@@ -131,25 +150,32 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
     },
 
     async destroyClusters(env, progress): Promise<DestroyReport> {
-      const reports = await withRegions(env, progress, async (ctx) => {
-        const report: DestroyReport = {removed: [], leftBehind: []}
-        const clusterGone = await destroyCluster(ctx, report)
-        if (!clusterGone) {
-          report.leftBehind.push({resource: `VPC and IAM roles of ${ctx.clusterName}`, reason: 'kept because the cluster still exists'})
-          return report
+      return withContexts(env, progress, async (contexts) => {
+        // Routes, peering and database security groups first: the VPCs cannot go while they exist.
+        const link: DestroyReport = {removed: [], leftBehind: []}
+        await destroyRegionLink(contexts, link)
+        const reports = await Promise.all(
+          contexts.map(async (ctx) => {
+            const report: DestroyReport = {removed: [], leftBehind: []}
+            const clusterGone = await destroyCluster(ctx, report)
+            if (!clusterGone) {
+              report.leftBehind.push({resource: `VPC and IAM roles of ${ctx.clusterName}`, reason: 'kept because the cluster still exists'})
+              return report
+            }
+            try {
+              await destroyNetwork(ctx, report)
+            } catch (error) {
+              report.leftBehind.push({resource: `VPC of ${ctx.clusterName}`, reason: awsFailure('listing the VPC', error).message})
+            }
+            await destroyRoles(ctx, report)
+            return report
+          }),
+        )
+        return {
+          removed: [link, ...reports].flatMap((report) => report.removed),
+          leftBehind: [link, ...reports].flatMap((report) => report.leftBehind),
         }
-        try {
-          await destroyNetwork(ctx, report)
-        } catch (error) {
-          report.leftBehind.push({resource: `VPC of ${ctx.clusterName}`, reason: awsFailure('listing the VPC', error).message})
-        }
-        await destroyRoles(ctx, report)
-        return report
       })
-      return {
-        removed: reports.flatMap((report) => report.removed),
-        leftBehind: reports.flatMap((report) => report.leftBehind),
-      }
     },
   }
 }

@@ -4,6 +4,7 @@ import type {EnvironmentSpec} from '../../config/types.js'
 import {formatDuration} from '../../duration.js'
 import {ConflictError, ExternalError, TimeoutError} from '../../errors.js'
 import type {ClusterPlan, DestroyReport, NodeGroupPlan, Progress} from '../types.js'
+import {POD_RANGE_NAME, SERVICE_RANGE_NAME, type SubnetworkPlan} from './address-plan.js'
 import {gcpFailure, gcpMessage, gcpStatus} from './errors.js'
 import {gkeLabels, isOwnedBy} from './names.js'
 
@@ -17,6 +18,9 @@ export interface GkeContext {
   env: EnvironmentSpec
   project: string
   plan: ClusterPlan
+  /** The shared VPC network and this location's subnetwork (address plan: top of network.ts). */
+  network: string
+  subnetwork: SubnetworkPlan
   progress: Progress
   pollIntervalMs: number
   timeoutMs: number
@@ -87,6 +91,18 @@ export function nodePoolRequest(group: NodeGroupPlan): NodePool {
   }
 }
 
+/**
+ * Where the cluster goes: the shared network, its location's subnetwork, and VPC-native Pod and
+ * Service addresses from the subnetwork's two secondary ranges (GKE's ipAllocationPolicy).
+ */
+export function clusterNetworkRequest(ctx: Pick<GkeContext, 'network' | 'subnetwork'>): Pick<Cluster, 'network' | 'subnetwork' | 'ipAllocationPolicy'> {
+  return {
+    network: ctx.network,
+    subnetwork: ctx.subnetwork.name,
+    ipAllocationPolicy: {useIpAliases: true, clusterSecondaryRangeName: POD_RANGE_NAME, servicesSecondaryRangeName: SERVICE_RANGE_NAME},
+  }
+}
+
 function checkReusable(ctx: GkeContext, cluster: Cluster): void {
   if (!isOwnedBy(cluster.resourceLabels as Record<string, string> | null | undefined, ctx.env.name)) {
     throw new ConflictError(`GKE cluster ${ctx.plan.clusterName} in ${ctx.plan.region} exists but is not labelled for mygate environment ${ctx.env.name}`, {
@@ -130,7 +146,7 @@ export async function ensureGkeCluster(ctx: GkeContext): Promise<Cluster> {
           name: plan.clusterName,
           initialClusterVersion: plan.kubernetesVersion,
           resourceLabels: gkeLabels(ctx.env, plan.region, plan.role),
-          ...(ctx.env.gcp?.network ? {network: ctx.env.gcp.network} : {}),
+          ...clusterNetworkRequest(ctx),
           nodePools: plan.nodeGroups.map(nodePoolRequest),
         },
       })
@@ -178,23 +194,28 @@ async function createNodePool(ctx: GkeContext, group: NodeGroupPlan): Promise<vo
   }
 }
 
-/** Deletes the cluster (GKE deletes its node pools with it) when mygate made it for this environment. */
-export async function destroyGkeCluster(ctx: GkeContext, report: DestroyReport): Promise<void> {
+/**
+ * Deletes the cluster (GKE deletes its node pools with it) when mygate made it for this
+ * environment. True when no cluster of that name is left (so its subnetwork may go).
+ */
+export async function destroyGkeCluster(ctx: GkeContext, report: DestroyReport): Promise<boolean> {
   const resource = `GKE cluster ${ctx.plan.clusterName} (${ctx.plan.region})`
   try {
     const cluster = await getCluster(ctx)
-    if (!cluster) return
+    if (!cluster) return true
     if (!isOwnedBy(cluster.resourceLabels as Record<string, string> | null | undefined, ctx.env.name)) {
       report.leftBehind.push({resource, reason: `not labelled mygate-environment=${ctx.env.name}, so mygate did not create it`})
-      return
+      return false
     }
     const [operation] = await ctx.client.deleteCluster({name: clusterPath(ctx)})
     ctx.progress.update(`${ctx.plan.region}: deleting ${resource}`)
     await waitForOperation(ctx, operation, `deleting cluster ${ctx.plan.clusterName}`)
     for (const pool of cluster.nodePools ?? []) report.removed.push(`node pool ${pool.name} of ${ctx.plan.clusterName}`)
     report.removed.push(resource)
+    return true
   } catch (error) {
-    if (gcpStatus(error) === 'NOT_FOUND') return
+    if (gcpStatus(error) === 'NOT_FOUND') return true
     report.leftBehind.push({resource, reason: error instanceof Error && !gcpStatus(error) ? error.message : gcpMessage(error)})
+    return false
   }
 }

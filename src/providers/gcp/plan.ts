@@ -3,6 +3,7 @@ import type {EnvironmentSpec} from '../../config/types.js'
 import {environmentRegions} from '../naming.js'
 import {planNodeGroups} from '../node-groups.js'
 import type {ClusterPlan} from '../types.js'
+import {planGcpNetwork} from './address-plan.js'
 import {DEFAULT_GKE_VERSION, gkeClusterName} from './names.js'
 
 /**
@@ -11,6 +12,23 @@ import {DEFAULT_GKE_VERSION, gkeClusterName} from './names.js'
  */
 
 const MACHINE_TYPES: Record<Tier, string[]> = {dev: ['e2-standard-2'], staging: ['e2-standard-4'], prod: ['n2-standard-4']}
+
+/** The network lines of one location's plan (network.ts documents the address plan). */
+function networkResources(env: EnvironmentSpec, location: string, role: 'primary' | 'secondary'): string[] {
+  const network = planGcpNetwork(env)
+  const subnetwork = network.subnetworks.find((candidate) => candidate.location === location)!
+  const {nodes, pods, services} = subnetwork.ranges
+  const lines: string[] = []
+  if (role === 'primary') {
+    lines.push(
+      network.ownedByMygate
+        ? `VPC network ${network.name} (custom subnets, shared by the environment's regions)`
+        : `VPC network ${network.name} (gcp.network: used, never created or deleted by mygate)`,
+    )
+  }
+  lines.push(`subnetwork ${subnetwork.name} in ${subnetwork.region}: nodes ${nodes}, pods ${pods}, services ${services}`)
+  return lines
+}
 
 export function planGcpClusters(env: EnvironmentSpec, services?: ServiceDescriptor[]): ClusterPlan[] {
   return environmentRegions(env).map(({region, role}) => ({
@@ -26,6 +44,6 @@ export function planGcpClusters(env: EnvironmentSpec, services?: ServiceDescript
       standby: role === 'secondary',
       pilotLight: role === 'secondary' && env.drMode === 'pilot-light',
     }),
-    supportingResources: [],
+    supportingResources: networkResources(env, region, role),
   }))
 }

@@ -11,6 +11,9 @@ import {type GkeKubeconfigCluster, gkeKubeconfig} from './kubeconfig.js'
 import {checkDistinctRegions} from '../naming.js'
 import {GCP_LOCATION_PATTERN, gkeContextName, resolveProject} from './names.js'
 import {planGcpClusters} from './plan.js'
+import {planGcpNetwork} from './address-plan.js'
+import {type AuthorizedRequest, DEFAULT_COMPUTE_ENDPOINT, createComputeClient} from './compute.js'
+import {type NetworkContext, destroyGcpNetwork, ensureGcpNetwork} from './network.js'
 
 export interface GcpProviderOptions {
   /** The catalog's descriptors: decide whether a spot node pool is needed. */
@@ -23,6 +26,8 @@ export interface GcpProviderOptions {
   timeoutMs?: number
   /** Process environment (MYGATE_HOME, GOOGLE_CLOUD_PROJECT). Default process.env. */
   processEnv?: NodeJS.ProcessEnv
+  /** Base URL of the Compute Engine v1 REST API (networks). Default https://compute.googleapis.com/compute/v1. */
+  computeEndpoint?: string
 }
 
 /**
@@ -47,7 +52,30 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
 
   function contexts(env: EnvironmentSpec, client: ClusterManagerClient, progress: Progress): GkeContext[] {
     const project = resolveProject(env, processEnv)
-    return planGcpClusters(env, options.services).map((plan) => ({client, env, project, plan, progress, pollIntervalMs, timeoutMs}))
+    const network = planGcpNetwork(env)
+    return planGcpClusters(env, options.services).map((plan) => ({
+      client,
+      env,
+      project,
+      plan,
+      network: network.name,
+      subnetwork: network.subnetworks.find((subnetwork) => subnetwork.location === plan.region)!,
+      progress,
+      pollIntervalMs,
+      timeoutMs,
+    }))
+  }
+
+  /** Compute calls go through the OAuth client the GKE client already holds (same credentials, same scopes). */
+  function networkContext(env: EnvironmentSpec, client: ClusterManagerClient, progress: Progress): NetworkContext {
+    const project = resolveProject(env, processEnv)
+    const request: AuthorizedRequest = async ({url, method, data}) => {
+      const auth = await client.auth.getClient()
+      const answer = await auth.request({url, method, data, responseType: 'json', validateStatus: () => true})
+      return {status: answer.status, data: answer.data}
+    }
+    const compute = createComputeClient({request, endpoint: options.computeEndpoint ?? DEFAULT_COMPUTE_ENDPOINT, project, pollIntervalMs, timeoutMs})
+    return {compute, project, envName: env.name, progress}
   }
 
   return {
@@ -92,8 +120,10 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
     },
 
     async ensureClusters(env, progress) {
-      return withClient(async (client) =>
-        Promise.all(
+      return withClient(async (client) => {
+        // The network first: both clusters are created on it and cannot move to another later.
+        await ensureGcpNetwork(networkContext(env, client, progress), planGcpNetwork(env))
+        return Promise.all(
           contexts(env, client, progress).map(async (ctx): Promise<ClusterHandle> => {
             const cluster = await ensureGkeCluster(ctx)
             return {
@@ -104,8 +134,8 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
               context: gkeContextName(env.name, ctx.plan.region),
             }
           }),
-        ),
-      )
+        )
+      })
     },
 
     async writeKubeconfig(env, clusters): Promise<KubeconfigRef> {
@@ -138,7 +168,11 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
     async destroyClusters(env, progress): Promise<DestroyReport> {
       const report: DestroyReport = {removed: [], leftBehind: []}
       await withClient(async (client) => {
-        await Promise.all(contexts(env, client, progress).map((ctx) => destroyGkeCluster(ctx, report)))
+        const all = contexts(env, client, progress)
+        const gone = await Promise.all(all.map((ctx) => destroyGkeCluster(ctx, report)))
+        // Subnetworks only where the cluster is gone (GKE refuses to lose a subnetwork in use), then the network.
+        const clustersGone = new Set(all.filter((_ctx, index) => gone[index]).map((ctx) => ctx.plan.region))
+        await destroyGcpNetwork(networkContext(env, client, progress), planGcpNetwork(env), clustersGone, report)
       })
       return report
     },

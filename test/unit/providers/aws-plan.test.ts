@@ -16,11 +16,24 @@ describe('planAwsClusters', () => {
     expect(primary).toMatchObject({region: 'eu-west-1', role: 'primary', clusterName: 'mygate-demo-eu-west-1', kubernetesVersion: '1.31'})
     expect(secondary).toMatchObject({region: 'eu-central-1', role: 'secondary', clusterName: 'mygate-demo-eu-central-1'})
     expect(primary.supportingResources).toEqual([
-      'VPC 192.168.0.0/16 with public and private subnets in up to 3 availability zones',
+      'VPC 10.10.0.0/16 with public and private subnets in up to 3 availability zones (an existing VPC keeps its range)',
       'internet gateway and route tables',
+      'VPC peering with eu-central-1 (requested here, accepted in eu-central-1); routes to 10.20.0.0/16 through it',
+      'security group mygate-demo-eu-west-1-db-lb for the per-member database load balancers: TCP 27017 (MongoDB), 6379 (Redis) from 10.10.0.0/16 and 10.20.0.0/16',
       'IAM role mygate-demo-eu-west-1-cluster',
       'IAM role mygate-demo-eu-west-1-node',
     ])
+    expect(secondary.supportingResources.slice(0, 4)).toEqual([
+      'VPC 10.20.0.0/16 with public and private subnets in up to 3 availability zones (an existing VPC keeps its range)',
+      'internet gateway and route tables',
+      'VPC peering with eu-west-1 (accepted here); routes to 10.10.0.0/16 through it',
+      'security group mygate-demo-eu-central-1-db-lb for the per-member database load balancers: TCP 27017 (MongoDB), 6379 (Redis) from 10.10.0.0/16 and 10.20.0.0/16',
+    ])
+  })
+
+  test('one region: its VPC, no peering and no database security group', () => {
+    const [only] = planAwsClusters({...env, regions: {primary: 'eu-west-1'}})
+    expect(only.supportingResources.filter((line) => /peering|security group/.test(line))).toEqual([])
   })
 
   test.each([
@@ -39,9 +52,14 @@ describe('planAwsClusters', () => {
   test('named subnets and roles replace what mygate would create in the primary', () => {
     const named = {...env, aws: {subnetIds: ['subnet-a'], clusterRoleArn: 'arn:c', nodeRoleArn: 'arn:n', kubernetesVersion: '1.30'}}
     const [primary, secondary] = planAwsClusters(named)
-    expect(primary.supportingResources).toEqual([])
+    // The named subnets' VPC is not made by mygate, but the secondary is still linked to it.
+    expect(primary.supportingResources).toEqual([
+      "VPC peering with eu-central-1 (requested here, accepted in eu-central-1); routes to 10.20.0.0/16 through it",
+      "security group mygate-demo-eu-west-1-db-lb for the per-member database load balancers: TCP 27017 (MongoDB), 6379 (Redis) from the range of the named subnets' VPC and 10.20.0.0/16",
+    ])
     expect(primary.kubernetesVersion).toBe('1.30')
-    expect(secondary.supportingResources).toHaveLength(2)
+    expect(secondary.supportingResources[2]).toBe("VPC peering with eu-west-1 (accepted here); routes to the range of the named subnets' VPC through it")
+    expect(secondary.supportingResources).toHaveLength(4)
   })
 
   test('IAM role names stay within 64 characters and unique', () => {
