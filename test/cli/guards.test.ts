@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {expectOneLineError, parseEnvelope} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
-import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
+import {createLocalHome, createWithExternalSecrets, type LocalHome} from '../helpers/local-home.js'
 
 /**
  * The guards that used to fail open (issue 9), through the built CLI against a prod-tier local
@@ -20,7 +20,11 @@ describe('guards fail closed on a prod-tier environment', () => {
   }
 
   beforeAll(async () => {
-    ;({local, kubeconfig} = await createLocalEnvironment('p1', ['--tier', 'prod', '--provider', 'local']))
+    local = createLocalHome()
+    // Prod applies no service until its external secrets exist (issue 9): the helper sets them.
+    const created = await createWithExternalSecrets(local, ['env', 'create', 'p1', '--tier', 'prod', '--provider', 'local'], {timeoutMs: 180_000})
+    expect(created.exitCode, created.stderr).toBe(0)
+    kubeconfig = join(local.home, 'kubeconfig', 'p1.yaml')
   }, 240_000)
   afterAll(async () => {
     await local?.cleanup()
