@@ -79,12 +79,12 @@ describe('simulated load-balancer status', () => {
 
     await ok(['patch', 'service/edge', '--type=merge', '-p', '{"spec":{"type":"ClusterIP"}}'])
     const deadline = Date.now() + 5000
-    let cleared = ''
-    do {
-      cleared = await ok(['get', 'service/edge', '-o', 'jsonpath={.status.loadBalancer.ingress}'])
-      if (cleared === '') break
+    const read = () => ok(['get', 'service/edge', '-o', 'jsonpath={.status.loadBalancer.ingress}'])
+    let cleared = await read()
+    while (cleared !== '' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100))
-    } while (Date.now() < deadline)
+      cleared = await read()
+    }
     expect(cleared).toBe('')
   })
 
