@@ -6,6 +6,7 @@ import type {KubeApi} from '../kube/api.js'
 import {applyObjects} from '../kube/apply.js'
 import {NAMESPACES} from '../config/types.js'
 import type {KubeObject} from '../kube/types.js'
+import {GATEWAY_SERVICE} from '../render/contexts.js'
 import {ENTRY_NAME} from '../render/entry-context.js'
 import {renderEntryPoint} from '../render/entry-point.js'
 import {validateObjects} from '../render/validate.js'
@@ -62,7 +63,9 @@ export async function ensureTrafficEntry(options: EnsureTrafficEntryOptions): Pr
 
   const traffic = await openTrafficFor({spec: env, activeRegion: options.activeRegion}, {home: options.home})
   try {
-    result.dns = await traffic.ensureRecords(result.entryPoints)
+    // Health checks probe the gateway's readiness path through each entry point.
+    const healthPath = options.catalog.byName(GATEWAY_SERVICE)?.probes.readiness
+    result.dns = await traffic.ensureRecords(result.entryPoints.map((entry) => ({...entry, ...(healthPath ? {healthPath} : {})})))
   } finally {
     await traffic.close()
   }

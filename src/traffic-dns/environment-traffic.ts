@@ -39,6 +39,8 @@ export interface RegionEntryPoint {
   region: string
   /** Load-balancer hostname or IP (Ingress status.loadBalancer.ingress[0]). */
   endpoint?: string
+  /** The path health checks probe (the gateway's readiness path). */
+  healthPath?: string
 }
 
 export interface RegionHealthCheck {
@@ -52,6 +54,8 @@ export interface RegionHealthCheck {
 
 export interface OpenTrafficOptions {
   home?: string
+  /** aws: SDK client settings and sync time-out (tests point them at moto). */
+  aws?: import('../providers/aws/route53-traffic.js').Route53TrafficOptions
 }
 
 /** What the traffic layer needs to know of an environment: its spec and the region serving now. */
@@ -102,6 +106,10 @@ export async function openTrafficFor(target: TrafficTarget, options: OpenTraffic
     case 'local': {
       const {openLocalTraffic} = await import('./local-traffic.js')
       return openLocalTraffic(target, options)
+    }
+    case 'aws': {
+      const {openRoute53Traffic} = await import('../providers/aws/route53-traffic.js')
+      return openRoute53Traffic(target, options.aws)
     }
     default:
       throw new UsageError(`DNS for provider ${spec.provider} is not available yet`)
