@@ -13,6 +13,7 @@ export type TrafficMode = 'failover' | 'weighted'
 
 export interface RegionTraffic {
   region: string
+  /** failover: PRIMARY or SECONDARY record; weighted: 'primary' while the region has weight > 0. */
   role: 'primary' | 'secondary'
   /** weighted mode: relative weight (0-255, Route 53's range); failover mode: unused (kept at the default). */
   weight: number
@@ -40,7 +41,8 @@ export function initialTrafficState(input: {regions: string[]; activeRegion: str
     mode: input.mode,
     regions: input.regions.map((region) => ({
       region,
-      role: region === input.activeRegion ? 'primary' : 'secondary',
+      // Weighted: every serving region counts as a primary (role follows weight > 0).
+      role: region === input.activeRegion || input.mode === 'weighted' ? 'primary' : 'secondary',
       weight: SERVING_WEIGHT,
       withdrawn: false,
     })),
@@ -83,7 +85,8 @@ export function withdrawState(state: TrafficState, region: string): TrafficState
     ...state,
     regions: state.regions.map((r) => {
       if (r.region === region) return {...r, role: heir ? 'secondary' : r.role, weight: state.mode === 'weighted' ? 0 : r.weight, withdrawn: true}
-      if (r.region === heir) return {...r, role: 'primary'}
+      // Weighted: the heir may have been switched away (weight 0); someone must serve.
+      if (r.region === heir) return {...r, role: 'primary', weight: state.mode === 'weighted' ? Math.max(r.weight, SERVING_WEIGHT) : r.weight}
       return r
     }),
   }
@@ -98,7 +101,7 @@ export function restoreState(state: TrafficState, region: string): TrafficState 
     regions: state.regions.map((r) => {
       if (r.region !== region) return r
       // With no other region serving it can only come back as the primary.
-      const role = state.mode === 'failover' && others.some((o) => o.role === 'primary') ? 'secondary' : r.role
+      const role = state.mode === 'weighted' ? 'primary' : others.some((o) => o.role === 'primary') ? 'secondary' : r.role
       return {...r, role: others.length === 0 ? 'primary' : role, weight: state.mode === 'weighted' ? SERVING_WEIGHT : r.weight, withdrawn: false}
     }),
   }
