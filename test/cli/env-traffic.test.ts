@@ -3,6 +3,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {connectEnvironment} from '../../src/env/connect.js'
 import {getDnsRecords} from '../../src/local-control/control-client.js'
 import {openEnvironmentTraffic} from '../../src/traffic-dns/environment-traffic.js'
+import {gatewayServesIn} from '../../src/traffic-dns/gateway-serves.js'
 import {parseEnvelope} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
@@ -60,8 +61,24 @@ describe('traffic entry and DNS on the local provider', () => {
     // The failover engine's call: switch explicitly; describe (through the CLI) follows the table.
     const connection = await connectEnvironment('tr', {home: local.home})
     const traffic = await openEnvironmentTraffic(connection.record, {home: local.home})
-    connection.close()
+    // The verification the failover engine runs: west serves (ready pods, errors within bounds, DNS);
+    // east does not (pilot light: no gateway Deployment yet).
+    const serves = (region: string) =>
+      gatewayServesIn({client: connection.clients.get(region)!, region, traffic, expectedReplicas: 1, maxErrorRate: 0.05, window: '1m'})
+    const west = await serves('west')
+    expect(west.serves, west.reason).toBe(true)
+    const east = await serves('east')
+    expect(east.serves).toBe(false)
+    expect(east.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['pods', false],
+      ['error-rate', false],
+      ['dns', false],
+    ])
+    expect(east.reason).toContain('no gateway Deployment in east')
+    expect(east.reason).toContain('DNS answers with west, not east')
     await traffic.switchActive('east')
+    expect((await serves('west')).reason).toContain('DNS answers with east, not west')
+    connection.close()
     await traffic.close()
     expect((await getDnsRecords(local.home, 'tr.mygate.local'))?.regions.map((r) => [r.region, r.role])).toEqual([
       ['west', 'secondary'],
