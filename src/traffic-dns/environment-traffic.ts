@@ -79,9 +79,15 @@ export function trafficModeFor(spec: Pick<EnvironmentSpec, 'drMode'>): TrafficMo
   return spec.drMode === 'active-active' ? 'weighted' : 'failover'
 }
 
+/**
+ * Providers whose DNS records mygate manages. gcp (Cloud DNS) is not implemented yet: there
+ * `dns.name` is the Ingress host and ManagedCertificate domain, and the records are the user's.
+ */
+const MANAGED_DNS_PROVIDERS = new Set(['local', 'aws'])
+
 /** Whether the environment has a DNS name mygate manages (create/destroy/describe skip it otherwise). */
 export function hasManagedDns(spec: Pick<EnvironmentSpec, 'name' | 'provider' | 'dns'>): boolean {
-  return environmentDnsName(spec) !== undefined && spec.provider !== 'kubeconfig'
+  return environmentDnsName(spec) !== undefined && MANAGED_DNS_PROVIDERS.has(spec.provider)
 }
 
 /**
@@ -97,9 +103,12 @@ export async function openTrafficFor(target: TrafficTarget, options: OpenTraffic
   const {spec} = target
   if (!hasManagedDns(spec)) {
     throw new UsageError(`environment "${spec.name}" has no DNS name mygate manages`, {
-      hint: spec.provider === 'kubeconfig'
-        ? 'kubeconfig environments bring their own DNS; move traffic with your DNS provider'
-        : `add dns: {zone, name} to environments.${spec.name} in mygate.yaml`,
+      hint:
+        spec.provider === 'kubeconfig'
+          ? 'kubeconfig environments bring their own DNS; move traffic with your DNS provider'
+          : spec.provider === 'gcp'
+            ? 'Cloud DNS records are not managed by mygate yet; point your records at the regions\' Ingress addresses (`mygate env create` reports them)'
+            : `add dns: {zone, name} to environments.${spec.name} in mygate.yaml`,
     })
   }
   switch (spec.provider) {
