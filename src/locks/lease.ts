@@ -1,7 +1,7 @@
 import {ConflictError} from '../errors.js'
 import {formatDuration} from '../duration.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
-import {leaseDecision, leaseSpecAfter, type LeaseSpec} from './lease-rules.js'
+import {leaseDecision, leaseSpecAfter, type LeaseDecision, type LeaseSpec} from './lease-rules.js'
 import {holderIsDeadLocalProcess} from '../audit/identity.js'
 import type {KubeApi} from '../kube/api.js'
 import {LABEL_ROLLOUT_SERVICE, leaseName, ROLLOUT_NAMESPACE} from '../rollout/names.js'
@@ -67,6 +67,14 @@ function refusal(service: string, environment: string, holder: string, ageMs: nu
   })
 }
 
+/**
+ * Writes to the Lease answered 409 are settled by reading it again and deciding again, at most
+ * this many times: someone else's write shows in the re-read (refused, naming them), while a
+ * refusal that changed nothing (an API server shedding a write under contention) leaves the lease
+ * as it was and the same decision is made again. Never a blind repeat of the write.
+ */
+const LEASE_WRITE_ATTEMPTS = 5
+
 /** Acquires (or renews, or takes over) the lease, or throws ConflictError naming the holder. */
 export async function acquireLease(client: KubeApi, options: LeaseOptions): Promise<HeldLease> {
   const now = options.now ?? Date.now
@@ -74,27 +82,32 @@ export async function acquireLease(client: KubeApi, options: LeaseOptions): Prom
   const {service, environment, holder} = options
   const me = {holder}
 
-  const existing = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
-  const spec = existing?.spec as LeaseSpec | undefined
-  let decision = leaseDecision(spec, me, now())
-  if (decision.kind === 'refuse' && options.takeOverDeadLocalHolder !== false && holderIsDeadLocalProcess(decision.holder)) {
-    decision = {kind: 'takeOver', previousHolder: decision.holder, expiredForMs: 0}
-  }
-  if (decision.kind === 'refuse') throw refusal(service, environment, decision.holder, decision.ageMs, decision.expiresInMs)
-
-  let current: KubeObject
-  const written = leaseSpecAfter(decision, spec, me, now(), duration)
-  try {
-    current =
-      existing === undefined
-        ? await client.create(leaseObject(service, environment, written))
-        : await client.replace(leaseObject(service, environment, written, String(existing.metadata.resourceVersion)))
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error
-    // Someone else wrote the lease between our read and our write: they won.
-    const winner = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
-    const winnerSpec = winner?.spec as LeaseSpec | undefined
-    throw refusal(service, environment, winnerSpec?.holderIdentity ?? 'another deploy', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
+  let lease: KubeObject
+  let decision: LeaseDecision
+  for (let attempt = 1; ; attempt++) {
+    const existing = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+    const spec = existing?.spec as LeaseSpec | undefined
+    decision = leaseDecision(spec, me, now())
+    if (decision.kind === 'refuse' && options.takeOverDeadLocalHolder !== false && holderIsDeadLocalProcess(decision.holder)) {
+      decision = {kind: 'takeOver', previousHolder: decision.holder, expiredForMs: 0}
+    }
+    if (decision.kind === 'refuse') throw refusal(service, environment, decision.holder, decision.ageMs, decision.expiresInMs)
+    const written = leaseSpecAfter(decision, spec, me, now(), duration)
+    try {
+      lease =
+        existing === undefined
+          ? await client.create(leaseObject(service, environment, written))
+          : await client.replace(leaseObject(service, environment, written, String(existing.metadata.resourceVersion)))
+      break
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error
+      // Someone may have written the lease between our read and our write: the next read says
+      // whether they hold it (refused above); after the last attempt, whoever holds it won.
+      if (attempt < LEASE_WRITE_ATTEMPTS) continue
+      const winner = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+      const winnerSpec = winner?.spec as LeaseSpec | undefined
+      throw refusal(service, environment, winnerSpec?.holderIdentity ?? 'another deploy', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
+    }
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -105,20 +118,24 @@ export async function acquireLease(client: KubeApi, options: LeaseOptions): Prom
     previousHolder: decision.kind === 'takeOver' ? decision.previousHolder : undefined,
     async renew() {
       if (released) return
-      const currentSpec = current.spec as LeaseSpec
+      const currentSpec = lease.spec as LeaseSpec
       if (currentSpec.holderIdentity !== holder) throw refusal(service, environment, String(currentSpec.holderIdentity), 0, 0)
-      const renewedSpec = leaseSpecAfter({kind: 'renew'}, currentSpec, me, now(), duration)
-      try {
-        current = await client.replace(leaseObject(service, environment, renewedSpec, String(current.metadata.resourceVersion)))
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error
-        // Someone wrote the lease: still ours only if they did not take it.
-        const fresh = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
-        const freshSpec = fresh?.spec as LeaseSpec | undefined
-        if (fresh === undefined || freshSpec?.holderIdentity !== holder) {
-          throw new ConflictError(`lost the deploy lease of ${service} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
+      let basis = lease
+      for (let attempt = 1; ; attempt++) {
+        const renewedSpec = leaseSpecAfter({kind: 'renew'}, basis.spec as LeaseSpec, me, now(), duration)
+        try {
+          lease = await client.replace(leaseObject(service, environment, renewedSpec, String(basis.metadata.resourceVersion)))
+          return
+        } catch (error) {
+          if (!(error instanceof ConflictError) || attempt >= LEASE_WRITE_ATTEMPTS) throw error
+          // Someone wrote the lease: still ours only if they did not take it.
+          const fresh = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+          const freshSpec = fresh?.spec as LeaseSpec | undefined
+          if (fresh === undefined || freshSpec?.holderIdentity !== holder) {
+            throw new ConflictError(`lost the deploy lease of ${service} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
+          }
+          basis = fresh
         }
-        current = await client.replace(leaseObject(service, environment, leaseSpecAfter({kind: 'renew'}, freshSpec, me, now(), duration), String(fresh.metadata.resourceVersion)))
       }
     },
     startRenewing(onError) {
@@ -132,16 +149,22 @@ export async function acquireLease(client: KubeApi, options: LeaseOptions): Prom
       if (released) return
       released = true
       if (timer !== undefined) clearInterval(timer)
-      const currentSpec = current.spec as LeaseSpec
-      // Released = no holder: the next deploy acquires at once (leaseDecision 'acquire').
-      const releasedSpec: LeaseSpec = {...currentSpec, holderIdentity: undefined, renewTime: undefined}
-      delete releasedSpec.holderIdentity
-      delete releasedSpec.renewTime
-      try {
-        await client.replace(leaseObject(service, environment, releasedSpec, String(current.metadata.resourceVersion)))
-      } catch (error) {
-        // Someone took it over meanwhile (our renewals failed): it is theirs now, leave it.
-        if (!(error instanceof ConflictError)) throw error
+      let basis = lease
+      for (let attempt = 1; ; attempt++) {
+        // Released = no holder: the next deploy acquires at once (leaseDecision 'acquire').
+        const releasedSpec: LeaseSpec = {...(basis.spec as LeaseSpec)}
+        delete releasedSpec.holderIdentity
+        delete releasedSpec.renewTime
+        try {
+          await client.replace(leaseObject(service, environment, releasedSpec, String(basis.metadata.resourceVersion)))
+          return
+        } catch (error) {
+          if (!(error instanceof ConflictError) || attempt >= LEASE_WRITE_ATTEMPTS) throw error
+          // Someone took it over meanwhile (our renewals failed): it is theirs now, leave it.
+          const fresh = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+          if (fresh === undefined || (fresh.spec as LeaseSpec | undefined)?.holderIdentity !== holder) return
+          basis = fresh
+        }
       }
     },
   }
