@@ -33,7 +33,7 @@ describe('a Secret deleted under a running mygate environment', () => {
     expect(await kubectl('get', running, '-o', 'jsonpath={.status.phase}')).toBe('Running')
     await kubectl('delete', running, '--wait=false')
     const deadline = Date.now() + 20_000
-    let table = ''
+    let table: string
     for (;;) {
       table = await kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=billing')
       if (/CreateContainerConfigError/.test(table) || Date.now() > deadline) break
