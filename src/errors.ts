@@ -19,9 +19,15 @@ export const ExitCode = {
   conflict: 6,
   /** The operation ran and did not succeed (rollout rolled back, service not ready). */
   failed: 7,
+  /**
+   * The work succeeded (or ended as reported) but its bookkeeping could not be written after
+   * retries: the audit entry, the deployed-version record, the environment record or the lease
+   * release. Never the code of a failed deploy: CI must not roll back a release that is live.
+   */
+  bookkeeping: 8,
 } as const
 
-export type ErrorCode = 'USAGE' | 'NOT_FOUND' | 'EXTERNAL' | 'TIMEOUT' | 'CONFLICT' | 'FAILED'
+export type ErrorCode = 'USAGE' | 'NOT_FOUND' | 'EXTERNAL' | 'TIMEOUT' | 'CONFLICT' | 'FAILED' | 'BOOKKEEPING'
 
 export interface ErrorOptions {
   /** What the user can do about it: a flag, a command, a value to use instead. */
@@ -76,6 +82,15 @@ export class ConflictError extends MygateError {
 export class OperationFailedError extends MygateError {
   readonly code = 'FAILED' as const
   readonly exitCode = ExitCode.failed
+}
+
+/**
+ * The work is done, its record is not: "deployed visitors 3.8.1; could not record it: <why>",
+ * with the command that writes the record as the hint. `details` carries the command's result.
+ */
+export class BookkeepingError extends MygateError {
+  readonly code = 'BOOKKEEPING' as const
+  readonly exitCode = ExitCode.bookkeeping
 }
 
 export function isMygateError(error: unknown): error is MygateError {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {OperationFailedError} from '../errors.js'
+import {BookkeepingError, OperationFailedError} from '../errors.js'
 import type {SteerResult} from '../deploy/steer.js'
 import {createProgress, progressMode} from '../ui/progress.js'
 import {MygateCommand} from './base-command.js'
@@ -37,13 +37,21 @@ export abstract class SteerRolloutCommand extends MygateCommand<SteerResult> {
     const ctor = this.ctor as typeof SteerRolloutCommand
     const {args, flags} = await this.parse({args: ctor.args, flags: ctor.flags, baseFlags: ctor.baseFlags, enableJsonFlag: ctor.enableJsonFlag})
     const {steerRollout} = await import('../deploy/steer.js')
-    const result = await steerRollout(this.action, {
-      service: args.service,
-      environment: flags.env,
-      wait: flags.wait,
-      full: (flags as {full?: boolean}).full,
-      progress: createProgress({mode: progressMode({json: this.jsonEnabled()})}),
-    })
+    let result: SteerResult
+    try {
+      result = await steerRollout(this.action, {
+        service: args.service,
+        environment: flags.env,
+        wait: flags.wait,
+        full: (flags as {full?: boolean}).full,
+        progress: createProgress({mode: progressMode({json: this.jsonEnabled()})}),
+      })
+    } catch (error) {
+      // Missing records are exit 8 only when the request did what it asked; otherwise it failed (exit 7).
+      const ended = error instanceof BookkeepingError ? (error.details?.result as SteerResult | undefined) : undefined
+      if (ended === undefined || this.wanted.includes(ended.result.outcome)) throw error
+      result = ended
+    }
     if (!this.wanted.includes(result.result.outcome)) {
       throw new OperationFailedError(`${args.service} in ${flags.env}: ${result.result.message}`, {details: {result}})
     }

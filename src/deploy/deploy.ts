@@ -1,5 +1,5 @@
 import type {Catalog} from '../catalog/types.js'
-import {ExternalError, OperationFailedError, TimeoutError} from '../errors.js'
+import {BookkeepingError, ExternalError, OperationFailedError, TimeoutError} from '../errors.js'
 import {isProductionTier} from '../guards/confirmation-rule.js'
 import {checkWorkingTree} from '../guards/working-tree.js'
 import {confirmOperation, type AskTyped} from '../ui/confirm.js'
@@ -83,6 +83,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 
     const results: ServiceDeployResult[] = []
     const trainResults: ServiceResult[] = []
+    // Rollouts that ended as reported but whose records could not be written (exit 8, see below).
+    const unrecorded: BookkeepingError[] = []
     const several = train.waves.flat().length > 1
     for (const wave of train.waves) {
       const blocked = servicesToSkip(train, trainResults)
@@ -110,6 +112,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
             }),
           ),
         )
+        settled = settled.map((outcome): PromiseSettledResult<ServiceDeployResult> => {
+          // The rollout ended; only its records are missing: it counts with its outcome.
+          if (outcome.status === 'fulfilled' || !(outcome.reason instanceof BookkeepingError)) return outcome
+          const result = bookkeptResult(outcome.reason)
+          if (result === undefined) return outcome
+          unrecorded.push(outcome.reason)
+          return {status: 'fulfilled', value: result}
+        })
         settled.forEach((outcome, i) => {
           if (outcome.status === 'rejected') block.phases[i].end('failed', outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason))
         })
@@ -134,6 +144,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     const result: DeployResult = {...base, dryRun: false, services: results, skipped: summary.skipped, summary: summaryLine(results, summary), ok: summary.ok}
     try {
       failIfNotOk(result, trainResults, options.wait)
+      // A failed deploy outranks its missing records; a successful one must not read as failed.
+      if (unrecorded.length > 0) throw unrecordedError(unrecorded, result)
     } catch (error) {
       // On success present() prints the verdict on stdout; on failure it goes to stderr before the error line.
       options.progress.result(result.summary)
@@ -145,6 +157,17 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
 }
 
+
+/** The result a BookkeepingError carries (the rollout's, from driveRollout), if it is one. */
+function bookkeptResult(error: unknown): ServiceDeployResult | undefined {
+  return error instanceof BookkeepingError ? (error.details?.result as ServiceDeployResult | undefined) : undefined
+}
+
+/** One line for every rollout whose records are missing, with the first one's hint. */
+function unrecordedError(errors: BookkeepingError[], result: DeployResult): BookkeepingError {
+  if (errors.length === 1) return new BookkeepingError(errors[0].message, {hint: errors[0].hint, details: {...errors[0].details, result}})
+  return new BookkeepingError(errors.map((e) => e.message).join('; '), {hint: errors[0].hint, details: {result, unwritten: errors.map((e) => e.details?.unwritten)}})
+}
 
 function summaryLine(results: ServiceDeployResult[], train: TrainOutcome): string {
   if (results.length === 1 && train.skipped.length === 0) {

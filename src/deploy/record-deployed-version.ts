@@ -5,7 +5,7 @@ import {readRecord, writeRecord} from '../env/record.js'
 /**
  * Records the version a service now runs in the environment record (versions[service]), in every
  * region's cluster, so `env describe` and later renders agree with what the rollout left running.
- * A failure here does not undo the rollout: it is reported as a warning by the caller.
+ * A failure here does not undo the rollout: the caller reports it as bookkeeping (src/strategies/bookkeeping.ts).
  */
 export async function recordDeployedVersion(clients: Iterable<KubeApi>, service: string, version: string): Promise<void> {
   for (const client of clients) {

@@ -1,4 +1,5 @@
-import {UsageError} from '../errors.js'
+import {BookkeepingError, UsageError} from '../errors.js'
+import {bookkeepingError, recordOutcome} from '../strategies/bookkeeping.js'
 import {summarizeRollout} from '../rollout/summary.js'
 import {applyEvent, noRolloutInProgressMessage, type RolloutEvent} from '../rollout/state-machine.js'
 import {isTerminal, type RolloutState} from '../rollout/state.js'
@@ -7,7 +8,7 @@ import {openEnvironment} from './open-environment.js'
 import {currentOperator, holderIdentity} from '../audit/identity.js'
 import {liveHolder} from '../locks/lease.js'
 import {statusFrom, type RolloutStatus} from './rollout-status.js'
-import {driveRollout, resultOf, type EnvironmentContext, type ServiceDeployResult} from '../strategies/run-service.js'
+import {auditOutcomeOf, driveRollout, resultOf, type EnvironmentContext, type ServiceDeployResult} from '../strategies/run-service.js'
 import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRollout} from '../strategies/rollout-store.js'
 import {rolloutPhase} from '../strategies/rollout-progress.js'
 import type {Progress} from '../ui/progress.js'
@@ -86,6 +87,14 @@ export async function steerRollout(action: SteerResult['action'], options: Steer
         hint: `start one with \`mygate deploy ${service} --env ${environment} --version V\``,
       })
     }
+    // A rollout that ended but whose records could not be written (exit 8): resume writes them.
+    if (action === 'resume' && isTerminal(existing.state)) {
+      const unwritten = await recordOutcome(env, existing.state, auditOutcomeOf(existing.state))
+      const result = resultOf(existing, [], 'done')
+      if (unwritten.length > 0) throw bookkeepingError(existing.state, environment, unwritten, {result: {service, environment, action, result}})
+      progress.note(`resume: ${service} ${existing.state.phase}; its audit entry and deployed version are recorded`)
+      return {service, environment, action, result}
+    }
     const event: RolloutEvent =
       action === 'promote'
         ? {type: 'promoteRequested', full: options.full, by}
@@ -109,6 +118,12 @@ export async function steerRollout(action: SteerResult['action'], options: Steer
     try {
       const result = await driveRollout({env, stored, wait: options.wait, progress: block.phases[0], reducesRisk: action === 'abort'})
       return {service, environment, action, result}
+    } catch (error) {
+      // Records missing after the rollout ended: carry this command's result, not the rollout's alone.
+      if (error instanceof BookkeepingError && error.details?.result !== undefined) {
+        throw new BookkeepingError(error.message, {hint: error.hint, details: {...error.details, result: {service, environment, action, result: error.details.result}}})
+      }
+      throw error
     } finally {
       await block.close()
     }

@@ -1,6 +1,6 @@
 import type {Catalog} from '../catalog/types.js'
 import type {EnvironmentSpec, ProviderName} from '../config/types.js'
-import {ConflictError, NotFoundError, OperationFailedError, TimeoutError} from '../errors.js'
+import {BookkeepingError, ConflictError, isMygateError, NotFoundError, OperationFailedError, TimeoutError} from '../errors.js'
 import {parseDuration} from '../duration.js'
 import {applyObjects, AppliedObject} from '../kube/apply.js'
 import {KindNotServedError} from '../kube/api-error.js'
@@ -195,7 +195,15 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
       {
         title: 'Record',
         run: async () => {
-          for (const client of clients.values()) await writeRecord(client, buildRecord(env, result.clusters, existing, 'ready', now(), deployedVersions(rendered.byService)))
+          try {
+            for (const client of clients.values()) await writeRecord(client, buildRecord(env, result.clusters, existing, 'ready', now(), deployedVersions(rendered.byService)))
+          } catch (error) {
+            // Everything is applied and ready; only the record saying so is missing (exit 8, not a failed create).
+            if (!isMygateError(error)) throw error
+            throw new BookkeepingError(`environment ${env.name} is ready; could not record it: ${error.message}`, {
+              hint: `run \`mygate env create ${env.name}\` to record it (a re-run changes nothing else)`,
+            })
+          }
           return 'ready'
         },
         summarize: () => `environment ${env.name} recorded in ${clients.size} cluster${clients.size === 1 ? '' : 's'}`,

@@ -76,6 +76,8 @@ export interface RequestOptions extends CallOptions {
    * (retry-policy.ts isIdempotent). Say true for a PUT or JSON patch with a resourceVersion.
    */
   idempotent?: boolean
+  /** The body does not depend on the object's state: a 409 Conflict is retried (retry-policy.ts). */
+  conflictRetryable?: boolean
 }
 
 export interface RawResponse {

@@ -46,6 +46,9 @@ export interface KubeClientOptions extends TransportOptions, ClusterAccessOption
  *   answer is settled the same way. A Conflict on the first answer is always the caller's to
  *   settle (re-read and decide), never retried.
  * - delete: a 404 that follows a lost answer means our delete went through (true).
+ * - a 409 Conflict (not AlreadyExists) on a write that reads nothing of the object (a forced apply,
+ *   a patch or delete without a resourceVersion precondition, a named create) is retried like a
+ *   5xx; on a replace or a patch carrying a resourceVersion it is the caller's to settle.
  */
 export class KubeClient implements KubeApi {
   private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo>>>()
@@ -150,13 +153,15 @@ export class KubeClient implements KubeApi {
       contentType: 'application/apply-patch+yaml',
       query: {fieldManager: FIELD_MANAGER, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined},
       what: `apply ${object.kind} ${qualifiedName(object)}`,
+      conflictRetryable: (options.force ?? true) && !hasPrecondition(object),
     })
   }
 
   async create<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T> {
     const path = await this.pathFor({...object, namespace: object.metadata.namespace})
     const what = `create ${object.kind} ${qualifiedName(object)}`
-    const response = await this.send('POST', path, {body: object, query: {fieldManager: FIELD_MANAGER}, what, idempotent: object.metadata.name !== undefined})
+    const named = object.metadata.name !== undefined
+    const response = await this.send('POST', path, {body: object, query: {fieldManager: FIELD_MANAGER}, what, idempotent: named, conflictRetryable: named})
     return this.settleWrite<T>(response, object, what)
   }
 
@@ -174,6 +179,7 @@ export class KubeClient implements KubeApi {
       contentType: 'application/merge-patch+json',
       query: {fieldManager: FIELD_MANAGER},
       what: `patch ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`,
+      conflictRetryable: !hasPrecondition(patch),
     })
   }
 
@@ -184,6 +190,7 @@ export class KubeClient implements KubeApi {
       contentType: 'application/strategic-merge-patch+json',
       query: {fieldManager: FIELD_MANAGER},
       what: what ?? `patch ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`,
+      conflictRetryable: !hasPrecondition(patch),
     })
   }
 
@@ -193,6 +200,7 @@ export class KubeClient implements KubeApi {
     const response = await this.send('DELETE', path, {
       body: {kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy ?? 'Background'},
       what,
+      conflictRetryable: true,
     })
     if (response.status === 404) return response.earlierAttemptMayHaveTakenEffect
     if (response.status >= 300) throw errorFromStatus(response.status, parseStatus(response.body), what)
@@ -223,6 +231,7 @@ export class KubeClient implements KubeApi {
       what: options.what ?? `${method} ${path}`,
       timeoutMs: options.timeoutMs,
       idempotent: options.idempotent,
+      conflictRetryable: options.conflictRetryable,
       retry: options.retry,
     })
   }
@@ -250,6 +259,12 @@ export class KubeClient implements KubeApi {
     }
     throw errorFromStatus(response.status, parseStatus(response.body), what)
   }
+}
+
+/** A body carrying metadata.resourceVersion is an optimistic write: its 409 is the caller's to settle. */
+function hasPrecondition(body: unknown): boolean {
+  const metadata = (body as {metadata?: {resourceVersion?: unknown}} | undefined)?.metadata
+  return metadata?.resourceVersion !== undefined
 }
 
 function qualifiedName(object: KubeObject): string {

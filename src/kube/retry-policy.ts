@@ -18,9 +18,17 @@
  *   overall deadline: no wait ends after it, and once it is reached the last answer or error
  *   stands. A Retry-After longer than what is left of the deadline ends the retries at once.
  *
- * Never retried: 409 (Conflict on an optimistic write: the caller re-reads and decides; on a Lease
- * it means the race was lost), other 4xx, and the request's own time-out (it is the caller's
- * budget for one request).
+ * 409 is retried only for writes whose body does not depend on the object's current state (a
+ * forced server-side apply, a merge patch or a DELETE without a resourceVersion precondition, the
+ * POST of a named object): re-sending one is what "re-read and decide again" comes to, since the
+ * decision reads nothing. kubectl does the same for its apply patches (k8s.io/kubectl
+ * pkg/cmd/apply/patcher.go retries a conflicting patch up to maxPatchRetry = 5 times), and the
+ * API server itself re-runs unconditional updates on a storage conflict (GuaranteedUpdate), so a
+ * 409 there is a passing race. An AlreadyExists answer is never repeated (client.ts settles it).
+ *
+ * Never retried: 409 on an optimistic write (a PUT or patch carrying the resourceVersion it read:
+ * the caller re-reads and decides; on a Lease it means the race was lost), other 4xx, and the
+ * request's own time-out (it is the caller's budget for one request).
  */
 
 export interface RetryOptions {
@@ -60,6 +68,15 @@ export function isIdempotent(method: string, contentType?: string): boolean {
   }
 }
 
+/**
+ * Whether a 409 answer may be repeated: only for a request marked `conflictRetryable` (its body
+ * does not depend on the object's state, see above), and never an AlreadyExists (the object is
+ * there: reading it back, not repeating the POST, settles whose it is).
+ */
+export function isRetryableConflict(status: number, reason: string | undefined, conflictRetryable: boolean): boolean {
+  return conflictRetryable && status === 409 && reason !== 'AlreadyExists'
+}
+
 /** Network error codes that mean the connection dropped (or, with answeredBefore, was refused). */
 export function isRetryableNetworkError(code: string | undefined, answeredBefore: boolean): boolean {
   if (code === 'ECONNRESET' || code === 'EPIPE') return true
@@ -68,11 +85,11 @@ export function isRetryableNetworkError(code: string | undefined, answeredBefore
 
 /**
  * Whether a failed attempt may have taken effect on the server: an error status other than 429
- * (priority and fairness rejects before any handler runs), or a connection that dropped after the
+ * (priority and fairness rejects before any handler runs) and 409 (a refused write changed nothing), or a connection that dropped after the
  * request was sent. A refused connection never reached the server.
  */
 export function mayHaveTakenEffect(outcome: {status: number} | {code?: string}): boolean {
-  if ('status' in outcome) return outcome.status !== 429
+  if ('status' in outcome) return outcome.status !== 429 && outcome.status !== 409
   return outcome.code !== 'ECONNREFUSED'
 }
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
   isIdempotent,
+  isRetryableConflict,
   isRetryableNetworkError,
   mayHaveTakenEffect,
   nextRetry,
@@ -44,6 +45,11 @@ export interface TransportRequest {
   timeoutMs?: number
   /** Default: by method and content type (retry-policy.ts isIdempotent). */
   idempotent?: boolean
+  /**
+   * The body does not depend on the object's current state, so a 409 Conflict (not AlreadyExists)
+   * is retried like a 5xx (retry-policy.ts isRetryableConflict). Default false.
+   */
+  conflictRetryable?: boolean
   retry?: Partial<RetryOptions> | false
 }
 
@@ -124,7 +130,8 @@ export class KubeTransport {
       let failure: Failure
       try {
         const response = await attemptWithFreshCredentials()
-        if (!idempotent || !RETRYABLE_STATUSES.has(response.status)) return {...response, earlierAttemptMayHaveTakenEffect: mayHaveTakenEffectBefore}
+        const retryable = RETRYABLE_STATUSES.has(response.status) || isRetryableConflict(response.status, statusReason(response), request.conflictRetryable ?? false)
+        if (!idempotent || !retryable) return {...response, earlierAttemptMayHaveTakenEffect: mayHaveTakenEffectBefore}
         failure = {kind: 'status', response: {...response, earlierAttemptMayHaveTakenEffect: mayHaveTakenEffectBefore}}
       } catch (error) {
         // Credentials that cannot be had (a failing exec plugin, an unreadable token file) speak for themselves.
@@ -277,6 +284,16 @@ export class KubeTransport {
       if (request.body !== undefined) req.write(request.body)
       req.end()
     })
+  }
+}
+
+/** The reason of a 409's Status body (AlreadyExists, Conflict), when it has one. */
+function statusReason(response: {status: number; body: string}): string | undefined {
+  if (response.status !== 409) return undefined
+  try {
+    return (JSON.parse(response.body) as {reason?: string}).reason
+  } catch {
+    return undefined
   }
 }
 

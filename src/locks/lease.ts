@@ -1,7 +1,7 @@
 import {ConflictError} from '../errors.js'
 import {formatDuration} from '../duration.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
-import {leaseDecision, leaseSpecAfter, type LeaseSpec} from './lease-rules.js'
+import {leaseDecision, leaseSpecAfter, type LeaseDecision, type LeaseSpec} from './lease-rules.js'
 import {conflicts, decodeScope, describeLock, encodeScope, LOCK_LABEL, LOCK_SCOPE_ANNOTATION, lockLeaseName, type LockScope} from './lock-scope.js'
 import {holderIsDeadLocalProcess} from '../audit/identity.js'
 import type {KubeApi} from '../kube/api.js'
@@ -109,6 +109,14 @@ function conflictRefusal(mine: LockScope, theirs: LockScope, environment: string
   )
 }
 
+/**
+ * Writes to the Lease answered 409 are settled by reading it again and deciding again, at most
+ * this many times: someone else's write shows in the re-read (refused, naming them), while a
+ * refusal that changed nothing (an API server shedding a write under contention) leaves the lease
+ * as it was and the same decision is made again. Never a blind repeat of the write.
+ */
+const LEASE_WRITE_ATTEMPTS = 5
+
 /** Acquires (or renews, or takes over) a deploy's lease, or throws ConflictError naming the holder. */
 export async function acquireLease(client: KubeApi, options: LeaseOptions): Promise<HeldLease> {
   const {service, ...rest} = options
@@ -153,27 +161,32 @@ async function acquireOwnLease(client: KubeApi, options: LockOptions): Promise<H
   const what = scope.kind === 'service' ? `the deploy lease of ${scope.service}` : `the lock of ${describeLock(scope)}`
   const me = {holder}
 
-  const existing = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
-  const spec = existing?.spec as LeaseSpec | undefined
-  let decision = leaseDecision(spec, me, now())
-  if (decision.kind === 'refuse' && options.takeOverDeadLocalHolder !== false && holderIsDeadLocalProcess(decision.holder)) {
-    decision = {kind: 'takeOver', previousHolder: decision.holder, expiredForMs: 0}
-  }
-  if (decision.kind === 'refuse') throw refusal(scope, environment, decision.holder, decision.ageMs, decision.expiresInMs)
-
-  let current: KubeObject
-  const written = leaseSpecAfter(decision, spec, me, now(), duration)
-  try {
-    current =
-      existing === undefined
-        ? await client.create(leaseObject(scope, environment, written))
-        : await client.replace(leaseObject(scope, environment, written, String(existing.metadata.resourceVersion)))
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error
-    // Someone else wrote the lease between our read and our write: they won.
-    const winner = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
-    const winnerSpec = winner?.spec as LeaseSpec | undefined
-    throw refusal(scope, environment, winnerSpec?.holderIdentity ?? 'another CLI', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
+  let lease: KubeObject
+  let decision: LeaseDecision
+  for (let attempt = 1; ; attempt++) {
+    const existing = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
+    const spec = existing?.spec as LeaseSpec | undefined
+    decision = leaseDecision(spec, me, now())
+    if (decision.kind === 'refuse' && options.takeOverDeadLocalHolder !== false && holderIsDeadLocalProcess(decision.holder)) {
+      decision = {kind: 'takeOver', previousHolder: decision.holder, expiredForMs: 0}
+    }
+    if (decision.kind === 'refuse') throw refusal(scope, environment, decision.holder, decision.ageMs, decision.expiresInMs)
+    const written = leaseSpecAfter(decision, spec, me, now(), duration)
+    try {
+      lease =
+        existing === undefined
+          ? await client.create(leaseObject(scope, environment, written))
+          : await client.replace(leaseObject(scope, environment, written, String(existing.metadata.resourceVersion)))
+      break
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error
+      // Someone may have written the lease between our read and our write: the next read says
+      // whether they hold it (refused above); after the last attempt, whoever holds it won.
+      if (attempt < LEASE_WRITE_ATTEMPTS) continue
+      const winner = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
+      const winnerSpec = winner?.spec as LeaseSpec | undefined
+      throw refusal(scope, environment, winnerSpec?.holderIdentity ?? 'another CLI', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
+    }
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -184,20 +197,24 @@ async function acquireOwnLease(client: KubeApi, options: LockOptions): Promise<H
     previousHolder: decision.kind === 'takeOver' ? decision.previousHolder : undefined,
     async renew() {
       if (released) return
-      const currentSpec = current.spec as LeaseSpec
+      const currentSpec = lease.spec as LeaseSpec
       if (currentSpec.holderIdentity !== holder) throw refusal(scope, environment, String(currentSpec.holderIdentity), 0, 0)
-      const renewedSpec = leaseSpecAfter({kind: 'renew'}, currentSpec, me, now(), duration)
-      try {
-        current = await client.replace(leaseObject(scope, environment, renewedSpec, String(current.metadata.resourceVersion)))
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error
-        // Someone wrote the lease: still ours only if they did not take it.
-        const fresh = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
-        const freshSpec = fresh?.spec as LeaseSpec | undefined
-        if (fresh === undefined || freshSpec?.holderIdentity !== holder) {
-          throw new ConflictError(`lost ${what} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
+      let basis = lease
+      for (let attempt = 1; ; attempt++) {
+        const renewedSpec = leaseSpecAfter({kind: 'renew'}, basis.spec as LeaseSpec, me, now(), duration)
+        try {
+          lease = await client.replace(leaseObject(scope, environment, renewedSpec, String(basis.metadata.resourceVersion)))
+          return
+        } catch (error) {
+          if (!(error instanceof ConflictError) || attempt >= LEASE_WRITE_ATTEMPTS) throw error
+          // Someone wrote the lease: still ours only if they did not take it.
+          const fresh = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
+          const freshSpec = fresh?.spec as LeaseSpec | undefined
+          if (fresh === undefined || freshSpec?.holderIdentity !== holder) {
+            throw new ConflictError(`lost ${what} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
+          }
+          basis = fresh
         }
-        current = await client.replace(leaseObject(scope, environment, leaseSpecAfter({kind: 'renew'}, freshSpec, me, now(), duration), String(fresh.metadata.resourceVersion)))
       }
     },
     startRenewing(onError) {
@@ -211,16 +228,22 @@ async function acquireOwnLease(client: KubeApi, options: LockOptions): Promise<H
       if (released) return
       released = true
       if (timer !== undefined) clearInterval(timer)
-      const currentSpec = current.spec as LeaseSpec
-      // Released = no holder: the next deploy acquires at once (leaseDecision 'acquire').
-      const releasedSpec: LeaseSpec = {...currentSpec, holderIdentity: undefined, renewTime: undefined}
-      delete releasedSpec.holderIdentity
-      delete releasedSpec.renewTime
-      try {
-        await client.replace(leaseObject(scope, environment, releasedSpec, String(current.metadata.resourceVersion)))
-      } catch (error) {
-        // Someone took it over meanwhile (our renewals failed): it is theirs now, leave it.
-        if (!(error instanceof ConflictError)) throw error
+      let basis = lease
+      for (let attempt = 1; ; attempt++) {
+        // Released = no holder: the next deploy acquires at once (leaseDecision 'acquire').
+        const releasedSpec: LeaseSpec = {...(basis.spec as LeaseSpec)}
+        delete releasedSpec.holderIdentity
+        delete releasedSpec.renewTime
+        try {
+          await client.replace(leaseObject(scope, environment, releasedSpec, String(basis.metadata.resourceVersion)))
+          return
+        } catch (error) {
+          if (!(error instanceof ConflictError) || attempt >= LEASE_WRITE_ATTEMPTS) throw error
+          // Someone took it over meanwhile (our renewals failed): it is theirs now, leave it.
+          const fresh = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
+          if (fresh === undefined || (fresh.spec as LeaseSpec | undefined)?.holderIdentity !== holder) return
+          basis = fresh
+        }
       }
     },
   }

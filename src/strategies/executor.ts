@@ -8,6 +8,7 @@ import {describeStep} from '../rollout/plan.js'
 import {applyEvent, nextAction, type RolloutEvent, type UnhealthyPod} from '../rollout/state-machine.js'
 import {isInProgress, type RolloutState} from '../rollout/state.js'
 import {measureRollout} from '../analysis/cluster-prometheus.js'
+import {nextWarmUp} from '../analysis/warm-up.js'
 import type {StrategyDriver} from './strategy-driver.js'
 import type {KubeApi, WatchHandle} from '../kube/api.js'
 import type {PhaseTracker} from '../ui/progress.js'
@@ -291,11 +292,9 @@ export async function executeRollout(options: ExecuteOptions): Promise<ExecuteRe
 }
 
 /**
- * A version whose pods started moments ago has no series yet (Prometheus has not scraped it, or
- * rate() has one sample): "no data yet" is not "no traffic". So while every measurement is
- * inconclusive, measure again each analysis interval for up to one window before recording the
- * run (which then pauses the rollout as inconclusive). Undefined when woken by a state change or
- * unhealthy pods: the loop handles those first.
+ * Measures until the warm-up rule (src/analysis/warm-up.ts) says to record: a metric without data
+ * yet is measured again after a few seconds, not after a whole analysis interval. Undefined when
+ * woken by a state change or unhealthy pods: the loop handles those first.
  */
 async function measureWithWarmUp(
   prometheus: PrometheusClient,
@@ -306,14 +305,16 @@ async function measureWithWarmUp(
   clock: Clock,
 ): Promise<Measurement[] | undefined> {
   const intervalMs = parseDuration(state.analysis.interval, 'analysis interval')
-  const deadline = clock.now() + parseDuration(window ?? state.analysis.interval, 'analysis window')
+  const windowMs = parseDuration(window ?? state.analysis.interval, 'analysis window')
+  const startedAt = clock.now()
   let measurements = await measureSafely(prometheus, state, window)
-  while (measurements.every((m) => m.verdict === 'inconclusive') && clock.now() < deadline) {
-    report(`no data yet for ${state.service} ${state.toVersion}; measuring again in ${formatDuration(intervalMs)}`)
-    if (await wakeup.sleep(clock.now() + intervalMs)) return undefined
+  for (;;) {
+    const next = nextWarmUp(measurements, {intervalMs, windowMs, elapsedMs: clock.now() - startedAt})
+    if (!next.measureAgain) return measurements
+    report(`no data yet for ${state.service} ${state.toVersion}; measuring again in ${formatDuration(next.delayMs)}`)
+    if (await wakeup.sleep(clock.now() + next.delayMs)) return undefined
     measurements = await measureSafely(prometheus, state, window)
   }
-  return measurements
 }
 
 /**

@@ -81,20 +81,33 @@ export async function requireRollout(client: KubeApi, service: string, environme
 
 /**
  * Writes a new rollout record, replacing the previous (finished) one. `previous` is the record
- * read beforehand (undefined when there was none): if someone else wrote in between, the write
- * fails with ConflictError rather than losing their rollout.
+ * read beforehand (undefined when there was none). A 409 is settled by reading the record again:
+ * still the one we read (a refused write that changed nothing) -> write again; our own rollout
+ * (a write that landed though its answer was lost) -> done; anything else -> ConflictError rather
+ * than losing someone else's rollout.
  */
 export async function writeNewRollout(
   client: KubeApi,
   state: RolloutState,
   io: RolloutIoSettings,
   previous: StoredRollout | undefined,
+  attempts = 5,
 ): Promise<StoredRollout> {
-  const written =
-    previous === undefined
-      ? await client.create(toConfigMap(state, io))
-      : await client.replace(toConfigMap(state, io, previous.resourceVersion))
-  return {state, io, resourceVersion: String(written.metadata.resourceVersion)}
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const written =
+        previous === undefined
+          ? await client.create(toConfigMap(state, io))
+          : await client.replace(toConfigMap(state, io, previous.resourceVersion))
+      return {state, io, resourceVersion: String(written.metadata.resourceVersion)}
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error
+      const fresh = await readRollout(client, state.service)
+      if (fresh !== undefined && fresh.state.id === state.id) return fresh
+      const unchanged = fresh?.resourceVersion === previous?.resourceVersion
+      if (!unchanged || attempt >= attempts) throw error
+    }
+  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import {parseDuration} from '../duration.js'
-import {ConflictError, UsageError} from '../errors.js'
+import {ConflictError, isMygateError, UsageError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import {describeStep} from '../rollout/plan.js'
 import {createRolloutState, isInProgress, type Color, type RolloutState} from '../rollout/state.js'
 import type {AnalysisRun} from '../analysis/types.js'
 import type {PrometheusClient} from '../analysis/prometheus-client.js'
 import {auditEntryOf, recordAudit, type AuditOutcome} from '../audit/audit-log.js'
+import {bookkeepingError, recordOutcome} from './bookkeeping.js'
 import {activeColor} from './blue-green.js'
 import {driverFor} from './driver-for.js'
 import {executeRollout, type StepMetric, type StopReason} from './executor.js'
@@ -16,7 +17,6 @@ import {colorDeploymentName} from '../rollout/names.js'
 import type {ServiceRequest} from '../deploy/deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './rollout-store.js'
 import {getDeployment, requireDeployment, runningVersion} from './workloads.js'
-import {recordDeployedVersion} from '../deploy/record-deployed-version.js'
 import type {PhaseTracker, Verdict} from '../ui/progress.js'
 
 /**
@@ -138,6 +138,11 @@ const AUDIT_OUTCOME: Record<ServiceDeployResult['outcome'], AuditOutcome> = {
   paused: 'in progress',
 }
 
+/** The audit entry's outcome for a rollout's state. */
+export function auditOutcomeOf(state: RolloutState): AuditOutcome {
+  return state.rollback?.cause === 'undo' && state.phase === 'RolledBack' ? 'undone' : AUDIT_OUTCOME[outcomeOf(state)]
+}
+
 export function resultOf(stored: StoredRollout, steps: StepMetric[], stoppedBecause: StopReason): ServiceDeployResult {
   const state = stored.state
   return {
@@ -177,7 +182,9 @@ export function verdictOf(result: Pick<ServiceDeployResult, 'outcome' | 'stopped
  * Runs (or continues) a stored rollout while holding the deploy lease: the loop of the executor,
  * then the audit entry's outcome and, for a finished rollout, the environment record's version.
  * The phase ends with the rollout's verdict before that bookkeeping: a rollout that succeeded is
- * shown as succeeded even when writing its audit entry fails afterwards.
+ * shown as succeeded even when writing its audit entry fails afterwards. Records that cannot be
+ * written (audit entry, deployed version, lease release) end the call with a BookkeepingError
+ * (exit 8) carrying the result: the outcome stands, only its record is missing.
  */
 export async function driveRollout(options: {
   env: EnvironmentContext
@@ -197,6 +204,7 @@ export async function driveRollout(options: {
   const lease = options.lease ?? (await acquireLease(env.client, {holder: holderIdentity(), service, environment: env.name, reducesRisk: options.reducesRisk}))
   if (lease.obtained === 'taken over') report(`took over the deploy lease from ${lease.previousHolder}`)
   let leaseError: unknown
+  let released = false
   lease.startRenewing((error) => {
     leaseError = error
     report(`warning: could not renew the deploy lease: ${error instanceof Error ? error.message : String(error)}`)
@@ -215,20 +223,22 @@ export async function driveRollout(options: {
     const result = resultOf(stored, steps, stoppedBecause)
     progress.end(verdictOf(result, options.wait), result.message)
     const state = stored.state
-    const outcome = state.rollback?.cause === 'undo' && state.phase === 'RolledBack' ? 'undone' : AUDIT_OUTCOME[result.outcome]
-    await recordAudit(env.client, auditEntryOf(state, outcome, state.rollback?.reason))
-    const live = state.phase === 'Succeeded' ? state.toVersion : state.phase === 'RolledBack' || state.phase === 'Aborted' ? state.fromVersion : undefined
-    if (live !== undefined) {
-      try {
-        await recordDeployedVersion(env.allClients, service, live)
-      } catch (error) {
-        report(`warning: could not record ${service} ${live} in the environment record: ${error instanceof Error ? error.message : String(error)}`)
-      }
-    }
+    const unwritten = await recordOutcome(env, state, auditOutcomeOf(state))
     if (leaseError !== undefined && result.outcome === 'paused') report('the deploy lease was lost while waiting; another CLI may have taken over')
+    released = true
+    try {
+      await lease.release()
+    } catch (error) {
+      if (!isMygateError(error)) throw error
+      unwritten.push({record: 'deploy lease release', error: error.message})
+    }
+    if (unwritten.length > 0) {
+      for (const u of unwritten) report(`could not write the ${u.record}: ${u.error}`)
+      throw bookkeepingError(state, env.name, unwritten, {result})
+    }
     return result
   } finally {
-    await lease.release().catch(() => undefined)
+    if (!released) await lease.release().catch(() => undefined)
   }
 }
 

@@ -18,10 +18,21 @@ export interface FakeKube extends KubeApi {
   objects: Map<string, KubeObject>
   patches: Array<{kind: string; name: string; patch: unknown}>
   beforeReplace?: (object: KubeObject) => void
+  /**
+   * Called before every write: an error returned is thrown instead of writing (a refused write:
+   * an injected 409, an API server that is down for the audit ConfigMap...).
+   */
+  failWrite?: (write: FakeWrite) => Error | undefined
   /** Stores the object with a new resourceVersion, as a write from anywhere, and notifies the watches. */
   put(object: KubeObject): KubeObject
   /** Watches open now. */
   readonly openWatches: number
+}
+
+export interface FakeWrite {
+  verb: 'create' | 'replace' | 'apply' | 'mergePatch' | 'strategicMergePatch' | 'delete'
+  kind: string
+  name: string
 }
 
 interface FakeWatch {
@@ -46,6 +57,10 @@ export function fakeKube(): FakeKube {
       watch.onEvent({type, object: structuredClone(object)})
     }
   }
+  const refuse = (verb: FakeWrite['verb'], kind: string, name: string) => {
+    const error = fake.failWrite?.({verb, kind, name})
+    if (error) throw error
+  }
   const fake: FakeKube = {
     objects,
     patches: [],
@@ -68,11 +83,13 @@ export function fakeKube(): FakeKube {
     },
     async create(object) {
       fake.requestCount++
+      refuse('create', object.kind, String(object.metadata.name))
       if (objects.has(keyOf(object.kind, object.metadata.namespace, String(object.metadata.name)))) throw new ConflictError(`${object.kind} ${object.metadata.name} already exists`)
       return fake.put(object) as never
     },
     async replace(object) {
       fake.requestCount++
+      refuse('replace', object.kind, String(object.metadata.name))
       fake.beforeReplace?.(object)
       const current = objects.get(keyOf(object.kind, object.metadata.namespace, String(object.metadata.name)))
       if (!current) throw new NotFoundError(`${object.kind} ${object.metadata.name} not found`)
@@ -81,10 +98,12 @@ export function fakeKube(): FakeKube {
     },
     async apply(object) {
       fake.requestCount++
+      refuse('apply', object.kind, String(object.metadata.name))
       return fake.put(object) as never
     },
     async mergePatch(ref, patch) {
       fake.requestCount++
+      refuse('mergePatch', ref.kind, ref.name)
       fake.patches.push({kind: ref.kind, name: ref.name, patch})
       const current = objects.get(keyOf(ref.kind, ref.namespace, ref.name))
       if (!current) throw new NotFoundError(`${ref.kind} ${ref.name} not found`)
@@ -92,13 +111,15 @@ export function fakeKube(): FakeKube {
     },
     async strategicMergePatch(ref, patch) {
       fake.requestCount++
+      refuse('strategicMergePatch', ref.kind, ref.name)
       fake.patches.push({kind: ref.kind, name: ref.name, patch})
       const current = objects.get(keyOf(ref.kind, ref.namespace, ref.name))
       if (!current) throw new NotFoundError(`${ref.kind} ${ref.name} not found`)
       return fake.put(merge(current, patch, true) as KubeObject) as never
     },
-    async delete() {
+    async delete(ref) {
       fake.requestCount++
+      refuse('delete', ref.kind, ref.name)
       return true
     },
     async list(_apiVersion, kind, options = {}) {

@@ -7,6 +7,7 @@ import {apiErrors, qualifiedResource, type StatusCause} from './api-error.js'
 import {builtinTypes, INITIAL_NAMESPACES} from './builtin-types.js'
 import {establishedCrdStatus, typeFromCrd, validateCrd} from './crd-types.js'
 import {applyDefaults} from './defaults.js'
+import {immutableConfigMapViolations} from './immutable-data.js'
 import {deepEqual, deepFreeze, isPlainObject, nowTimestamp, randomSuffix, specPart} from './object-utils.js'
 import {acquireStateLock, loadState, WalWriter, type SnapshotEntry} from './persistence.js'
 import {compileFieldSelector, compileLabelSelector, exactNameFromFieldSelector} from './selectors.js'
@@ -90,6 +91,7 @@ export interface LocalObjectStore extends ObjectStore {
 
 const CRD_KEY = 'apiextensions.k8s.io/customresourcedefinitions'
 const NAMESPACE_KEY = '/namespaces'
+const CONFIGMAP_KEY = '/configmaps'
 /** Kinds whose status the server clears on create: only their controllers write it. */
 const STATUS_RESET_ON_CREATE = new Set([
   'apps/deployments',
@@ -335,6 +337,10 @@ class Store implements LocalObjectStore {
       else next.status = object.status
     } else {
       next = object
+      if (typeKey(type) === CONFIGMAP_KEY) {
+        const causes = immutableConfigMapViolations(existing, next)
+        if (causes.length > 0) throw apiErrors.invalid(type, name, causes)
+      }
       const meta = next.metadata
       const old = existing.metadata
       meta.uid = old.uid

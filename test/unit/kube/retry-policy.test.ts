@@ -4,6 +4,7 @@ import {
   backoffDelayMs,
   DEFAULT_RETRY,
   isIdempotent,
+  isRetryableConflict,
   isRetryableNetworkError,
   mayHaveTakenEffect,
   nextRetry,
@@ -58,6 +59,7 @@ describe('statuses and network errors worth a retry', () => {
 
   test.each([
     [{status: 429}, false],
+    [{status: 409}, false],
     [{status: 500}, true],
     [{status: 503}, true],
     [{code: 'ECONNREFUSED'}, false],
@@ -65,6 +67,18 @@ describe('statuses and network errors worth a retry', () => {
     [{code: 'EPIPE'}, true],
   ])('%j may have taken effect: %s', (outcome, expected) => {
     expect(mayHaveTakenEffect(outcome)).toBe(expected)
+  })
+})
+
+describe('isRetryableConflict: a 409 is repeated only for writes that read nothing of the object', () => {
+  test.each([
+    [409, 'Conflict', true, true],
+    [409, undefined, true, true],
+    [409, 'AlreadyExists', true, false],
+    [409, 'Conflict', false, false],
+    [503, 'ServiceUnavailable', true, false],
+  ])('HTTP %i %s (conflict retryable: %s) -> %s', (code, reason, conflictRetryable, expected) => {
+    expect(isRetryableConflict(code, reason, conflictRetryable)).toBe(expected)
   })
 })
 

@@ -3,6 +3,7 @@ import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {afterEach, describe, expect, test} from 'vitest'
 
 import {ConflictError, ExternalError} from '../../../src/errors.js'
+import type {KubeClient} from '../../../src/kube/client.js'
 import {json, startScriptedApiServer, status, type ScriptedApiServer} from '../../helpers/scripted-api-server.js'
 
 /**
@@ -18,6 +19,8 @@ const configMap = (resourceVersion: string, data: Record<string, string> = {a: '
   metadata: {name: 'a', namespace: 'default', resourceVersion},
   data,
 })
+
+const configMapToApply = () => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'a', namespace: 'default'}, data: {a: '2'}})
 
 let server: ScriptedApiServer | undefined
 afterEach(async () => {
@@ -72,6 +75,21 @@ describe('requests that may be repeated are retried', () => {
     expect(Date.now() - started).toBeLessThan(400 + 300)
   })
 
+  // Writes whose body reads nothing of the object: re-sending is re-deciding (kubectl's apply
+  // patcher retries such a conflict too, maxPatchRetry = 5).
+  test.each([
+    ['server-side apply', 'PATCH', (client: KubeClient) => client.apply(configMapToApply())],
+    ['merge patch', 'PATCH', (client: KubeClient) => client.mergePatch({apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default'}, {data: {a: '2'}})],
+    ['strategic merge patch', 'PATCH', (client: KubeClient) => client.strategicMergePatch({apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default'}, {data: {a: '2'}})],
+    ['delete', 'DELETE', (client: KubeClient) => client.delete({apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default'})],
+    ['named create', 'POST', (client: KubeClient) => client.create(configMapToApply())],
+  ])('%s: a 409 Conflict is retried like a 5xx', async (_name, method, write) => {
+    server = await startScriptedApiServer(inTurn((res) => status(res, 409, 'Conflict'), (res) => json(res, 200, configMap('3'))))
+    const client = await server.client(FAST)
+    await write(client)
+    expect(server.seen.map((r) => r.method)).toEqual([method, method])
+  })
+
   test('retry: false sends one attempt', async () => {
     server = await startScriptedApiServer(inTurn((res) => status(res, 503, 'ServiceUnavailable')))
     const client = await server.client(FAST)
@@ -100,6 +118,21 @@ describe('requests that must not be repeated blindly', () => {
     const client = await server.client(FAST)
     await expect(client.replace(configMap('5'))).rejects.toThrow(ConflictError)
     expect(server.seen.map((r) => r.method)).toEqual(['PUT'])
+  })
+
+  test('a merge patch carrying a resourceVersion is optimistic: its 409 is not retried', async () => {
+    server = await startScriptedApiServer(inTurn((res) => status(res, 409, 'Conflict')))
+    const client = await server.client(FAST)
+    const ref = {apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default'}
+    await expect(client.mergePatch(ref, {metadata: {resourceVersion: '4'}, data: {a: '2'}})).rejects.toThrow(ConflictError)
+    expect(server.seen).toHaveLength(1)
+  })
+
+  test('a create answered AlreadyExists on its first attempt is not repeated: the object is someone else\'s', async () => {
+    server = await startScriptedApiServer(inTurn((res) => status(res, 409, 'AlreadyExists')))
+    const client = await server.client(FAST)
+    await expect(client.create(configMap('1'))).rejects.toThrow(ConflictError)
+    expect(server.seen.map((r) => r.method)).toEqual(['POST'])
   })
 
   test('a PUT without a resourceVersion precondition is not retried', async () => {

@@ -69,7 +69,9 @@ interface Running {
 }
 
 /** Canary 50% -> 100% with a 10-minute pause after each weight, no analysis: 5 steps. */
-async function startRollout(options: {during?: (action: Action, running: Running) => Promise<void>; earlyByMs?: number; wait?: boolean} = {}): Promise<Running> {
+async function startRollout(
+  options: {during?: (action: Action, running: Running) => Promise<void>; earlyByMs?: number; wait?: boolean; prometheus?: PrometheusClient; steps?: number[]} = {},
+): Promise<Running> {
   const kube = fakeKube()
   const clock = fakeClock()
   clock.earlyByMs = options.earlyByMs ?? 0
@@ -83,7 +85,7 @@ async function startRollout(options: {during?: (action: Action, running: Running
       fromImage: 'r/visitors:1.0.0',
       toVersion: '1.1.0',
       image: 'r/visitors:1.1.0',
-      plan: planCanary({steps: [50, 100], pauseMs: 10 * MINUTE, analysis: false}),
+      plan: planCanary({steps: options.steps ?? [50, 100], pauseMs: 10 * MINUTE, analysis: options.prometheus !== undefined}),
       analysis: {maxErrorRate: 0.01, maxP99LatencyMs: 400, interval: '1m', failureLimit: 1},
       startedBy: {user: 'alice', host: 'laptop'},
     },
@@ -101,12 +103,47 @@ async function startRollout(options: {during?: (action: Action, running: Running
   }
   const stored = await writeNewRollout(kube, state, IO, undefined)
   phase.start()
-  running.run = executeRollout({client: kube, stored, driver: running.driver, prometheus: noPrometheus, wait: options.wait ?? true, progress: phase, clock, personDeadlineMs: clock.now() + 60 * MINUTE})
+  running.run = executeRollout({client: kube, stored, driver: running.driver, prometheus: options.prometheus ?? noPrometheus, wait: options.wait ?? true, progress: phase, clock, personDeadlineMs: clock.now() + 60 * MINUTE})
   await settle()
   return running
 }
 
+/** Prometheus whose p99 series appears only after `emptyAnswers` queries of it (a new pod's first scrapes). */
+function warmingPrometheus(emptyAnswers: number): PrometheusClient & {p99Queries: number} {
+  const prometheus = {
+    p99Queries: 0,
+    async query(promql: string) {
+      const latency = promql.includes('histogram_quantile')
+      if (latency) prometheus.p99Queries++
+      const empty = latency && prometheus.p99Queries <= emptyAnswers
+      return {resultType: 'vector' as const, series: empty ? [] : [{labels: {}, value: latency ? 0.12 : 0.001, timestamp: 0}], warnings: []}
+    },
+    queryRange: () => Promise.reject(new Error('not used')),
+  }
+  return prometheus
+}
+
 describe('executeRollout with an injected clock and watch source', () => {
+  test('analysis warm-up: a metric without data is measured again after 2 s, not after the 1m interval', async () => {
+    const prometheus = warmingPrometheus(2)
+    const r = await startRollout({prometheus, steps: [100]})
+    // step 1 set weight 100%, step 2 pause 10m, step 3 analysis
+    await r.clock.advance(10 * MINUTE)
+    const analysisStarted = r.clock.now()
+    expect(prometheus.p99Queries).toBe(1)
+    await r.clock.advance(2_000)
+    expect(prometheus.p99Queries).toBe(2)
+    await r.clock.advance(2_000)
+    expect(prometheus.p99Queries).toBe(3)
+    const result = await r.run
+    expect(result.stored.state.phase).toBe('Succeeded')
+    const run = result.stored.state.analysisRuns[0]
+    expect(run.verdict).toBe('pass')
+    expect(Date.parse(run.measurements[0].at) - analysisStarted).toBe(4_000)
+    expect(r.lines.filter((line) => line.includes('no data yet for visitors 1.1.0; measuring again in 2s'))).toHaveLength(2)
+  })
+
+
   test('sleeps until a pause deadline, not a moment less, then moves on; one timer per wait', async () => {
     const r = await startRollout()
     const started = r.clock.now()

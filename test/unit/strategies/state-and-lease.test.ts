@@ -50,6 +50,17 @@ describe('rollout record in a ConfigMap', () => {
     await expect(writeNewRollout(kube, testRollout({id: 'visitors-3'}), IO, stale)).rejects.toBeInstanceOf(ConflictError)
   })
 
+  test('a 409 that changed nothing (the record is still the one read) is written again', async () => {
+    const kube = fakeKube()
+    await writeNewRollout(kube, testRollout(), IO, undefined)
+    const previous = await readRollout(kube, 'visitors')
+    let refusals = 2
+    kube.failWrite = (write) => (write.kind === 'ConfigMap' && refusals-- > 0 ? new ConflictError('the object has been modified (injected)') : undefined)
+    const written = await writeNewRollout(kube, testRollout({id: 'visitors-2'}), IO, previous)
+    expect(written.state.id).toBe('visitors-2')
+    expect((await readRollout(kube, 'visitors'))?.state.id).toBe('visitors-2')
+  })
+
   test('on 409 the change is re-applied to the fresh record (an abort from elsewhere is not lost)', async () => {
     const kube = fakeKube()
     const stored = await writeNewRollout(kube, testRollout(), IO, undefined)
@@ -109,6 +120,51 @@ describe('deploy lease', () => {
     await acquireLease(kube, {holder: dead, service: 'visitors', environment: 'demo', durationSeconds: 600})
     const mine = await acquireLease(kube, {holder: holderIdentity(), service: 'visitors', environment: 'demo', durationSeconds: 600})
     expect(mine).toMatchObject({obtained: 'taken over', previousHolder: dead})
+  })
+
+  describe('a 409 on the Lease: read again and decide again, never a blind repeat', () => {
+    const released = async (kube: ReturnType<typeof fakeKube>) => {
+      const first = await acquireLease(kube, {holder: 'ci@runner-7 (pid 1)', service: 'visitors', environment: 'demo', durationSeconds: 15, now: () => base})
+      await first.release()
+    }
+    const conflicts = (count: number, verb = 'replace') => {
+      let left = count
+      return (write: {verb: string; kind: string}) => (write.kind === 'Lease' && write.verb === verb && left-- > 0 ? new ConflictError('the object has been modified (injected)') : undefined)
+    }
+
+    test('a refusal that changed nothing: the lease is still free, so it is acquired', async () => {
+      const kube = fakeKube()
+      await released(kube)
+      kube.failWrite = conflicts(2)
+      const mine = await acquireLease(kube, {holder: 'alice@laptop (pid 2)', service: 'visitors', environment: 'demo', durationSeconds: 15, now: () => base})
+      expect(mine.obtained).toBe('acquired')
+      expect(kube.objects.get('Lease/mygate-system/mygate-deploy-visitors')?.spec).toMatchObject({holderIdentity: 'alice@laptop (pid 2)'})
+    })
+
+    test('a race lost to another deploy: the re-read names the winner and the deploy is refused', async () => {
+      const kube = fakeKube()
+      await released(kube)
+      kube.beforeReplace = (object) => {
+        kube.beforeReplace = undefined
+        kube.put({...object, metadata: {...object.metadata}, spec: {...(object.spec as object), holderIdentity: 'bob@ci (pid 3)'}})
+      }
+      const lost = acquireLease(kube, {holder: 'alice@laptop (pid 2)', service: 'visitors', environment: 'demo', durationSeconds: 15, now: () => base, takeOverDeadLocalHolder: false})
+      await expect(lost).rejects.toThrow(/being deployed by bob@ci \(pid 3\)/)
+      expect(kube.objects.get('Lease/mygate-system/mygate-deploy-visitors')?.spec).toMatchObject({holderIdentity: 'bob@ci (pid 3)'})
+    })
+
+    test('release and renew after a refusal that changed nothing still release and renew', async () => {
+      const kube = fakeKube()
+      let now = base
+      const mine = await acquireLease(kube, {holder: 'alice@laptop (pid 2)', service: 'visitors', environment: 'demo', durationSeconds: 15, now: () => now})
+      kube.failWrite = conflicts(1)
+      now += 5000
+      await mine.renew()
+      expect((kube.objects.get('Lease/mygate-system/mygate-deploy-visitors')?.spec as {renewTime: string}).renewTime).toMatch(/12:00:05/)
+      kube.failWrite = conflicts(1)
+      await mine.release()
+      expect(kube.objects.get('Lease/mygate-system/mygate-deploy-visitors')?.spec).not.toHaveProperty('holderIdentity')
+    })
   })
 
   test('holder identities parse back', () => {
