@@ -1,3 +1,4 @@
+import {parseDuration} from '../../duration.js'
 import {UsageError} from '../../errors.js'
 import type {BackupEntry, OplogSliceEntry} from './entry.js'
 import {compareOplogTimestamps, parseOplogTimestamp} from './oplog-timestamp.js'
@@ -112,5 +113,16 @@ export function applyRetention(backups: BackupEntry[], slices: OplogSliceEntry[]
     delete: newestFirst.filter((b) => !reasons.has(b.id)),
     keepSlices,
     deleteSlices,
+  }
+}
+
+/** The retention policy a descriptor's `backup` block states (retention: 90d is keepWithinMs). */
+export function retentionPolicyOf(backup: {retention?: string; keepDaily?: number; keepWeekly?: number; keepMonthly?: number; timeZone?: string}): RetentionPolicy {
+  return {
+    keepWithinMs: backup.retention === undefined ? undefined : parseDuration(backup.retention, 'backup.retention'),
+    keepDaily: backup.keepDaily,
+    keepWeekly: backup.keepWeekly,
+    keepMonthly: backup.keepMonthly,
+    timeZone: backup.timeZone,
   }
 }

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {applyRetention, type RetentionPolicy} from '../../../src/backup/catalog/retention.js'
+import {applyRetention, retentionPolicyOf, type RetentionPolicy} from '../../../src/backup/catalog/retention.js'
 import {UsageError} from '../../../src/errors.js'
 import {testBackup, testSlice} from './catalog-builders.js'
 
@@ -67,5 +67,17 @@ describe('retention', () => {
   test('a bad time zone is refused naming it', () => {
     expect(() => applyRetention(example, [], {keepDaily: 1, timeZone: 'Mars/Olympus'}, NOW)).toThrow(UsageError)
     expect(() => applyRetention(example, [], {keepDaily: 1, timeZone: 'Mars/Olympus'}, NOW)).toThrow('time zone "Mars/Olympus" is not an IANA time zone')
+  })
+})
+
+describe('the policy a descriptor states', () => {
+  test('retention: 90d reads as keep-within, beside the keep counts and the zone', () => {
+    expect(retentionPolicyOf({retention: '90d', keepDaily: 7, keepWeekly: 4, keepMonthly: 12, timeZone: 'Asia/Kolkata'})).toEqual({
+      keepWithinMs: 90 * 86_400_000,
+      keepDaily: 7,
+      keepWeekly: 4,
+      keepMonthly: 12,
+      timeZone: 'Asia/Kolkata',
+    })
   })
 })
