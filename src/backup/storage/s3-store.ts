@@ -195,13 +195,7 @@ export class S3ObjectStore implements ObjectStore {
       if (isAwsError(error, 'NotFound', 'NoSuchKey')) return undefined
       throw awsFailure(`S3 HeadObject ${this.location}/${key}`, error)
     }
-    let sha256 = ''
-    try {
-      const tags = await this.s3.send(new this.sdk.GetObjectTaggingCommand({Bucket: this.bucket, Key: key, VersionId: answer.VersionId}))
-      sha256 = tags.TagSet?.find((t) => t.Key === SHA256_TAG)?.Value ?? ''
-    } catch (error) {
-      throw awsFailure(`S3 GetObjectTagging ${this.location}/${key}`, error)
-    }
+    const sha256 = await this.sha256Tag(key, answer.VersionId)
     return {
       key,
       size: answer.ContentLength ?? 0,
@@ -210,6 +204,15 @@ export class S3ObjectStore implements ObjectStore {
       lastModified: answer.LastModified ?? new Date(0),
       versionId: answer.VersionId,
       encryptionKeyId: answer.SSEKMSKeyId,
+    }
+  }
+
+  private async sha256Tag(key: string, versionId: string | undefined): Promise<string> {
+    try {
+      const tags = await this.s3.send(new this.sdk.GetObjectTaggingCommand({Bucket: this.bucket, Key: key, VersionId: versionId}))
+      return tags.TagSet?.find((t) => t.Key === SHA256_TAG)?.Value ?? ''
+    } catch (error) {
+      throw awsFailure(`S3 GetObjectTagging ${this.location}/${key}`, error)
     }
   }
 
