@@ -1,4 +1,5 @@
 import {parseDuration} from '../duration.js'
+import {timeZoneProblem} from './cron.js'
 import type {Problem} from '../config/yaml-source.js'
 import type {RawDescriptor} from './descriptor-schema.js'
 import {cpuMillicores, memoryBytes} from './quantity.js'
@@ -99,7 +100,14 @@ export function checkDescriptor(raw: RawDescriptor): Problem[] {
 
   if (raw.backup?.enabled) {
     if (raw.backup.schedule === undefined) add(['backup', 'schedule'], 'is required when backups are enabled (5-field cron)')
-    if (raw.backup.retention === undefined) add(['backup', 'retention'], 'is required when backups are enabled (e.g. 7d)')
+    const {retention, keepDaily, keepWeekly, keepMonthly} = raw.backup
+    if (retention === undefined && !keepDaily && !keepWeekly && !keepMonthly) {
+      add(['backup', 'retention'], 'is required when backups are enabled (e.g. 7d), unless keepDaily, keepWeekly or keepMonthly keeps some')
+    }
+  }
+  if (raw.backup?.timeZone !== undefined) {
+    const problem = timeZoneProblem(raw.backup.timeZone)
+    if (problem) add(['backup', 'timeZone'], problem)
   }
   if (raw.backup?.retention !== undefined && parseDuration(raw.backup.retention) === 0) {
     add(['backup', 'retention'], 'must be longer than 0')

@@ -43,6 +43,9 @@ const tierSettings = strictObject(
   ['replicas', 'resources'],
 )
 
+/** How many daily, weekly or monthly backups retention keeps (backup-prune's keep-daily/weekly/monthly). */
+const keepCount = {type: 'integer', minimum: 0, maximum: 3650, description: 'a count of backups to keep, 0 to 3650'}
+
 const httpPath = {type: 'string', pattern: '^/[^\\s]*$', description: 'an HTTP path starting with /'}
 
 export const descriptorSchema: AnySchemaObject = strictObject(
@@ -125,7 +128,11 @@ export const descriptorSchema: AnySchemaObject = strictObject(
       {
         enabled: {type: 'boolean'},
         schedule: {type: 'string', format: 'cron', description: 'a 5-field cron schedule such as "0 2 * * *"'},
+        timeZone: {type: 'string', minLength: 1, description: 'an IANA time zone such as Asia/Kolkata (the schedule and the retention calendar)'},
         retention: duration,
+        keepDaily: keepCount,
+        keepWeekly: keepCount,
+        keepMonthly: keepCount,
       },
       ['enabled'],
     ),
@@ -159,6 +166,6 @@ export interface RawDescriptor {
   dependencies?: {database?: string; cache?: string; services?: string[]}
   secrets?: Array<{env: string; secretName: string; key: string; generate?: (typeof SECRET_GENERATORS)[number]}>
   criticality: {level: 'critical' | 'high' | 'standard'; rto: string; rpo: string}
-  backup?: {enabled: boolean; schedule?: string; retention?: string}
+  backup?: {enabled: boolean; schedule?: string; timeZone?: string; retention?: string; keepDaily?: number; keepWeekly?: number; keepMonthly?: number}
   spot: boolean
 }

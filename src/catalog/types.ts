@@ -101,8 +101,14 @@ export interface BackupPolicy {
   enabled: boolean
   /** Cron schedule (5 fields). */
   schedule?: string
-  /** How long backups are kept (duration string, e.g. "7d"). */
+  /** IANA time zone of the schedule and of retention's days, weeks and months (default UTC). */
+  timeZone?: string
+  /** Every backup younger than this is kept (duration string, e.g. "7d"). */
   retention?: string
+  /** The newest backup of each of the N most recent days / ISO weeks / months is kept too. */
+  keepDaily?: number
+  keepWeekly?: number
+  keepMonthly?: number
 }
 
 export interface ServiceDescriptor {

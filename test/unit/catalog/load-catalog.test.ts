@@ -49,7 +49,7 @@ describe('the bundled catalog', () => {
     expect(db?.tiers.prod.storage).toBe('100Gi')
     expect(db?.rollout.strategy).toBe('rolling')
     expect(db?.rollout.canarySteps).toEqual([100])
-    expect(db?.backup).toEqual({enabled: true, schedule: '5 * * * *', retention: '90d'})
+    expect(db?.backup).toEqual({enabled: true, schedule: '5 * * * *', timeZone: 'Asia/Kolkata', retention: '90d', keepDaily: 7, keepWeekly: 4, keepMonthly: 12})
     expect(db?.autoscaling).toBeUndefined()
     expect(catalog.byName('gateway')?.probes).toEqual({type: 'http', liveness: '/healthz', readiness: '/ready'})
   })
@@ -124,6 +124,10 @@ describe('descriptor errors name the file, line and field', () => {
   test.each([
     ['a bad duration', 'billing', (t: string) => t.replace('stepPause: 10m', 'stepPause: ten minutes'), 'stepPause: ten', 'rollout.stepPause must be a duration'],
     ['a 4-field cron schedule', 'billing-db', (t: string) => t.replace('schedule: "5 * * * *"', 'schedule: "5 * * *"'), 'schedule:', 'backup.schedule must be a 5-field cron schedule'],
+    ['a backup time zone that does not exist', 'billing-db', (t: string) => t.replace('timeZone: Asia/Kolkata', 'timeZone: Asia/Bangalore'), 'timeZone: Asia/Bangalore', 'backup.timeZone '],
+    ['a negative keep count', 'billing-db', (t: string) => t.replace('keepDaily: 7', 'keepDaily: -1'), 'keepDaily: -1', 'backup.keepDaily must be'],
+    ['a fractional keep count', 'users-db', (t: string) => t.replace('keepWeekly: 4', 'keepWeekly: 1.5'), 'keepWeekly: 1.5', 'backup.keepWeekly must be'],
+    ['no retention of any kind', 'auth-db', (t: string) => t.replace(/ {2}retention: 14d\n {2}keepDaily: 7\n {2}keepWeekly: 4\n {2}keepMonthly: 3\n/, ''), 'backup:', 'backup.retention is required when backups are enabled (e.g. 7d), unless keepDaily, keepWeekly or keepMonthly keeps some'],
     ['an hour out of range in cron', 'users-db', (t: string) => t.replace('"15 */6 * * *"', '"15 25 * * *"'), 'schedule:', 'backup.schedule must be a 5-field cron'],
     ['canary steps that go down', 'gateway', (t: string) => t.replace('[5, 10, 25, 50, 100]', '[5, 25, 10, 100]'), 'canarySteps:', 'rollout.canarySteps[2] must be greater than the step before it (25), got 10'],
     ['canary steps that stop short of 100', 'auth', (t: string) => t.replace('[10, 25, 50, 100]', '[10, 25, 50]'), 'canarySteps:', 'rollout.canarySteps[2] must end at 100'],
