@@ -3,9 +3,14 @@ import tseslint from 'typescript-eslint'
 
 /**
  * The local control plane stands alone: src/local-cluster/ may import only these leaf modules
- * from the rest of src/ (the product side imports it, never the other way round).
+ * from the rest of src/ (the product side imports it, never the other way round). Entries are
+ * regular expressions over the path without `.js`; `formats/...` is the leaf folder of data
+ * formats both sides read and write (mongodump archives, the local encrypted object store).
  */
-const LOCAL_CLUSTER_MAY_IMPORT = ['errors', 'duration', 'atomic-file', 'pid-lock', 'home', 'package-root', 'kube/types']
+const LOCAL_CLUSTER_MAY_IMPORT = ['errors', 'duration', 'atomic-file', 'pid-lock', 'home', 'package-root', 'kube/types', 'formats/[-a-z0-9]+(/[-a-z0-9]+)*']
+
+/** src/formats/ is itself a leaf: it may import the same leaf modules and its own files, nothing else of src/. */
+const FORMATS_MAY_IMPORT = LOCAL_CLUSTER_MAY_IMPORT.filter((entry) => !entry.startsWith('formats/'))
 
 /** One rule per folder depth: a relative import climbing out of src/local-cluster/ names a leaf or fails. */
 function localClusterBoundary(depth) {
@@ -21,6 +26,28 @@ function localClusterBoundary(depth) {
             {
               regex: `^${up}(?!(${allowed})\\.js$)`,
               message: 'src/local-cluster/ imports nothing from the product side but leaf modules (see eslint.config.js).',
+            },
+          ],
+        },
+      ],
+    },
+  }
+}
+
+/** One rule per folder depth below src/formats/: climbing out of it must land on a leaf module. */
+function formatsBoundary(depth) {
+  const up = '\\.\\./'.repeat(depth + 1)
+  const allowed = FORMATS_MAY_IMPORT.join('|')
+  return {
+    files: [`src/formats/${'*/'.repeat(depth)}*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^${up}(?!(${allowed})\\.js$)`,
+              message: 'src/formats/ is a leaf folder: it imports only leaf modules (see eslint.config.js), so the local control plane can use it.',
             },
           ],
         },
@@ -51,4 +78,5 @@ export default tseslint.config(
     rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
   ...[0, 1, 2, 3].map(localClusterBoundary),
+  ...[0, 1, 2].map(formatsBoundary),
 )
