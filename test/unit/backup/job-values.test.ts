@@ -25,7 +25,7 @@ describe('the dump Job', () => {
     const job = renderDumpJob({backupId: 'visitors-db-20261203t070000z', database: 'visitors-db', image: 'mongo:7.0', toolsSecret: 'visitors-db-backup-tools', location, sizeLimit: '1Gi'})
     const spec = podSpec(job)
     expect(spec.initContainers.map((c) => [c.name, c.image, c.command, c.args])).toEqual([
-      ['dump', 'mongo:7.0', ['mongodump'], ['--config=/etc/mongo-tools/config.yaml', '--readPreference=secondary', '--oplog', '--gzip', '--archive=/backup/archive.gz']],
+      ['dump', 'mongo:7.0', ['mongodump'], ['--config=/etc/mongo-tools/config.yaml', '--readPreference=secondaryPreferred', '--oplog', '--gzip', '--archive=/backup/archive.gz']],
     ])
     expect(spec.containers.map((c) => [c.name, c.command])).toEqual([['transfer', upload]])
     expect(spec.serviceAccountName).toBe('mygate-backup')
