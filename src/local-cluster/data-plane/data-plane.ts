@@ -318,7 +318,10 @@ export class DataPlane {
       rpsByClusterSet.set(cluster.clusterSet, totals)
     }
     for (const set of this.engine.sets.values()) {
-      set.writesPerSecond = (rpsByClusterSet.get(set.clusterSet)?.get(databaseOfSet(set.name)) ?? 0) * SIMULATION.writesPerRequest
+      // Only a set named SERVICE-db has writers: a scratch or restored set (`billing-db-r1`) has
+      // no clients, and must not count its own mongod pods' label as a service writing to it.
+      const writer = set.name.endsWith('-db') ? databaseOfSet(set.name) : undefined
+      set.writesPerSecond = writer === undefined ? 0 : (rpsByClusterSet.get(set.clusterSet)?.get(writer) ?? 0) * SIMULATION.writesPerRequest
     }
   }
 

@@ -1,10 +1,14 @@
 import {BSON, EJSON} from 'bson'
+import {createHash} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {renderDumpJob, renderRestoreJob} from '../../../src/backup/jobs/job-values.js'
+import {type BackupObjectStore, createBackups} from '../../../src/backup/operations/create-backup.js'
+import {parseRecord} from '../../../src/backup/operations/backup-record.js'
+import {KubeClient} from '../../../src/kube/client.js'
 import type {ArchiveLocation} from '../../../src/backup/jobs/transfer.js'
 import {hashArchiveAtConsistentPoint} from '../../../src/formats/content-hash/archive-hashes.js'
 import {hashCollections} from '../../../src/formats/content-hash/content-hash.js'
@@ -35,6 +39,28 @@ describe('backup and restore Jobs on the local data plane', () => {
     put: async (url, bytes) => void objects.set(url, Buffer.from(bytes)),
     get: async (url) => objects.get(url),
   }
+  /** The CLI's side of the same bucket (backup-store's ObjectStore shape). */
+  const bucket: BackupObjectStore = {
+    bucket: 'demo-local',
+    region: 'r1',
+    put: async (key, body) => {
+      const bytes = Buffer.from(body as Uint8Array)
+      objects.set(`local://demo-local/${key}`, bytes)
+      return {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length}
+    },
+    get: async (key) => {
+      const bytes = objects.get(`local://demo-local/${key}`)
+      if (!bytes) throw new Error(`no ${key}`)
+      return (async function* () {
+        yield bytes
+      })()
+    },
+    head: async (key) => {
+      const bytes = objects.get(`local://demo-local/${key}`)
+      return bytes ? {size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex')} : undefined
+    },
+    list: async (prefix) => ({objects: [...objects.keys()].filter((k) => k.startsWith(`local://demo-local/${prefix}`)).sort().map((k) => ({key: k.slice('local://demo-local/'.length), size: objects.get(k)?.length ?? 0, lastModified: new Date()}))}),
+  }
   const location: ArchiveLocation = {provider: 'local', bucket: 'demo-local', key: 'backups/billing-db/b1/archive.gz'}
   const timing = {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 100}
 
@@ -55,8 +81,13 @@ describe('backup and restore Jobs on the local data plane', () => {
   const finished = async (job: string) =>
     until(`job ${job} to finish`, async () => {
       const phase = await kubectl('get', 'job', job, '-n', NAMESPACE, '-o', 'jsonpath={.status.conditions[*].type}')
-      return /Complete/.test(phase.stdout) ? 'Complete' : /Failed/.test(phase.stdout) ? 'Failed' : undefined
+      if (/Complete/.test(phase.stdout)) return 'Complete'
+      if (!/Failed/.test(phase.stdout)) return undefined
+      const log = await kubectl('logs', `job/${job}`, '-n', NAMESPACE, '--all-containers')
+      failures.set(job, log.stdout + log.stderr)
+      return 'Failed'
     })
+  const failures = new Map<string, string>()
   const setNamed = (name: string): ReplicaSet | undefined => [...dataPlane.engine.sets.values()].find((s) => s.name === name)
   const toolsSecret = (db: string): KubeObject => ({
     apiVersion: 'v1',
@@ -104,7 +135,7 @@ describe('backup and restore Jobs on the local data plane', () => {
     // Wait until the secondary has every write: the archive then holds the head.
     await until('the secondary caught up', () => ([...dataPlane.engine.members.values()].filter((m) => m.setId === source.id).every((m) => m.applied === source.oplog.end) ? true : undefined))
     await apply([renderDumpJob({backupId: 'billing-db-b1', database: 'billing-db', image: 'mongo:7.0', toolsSecret: 'billing-db-backup-tools', location, sizeLimit: '1Gi'})])
-    expect(await finished('billing-db-b1-dump')).toBe('Complete')
+    expect(await finished('billing-db-b1-dump'), failures.get('billing-db-b1-dump')).toBe('Complete')
 
     const dumpLog = await kubectl('logs', 'job/billing-db-b1-dump', '-n', NAMESPACE, '-c', 'dump')
     const counts = Object.fromEntries(source.data.stats().map((s) => [s.name, s.count]))
@@ -126,7 +157,7 @@ describe('backup and restore Jobs on the local data plane', () => {
     const target = await formSet('billing-db-r1', 1)
     await apply([renderRestoreJob({backupId: 'billing-db-b1', database: 'billing-db', image: 'mongo:7.0', location, sizeLimit: '1Gi', targetSet: 'billing-db-r1', targetToolsSecret: 'billing-db-r1-backup-tools', purpose: 'verify'})])
     const job = 'billing-db-b1-verify-db-r1'
-    expect(await finished(job)).toBe('Complete')
+    expect(await finished(job), failures.get(job)).toBe('Complete')
     const restoreLog = await kubectl('logs', `job/${job}`, '-n', NAMESPACE, '-c', 'restore')
     expect(restoreLog.stdout + restoreLog.stderr).toContain(`${Object.values(counts).reduce((a, b) => a + b, 0)} document(s) restored successfully. 0 document(s) failed to restore.`)
     expect(restoreLog.stdout + restoreLog.stderr).toContain('applied 1 oplog entries')
@@ -160,5 +191,33 @@ describe('backup and restore Jobs on the local data plane', () => {
     const log = await kubectl('logs', `job/${job}`, '-n', NAMESPACE, '-c', 'restore')
     expect(log.stdout + log.stderr).toMatch(/Failed: .*billing\.(invoices|payments).*(CRC|checksum)/i)
     expect(target.data.totalDocuments()).toBe(0)
+  }, 60_000)
+
+  test('createBackups: a dump Job per database, then the record written last with hashes from the archive at its consistent point', async () => {
+    const source = setNamed('billing-db') as ReplicaSet
+    const client = await KubeClient.connect({kubeconfigPath: join(kubeconfig), context: 'local'})
+    const phases: string[] = []
+    const [created] = await createBackups({
+      environment: 'demo',
+      site: {client, region: 'r1', store: bucket, locate: (key) => ({provider: 'local', bucket: 'demo-local', key})},
+      targets: [{service: 'billing', database: 'billing-db', dbName: 'billing', rpo: '5m'}],
+      hostsOf: (db) => [memberHost(db, 0), memberHost(db, 1)],
+      now: () => new Date('2026-12-03T07:00:00Z'),
+      sizeLimit: '1Gi',
+      onPhase: (phase) => phases.push(phase),
+    })
+    expect(phases).toEqual(['dump', 'hash', 'record'])
+    const id = 'billing-db-20261203t070000z'
+    expect(created.record.id).toBe(id)
+    const stored = parseRecord(objects.get(`local://demo-local/backups/billing-db/${id}/backup.json`)?.toString('utf8') ?? '', 'record')
+    expect(stored).toEqual(created.record)
+    const last = source.oplog.get(source.oplog.end - 1)
+    expect(stored.consistentAt).toBe(`${last.secs}:${last.ord}`)
+    expect(stored.collections).toEqual(hashesOf(source))
+    const archive = objects.get(`local://demo-local/backups/billing-db/${id}/archive.gz`) as Buffer
+    expect(stored.archive).toEqual({key: `backups/billing-db/${id}/archive.gz`, url: `local://demo-local/backups/billing-db/${id}/archive.gz`, bytes: archive.length, sha256: createHash('sha256').update(archive).digest('hex')})
+    // The tools Secret carries the credentials inside the cluster only.
+    const secret = await kubectl('get', 'secret', 'billing-db-backup-tools', '-n', NAMESPACE, '-o', 'jsonpath={.data.config\\.yaml}')
+    expect(Buffer.from(secret.stdout, 'base64').toString()).toContain('uri: "mongodb://root:s3cret-pw@billing-db-0.billing-db.mygate-data.svc.cluster.local:27017')
   }, 60_000)
 })
