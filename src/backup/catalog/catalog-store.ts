@@ -1,0 +1,100 @@
+import {NotFoundError} from '../../errors.js'
+import {listAll, readSmallObject, type Body, type ObjectStore} from '../storage/object-store.js'
+import {
+  baseBackupKeys,
+  oplogSliceKeys,
+  parseCatalogEntry,
+  servicePrefix,
+  type BackupEntry,
+  type OplogSliceEntry,
+  type Verification,
+} from './entry.js'
+
+/** What a base backup's entry says before its archive is uploaded (size, SHA-256 and key come from the upload). */
+export type BackupEntryDraft = Omit<BackupEntry, 'archive' | 'encryptionKeyId' | 'verifications'> & {verifications?: Verification[]}
+export type OplogSliceDraft = Omit<OplogSliceEntry, 'object' | 'encryptionKeyId'>
+
+function entryBody(entry: object): Buffer {
+  return Buffer.from(JSON.stringify(entry, null, 2) + '\n')
+}
+
+/**
+ * Uploads a base backup's archive, then its entry (last: until then the backup is not listed).
+ * Size, SHA-256 and encryption key id are the ones the store measured while the archive went in.
+ */
+export async function putBaseBackup(store: ObjectStore, draft: BackupEntryDraft, archive: Body): Promise<BackupEntry> {
+  const keys = baseBackupKeys(draft.service, draft.id)
+  const put = await store.put(keys.archive, archive, {metadata: {service: draft.service, backup: draft.id}, contentType: 'application/gzip'})
+  const entry: BackupEntry = {
+    ...draft,
+    verifications: draft.verifications ?? [],
+    archive: {key: keys.archive, size: put.size, sha256: put.sha256},
+    encryptionKeyId: put.encryptionKeyId ?? '',
+  }
+  await store.put(keys.entry, entryBody(entry), {contentType: 'application/json'})
+  return entry
+}
+
+/** Uploads an oplog slice, then its entry. */
+export async function putOplogSlice(store: ObjectStore, draft: OplogSliceDraft, slice: Body): Promise<OplogSliceEntry> {
+  const afterSeconds = Number(draft.range.after.split(':')[0])
+  const keys = oplogSliceKeys(draft.service, draft.id, afterSeconds)
+  const put = await store.put(keys.object, slice, {metadata: {service: draft.service, slice: draft.id}, contentType: 'application/gzip'})
+  const entry: OplogSliceEntry = {...draft, object: {key: keys.object, size: put.size, sha256: put.sha256}, encryptionKeyId: put.encryptionKeyId ?? ''}
+  await store.put(keys.entry, entryBody(entry), {contentType: 'application/json'})
+  return entry
+}
+
+export interface Catalog {
+  /** Base backups, oldest first. */
+  backups: BackupEntry[]
+  /** Oplog slices, oldest first. */
+  slices: OplogSliceEntry[]
+}
+
+/** Lists a service's catalog (or every service's) from the store: entries only, paginated through. */
+export async function listCatalog(store: ObjectStore, options: {service?: string} = {}): Promise<Catalog> {
+  const prefix = options.service ? servicePrefix(options.service) : 'backups/'
+  const backups: BackupEntry[] = []
+  const slices: OplogSliceEntry[] = []
+  for await (const object of listAll(store, prefix)) {
+    if (!object.key.endsWith('/entry.json')) continue
+    const entry = parseCatalogEntry((await readSmallObject(store, object.key)).toString('utf8'), object.key)
+    if (entry.kind === 'base') backups.push(entry)
+    else slices.push(entry)
+  }
+  backups.sort((a, b) => a.consistentAt.localeCompare(b.consistentAt) || a.id.localeCompare(b.id))
+  slices.sort((a, b) => a.firstAt.localeCompare(b.firstAt) || a.id.localeCompare(b.id))
+  return {backups, slices}
+}
+
+/** Reads one backup's entry by service and id; NotFoundError naming the id if there is none. */
+export async function readBackupEntry(store: ObjectStore, service: string, id: string): Promise<BackupEntry> {
+  const key = baseBackupKeys(service, id).entry
+  if (!(await store.head(key))) {
+    throw new NotFoundError(`backup ${id} of ${service} does not exist in ${store.location}`, {hint: `list them with \`mygate backup list --service ${service}\``})
+  }
+  const entry = parseCatalogEntry((await readSmallObject(store, key)).toString('utf8'), key)
+  if (entry.kind !== 'base') throw new NotFoundError(`backup ${id} of ${service} does not exist in ${store.location}`)
+  return entry
+}
+
+/** Appends a verification verdict to a backup's entry (the versioned bucket keeps the previous entry). */
+export async function recordVerification(store: ObjectStore, entry: BackupEntry, verification: Verification): Promise<BackupEntry> {
+  const current = await readBackupEntry(store, entry.service, entry.id)
+  const updated: BackupEntry = {...current, verifications: [...current.verifications, verification]}
+  await store.put(baseBackupKeys(entry.service, entry.id).entry, entryBody(updated), {contentType: 'application/json'})
+  return updated
+}
+
+/** Deletes a backup: its entry first (so it stops being listed), then its archive. */
+export async function deleteBaseBackup(store: ObjectStore, entry: BackupEntry): Promise<void> {
+  const keys = baseBackupKeys(entry.service, entry.id)
+  await store.delete(keys.entry)
+  await store.delete(keys.archive)
+}
+
+export async function deleteOplogSlice(store: ObjectStore, entry: OplogSliceEntry): Promise<void> {
+  await store.delete(entry.object.key.replace(/slice\.bson\.gz$/, 'entry.json'))
+  await store.delete(entry.object.key)
+}

@@ -1,0 +1,100 @@
+import {nextCronRun} from '../../catalog/cron-next-run.js'
+import {formatDuration} from '../../duration.js'
+import type {BackupEntry, OplogSliceEntry} from './entry.js'
+
+/**
+ * `backup status` health of one service, from its catalog and its descriptor: the verdicts an
+ * operator (and a PrometheusRule) alerts on.
+ *
+ * - RPO: the newest good backup (no failed latest verification) must be younger than the RPO
+ *   when no oplog slices cover the time since; with slices the recovery point is the newest slice
+ *   end, so the RPO check uses whichever is newer.
+ * - Missed runs: scheduled runs (the cron schedule in its time zone) since the newest backup,
+ *   allowing `graceMs` for a run to finish; more than zero means the CronJob is not producing.
+ * - Oplog window: the newest slice must end within two slice intervals of now (one interval is
+ *   normal lag: the slice being written).
+ *
+ * Worked example: RPO 1h, schedule "0 * * * *", slice interval 5m, now 10:32Z, newest backup
+ * finished 08:05Z, newest slice ends 10:29Z. Recovery point age 3m: RPO ok. Runs at 09:00 and
+ * 10:00 are missed (10:00 + 15m grace has passed): 2 missed, degraded. Slice lag 3m < 10m: ok.
+ */
+
+export interface HealthInput {
+  now: Date
+  rpoMs: number
+  schedule?: string
+  timeZone?: string
+  sliceIntervalMs?: number
+  /** How long a scheduled run may take before it counts as missed. Default 15 minutes. */
+  graceMs?: number
+  backups: BackupEntry[]
+  slices: OplogSliceEntry[]
+}
+
+export interface HealthVerdict {
+  verdict: 'healthy' | 'degraded' | 'failing'
+  lastGoodBackup?: {id: string; finishedAt: string; ageMs: number}
+  /** Age of the newest restorable point (backup or slice end). */
+  recoveryPointAgeMs?: number
+  rpoBreached: boolean
+  missedRuns: number
+  oplogLagMs?: number
+  oplogBehind: boolean
+  problems: string[]
+}
+
+function isGood(b: BackupEntry): boolean {
+  const last = b.verifications[b.verifications.length - 1]
+  return last?.verdict !== 'failed'
+}
+
+export function backupHealth(input: HealthInput): HealthVerdict {
+  const now = input.now.getTime()
+  const problems: string[] = []
+  const good = input.backups.filter(isGood).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))[0]
+  const newestSlice = [...input.slices].sort((a, b) => b.lastAt.localeCompare(a.lastAt))[0]
+
+  const lastGoodAge = good ? now - Date.parse(good.finishedAt) : undefined
+  const sliceAge = newestSlice && good && newestSlice.lastAt > good.consistentAt ? now - Date.parse(newestSlice.lastAt) : undefined
+  const recoveryPointAgeMs = lastGoodAge === undefined ? undefined : Math.min(lastGoodAge, sliceAge ?? Infinity)
+  const rpoBreached = recoveryPointAgeMs === undefined || recoveryPointAgeMs > input.rpoMs
+  if (!good) problems.push('no good backup')
+  else if (rpoBreached) problems.push(`recovery point is ${formatDuration(recoveryPointAgeMs!)} old, over the RPO of ${formatDuration(input.rpoMs)}`)
+
+  let missedRuns = 0
+  if (input.schedule) {
+    const newest = [...input.backups].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]
+    const grace = input.graceMs ?? 15 * 60_000
+    if (newest) {
+      // Runs strictly after the newest backup's start (it was that run or an earlier one).
+      let run = nextCronRun(input.schedule, {after: new Date(Date.parse(newest.startedAt)), timeZone: input.timeZone})
+      while (run.getTime() + grace <= now && missedRuns < 1000) {
+        missedRuns++
+        run = nextCronRun(input.schedule, {after: run, timeZone: input.timeZone})
+      }
+    }
+    if (missedRuns > 0) problems.push(`${missedRuns} scheduled run${missedRuns === 1 ? '' : 's'} missed`)
+  }
+
+  let oplogLagMs: number | undefined
+  let oplogBehind = false
+  if (input.sliceIntervalMs !== undefined) {
+    oplogLagMs = newestSlice ? now - Date.parse(newestSlice.lastAt) : undefined
+    oplogBehind = oplogLagMs === undefined || oplogLagMs > 2 * input.sliceIntervalMs
+    if (oplogBehind) {
+      problems.push(oplogLagMs === undefined ? 'no oplog slices' : `newest oplog slice ends ${formatDuration(oplogLagMs)} ago, over twice the slice interval of ${formatDuration(input.sliceIntervalMs)}`)
+    }
+  }
+
+  const verdict = !good || rpoBreached ? 'failing' : problems.length > 0 ? 'degraded' : 'healthy'
+  return {
+    verdict,
+    lastGoodBackup: good ? {id: good.id, finishedAt: good.finishedAt, ageMs: lastGoodAge!} : undefined,
+    recoveryPointAgeMs,
+    rpoBreached,
+    missedRuns,
+    oplogLagMs,
+    oplogBehind,
+    problems,
+  }
+}
