@@ -1,4 +1,6 @@
 import {deserialize, type Timestamp} from 'bson'
+import {randomBytes} from 'node:crypto'
+
 
 import {hashArchiveAtConsistentPoint} from '../../formats/content-hash/archive-hashes.js'
 import {decodeArchive} from '../../formats/mongo-archive/decode.js'
@@ -10,7 +12,8 @@ import {DATA_NAMESPACE, renderDumpJob} from '../jobs/job-values.js'
 import {runBackupJob} from '../jobs/run-backup-job.js'
 import {type ArchiveLocation, archiveUrl, BACKUP_SERVICE_ACCOUNT} from '../jobs/transfer.js'
 import type {BackupTarget} from './backup-targets.js'
-import {archiveKey, backupId, type BackupRecord, recordKey} from './backup-record.js'
+import {baseBackupKeys, type BackupEntry, CATALOG_SCHEMA_VERSION, newBackupId} from '../catalog/entry.js'
+import type {ObjectStore} from '../storage/object-store.js'
 
 /**
  * `mygate backup create`: for each database, a dump Job (mongodump from a secondary, the archive
@@ -20,21 +23,12 @@ import {archiveKey, backupId, type BackupRecord, recordKey} from './backup-recor
  * interrupted and is not listed.
  */
 
-/** The subset of backup-store's ObjectStore this needs (any of its stores fits). */
-export interface BackupObjectStore {
-  readonly bucket: string
-  readonly region: string
-  put(key: string, body: Uint8Array | AsyncIterable<Uint8Array>, options?: {metadata?: Record<string, string>; contentType?: string}): Promise<{sha256: string; size: number; encryptionKeyId?: string}>
-  get(key: string): Promise<AsyncIterable<Uint8Array>>
-  head(key: string): Promise<{size: number; sha256: string; encryptionKeyId?: string} | undefined>
-  list(prefix: string, options?: {pageToken?: string; pageSize?: number}): Promise<{objects: Array<{key: string; size: number; lastModified: Date}>; nextPageToken?: string}>
-}
-
 export interface BackupSite {
   /** The active region's API (the dump runs beside the databases). */
   client: KubeApi
   region: string
-  store: BackupObjectStore
+  /** The region's bucket (backup-store's ObjectStore: local, S3, GCS). */
+  store: ObjectStore
   /** Where the Job's transfer container puts an object key of this store. */
   locate(key: string): ArchiveLocation
 }
@@ -53,7 +47,7 @@ export interface CreateBackupOptions {
 }
 
 export interface CreatedBackup {
-  record: BackupRecord
+  entry: BackupEntry
   job: string
   dumpSeconds: number
 }
@@ -69,11 +63,12 @@ async function createOne(options: CreateBackupOptions, target: BackupTarget): Pr
   const {site} = options
   const phase = options.onPhase ?? (() => {})
   const started = (options.now ?? (() => new Date()))()
-  const id = backupId(target.database, started)
-  const key = archiveKey(target.database, id)
+  const id = newBackupId(target.service, started, randomBytes(3).toString('hex'))
+  const keys = baseBackupKeys(target.service, id)
+  const key = keys.archive
   await ensureToolsSecret(site.client, target.database, options.hostsOf(target.database))
   phase('dump', `${target.database}: mongodump -> ${archiveUrl(site.locate(key))}`)
-  const job = renderDumpJob({backupId: id, database: target.database, image: options.image ?? 'mongo:7.0', toolsSecret: toolsSecretName(target.database), location: site.locate(key), sizeLimit: options.sizeLimit ?? '10Gi'})
+  const job = renderDumpJob({backupId: jobBackupId(id), database: target.database, image: options.image ?? 'mongo:7.0', toolsSecret: toolsSecretName(target.database), location: site.locate(key), sizeLimit: options.sizeLimit ?? '10Gi'})
   const outcome = await runBackupJob(site.client, job, {...(options.jobTimeoutMs ? {timeoutMs: options.jobTimeoutMs} : {})})
   const head = await site.store.head(key)
   if (!head) throw new OperationFailedError(`the dump Job ${outcome.job} finished but ${archiveUrl(site.locate(key))} is not in the store`, {hint: 'check the transfer container: `kubectl logs job/' + outcome.job + ' -c transfer -n mygate-data`'})
@@ -83,36 +78,42 @@ async function createOne(options: CreateBackupOptions, target: BackupTarget): Pr
   if (!oplog) throw new OperationFailedError(`the archive of ${target.database} holds no oplog: it was not taken with --oplog`, {hint: 'the dump Job template must pass --oplog'})
   const hashes = await hashArchiveAtConsistentPoint(open, {gzip: true})
   const finished = (options.now ?? (() => new Date()))()
-  const record: BackupRecord = {
-    format: 1,
+  const entry: BackupEntry = {
+    schemaVersion: CATALOG_SCHEMA_VERSION,
+    kind: 'base',
     id,
-    environment: options.environment,
     service: target.service,
     database: target.database,
-    dbName: target.dbName,
     region: site.region,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
-    consistentAt: oplog.last,
-    consistentAtDate: new Date(Number(oplog.last.split(':')[0]) * 1000).toISOString(),
-    oplog,
-    archive: {key, url: archiveUrl(site.locate(key)), bytes: head.size, sha256: head.sha256, ...(head.encryptionKeyId ? {encryptionKeyId: head.encryptionKeyId} : {})},
+    oplog: {first: oplog.first, last: oplog.last},
+    consistentAt: new Date(Number(oplog.last.split(':')[0]) * 1000).toISOString(),
+    archive: {key, size: head.size, sha256: head.sha256},
     collections: hashes.collections,
     mygateVersion: mygateVersion(),
+    encryptionKeyId: head.encryptionKeyId ?? '',
+    verifications: [],
   }
-  phase('record', `${target.database}: ${recordKey(target.database, id)}`)
-  await site.store.put(recordKey(target.database, id), Buffer.from(`${JSON.stringify(record, null, 2)}\n`), {contentType: 'application/json'})
-  return {record, job: outcome.job, dumpSeconds: outcome.elapsedMs / 1000}
+  phase('record', `${target.database}: ${keys.entry}`)
+  // The Job uploaded the archive itself (workload identity): only the entry is written here, last.
+  await site.store.put(keys.entry, Buffer.from(`${JSON.stringify(entry, null, 2)}\n`), {contentType: 'application/json'})
+  return {entry, job: outcome.job, dumpSeconds: outcome.elapsedMs / 1000}
 }
 
-export function streamOf(store: BackupObjectStore, key: string): AsyncIterable<Uint8Array> {
+/** Kubernetes names are lower case: `20261203T070000Z-visitors-a1b2c3` -> `20261203t070000z-visitors-a1b2c3`. */
+export function jobBackupId(id: string): string {
+  return id.toLowerCase()
+}
+
+export function streamOf(store: ObjectStore, key: string): AsyncIterable<Uint8Array> {
   return (async function* () {
     yield* await store.get(key)
   })()
 }
 
 /** The first and last oplog timestamps the archive captured. */
-async function oplogRange(open: () => AsyncIterable<Uint8Array>): Promise<BackupRecord['oplog'] | undefined> {
+async function oplogRange(open: () => AsyncIterable<Uint8Array>): Promise<{first: string; last: string; entries: number} | undefined> {
   let first: string | undefined
   let last: string | undefined
   let entries = 0

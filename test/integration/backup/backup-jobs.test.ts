@@ -1,13 +1,14 @@
 import {BSON, EJSON} from 'bson'
-import {createHash} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {renderDumpJob, renderRestoreJob} from '../../../src/backup/jobs/job-values.js'
-import {type BackupObjectStore, createBackups} from '../../../src/backup/operations/create-backup.js'
-import {parseRecord} from '../../../src/backup/operations/backup-record.js'
+import {listCatalog, readBackupEntry} from '../../../src/backup/catalog/catalog-store.js'
+import {createBackups} from '../../../src/backup/operations/create-backup.js'
+import {MemoryObjectStore} from '../../../src/backup/storage/memory-store.js'
+import {readSmallObject} from '../../../src/backup/storage/object-store.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import type {ArchiveLocation} from '../../../src/backup/jobs/transfer.js'
 import {hashArchiveAtConsistentPoint} from '../../../src/formats/content-hash/archive-hashes.js'
@@ -34,32 +35,16 @@ describe('backup and restore Jobs on the local data plane', () => {
   let dataPlane: DataPlane
   let cluster: LocalCluster
   let kubeconfig: string
+  /** The CLI's side of the bucket (backup-store's in-memory ObjectStore). */
+  const bucket = new MemoryObjectStore('demo-local', 'r1')
   const objects = new Map<string, Buffer>()
+  /** The data plane's side: local://BUCKET/KEY, into the same bucket the CLI reads. */
   const store: ArchiveStore = {
-    put: async (url, bytes) => void objects.set(url, Buffer.from(bytes)),
+    put: async (url, bytes) => {
+      objects.set(url, Buffer.from(bytes))
+      await bucket.put(url.replace('local://demo-local/', ''), bytes)
+    },
     get: async (url) => objects.get(url),
-  }
-  /** The CLI's side of the same bucket (backup-store's ObjectStore shape). */
-  const bucket: BackupObjectStore = {
-    bucket: 'demo-local',
-    region: 'r1',
-    put: async (key, body) => {
-      const bytes = Buffer.from(body as Uint8Array)
-      objects.set(`local://demo-local/${key}`, bytes)
-      return {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length}
-    },
-    get: async (key) => {
-      const bytes = objects.get(`local://demo-local/${key}`)
-      if (!bytes) throw new Error(`no ${key}`)
-      return (async function* () {
-        yield bytes
-      })()
-    },
-    head: async (key) => {
-      const bytes = objects.get(`local://demo-local/${key}`)
-      return bytes ? {size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex')} : undefined
-    },
-    list: async (prefix) => ({objects: [...objects.keys()].filter((k) => k.startsWith(`local://demo-local/${prefix}`)).sort().map((k) => ({key: k.slice('local://demo-local/'.length), size: objects.get(k)?.length ?? 0, lastModified: new Date()}))}),
   }
   const location: ArchiveLocation = {provider: 'local', bucket: 'demo-local', key: 'backups/billing-db/b1/archive.gz'}
   const timing = {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 100}
@@ -193,9 +178,9 @@ describe('backup and restore Jobs on the local data plane', () => {
     expect(target.data.totalDocuments()).toBe(0)
   }, 60_000)
 
-  test('createBackups: a dump Job per database, then the record written last with hashes from the archive at its consistent point', async () => {
+  test('createBackups: a dump Job per database, then the catalog entry written last with hashes from the archive at its consistent point', async () => {
     const source = setNamed('billing-db') as ReplicaSet
-    const client = await KubeClient.connect({kubeconfigPath: join(kubeconfig), context: 'local'})
+    const client = await KubeClient.connect({kubeconfigPath: kubeconfig, context: 'local'})
     const phases: string[] = []
     const [created] = await createBackups({
       environment: 'demo',
@@ -207,15 +192,16 @@ describe('backup and restore Jobs on the local data plane', () => {
       onPhase: (phase) => phases.push(phase),
     })
     expect(phases).toEqual(['dump', 'hash', 'record'])
-    const id = 'billing-db-20261203t070000z'
-    expect(created.record.id).toBe(id)
-    const stored = parseRecord(objects.get(`local://demo-local/backups/billing-db/${id}/backup.json`)?.toString('utf8') ?? '', 'record')
-    expect(stored).toEqual(created.record)
+    expect(created.entry.id).toMatch(/^20261203T070000Z-billing-[0-9a-f]{6}$/)
+    // The catalog lists it from the store alone, as any machine would.
+    const catalog = await listCatalog(bucket, {service: 'billing'})
+    expect(catalog.backups).toEqual([created.entry])
+    expect(await readBackupEntry(bucket, 'billing', created.entry.id)).toEqual(created.entry)
     const last = source.oplog.get(source.oplog.end - 1)
-    expect(stored.consistentAt).toBe(`${last.secs}:${last.ord}`)
-    expect(stored.collections).toEqual(hashesOf(source))
-    const archive = objects.get(`local://demo-local/backups/billing-db/${id}/archive.gz`) as Buffer
-    expect(stored.archive).toEqual({key: `backups/billing-db/${id}/archive.gz`, url: `local://demo-local/backups/billing-db/${id}/archive.gz`, bytes: archive.length, sha256: createHash('sha256').update(archive).digest('hex')})
+    expect(created.entry.oplog.last).toBe(`${last.secs}:${last.ord}`)
+    expect(created.entry.collections).toEqual(hashesOf(source))
+    const archive = await readSmallObject(bucket, created.entry.archive.key)
+    expect(created.entry.archive).toMatchObject({key: `backups/billing/base/${created.entry.id}/archive.gz`, size: archive.length})
     // The tools Secret carries the credentials inside the cluster only.
     const secret = await kubectl('get', 'secret', 'billing-db-backup-tools', '-n', NAMESPACE, '-o', 'jsonpath={.data.config\\.yaml}')
     expect(Buffer.from(secret.stdout, 'base64').toString()).toContain('uri: "mongodb://root:s3cret-pw@billing-db-0.billing-db.mygate-data.svc.cluster.local:27017')
