@@ -5,6 +5,7 @@ import http from 'node:http'
 import {writeFileAtomic} from '../../atomic-file.js'
 import {LocalCluster, LocalTiming, startLocalCluster} from '../cluster.js'
 import {DataPlane} from '../data-plane/data-plane.js'
+import {localArchiveStore} from '../data-plane/jobs/local-archive-store.js'
 import type {DataPlaneTiming} from '../data-plane/timing.js'
 import {DnsTable} from '../dns/dns-table.js'
 import {recordSetProblem, type LocalDnsRecordSet} from '../dns/record-set.js'
@@ -42,7 +43,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   // One data plane for every cluster: a replica set spans an environment's region clusters.
   let dataPlane: DataPlane
   try {
-    dataPlane = new DataPlane({stateDir: paths.dataPlaneDir, timing: options.dataPlaneTiming, log})
+    // Backup Jobs' simulated transfer container reaches the same encrypted buckets the CLI reads.
+    dataPlane = new DataPlane({stateDir: paths.dataPlaneDir, timing: options.dataPlaneTiming, log, archiveStore: localArchiveStore(options.home)})
   } catch (error) {
     releaseLock()
     throw error

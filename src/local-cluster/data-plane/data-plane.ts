@@ -10,6 +10,7 @@ import {computeTraffic} from '../metrics/traffic-model.js'
 import type {LocalObjectStore} from '../store/object-store.js'
 import type {CommandContext} from './commands.js'
 import {DataPlaneEngine, newMember} from './engine.js'
+import type {ArchiveStore} from './jobs/archive-pipeline.js'
 import {databaseToolContainer, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
 import {shippedScript} from './jobs/contract.js'
 import {hashPassword} from './jobs/session.js'
@@ -35,6 +36,8 @@ export interface DataPlaneOptions {
   autoTick?: boolean
   /** Names members without cluster DNS (unit tests of the engine on disk); default: the clusters' DNS. */
   resolveHost?: (set: ReplicaSet, host: string) => string | undefined
+  /** The local provider's object store, reached by backup Jobs' simulated transfer container. */
+  archiveStore?: ArchiveStore
 }
 
 /** One local cluster as the data plane sees it. */
@@ -85,6 +88,8 @@ export class DataPlane {
   private readonly readyCache = new Map<string, boolean>()
   private readonly launchLogged = new Map<string, string>()
   private readonly jobRuns = new Map<string, {run: JobRun; durable: boolean}>()
+  /** Job pods whose (asynchronous) run has not finished yet. */
+  private readonly runningJobs = new Set<string>()
   private readonly clock: () => number
   private readonly log?: DataPlaneLog
   private readonly persistedEnd = new Map<string, number>()
@@ -313,7 +318,10 @@ export class DataPlane {
       rpsByClusterSet.set(cluster.clusterSet, totals)
     }
     for (const set of this.engine.sets.values()) {
-      set.writesPerSecond = (rpsByClusterSet.get(set.clusterSet)?.get(databaseOfSet(set.name)) ?? 0) * SIMULATION.writesPerRequest
+      // Only a set named SERVICE-db has writers: a scratch or restored set (`billing-db-r1`) has
+      // no clients, and must not count its own mongod pods' label as a service writing to it.
+      const writer = set.name.endsWith('-db') ? databaseOfSet(set.name) : undefined
+      set.writesPerSecond = writer === undefined ? 0 : (rpsByClusterSet.get(set.clusterSet)?.get(writer) ?? 0) * SIMULATION.writesPerRequest
     }
   }
 
@@ -350,6 +358,7 @@ export class DataPlane {
     const uid = String(pod.metadata.uid)
     const done = this.jobRuns.get(uid)
     if (done) return done.durable ? outcomeOf(done.run) : 'pending'
+    if (this.runningJobs.has(uid)) return 'pending'
     if (this.podInfo(cluster, pod).kind !== 'tool') return undefined
     this.tick(now)
     const ctx: CommandContext = {engine: this.engine, now, clusterSetOf: (name) => this.clusters.get(name)?.clusterSet ?? name}
@@ -361,9 +370,36 @@ export class DataPlane {
       ctx,
       memberOfPod: (clusterName, target) => this.memberOfPod(clusterName, target),
       shippedScript,
+      ...(this.options.archiveStore ? {archiveStore: this.options.archiveStore} : {}),
     })
     if (!run) return undefined
+    if (run instanceof Promise) {
+      // Archives are written and read asynchronously (object store I/O): the pod keeps running
+      // until the run has finished, then its kubelet is told to look again.
+      this.runningJobs.add(uid)
+      run.then(
+        (finished) => {
+          this.runningJobs.delete(uid)
+          if (this.closed) return
+          this.recordJobRun(cluster, pod, finished, this.clock())
+          for (const listener of this.listeners.get(cluster.name) ?? []) listener([`${pod.metadata.namespace}/${pod.metadata.name}`])
+        },
+        (error: unknown) => {
+          this.runningJobs.delete(uid)
+          this.recordJobRun(cluster, pod, {container: 'unknown', stdout: [], stderr: [`internal error: ${String(error)}`], exitCode: 1}, this.clock())
+        },
+      )
+      return 'pending'
+    }
+    return this.recordJobRun(cluster, pod, run, now)
+  }
+
+  private recordJobRun(cluster: ClusterAttachment, pod: KubeObject, run: JobRun, now: number): {exitCode: number; terminationMessage?: string} | 'pending' {
+    const uid = String(pod.metadata.uid)
     const ref = {namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid}
+    for (const before of run.earlier ?? []) {
+      cluster.logs.append(ref, before.container, [...before.stdout.map((text) => ({stream: 'stdout' as const, text})), ...before.stderr.map((text) => ({stream: 'stderr' as const, text}))], now, {durable: true})
+    }
     cluster.logs.append(ref, run.container, [...run.stdout.map((text) => ({stream: 'stdout' as const, text})), ...run.stderr.map((text) => ({stream: 'stderr' as const, text}))], now, {durable: true})
     const entry = {run, durable: !this.log}
     this.jobRuns.set(uid, entry)

@@ -285,6 +285,17 @@ export class DataPlaneEngine {
     }
   }
 
+  /**
+   * A client's write on the primary (mongorestore's inserts and oplog replay): logged and applied
+   * exactly as the workload's writes are. False when the set has no primary to take it.
+   */
+  clientWrite(set: ReplicaSet, write: Pick<OplogEntry, 'op' | 'coll' | 'id' | 'doc' | 'prev'>, wallMs: number): boolean {
+    const primary = set.primary ? this.members.get(set.primary) : undefined
+    if (!primary) return false
+    this.append(set, primary, write, wallMs)
+    return true
+  }
+
   private append(set: ReplicaSet, primary: Member, write: Pick<OplogEntry, 'op' | 'coll' | 'id' | 'doc' | 'prev'>, wallMs: number): void {
     let secs = Math.floor(wallMs / 1000)
     let ord = 1

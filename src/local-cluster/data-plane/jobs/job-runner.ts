@@ -11,6 +11,7 @@ import {basename, type ContainerSpec, containerProcess, expandReferences, podSpe
 import {parseConnectionString} from '../programs/connection-string.js'
 import {parseMongoshArgs, parseToolArgs, type ParsedCommandLine} from '../programs/options.js'
 import type {Member} from '../state.js'
+import {type ArchiveStore, runArchiveJob} from './archive-pipeline.js'
 import {CONTRACT, scriptOp} from './contract.js'
 import {OPS} from './ops.js'
 import {Session} from './session.js'
@@ -22,6 +23,8 @@ export interface JobRun {
   stderr: string[]
   exitCode: number
   terminationMessage?: string
+  /** Logs of the pod's other containers that ran before it (init containers), in order. */
+  earlier?: Array<{container: string; stdout: string[]; stderr: string[]}>
 }
 
 export interface JobRunInput {
@@ -35,6 +38,8 @@ export interface JobRunInput {
   memberOfPod(cluster: string, pod: KubeObject): Member | undefined
   /** The shipped script (templates/mongodb/ops/NAME), to check the mounted one against. */
   shippedScript(name: string): string | undefined
+  /** Where `mygate-local-store` transfers archives (the local provider's object store). */
+  archiveStore?: ArchiveStore
 }
 
 const PROGRAMS = ['mongosh', 'mongodump', 'mongorestore']
@@ -44,9 +49,13 @@ const MESSAGE_LIMIT = 4096
 const FALLBACK_LINES = 80
 const FALLBACK_BYTES = 2048
 
-/** The first container running mongosh, mongodump or mongorestore, if any. */
+/**
+ * The first container running mongosh, mongodump or mongorestore, if any; a backup Job runs
+ * mongodump (or its download) in an init container, so those count too.
+ */
 export function databaseToolContainer(pod: KubeObject): ContainerSpec | undefined {
-  return podSpecOf(pod).containers.find((c) => PROGRAMS.includes(basename(containerProcess(c).argv[0] ?? '')))
+  const spec = podSpecOf(pod)
+  return [...(spec.initContainers ?? []), ...spec.containers].find((c) => PROGRAMS.includes(basename(containerProcess(c).argv[0] ?? '')))
 }
 
 /**
@@ -54,9 +63,10 @@ export function databaseToolContainer(pod: KubeObject): ContainerSpec | undefine
  * command line against the documented options, resolve the connection from the Job's pod, check
  * the credentials, run the contract's script and report what the script would print.
  */
-export function runDatabaseJob(input: JobRunInput): JobRun | undefined {
+export function runDatabaseJob(input: JobRunInput): JobRun | Promise<JobRun> | undefined {
   const container = databaseToolContainer(input.pod)
   if (!container) return undefined
+  if (basename(containerProcess(container).argv[0] ?? '') !== 'mongosh') return runArchiveJob(input)
   const run = (stdout: string[], stderr: string[], exitCode: number, verdict?: string): JobRun => ({
     container: container.name,
     stdout,
@@ -68,12 +78,10 @@ export function runDatabaseJob(input: JobRunInput): JobRun | undefined {
   if (!envResult.ok) return run([], [`Error: ${envResult.message}`], 1)
   const env = envResult.env
   const argv = containerProcess(container).argv.map((arg) => expandReferences(arg, env))
-  const program = basename(argv[0])
-  if (program === 'mongosh') return runMongosh(input, container, env, argv.slice(1), run)
-  return runTool(input, container, env, program as 'mongodump' | 'mongorestore', argv.slice(1), run)
+  return runMongosh(input, container, env, argv.slice(1), run)
 }
 
-type Finish = (stdout: string[], stderr: string[], exitCode: number, verdict?: string) => JobRun
+export type Finish = (stdout: string[], stderr: string[], exitCode: number, verdict?: string) => JobRun
 
 function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyMap<string, string>, args: string[], finish: Finish): JobRun {
   const parsed = parseMongoshArgs(args)
@@ -185,19 +193,25 @@ export function connect(input: JobRunInput, uri: string): {ok: true; session: Se
   return {ok: true, session: new Session(input.ctx, chosen)}
 }
 
+/** A mongodump / mongorestore process that passed its checks: connected and authenticated. */
+export interface ToolSession {
+  session: Session
+  parsed: ParsedCommandLine
+  /** The `--archive=PATH` file. */
+  archive: string
+}
+
 /**
- * mongodump / mongorestore: the command line is checked against the tools' documented options and
- * the contract (archive, gzip, oplog); the connection string (with its credentials) comes from the
- * `--config` file (a Secret volume: mongo-tools reads `uri` and `password` from it), the connection
- * and the credentials are checked. Writing and reading the archive is not simulated yet (issue 12,
- * backups): the Job fails saying so.
+ * mongodump / mongorestore before they touch data: the command line is checked against the
+ * tools' documented options and the contract (archive, gzip, oplog); the connection string (with
+ * its credentials) comes from the `--config` file (a Secret volume: mongo-tools reads `uri` and
+ * `password` from it); the connection (with `--readPreference`) and the credentials are checked.
+ * What the tools then do with the archive is archive-pipeline.ts.
  */
-function runTool(input: JobRunInput, container: ContainerSpec, env: ReadonlyMap<string, string>, tool: 'mongodump' | 'mongorestore', args: string[], finish: Finish): JobRun {
-  void env
-  const stamp = new Date().toISOString().replace('Z', '+0000')
-  const fail = (message: string) => finish([], [`${stamp}\t${message}`], 1)
+export function prepareTool(input: JobRunInput, container: ContainerSpec, tool: 'mongodump' | 'mongorestore', args: string[]): {ok: true; tool: ToolSession} | {ok: false; stderr: string[]} {
+  const fail = (message: string) => ({ok: false as const, stderr: [toolLine(message)]})
   const parsed = parseToolArgs(tool, args)
-  if (!parsed.ok) return finish([], parsed.stderr, 1)
+  if (!parsed.ok) return {ok: false, stderr: parsed.stderr}
   const problem = toolContractProblem(tool, parsed.parsed)
   if (problem) return fail(problem)
   const {options, positional} = parsed.parsed
@@ -215,7 +229,11 @@ function runTool(input: JobRunInput, container: ContainerSpec, env: ReadonlyMap<
   if (!uri) return fail('mygate contract: the --config file holds the connection string as uri: mongodb://USER:PASSWORD@HOSTS/?replicaSet=NAME&authSource=admin')
   const parsedUri = parseConnectionString(uri)
   if (!parsedUri.ok) return fail(`error parsing uri: ${parsedUri.error}`)
-  const connection = connect(input, uri.replace(/^mongodb:\/\/[^/]*@/, 'mongodb://'))
+  // --readPreference on the command line applies unless the connection string sets one.
+  const preference = options.get('readPreference')?.at(-1)
+  const bare = uri.replace(/^mongodb:\/\/[^/]*@/, 'mongodb://')
+  const withPreference = preference && !parsedUri.value.options.has('readpreference') ? `${bare}${bare.includes('?') ? '&' : '/?'}readPreference=${preference}` : bare
+  const connection = connect(input, withPreference)
   if (!connection.ok) return fail(`Failed: can't create session: ${connection.error}`)
   const user = parsedUri.value.username ?? options.get('username')?.at(-1)
   if (user) {
@@ -225,7 +243,12 @@ function runTool(input: JobRunInput, container: ContainerSpec, env: ReadonlyMap<
       return fail(`Failed: can't create session: failed to connect to ${uri.replace(/\/\/[^@/]*@/, '//')}: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-256": (AuthenticationFailed) Authentication failed.`)
     }
   }
-  return fail(`the local data plane does not ${tool === 'mongodump' ? 'write' : 'read'} mongodump archives yet (issue 12, backups): the command line, connection and credentials were checked`)
+  return {ok: true, tool: {session: connection.session, parsed: parsed.parsed, archive: options.get('archive')?.at(-1) ?? ''}}
+}
+
+/** mongo-tools' log line: an RFC 3339 time with milliseconds and a numeric zone, a tab, the message. */
+export function toolLine(message: string, at = Date.now()): string {
+  return `${new Date(at).toISOString().replace('Z', '+0000')}\t${message}`
 }
 
 /** mongo-tools' --config YAML: only uri, password, sslPEMKeyPassword, destinationPassword (yaml.UnmarshalStrict). */
@@ -268,7 +291,7 @@ export function toolContractProblem(tool: 'mongodump' | 'mongorestore', parsed: 
  * container reads its message from there; with FallbackToLogsOnError and a failure without one,
  * the log's tail (the kubelet's 80 lines / 2048 bytes); never over 4096 bytes.
  */
-function terminationMessage(container: ContainerSpec, verdict: string | undefined, lines: string[], exitCode: number): {terminationMessage?: string} {
+export function terminationMessage(container: ContainerSpec, verdict: string | undefined, lines: string[], exitCode: number): {terminationMessage?: string} {
   const path = container.terminationMessagePath ?? DEFAULT_TERMINATION_PATH
   let message = path === DEFAULT_TERMINATION_PATH && verdict ? verdict : ''
   if (!message && exitCode !== 0 && container.terminationMessagePolicy === 'FallbackToLogsOnError') {

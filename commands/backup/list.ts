@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+
+import {type BackupListResult, backupList} from '../../src/backup/operations/backup-list.js'
+import {loadCatalog} from '../../src/catalog/load-catalog.js'
+import {MygateCommand} from '../../src/cli/base-command.js'
+
+export default class BackupList extends MygateCommand<BackupListResult> {
+  static override summary = "List an environment's backups, read from the region's bucket."
+  static override description = "The bucket is the catalog's source of truth: any machine with access lists the same backups."
+  static override examples = ['<%= config.bin %> backup list --env demo', '<%= config.bin %> backup list --env demo --service visitors --json']
+  static override flags = {
+    env: Flags.string({description: 'Environment.', required: true}),
+    service: Flags.string({description: 'Only this service (or database); repeatable.', multiple: true}),
+    region: Flags.string({description: "The region whose bucket to read (default: the environment's active region)."}),
+  }
+
+  protected async execute(): Promise<BackupListResult> {
+    const {flags} = await this.parse(BackupList)
+    return backupList({env: flags.env, services: flags.service ?? [], ...(flags.region ? {region: flags.region} : {}), catalog: await loadCatalog()})
+  }
+
+  protected override present(result: BackupListResult): void {
+    const rows = result.backups.map((b) => [b.id, b.database, b.consistentAt, b.oplogLast, String(b.documents), String(b.bytes), b.verified])
+    const header = ['ID', 'DATABASE', 'CONSISTENT AT', 'OPLOG', 'DOCUMENTS', 'BYTES', 'VERIFIED']
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+    for (const row of [header, ...rows]) this.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd())
+    this.log(`${result.backups.length} backup${result.backups.length === 1 ? '' : 's'} in ${result.store}`)
+  }
+}

@@ -1,0 +1,101 @@
+import {readFileSync} from 'node:fs'
+
+import type {KubeObject} from '../../kube/types.js'
+import {packagePath} from '../../package-root.js'
+import {type CompiledTemplate, compileTemplate, renderTemplate} from '../../render/template-engine.js'
+import {type ArchiveLocation, archiveUrl, transferContainer} from './transfer.js'
+
+/**
+ * The dump and restore Jobs, rendered from templates/backup/ (plain YAML, values placed into the
+ * parsed structure). Pure: the same inputs give the same objects, so `--dry-run` prints them and
+ * tests assert on them without a cluster.
+ */
+
+export const DATA_NAMESPACE = 'mygate-data'
+/** Where the archive sits inside the Job's pod (an emptyDir shared by the two containers). */
+export const ARCHIVE_DIR = '/backup'
+export const ARCHIVE_FILE = 'archive.gz'
+/** mongo-tools read the connection string (credentials included) from this Secret file. */
+export const TOOLS_CONFIG_PATH = '/etc/mongo-tools/config.yaml'
+
+const CONTAINER_SECURITY = {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: {drop: ['ALL']}}
+
+export interface DumpJobInput {
+  backupId: string
+  /** The mongodb descriptor's name (`visitors-db`). */
+  database: string
+  /** The database's own image (`mongo:7.0`): the same tools as the server. */
+  image: string
+  /** Secret holding `config.yaml` (uri: mongodb://USER:PASSWORD@HOSTS/?replicaSet=...). */
+  toolsSecret: string
+  location: ArchiveLocation
+  /** emptyDir size limit (a Kubernetes quantity), from the database's storage. */
+  sizeLimit: string
+}
+
+export interface RestoreJobInput extends Omit<DumpJobInput, 'toolsSecret'> {
+  /** The replica set restored into (never the live one). */
+  targetSet: string
+  /** Secret holding the target set's `config.yaml`. */
+  targetToolsSecret: string
+  /** mongorestore --oplogLimit SECONDS:ORDINAL (exclusive), when restoring to a point in time. */
+  oplogLimit?: string
+  /** Distinguishes runs (verify and restore of the same backup): part of the Job's name. */
+  purpose: 'verify' | 'restore'
+}
+
+export function dumpJobName(backupId: string): string {
+  return `${backupId}-dump`.slice(0, 63)
+}
+
+export function restoreJobName(backupId: string, purpose: string, targetSet: string): string {
+  const suffix = targetSet.slice(-5)
+  return `${backupId}-${purpose}-${suffix}`.slice(0, 63).replace(/-+$/, '')
+}
+
+export function renderDumpJob(input: DumpJobInput): KubeObject {
+  const path = `${ARCHIVE_DIR}/${ARCHIVE_FILE}`
+  return renderOne('dump-job.yaml', {
+    namespace: DATA_NAMESPACE,
+    job: {name: dumpJobName(input.backupId), labels: jobLabels(input.database, 'dump', input.backupId)},
+    backup: {id: input.backupId, file: ARCHIVE_FILE, archiveUrl: archiveUrl(input.location), sizeLimit: input.sizeLimit},
+    database: {image: input.image, toolsSecret: input.toolsSecret},
+    transfer: transferContainer(input.location, path),
+    containerSecurity: CONTAINER_SECURITY,
+  })
+}
+
+/** The mongorestore command line: replay the archive's oplog, up to the limit when one is given. */
+export function restoreArgs(oplogLimit?: string): string[] {
+  return [`--config=${TOOLS_CONFIG_PATH}`, '--gzip', `--archive=${ARCHIVE_DIR}/${ARCHIVE_FILE}`, '--oplogReplay', ...(oplogLimit ? [`--oplogLimit=${oplogLimit}`] : []), '--stopOnError']
+}
+
+export function renderRestoreJob(input: RestoreJobInput): KubeObject {
+  const path = `${ARCHIVE_DIR}/${ARCHIVE_FILE}`
+  return renderOne('restore-job.yaml', {
+    namespace: DATA_NAMESPACE,
+    job: {name: restoreJobName(input.backupId, input.purpose, input.targetSet), labels: {...jobLabels(input.database, input.purpose, input.backupId), 'mygate.dev/target-set': input.targetSet}},
+    backup: {id: input.backupId, archiveUrl: archiveUrl(input.location), sizeLimit: input.sizeLimit},
+    database: {image: input.image},
+    target: {toolsSecret: input.targetToolsSecret},
+    restore: {args: restoreArgs(input.oplogLimit)},
+    transfer: transferContainer(input.location, path),
+    containerSecurity: CONTAINER_SECURITY,
+  })
+}
+
+function jobLabels(database: string, op: string, backupId: string): Record<string, string> {
+  return {'app.kubernetes.io/component': 'backup', 'app.kubernetes.io/managed-by': 'mygate', 'mygate.dev/database': database, 'mygate.dev/op': op, 'mygate.dev/backup-id': backupId}
+}
+
+const compiled = new Map<string, CompiledTemplate>()
+
+function renderOne(file: string, context: Record<string, unknown>): KubeObject {
+  let template = compiled.get(file)
+  if (!template) {
+    const path = packagePath('templates', 'backup', file)
+    compiled.set(file, (template = compileTemplate(readFileSync(path, 'utf8'), `templates/backup/${file}`)))
+  }
+  const [object] = renderTemplate(template, context)
+  return object as KubeObject
+}

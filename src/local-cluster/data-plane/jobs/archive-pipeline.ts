@@ -1,0 +1,211 @@
+import {gunzipSync, gzipSync} from 'node:zlib'
+
+import {encodeArchive} from '../../../formats/mongo-archive/encode.js'
+import {readArchiveIntoMemory} from '../../../formats/mongo-archive/decode.js'
+import {containerEnv} from '../pod/env.js'
+import {PodFiles} from '../pod/pod-files.js'
+import {basename, type ContainerSpec, containerProcess, expandReferences, podSpecOf} from '../pod/pod-spec.js'
+import {parseTimestamp} from '../optime.js'
+import {dumpSnapshot} from './dump-snapshot.js'
+import {type JobRun, type JobRunInput, prepareTool, terminationMessage, toolLine} from './job-runner.js'
+import {RestoreError, restoreIntoSet} from './restore-apply.js'
+
+/**
+ * The local provider's object store as the simulated `mygate-local-store` transfer container
+ * reaches it (on clouds the Job's `aws s3 cp` / `gcloud storage cp` run with workload identity).
+ * The daemon passes the store it shares with the CLI (under MYGATE_HOME).
+ */
+export interface ArchiveStore {
+  put(url: string, bytes: Buffer): Promise<void>
+  /** undefined when there is no such object. */
+  get(url: string): Promise<Buffer | undefined>
+}
+
+/** What the simulated tools report as their versions (archive header, log lines). */
+export const SIMULATED_VERSIONS = {server: '7.0.14', tools: '100.10.0'}
+export const LOCAL_STORE_PROGRAM = 'mygate-local-store'
+
+interface Step {
+  stdout: string[]
+  stderr: string[]
+  exitCode: number
+}
+
+/**
+ * A backup Job's pod, container by container as the kubelet runs them: init containers in order
+ * (any failure fails the pod, the rest never start), then the main container. An emptyDir is
+ * shared by the containers that mount it: mongodump writes the archive there, the transfer
+ * container uploads it (or downloads it for mongorestore). Returns the outcome of the last
+ * container that ran, with the logs of those before it.
+ */
+export async function runArchiveJob(input: JobRunInput): Promise<JobRun> {
+  const spec = podSpecOf(input.pod)
+  const files = new PodFiles(input.pod, input.objects)
+  const emptyDirs = new Map<string, Buffer>()
+  const earlier: NonNullable<JobRun['earlier']> = []
+  const ordered = [...(spec.initContainers ?? []).map((c) => ({container: c, init: true})), ...spec.containers.map((c) => ({container: c, init: false}))]
+  let last: {container: ContainerSpec; step: Step} | undefined
+  for (const {container, init} of ordered) {
+    if (last) earlier.push({container: last.container.name, stdout: last.step.stdout, stderr: last.step.stderr})
+    const step = await runContainer(input, files, emptyDirs, container)
+    last = {container, step}
+    if (step.exitCode !== 0 && init) break
+  }
+  if (!last) return {container: '', stdout: [], stderr: [], exitCode: 0}
+  const {container, step} = last
+  return {
+    container: container.name,
+    stdout: step.stdout,
+    stderr: step.stderr,
+    exitCode: step.exitCode,
+    ...terminationMessage(container, undefined, [...step.stdout, ...step.stderr], step.exitCode),
+    ...(earlier.length > 0 ? {earlier} : {}),
+  }
+}
+
+async function runContainer(input: JobRunInput, files: PodFiles, emptyDirs: Map<string, Buffer>, container: ContainerSpec): Promise<Step> {
+  const envResult = containerEnv(input.pod, container, input.objects, {lenient: true})
+  if (!envResult.ok) return {stdout: [], stderr: [`Error: ${envResult.message}`], exitCode: 1}
+  const argv = containerProcess(container).argv.map((arg) => expandReferences(arg, envResult.env))
+  const program = basename(argv[0] ?? '')
+  const file = emptyDirFile(files, emptyDirs, container)
+  if (program === 'mongodump' || program === 'mongorestore') {
+    const prepared = prepareTool(input, container, program, argv.slice(1))
+    if (!prepared.ok) return {stdout: [], stderr: prepared.stderr, exitCode: 1}
+    try {
+      return program === 'mongodump' ? await dump(input, prepared.tool, file) : await restore(input, prepared.tool, file)
+    } catch (error) {
+      return {stdout: [], stderr: [toolLine(`Failed: ${(error as Error).message}`, input.ctx.now)], exitCode: 1}
+    }
+  }
+  if (program === LOCAL_STORE_PROGRAM) return transfer(input, argv.slice(1), file)
+  // Anything else (the key-file copies PodFiles already interpreted) changes nothing here.
+  return {stdout: [], stderr: [], exitCode: 0}
+}
+
+/** Reads and writes files of the pod's emptyDir volumes, as one container sees them. */
+interface FileAccess {
+  read(path: string): Buffer | undefined
+  /** An error message when the path is not writable. */
+  write(path: string, bytes: Buffer): string | undefined
+}
+
+function emptyDirFile(files: PodFiles, emptyDirs: Map<string, Buffer>, container: ContainerSpec): FileAccess {
+  const locate = (path: string) => {
+    const mount = files.mountFor(container, path)
+    const volume = mount ? files.volume(mount.name) : undefined
+    if (!mount || !volume?.emptyDir) return undefined
+    return {key: `${mount.name}/${path.slice(mount.mountPath.replace(/\/+$/, '').length).replace(/^\/+/, '')}`, readOnly: mount.readOnly === true}
+  }
+  return {
+    read: (path) => {
+      const at = locate(path)
+      return at ? emptyDirs.get(at.key) : undefined
+    },
+    write: (path, bytes) => {
+      const at = locate(path)
+      if (!at) return `open ${path}: read-only file system (mount an emptyDir there)`
+      if (at.readOnly) return `open ${path}: read-only file system`
+      emptyDirs.set(at.key, bytes)
+      return undefined
+    },
+  }
+}
+
+async function dump(input: JobRunInput, tool: NonNullable<Extract<ReturnType<typeof prepareTool>, {ok: true}>['tool']>, file: FileAccess): Promise<Step> {
+  const at = input.ctx.now
+  const member = tool.session.member
+  const set = input.ctx.engine.setOf(member)
+  if (!set) throw new Error('this member is not in a replica set: run initiate first')
+  tool.session.collectionStats(set.database)
+  const snapshot = dumpSnapshot(set, member)
+  const gzip = tool.parsed.options.has('gzip')
+  const stderr: string[] = []
+  for (const collection of snapshot.collections) stderr.push(toolLine(`writing ${snapshot.database}.${collection.name} to archive '${tool.archive}'`, at))
+  const chunks: Buffer[] = []
+  const archive = encodeArchive({
+    serverVersion: SIMULATED_VERSIONS.server,
+    toolVersion: SIMULATED_VERSIONS.tools,
+    collections: snapshot.collections.map((c) => ({db: snapshot.database, collection: c.name, documents: c.documents()})),
+    ...(tool.parsed.options.has('oplog') ? {oplog: snapshot.oplog} : {}),
+  })
+  for await (const chunk of archive) chunks.push(chunk)
+  const raw = Buffer.concat(chunks)
+  // --gzip compresses the whole archive stream (mongodump's gzip writer, default level).
+  const bytes = gzip ? gzipSync(raw) : raw
+  const problem = file.write(tool.archive, bytes)
+  if (problem) throw new Error(problem)
+  for (const collection of snapshot.collections) stderr.push(toolLine(`done dumping ${snapshot.database}.${collection.name} (${collection.count} document${collection.count === 1 ? '' : 's'})`, at))
+  if (tool.parsed.options.has('oplog')) {
+    stderr.push(toolLine('writing captured oplog to ', at))
+    stderr.push(toolLine(`\tdumped ${snapshot.oplog.length} oplog entr${snapshot.oplog.length === 1 ? 'y' : 'ies'}`, at))
+  }
+  return {stdout: [], stderr, exitCode: 0}
+}
+
+async function restore(input: JobRunInput, tool: NonNullable<Extract<ReturnType<typeof prepareTool>, {ok: true}>['tool']>, file: FileAccess): Promise<Step> {
+  const at = input.ctx.now
+  const bytes = file.read(tool.archive)
+  if (!bytes) throw new Error(`error opening archive ${tool.archive}: no such file or directory`)
+  const member = tool.session.member
+  const set = input.ctx.engine.setOf(member)
+  if (!set || member.state !== 'PRIMARY') throw new Error(`${member.placement.pod} is not the primary: connect with replicaSet=NAME`)
+  tool.session.rsStatus()
+  let raw: Buffer
+  try {
+    raw = tool.parsed.options.has('gzip') ? gunzipSync(bytes) : bytes
+  } catch (error) {
+    throw new Error(`stream or file does not appear to be a gzip archive: ${(error as Error).message}`, {cause: error})
+  }
+  const decoded = await readArchiveIntoMemory(oneChunk(raw), {gzip: false})
+  const replay = tool.parsed.options.has('oplogReplay')
+  if (replay && !decoded.hasOplog) throw new Error('no oplog file to replay; make sure you run mongodump with --oplog')
+  const limitText = tool.parsed.options.get('oplogLimit')?.at(-1)
+  const limit = limitText ? parseTimestamp(limitText) : undefined
+  const stderr = [toolLine(`preparing collections to restore from`, at)]
+  let outcome
+  try {
+    outcome = restoreIntoSet(input.ctx.engine, set, {collections: decoded.collections.map((c) => ({db: c.db, collection: c.collection, documents: c.documents})), oplog: decoded.oplog, replay, ...(limit ? {oplogLimit: limit} : {})}, at)
+  } catch (error) {
+    if (error instanceof RestoreError) throw new Error(error.message.replace(/^Failed: /, ''), {cause: error})
+    throw error
+  }
+  let total = 0
+  for (const restored of outcome.restored) {
+    stderr.push(toolLine(`restoring ${restored.namespace} from archive '${tool.archive}'`, at))
+    stderr.push(toolLine(`finished restoring ${restored.namespace} (${restored.documents} document${restored.documents === 1 ? '' : 's'}, 0 failures)`, at))
+    total += restored.documents
+  }
+  if (replay) {
+    stderr.push(toolLine('replaying oplog', at))
+    stderr.push(toolLine(`applied ${outcome.oplogApplied} oplog entries`, at))
+  }
+  stderr.push(toolLine(`${total} document(s) restored successfully. 0 document(s) failed to restore.`, at))
+  return {stdout: [], stderr, exitCode: 0}
+}
+
+/** `mygate-local-store put FILE URL` / `get URL FILE`: the simulated transfer container. */
+async function transfer(input: JobRunInput, args: string[], file: FileAccess): Promise<Step> {
+  const fail = (message: string): Step => ({stdout: [], stderr: [`${LOCAL_STORE_PROGRAM}: ${message}`], exitCode: 1})
+  const [verb, from, to, ...rest] = args
+  if (!['put', 'get'].includes(verb ?? '') || !from || !to || rest.length > 0) return fail('usage: mygate-local-store put FILE local://BUCKET/KEY | get local://BUCKET/KEY FILE')
+  const store = input.archiveStore
+  if (!store) return fail('no local object store is attached to this control plane')
+  if (verb === 'put') {
+    if (!to.startsWith('local://')) return fail(`${to}: not a local:// URL`)
+    const bytes = file.read(from)
+    if (!bytes) return fail(`${from}: no such file or directory`)
+    await store.put(to, bytes)
+    return {stdout: [`uploaded ${from} to ${to} (${bytes.length} bytes)`], stderr: [], exitCode: 0}
+  }
+  if (!from.startsWith('local://')) return fail(`${from}: not a local:// URL`)
+  const bytes = await store.get(from)
+  if (!bytes) return fail(`${from}: no such object`)
+  const problem = file.write(to, bytes)
+  if (problem) return fail(problem)
+  return {stdout: [`downloaded ${from} to ${to} (${bytes.length} bytes)`], stderr: [], exitCode: 0}
+}
+
+async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {
+  yield bytes
+}

@@ -1,0 +1,90 @@
+/**
+ * Benchmark of the backup path on the local data plane (run alone: node --import tsx test/bench/backup.ts).
+ * One replica set seeded with the visitors workload (BENCH_BACKUP_DOCS documents, default 200,000;
+ * the issue's figure is 1,000,000), then:
+ * - dump: what the simulated `mongodump --oplog --gzip` does (documents at the member's position,
+ *   mongodump's archive format with BSON documents, gzip) against `gzip -1` of the same archive
+ *   bytes, in the same run (target: at least half its speed);
+ * - restore: reading the archive back and loading it into a new set (what verify and restore do
+ *   inside the Job), and hashing the restored collections (verify's comparison).
+ */
+import {BSON, EJSON} from 'bson'
+import {gzipSync} from 'node:zlib'
+
+import {hashCollections} from '../../src/formats/content-hash/content-hash.js'
+import {encodeArchive} from '../../src/formats/mongo-archive/encode.js'
+import {readArchiveIntoMemory} from '../../src/formats/mongo-archive/decode.js'
+import {replSetInitiate} from '../../src/local-cluster/data-plane/commands.js'
+import {DataPlane} from '../../src/local-cluster/data-plane/data-plane.js'
+import {newMember} from '../../src/local-cluster/data-plane/engine.js'
+import {dumpSnapshot} from '../../src/local-cluster/data-plane/jobs/dump-snapshot.js'
+import {restoreIntoSet} from '../../src/local-cluster/data-plane/jobs/restore-apply.js'
+import {hashPassword} from '../../src/local-cluster/data-plane/jobs/session.js'
+
+const DOCS = Number(process.env.BENCH_BACKUP_DOCS ?? 200_000)
+
+function formSet(dataPlane: DataPlane, name: string, now: number) {
+  const engine = dataPlane.engine
+  const member = newMember(name, {cluster: 'bench', namespace: 'mygate-data', pod: `${name}-0`, podUid: name, claim: `data-${name}`}, name, 27017, now)
+  member.users = [hashPassword('root', 'pw', 'salt', 1000)]
+  engine.members.set(name, member)
+  engine.setUp(name, true, now)
+  replSetInitiate({engine, now, clusterSetOf: () => 'bench'}, member, {_id: name, members: [{_id: 0, host: `${name}:27017`}]})
+  for (let i = 0; i < 50 && !engine.primaryOf([...engine.sets.values()].find((s) => s.name === name)!); i++) engine.tick((now += 100))
+  return {set: [...engine.sets.values()].find((s) => s.name === name)!, member, now}
+}
+
+export async function main(): Promise<void> {
+  let now = Date.UTC(2026, 11, 1)
+  const dataPlane = new DataPlane({autoTick: false, clock: () => now, resolveHost: (_set, host) => host.split(':')[0], timing: {}})
+  const source = formSet(dataPlane, 'visitors-db', now)
+  now = source.now
+  const seedStart = performance.now()
+  while (source.set.data.totalDocuments() < DOCS) dataPlane.engine.writeStep(source.set, (now += 1))
+  source.member.applied = source.set.oplog.end
+  const seedMs = performance.now() - seedStart
+
+  const t0 = performance.now()
+  const snapshot = dumpSnapshot(source.set, source.member)
+  const chunks: Buffer[] = []
+  for await (const chunk of encodeArchive({serverVersion: '7.0.14', toolVersion: '100.10.0', collections: snapshot.collections.map((c) => ({db: snapshot.database, collection: c.name, documents: c.documents()})), oplog: snapshot.oplog})) chunks.push(chunk)
+  const raw = Buffer.concat(chunks)
+  const t1 = performance.now()
+  const gz = gzipSync(raw)
+  const dumpMs = performance.now() - t0
+  const encodeMs = t1 - t0
+  const g0 = performance.now()
+  gzipSync(raw, {level: 1})
+  const gzip1Ms = performance.now() - g0
+
+  const target = formSet(dataPlane, 'visitors-db-r1', now)
+  const r0 = performance.now()
+  const decoded = await readArchiveIntoMemory(
+    (async function* () {
+      yield gz
+    })(),
+  )
+  restoreIntoSet(dataPlane.engine, target.set, {collections: decoded.collections.map((c) => ({db: c.db, collection: c.collection, documents: c.documents})), oplog: decoded.oplog, replay: true}, now)
+  const restoreMs = performance.now() - r0
+  const h0 = performance.now()
+  hashCollections(target.set.data.names().map((name) => ({ns: `visitors.${name}`, documents: (function* () {
+    for (const [, text] of target.set.data.entries(name)) yield BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document)
+  })()})))
+  const hashMs = performance.now() - h0
+  await dataPlane.close()
+
+  const mbps = (bytes: number, ms: number) => `${((bytes / 1024 / 1024) / (ms / 1000)).toFixed(1)} MiB/s`
+  const rows = [
+    ['documents', String(source.set.data.totalDocuments()), `seeded in ${(seedMs / 1000).toFixed(1)} s`],
+    ['archive', `${(raw.length / 1024 / 1024).toFixed(1)} MiB raw, ${(gz.length / 1024 / 1024).toFixed(1)} MiB gzip`, ''],
+    ['dump (snapshot + BSON archive + gzip -6)', `${(dumpMs / 1000).toFixed(2)} s = ${mbps(raw.length, dumpMs)}`, `>= half of gzip -1: ${mbps(raw.length, gzip1Ms * 2)}`],
+    ['  of which snapshot + archive encoding', `${(encodeMs / 1000).toFixed(2)} s`, ''],
+    ['gzip -1 of the same bytes', `${(gzip1Ms / 1000).toFixed(2)} s = ${mbps(raw.length, gzip1Ms)}`, ''],
+    ['restore (decode + load into a new set)', `${(restoreMs / 1000).toFixed(2)} s`, ''],
+    ['hash the restored collections', `${(hashMs / 1000).toFixed(2)} s`, `verify < 30 s at 1,000,000`],
+  ]
+  for (const row of rows) console.log(row.map((c, i) => c.padEnd(i === 0 ? 42 : 36)).join(' ').trimEnd())
+  console.log(`dump vs gzip -1: ${(gzip1Ms / dumpMs).toFixed(2)}x its speed (target >= 0.5): ${gzip1Ms / dumpMs >= 0.5 ? 'met' : 'NOT met'}`)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main()
