@@ -1,5 +1,6 @@
 import type {FlagChangeResult, FlagSummary} from './flag-operations.js'
 import {currentSplit} from './flag-changes.js'
+import type {FlagRolloutState} from './flag-rollout-machine.js'
 import type {FlagDefinition} from './types.js'
 
 /** Rows padded into columns, header first, trailing spaces trimmed. */
@@ -24,4 +25,19 @@ export function describeChange(result: FlagChangeResult): string[] {
   return result.changes.map(
     (c) => `${c.key}: ${describeServingOf(c.before)} -> ${describeServingOf(c.after)} in ${result.environment} (${result.regions.join(', ')})`,
   )
+}
+
+const PHASE_WORD: Record<FlagRolloutState['phase'], string> = {
+  progressing: 'PROGRESSING',
+  paused: 'PAUSED',
+  succeeded: 'SUCCESS',
+  turnedOff: 'TURNED OFF',
+  aborted: 'ABORTED',
+}
+
+/** "Result: SUCCESS — upi-autopay in demo at 100% (steps 1, 100)" and the latest measurements. */
+export function describeRollout(state: FlagRolloutState): string {
+  const lines = [`Result: ${PHASE_WORD[state.phase]} — ${state.flag} in ${state.environment} at ${state.appliedPercent ?? 0}% (steps ${state.steps.join(', ')}; ${state.services.join(', ')})${state.reason ? `: ${state.reason}` : ''}`]
+  for (const m of state.lastMeasurements ?? []) lines.push(`  ${m.verdict.padEnd(12)} ${m.reason}`)
+  return lines.join('\n')
 }

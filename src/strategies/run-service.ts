@@ -12,6 +12,7 @@ import {executeRollout, type StepMetric, type StopReason} from './executor.js'
 import type {GitInfo} from '../audit/git-info.js'
 import {currentOperator, holderIdentity} from '../audit/identity.js'
 import {acquireLease, leaseHeldError, liveHolding, type HeldLease} from '../locks/lease.js'
+import {refuseDeployDuringFlagRollout} from '../flags/flag-lock.js'
 import {colorDeploymentName} from '../rollout/names.js'
 import type {ServiceRequest} from '../deploy/deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './rollout-store.js'
@@ -87,6 +88,8 @@ export async function prepareService(env: EnvironmentContext, request: ServiceRe
   // The lease first: a deploy running right now is named with its holder and age.
   const holding = await liveHolding(client, name)
   if (holding !== undefined) throw leaseHeldError(name, env.name, holding)
+  // The same lock rule the other way: a flag rollout over this service refuses the deploy (issue 11).
+  await refuseDeployDuringFlagRollout(client, name, env.name)
   const previous = await readRollout(client, name)
   if (previous !== undefined && (isInProgress(previous.state) || previous.state.phase === 'RollingBack')) {
     throw new ConflictError(

@@ -32,7 +32,7 @@ describe('flag evaluation with flagd-core over the simulated residents', () => {
   })
 
   test('the on-variant comes from metadata.onVariant', () => {
-    const [info] = evaluateFlagSpec({flags: {f: {state: 'ENABLED', variants: {v2: 'new', v1: 'old'}, defaultVariant: 'v1', metadata: {onVariant: 'v2'}}}})
+    const [info] = evaluateFlagSpec({flags: {f: {state: 'ENABLED', variants: {v2: 'new', v1: 'old'}, defaultVariant: 'v1', metadata: {onVariant: 'v2'}} as Record<string, unknown>}})
     expect(info.onVariant).toBe('v2')
     expect(info.shares.get('v1')).toBe(1)
     expect(RESIDENTS).toBe(1000)
