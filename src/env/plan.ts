@@ -47,7 +47,8 @@ export function planEnvironment(input: {
 }): EnvironmentPlan {
   const layers = dependencyLayers(input.catalog, Object.keys(input.rendered.byService))
   const regions = input.clusters.map((cluster): RegionPlan => {
-    const scale = cluster.role === 'primary' ? 'full' : input.env.drMode
+    // Active-active: both regions serve through weighted DNS, so both run at full scale.
+    const scale = cluster.role === 'primary' || input.env.drMode === 'active-active' ? 'full' : input.env.drMode
     const waves = layers
       .map((layer) =>
         layer

@@ -1,7 +1,5 @@
 import {NAMESPACES} from '../config/types.js'
-import {ConflictError} from '../errors.js'
-import type {KubeClient} from '../kube/client.js'
-import {MANAGED_BY, type KubeObject} from '../kube/types.js'
+import {appendToLog, readLog, type ConfigMapLog, type LogKube} from '../audit/configmap-log.js'
 import type {Operator} from '../audit/identity.js'
 
 /**
@@ -13,7 +11,6 @@ import type {Operator} from '../audit/identity.js'
 
 export const SECRETS_AUDIT_NAME = 'mygate-secrets-audit'
 export const SECRETS_AUDIT_LIMIT = 100
-const KEY = 'entries.json'
 
 export interface SecretAuditEntry {
   at: string
@@ -29,21 +26,17 @@ export interface SecretAuditEntry {
   host: string
 }
 
-export type AuditKube = Pick<KubeClient, 'get' | 'create' | 'replace'>
+export type AuditKube = LogKube
 
-function parseEntries(configMap: KubeObject | undefined): SecretAuditEntry[] {
-  const text = (configMap?.data as Record<string, string> | undefined)?.[KEY]
-  if (!text) return []
-  try {
-    const parsed = JSON.parse(text) as unknown
-    return Array.isArray(parsed) ? (parsed as SecretAuditEntry[]) : []
-  } catch {
-    return []
-  }
-}
+const logOf = (environment?: string): ConfigMapLog => ({
+  name: SECRETS_AUDIT_NAME,
+  namespace: NAMESPACES.system,
+  limit: SECRETS_AUDIT_LIMIT,
+  ...(environment ? {labels: {'mygate.dev/environment': environment}} : {}),
+})
 
 export async function readSecretsAudit(client: AuditKube): Promise<SecretAuditEntry[]> {
-  return parseEntries(await client.get('v1', 'ConfigMap', SECRETS_AUDIT_NAME, NAMESPACES.system))
+  return readLog<SecretAuditEntry>(client, logOf())
 }
 
 export function auditEntry(fields: Omit<SecretAuditEntry, 'user' | 'host'>, operator: Operator): SecretAuditEntry {
@@ -52,26 +45,5 @@ export function auditEntry(fields: Omit<SecretAuditEntry, 'user' | 'host'>, oper
 
 /** Appends with optimistic concurrency: a racing writer's 409 re-reads and appends again. */
 export async function recordSecretsAudit(client: AuditKube, entry: SecretAuditEntry, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const existing = await client.get('v1', 'ConfigMap', SECRETS_AUDIT_NAME, NAMESPACES.system)
-    const entries = [...parseEntries(existing), entry].slice(-SECRETS_AUDIT_LIMIT)
-    const object: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: SECRETS_AUDIT_NAME,
-        namespace: NAMESPACES.system,
-        labels: {'app.kubernetes.io/managed-by': MANAGED_BY, 'mygate.dev/environment': entry.environment},
-        ...(existing ? {resourceVersion: String(existing.metadata.resourceVersion)} : {}),
-      },
-      data: {[KEY]: JSON.stringify(entries)},
-    }
-    try {
-      if (existing === undefined) await client.create(object)
-      else await client.replace(object)
-      return
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= attempts) throw error
-    }
-  }
+  await appendToLog(client, logOf(entry.environment), entry, attempts)
 }

@@ -12,7 +12,6 @@ import {executeRollout, type StepMetric, type StopReason} from './executor.js'
 import type {GitInfo} from '../audit/git-info.js'
 import {currentOperator, holderIdentity} from '../audit/identity.js'
 import {acquireLease, leaseHeldError, liveHolding, type HeldLease} from '../locks/lease.js'
-import {refuseDeployDuringFlagRollout} from '../flags/flag-lock.js'
 import {colorDeploymentName} from '../rollout/names.js'
 import type {ServiceRequest} from '../deploy/deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './rollout-store.js'
@@ -88,8 +87,6 @@ export async function prepareService(env: EnvironmentContext, request: ServiceRe
   // The lease first: a deploy running right now is named with its holder and age.
   const holding = await liveHolding(client, name)
   if (holding !== undefined) throw leaseHeldError(name, env.name, holding)
-  // The same lock rule the other way: a flag rollout over this service refuses the deploy (issue 11).
-  await refuseDeployDuringFlagRollout(client, name, env.name)
   const previous = await readRollout(client, name)
   if (previous !== undefined && (isInProgress(previous.state) || previous.state.phase === 'RollingBack')) {
     throw new ConflictError(
@@ -190,12 +187,14 @@ export async function driveRollout(options: {
   progress: PhaseTracker
   /** A lease already held for this rollout (a fresh deploy); otherwise it is acquired here. */
   lease?: HeldLease
+  /** An abort: it takes the deploy lease but no other lock refuses it (src/locks/lock-scope.ts). */
+  reducesRisk?: boolean
 }): Promise<ServiceDeployResult> {
   const {env, progress} = options
   const report = (line: string) => progress.update(line)
   progress.start()
   const service = options.stored.state.service
-  const lease = options.lease ?? (await acquireLease(env.client, {holder: holderIdentity(), service, environment: env.name}))
+  const lease = options.lease ?? (await acquireLease(env.client, {holder: holderIdentity(), service, environment: env.name, reducesRisk: options.reducesRisk}))
   if (lease.obtained === 'taken over') report(`took over the deploy lease from ${lease.previousHolder}`)
   let leaseError: unknown
   lease.startRenewing((error) => {

@@ -89,7 +89,7 @@ describe('mygate env on provider aws (moto_server + aws CLI)', () => {
     expect(spot.capacityType).toBe('SPOT')
     const onDemand = (await aws('eks', 'describe-nodegroup', '--cluster-name', 'mygate-stg-us-east-1', '--nodegroup-name', 'ng-on-demand')).nodegroup as {capacityType: string}
     expect(onDemand.capacityType).toBe('ON_DEMAND')
-  })
+  }, 180_000)
 
   test('the environment is listed from its cached kubeconfig, and destroy removes cluster and node groups', async () => {
     // Its own environment, so the test above is not a prerequisite.

@@ -144,7 +144,7 @@ describe('mygate flags (real CLI, real kubectl, two regions)', () => {
     // gate-qr-checkin is evaluated by visitors too: a second flag rollout over visitors is refused by the lock rule.
     const shared = await local.cli(['flags', 'rollout', 'gate-qr-checkin', '--env', ENV, '--steps', '10,100'])
     expect(shared.exitCode).toBe(6)
-    expect(expectOneLineError(shared)).toMatch(/a rollout of flag visitor-preapproval-v2 \(visitors\) in ffdemo is running \(held by .+\); refusing a rollout of flag gate-qr-checkin/)
+    expect(expectOneLineError(shared)).toMatch(/refusing a rollout of flag gate-qr-checkin \(visitors, gateway\) in ffdemo: a rollout of flag visitor-preapproval-v2 \(visitors\) is running, held by /)
 
     const kill = await local.cli(['flags', 'kill', 'visitor-preapproval-v2', '--env', ENV, '--reason', 'test'])
     expect(kill.exitCode, kill.stderr).toBe(0)
@@ -157,14 +157,19 @@ describe('mygate flags (real CLI, real kubectl, two regions)', () => {
     const lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: {name: 'mygate-deploy-billing', namespace: 'mygate-system', labels: {'mygate.dev/rollout-service': 'billing'}},
+      metadata: {
+        name: 'mygate-deploy-billing',
+        namespace: 'mygate-system',
+        labels: {'mygate.dev/lock': 'service', 'mygate.dev/rollout-service': 'billing'},
+        annotations: {'mygate.dev/lock-scope': JSON.stringify({kind: 'service', service: 'billing', operation: 'deploy'})},
+      },
       spec: {holderIdentity: 'ci@runner-7 (pid 1)', acquireTime: now, renewTime: now, leaseDurationSeconds: 300},
     }
     const applied = await runKubectl(['--context', context('west'), 'apply', '-f', '-'], {kubeconfig, input: JSON.stringify(lease)})
     expect(applied.exitCode, applied.stderr).toBe(0)
     const refused = await local.cli(['flags', 'rollout', 'upi-autopay', '--env', ENV, '--steps', '10,100'])
     expect(refused.exitCode).toBe(6)
-    expect(expectOneLineError(refused)).toMatch(/a deploy of billing in ffdemo is running \(held by ci@runner-7 \(pid 1\)/)
+    expect(expectOneLineError(refused)).toMatch(/refusing a rollout of flag upi-autopay \(billing\) in ffdemo: a deploy of billing is running, held by ci@runner-7 \(pid 1\)/)
     await runKubectl(['--context', context('west'), 'delete', 'lease', 'mygate-deploy-billing', '-n', 'mygate-system'], {kubeconfig})
   }, 60_000)
 

@@ -241,7 +241,7 @@ describe('dev tier: placeholders, set from stdin, a file and AWS Secrets Manager
       const leaked = needles.filter((needle) => text.includes(needle)).map(sha)
       expect(leaked, `values (sha256 shown) in ${file}`).toEqual([])
     }
-  })
+  }, 180_000)
 })
 
 describe('staging tier: services wait for the external secrets', () => {

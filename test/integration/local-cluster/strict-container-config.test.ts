@@ -1,12 +1,6 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {startApiServer, type ApiServer} from '../../../src/local-cluster/api-server/index.js'
-import {startControllers, type ControllersHandle} from '../../../src/local-cluster/controllers/index.js'
-import {createObjectStore, type LocalObjectStore} from '../../../src/local-cluster/store/index.js'
-import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+import {pollUntil, startKubectlCluster, type KubectlCluster} from '../../helpers/kubectl-cluster.js'
 
 /**
  * Missing Secrets, ConfigMaps and keys as kubectl shows them. Expected texts are the kubelet's
@@ -15,42 +9,18 @@ import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
  * `MountVolume.SetUp failed for volume "x" : secret "y" not found`), and `kubectl get pods`
  * prints a waiting container's reason in STATUS.
  */
-const dir = mkdtempSync(join(tmpdir(), 'mygate-container-config-'))
-let store: LocalObjectStore
-let server: ApiServer
-let controllers: ControllersHandle
-let kubeconfig: string
+let cluster: KubectlCluster
 
 beforeAll(async () => {
-  store = createObjectStore()
-  controllers = startControllers({store, clusterName: 'cfg', region: 'local-1', timing: {podStartupMs: 10, readinessDelayMs: 10}})
-  server = await startApiServer({store})
-  kubeconfig = writeKubeconfig(server.url, dir)
+  cluster = await startKubectlCluster('cfg', {podStartupMs: 10, readinessDelayMs: 10})
   await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: mygate}\n')
 })
 
 afterAll(async () => {
-  await server?.close()
-  await controllers?.stop()
-  await store?.close()
-  rmSync(dir, {recursive: true, force: true})
+  await cluster?.close()
 })
 
-const kubectl = (args: string[], input?: string) => runKubectl(args, {kubeconfig, input})
-async function ok(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input)
-  if (result.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`)
-  return result.stdout
-}
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+const ok = async (args: string[], input?: string) => (await cluster.ok(args, input)).stdout
 const podStatusColumn = async (selector: string) => (await ok(['get', 'pods', '-n', 'mygate', '-l', selector, '--no-headers'])).trim()
 const eventMessages = async (reason: string) => (await ok(['get', 'events', '-n', 'mygate', '--field-selector', `reason=${reason}`, '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}'])).trim().split('\n')
 const secret = (data: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: billing-db-credentials, namespace: mygate}\nstringData: {${data}}\n`

@@ -1,12 +1,6 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {startApiServer, type ApiServer} from '../../../src/local-cluster/api-server/index.js'
-import {startControllers, type ControllersHandle} from '../../../src/local-cluster/controllers/index.js'
-import {createObjectStore, type LocalObjectStore} from '../../../src/local-cluster/store/index.js'
-import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+import {pollUntil, startKubectlCluster, type KubectlCluster} from '../../helpers/kubectl-cluster.js'
 
 /**
  * Pod Security admission as kubectl sees it. Expected texts are upstream's
@@ -15,32 +9,18 @@ import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
  * FailedCreate events: replica_set.go "Error creating: %v", stateful_pod_control.go
  * "create Pod %s in StatefulSet %s failed error: %s", job_controller.go "Error creating: %v").
  */
-const dir = mkdtempSync(join(tmpdir(), 'mygate-pss-'))
-let store: LocalObjectStore
-let server: ApiServer
-let controllers: ControllersHandle
-let kubeconfig: string
+let cluster: KubectlCluster
 
 beforeAll(async () => {
-  store = createObjectStore()
-  controllers = startControllers({store, clusterName: 'pss', region: 'local-1', timing: {podStartupMs: 10, readinessDelayMs: 10, jobRunMs: 20}})
-  server = await startApiServer({store})
-  kubeconfig = writeKubeconfig(server.url, dir)
+  cluster = await startKubectlCluster('pss', {podStartupMs: 10, readinessDelayMs: 10, jobRunMs: 20})
 })
 
 afterAll(async () => {
-  await server?.close()
-  await controllers?.stop()
-  await store?.close()
-  rmSync(dir, {recursive: true, force: true})
+  await cluster?.close()
 })
 
-const kubectl = (args: string[], input?: string) => runKubectl(args, {kubeconfig, input})
-async function ok(args: string[], input?: string): Promise<{stdout: string; stderr: string}> {
-  const result = await kubectl(args, input)
-  if (result.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`)
-  return result
-}
+const kubectl = (args: string[], input?: string) => cluster.kubectl(args, input)
+const ok = (args: string[], input?: string) => cluster.ok(args, input)
 
 const BARE_VIOLATIONS =
   'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false), ' +
@@ -179,16 +159,6 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-/** Polls an async read until `done` accepts it (kubectl calls take a while; no fixed sleeps). */
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 /**
  * ServiceAccount admission (plugin/pkg/admission/serviceaccount: "error looking up service

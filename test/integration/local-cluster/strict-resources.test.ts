@@ -1,12 +1,6 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {startApiServer, type ApiServer} from '../../../src/local-cluster/api-server/index.js'
-import {startControllers, type ControllersHandle} from '../../../src/local-cluster/controllers/index.js'
-import {createObjectStore, type LocalObjectStore} from '../../../src/local-cluster/store/index.js'
-import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+import {pollUntil, startKubectlCluster, type KubectlCluster} from '../../helpers/kubectl-cluster.js'
 
 /**
  * Quota, LimitRange, node capacity and storage as kubectl sees them against the local control
@@ -18,41 +12,18 @@ import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
  * PersistentVolumeClaims"), and the persistent-volume controller (ProvisioningFailed with
  * `storageclass.storage.k8s.io "fast" not found`).
  */
-const dir = mkdtempSync(join(tmpdir(), 'mygate-strict-resources-'))
-let store: LocalObjectStore
-let server: ApiServer
-let controllers: ControllersHandle
-let kubeconfig: string
+let cluster: KubectlCluster
 
 beforeAll(async () => {
-  store = createObjectStore()
-  controllers = startControllers({store, clusterName: 'res', region: 'local-1', timing: {podStartupMs: 10, readinessDelayMs: 10}})
-  server = await startApiServer({store})
-  kubeconfig = writeKubeconfig(server.url, dir)
+  cluster = await startKubectlCluster('res', {podStartupMs: 10, readinessDelayMs: 10})
 })
 
 afterAll(async () => {
-  await server?.close()
-  await controllers?.stop()
-  await store?.close()
-  rmSync(dir, {recursive: true, force: true})
+  await cluster?.close()
 })
 
-const kubectl = (args: string[], input?: string) => runKubectl(args, {kubeconfig, input})
-async function ok(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input)
-  if (result.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`)
-  return result.stdout
-}
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+const kubectl = (args: string[], input?: string) => cluster.kubectl(args, input)
+const ok = async (args: string[], input?: string) => (await cluster.ok(args, input)).stdout
 const jsonpath = (args: string[], path: string) => ok([...args, '-o', `jsonpath=${path}`])
 const events = (ns: string, reason: string) => jsonpath(['get', 'events', '-n', ns, '--field-selector', `reason=${reason}`], '{range .items[*]}{.message}{"\\n"}{end}')
 const pod = (name: string, ns: string, cpu?: string, extra = '') =>
