@@ -8,6 +8,7 @@ export default class LocalFault extends MygateCommand<FaultResult> {
   static override summary = 'Inject or clear faults in a local environment.'
   static override description =
     'Service faults (error rate, latency, crash loop, failing readiness) apply to the pods of a service version and show in pod status and in the metrics API. ' +
+    '--flag makes only the requests that get a feature flag\'s on-variant fail. ' +
     '--replication-lag makes a database\'s secondaries (in every region, or --region\'s) replicate that far behind the primary. ' +
     '--region-down takes a region\'s cluster offline; --api-* flags make the API server fail, slow down, or lose the responses of writes it carried out. --clear removes what the other flags select.'
 
@@ -41,6 +42,7 @@ export default class LocalFault extends MygateCommand<FaultResult> {
     }),
     region: Flags.string({description: 'Limit service and API faults to this region.'}),
     clear: Flags.boolean({description: 'Remove the selected faults instead of adding them.'}),
+    flag: Flags.string({description: "Requests that get this flag's on-variant fail at --error-rate (in every service that evaluates it, or --service's)."}),
   }
 
   protected async execute(): Promise<FaultResult> {
@@ -62,6 +64,7 @@ export default class LocalFault extends MygateCommand<FaultResult> {
       apiLostResponse: flags['api-lost-response'] as FaultRequest['apiLostResponse'],
       region: flags.region,
       clear: flags.clear,
+      flag: flags.flag,
     })
   }
 

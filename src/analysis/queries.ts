@@ -82,3 +82,44 @@ export function latencyQuantileQuery(quantile: number, selector: QuerySelector):
 export function requestRateQuery(selector: QuerySelector): string {
   return `sum(rate(http_requests_total{${matchers(selector)}}[${window(selector)}]))`
 }
+
+/**
+ * Flag analysis: the same measures over the requests that evaluated one flag and got one variant.
+ * Metric contract (README "Feature flag metrics"): a request whose code path evaluated a flag is
+ * counted with the labels of OpenTelemetry's feature-flag semantic conventions, `feature_flag.key`
+ * and `feature_flag.result.variant`, written `feature_flag_key` and `feature_flag_result_variant`
+ * as Prometheus label names (dots become underscores).
+ */
+export interface FlagQuerySelector extends QuerySelector {
+  flag: string
+  variant: string
+}
+
+export const FLAG_KEY_LABEL = 'feature_flag_key'
+export const FLAG_VARIANT_LABEL = 'feature_flag_result_variant'
+
+function flagMatchers(selector: FlagQuerySelector): string {
+  return `${FLAG_KEY_LABEL}=${promqlString(selector.flag)},${FLAG_VARIANT_LABEL}=${promqlString(selector.variant)}`
+}
+
+/**
+ * `sum(rate(http_requests_total{namespace="mygate",service="billing",feature_flag_key="upi-autopay",feature_flag_result_variant="on",code=~"5.."}[1m])) / sum(rate(http_requests_total{...same without code...}[1m]))`
+ */
+export function flagErrorRateQuery(selector: FlagQuerySelector): string {
+  const range = window(selector)
+  const flag = flagMatchers(selector)
+  return (
+    `sum(rate(http_requests_total{${matchers(selector, `${flag},code=~"5.."`)}}[${range}]))` +
+    ` / sum(rate(http_requests_total{${matchers(selector, flag)}}[${range}]))`
+  )
+}
+
+/** p99 latency (seconds) of the requests that got the variant. */
+export function flagLatencyP99Query(selector: FlagQuerySelector): string {
+  return `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${matchers(selector, flagMatchers(selector))}}[${window(selector)}])))`
+}
+
+/** Requests per second that got the variant. */
+export function flagRequestRateQuery(selector: FlagQuerySelector): string {
+  return `sum(rate(http_requests_total{${matchers(selector, flagMatchers(selector))}}[${window(selector)}]))`
+}

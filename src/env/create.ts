@@ -171,6 +171,20 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         summarize: (secrets) => secretsSummary(secrets as EnsureSecretsResult),
       },
       {
+        // flagd, its FeatureFlag CRD when absent, and the bundled flags (all off) when the environment has none.
+        title: 'Flags',
+        run: async (ctx) => {
+          const {ensureFlags} = await import('../flags/ensure-flags.js')
+          for (const region of plan.regions) {
+            const flags = await ensureFlags(clients.get(region.region)!, env.name)
+            count(flags.applied)
+            ctx.update(`${region.region}: flagd ${describeApplied(flags.applied)}${flags.crdInstalled ? ', FeatureFlag CRD installed' : ''}${flags.seeded ? ', bundled flags written' : ''}`)
+          }
+          return plan.regions.length
+        },
+        summarize: (n) => `flags served by flagd in ${n} region${n === 1 ? '' : 's'}`,
+      },
+      {
         title: 'Services',
         run: async (ctx) => {
           const waveTimeoutMs = options.waveTimeoutMs ?? 300_000

@@ -3,7 +3,7 @@ import type {LocalObjectStore} from './store/index.js'
 
 /**
  * What a production cluster mygate targets already has installed, added to every local cluster
- * so the same manifests apply: the Istio and Prometheus Operator CRDs mygate renders objects of,
+ * so the same manifests apply: the Istio, Prometheus Operator and OpenFeature CRDs mygate renders objects of,
  * and the in-cluster Prometheus Service that rollout analysis reaches through the API server's
  * service proxy (the local control plane answers that proxy with its own metrics).
  */
@@ -22,6 +22,9 @@ const CRDS: CrdSpec[] = [
   {group: 'security.istio.io', kind: 'PeerAuthentication', plural: 'peerauthentications', versions: ['v1beta1', 'v1'], shortNames: ['pa']},
   {group: 'monitoring.coreos.com', kind: 'PrometheusRule', plural: 'prometheusrules', versions: ['v1'], shortNames: ['promrule']},
   {group: 'monitoring.coreos.com', kind: 'ServiceMonitor', plural: 'servicemonitors', versions: ['v1'], shortNames: ['smon']},
+  // The OpenFeature Operator's FeatureFlag, which flagd's Kubernetes sync reads (the flags of an
+  // environment; the traffic model evaluates them with flagd's own library).
+  {group: 'core.openfeature.dev', kind: 'FeatureFlag', plural: 'featureflags', versions: ['v1beta1'], shortNames: ['ff']},
 ]
 
 export const PROMETHEUS_SERVICE = {namespace: 'monitoring', name: 'prometheus', port: 9090}

@@ -3,7 +3,9 @@ import {loadCatalog} from '../catalog/load-catalog.js'
 import {NAMESPACES} from '../config/types.js'
 import {cachedKubeconfigPath, connectEnvironment} from '../env/connect.js'
 import {environmentFromKubeconfig} from '../env/kubeconfig-extension.js'
-import {NotFoundError, UsageError} from '../errors.js'
+import {NotFoundError, oneOf, UsageError} from '../errors.js'
+import {readFlagSet} from '../flags/flag-store.js'
+import {onVariantOf, servicesOf} from '../flags/types.js'
 import {mygateHome} from '../home.js'
 import type {KubeObject} from '../kube/types.js'
 import {localClusterName} from '../providers/local/local-provider.js'
@@ -34,6 +36,11 @@ export interface FaultRequest {
   apiLostResponse?: LostResponseMode
   region?: string
   clear?: boolean
+  /**
+   * A flag fault: requests that get this flag's on-variant fail at `errorRate`, in every service
+   * the flag names in metadata.services (--service narrows it to one of them).
+   */
+  flag?: string
 }
 
 export interface FaultResult {
@@ -67,6 +74,13 @@ export function validateFaultRequest(request: FaultRequest): void {
   }
   for (const status of request.apiStatuses ?? []) {
     if (![500, 503, 429, 409].includes(status)) throw new UsageError(`--api-status ${status} is not one of 500, 503, 429, 409`)
+  }
+  if (request.flag !== undefined) {
+    if (request.latencyMs !== undefined || request.crash || request.notReady || request.replicationLagMs !== undefined) {
+      throw new UsageError('--flag takes --error-rate only', {hint: 'e.g. `mygate local fault --env demo --flag upi-autopay --error-rate 0.3`'})
+    }
+    if (!request.clear && request.errorRate === undefined) throw new UsageError('--flag needs --error-rate (or --clear)', {hint: 'e.g. --flag upi-autopay --error-rate 0.3'})
+    return
   }
   if (serviceFault && !request.service) throw new UsageError('a service fault needs --service', {hint: 'see `mygate services list`'})
 }
@@ -121,7 +135,8 @@ export async function injectFaults(request: FaultRequest, options: {home?: strin
       result.changes.push(faults ? `API faults in ${cluster}: ${describeApiFaults(faults)}` : `cleared API faults in ${cluster}`)
     }
   }
-  if (request.service) await applyServiceFault(request, regions, home, result)
+  if (request.flag !== undefined) await applyFlagFault(request, regions, home, result)
+  else if (request.service) await applyServiceFault(request, regions, home, result)
   return result
 }
 
@@ -191,6 +206,44 @@ async function applyServiceFault(request: FaultRequest, regions: string[], home:
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')
       result.changes.push(`${service}${request.version ? ` ${request.version}` : ''}: ${what} in ${region}`)
+    }
+  } finally {
+    connection.close()
+  }
+}
+
+/**
+ * Flag faults are Fault objects with `flag` set, one per service that evaluates the flag (its
+ * metadata.services, read from the environment's FeatureFlag): the traffic model fails that share
+ * of the requests that get the flag's on-variant, and only those.
+ */
+async function applyFlagFault(request: FaultRequest, regions: string[], home: string, result: FaultResult): Promise<void> {
+  const flag = request.flag as string
+  const connection = await connectEnvironment(request.env, {home, tolerateUnreachable: true})
+  try {
+    const {set} = await readFlagSet(connection.primary)
+    const definition = set.flags[flag]
+    if (!definition) {
+      throw new NotFoundError(`flag "${flag}" not found in ${request.env}`, {hint: `${oneOf(Object.keys(set.flags).sort())} (see \`mygate flags list --env ${request.env}\`)`})
+    }
+    const all = servicesOf(definition)
+    if (all.length === 0) throw new UsageError(`flag ${flag} names no services in metadata.services`, {hint: `set them: \`mygate flags set ${flag} --env ${request.env} --services SERVICE\``})
+    if (request.service && !all.includes(request.service)) throw new UsageError(`flag ${flag} is not evaluated by ${request.service}`, {hint: `its services: ${all.join(', ')}`})
+    const services = request.service ? [request.service] : all
+    for (const region of regions) {
+      const client = connection.clients.get(region)
+      if (!client) continue
+      for (const service of services) {
+        const namespace = await faultNamespace(service)
+        const name = faultObjectName(service, request.version, flag)
+        if (request.clear) {
+          if (await client.delete({apiVersion: FAULT_API_VERSION, kind: 'Fault', name, namespace})) result.changes.push(`cleared flag fault ${name} in ${region}`)
+          continue
+        }
+        const spec = {service, flag, ...(request.version ? {version: request.version} : {}), errorRate: request.errorRate}
+        await client.apply({apiVersion: FAULT_API_VERSION, kind: 'Fault', metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}}, spec})
+        result.changes.push(`${service}${request.version ? ` ${request.version}` : ''} requests with ${flag}=${onVariantOf(definition)}: errorRate=${request.errorRate} in ${region}`)
+      }
     }
   } finally {
     connection.close()

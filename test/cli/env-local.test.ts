@@ -49,7 +49,8 @@ describe('mygate env on the local control plane (real CLI, real kubectl)', () =>
     const deployments = JSON.parse(
       (await runKubectl(['--context', context, 'get', 'deployments', '-n', 'mygate', '-o', 'json'], {kubeconfig: created.kubeconfig})).stdout,
     ) as {items: Array<{metadata: {name: string}; spec: {replicas: number}; status: {readyReplicas?: number}}>}
-    expect(deployments.items.map((d) => d.metadata.name).sort()).toEqual(APP_SERVICES)
+    // flagd serves the environment's feature flags beside the app services (src/flags/ensure-flags.ts).
+    expect(deployments.items.map((d) => d.metadata.name).sort()).toEqual([...APP_SERVICES, 'flagd'].sort())
     for (const d of deployments.items) expect(d.status.readyReplicas, d.metadata.name).toBe(d.spec.replicas)
     const sets = JSON.parse(
       (await runKubectl(['--context', context, 'get', 'statefulsets', '-n', 'mygate-data', '-o', 'json'], {kubeconfig: created.kubeconfig})).stdout,

@@ -21,3 +21,5 @@ export const RESOURCEQUOTAS: ResourceRef = {group: '', resource: 'resourcequotas
 export const PERSISTENTVOLUMES: ResourceRef = {group: '', resource: 'persistentvolumes'}
 export const STORAGECLASSES: ResourceRef = {group: 'storage.k8s.io', resource: 'storageclasses'}
 export const SERVICEACCOUNTS: ResourceRef = {group: '', resource: 'serviceaccounts'}
+/** The OpenFeature Operator's FeatureFlag (bootstrapped CRD): the flags the traffic model evaluates. */
+export const FEATUREFLAGS: ResourceRef = {group: 'core.openfeature.dev', resource: 'featureflags'}

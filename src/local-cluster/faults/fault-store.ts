@@ -4,9 +4,9 @@ import {faultSpecs} from './faults-for.js'
 import {FAULT_API_VERSION, FAULT_KIND, FAULTS, type FaultSpec} from './types.js'
 
 /** Name of the Fault object for a service (and version): one per target, replaced in place. */
-export function faultObjectName(service: string, version?: string): string {
+export function faultObjectName(service: string, version?: string, flag?: string): string {
   const part = (text: string) => text.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '')
-  return `${part(service)}-${version ? part(version) : 'all-versions'}`.slice(0, 253)
+  return `${part(service)}-${version ? part(version) : 'all-versions'}${flag ? `-flag-${part(flag)}` : ''}`.slice(0, 253)
 }
 
 /** Faults in a namespace (all namespaces when undefined); none when the Fault type is not served. */
@@ -20,7 +20,7 @@ export function listFaults(store: ObjectStore, namespace?: string): FaultSpec[] 
  * in-process twin of `mygate local fault` (which writes the same object through the API).
  */
 export function injectFault(store: ObjectStore, namespace: string, spec: FaultSpec): KubeObject {
-  const name = faultObjectName(spec.service, spec.version)
+  const name = faultObjectName(spec.service, spec.version, spec.flag)
   const existing = store.get(FAULTS, namespace, name)
   const object: KubeObject = {
     apiVersion: FAULT_API_VERSION,

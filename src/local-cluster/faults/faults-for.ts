@@ -27,6 +27,8 @@ export function faultsFor(service: string | undefined, version: string | undefin
   const effects: FaultEffects = {...NO_FAULTS}
   for (const fault of faults) {
     if (fault.service !== service) continue
+    // Flag faults hit only the requests that get the flag's on-variant (flagFaultErrorRate).
+    if (fault.flag !== undefined) continue
     if (fault.version !== undefined && fault.version !== version) continue
     healthy *= 1 - clamp01(fault.errorRate ?? 0)
     effects.latencyMs += Math.max(0, Number(fault.latencyMs) || 0)
@@ -36,6 +38,17 @@ export function faultsFor(service: string | undefined, version: string | undefin
   }
   effects.errorRate = 1 - healthy
   return effects
+}
+
+/** The error rate flag faults add to `service`'s requests that get `flag`'s on-variant (combined as above). */
+export function flagFaultErrorRate(service: string, version: string | undefined, flag: string, faults: readonly FaultSpec[]): number {
+  let healthy = 1
+  for (const fault of faults) {
+    if (fault.flag !== flag || fault.service !== service) continue
+    if (fault.version !== undefined && fault.version !== version) continue
+    healthy *= 1 - clamp01(fault.errorRate ?? 0)
+  }
+  return 1 - healthy
 }
 
 /** Reads the fault specs out of Fault objects (ignoring ones being deleted or malformed). */

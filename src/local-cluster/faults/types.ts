@@ -21,6 +21,11 @@ export interface FaultSpec {
    * cluster replicate this many milliseconds behind the primary (the data plane's lag).
    */
   replicationLagMs?: number
+  /**
+   * A flag fault: `errorRate` hits only the requests of `service` that get this flag's on-variant
+   * (`mygate local fault --flag NAME`), not the service as a whole.
+   */
+  flag?: string
 }
 
 export const FAULT_API_VERSION = 'local.mygate.dev/v1'

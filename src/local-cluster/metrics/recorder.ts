@@ -1,4 +1,4 @@
-import {PODS, DESTINATIONRULES, SERVICES, VIRTUALSERVICES} from '../controllers/resources.js'
+import {PODS, DESTINATIONRULES, FEATUREFLAGS, SERVICES, VIRTUALSERVICES} from '../controllers/resources.js'
 import {fnv1a32} from '../controllers/template-hash.js'
 import {FAULTS} from '../faults/types.js'
 import type {ObjectStore, ResourceRef, Subscription} from '../store/types.js'
@@ -36,7 +36,7 @@ interface Counters {
 }
 
 /** Recompute triggers: anything that moves traffic or changes a fault. */
-const WATCHED: ResourceRef[] = [PODS, SERVICES, FAULTS, VIRTUALSERVICES, DESTINATIONRULES]
+const WATCHED: ResourceRef[] = [PODS, SERVICES, FAULTS, VIRTUALSERVICES, DESTINATIONRULES, FEATUREFLAGS]
 
 /**
  * Simulated Prometheus storage. The traffic model (who serves how much, with which errors and
@@ -168,7 +168,7 @@ export class MetricsRecorder implements SeriesSource {
   }
 
   private add(traffic: VersionTraffic, seconds: number, at: number): Counters {
-    const key = `${traffic.namespace}/${traffic.service}/${traffic.version}`
+    const key = `${traffic.namespace}/${traffic.service}/${traffic.version}${traffic.flag ? `/${traffic.flag.key}=${traffic.flag.variant}` : ''}`
     let counters = this.counters.get(key)
     if (!counters) this.counters.set(key, (counters = {ok: 0, errors: 0, buckets: LATENCY_BUCKETS.map(() => 0), sum: 0}))
     // Small deterministic wobble (±2% load, ±3% latency) so graphs look alive and tests stay exact.
@@ -190,7 +190,14 @@ export class MetricsRecorder implements SeriesSource {
     const seen = new Set<string>()
     for (const traffic of this.model ?? []) {
       const counters = this.add(traffic, seconds, at)
-      const base = {namespace: traffic.namespace, service: traffic.service, version: traffic.version}
+      // Flag labels follow OpenTelemetry's feature-flag semantic conventions (feature_flag.key,
+      // feature_flag.result.variant), dots replaced by underscores as Prometheus label names need.
+      const base = {
+        namespace: traffic.namespace,
+        service: traffic.service,
+        version: traffic.version,
+        ...(traffic.flag ? {feature_flag_key: traffic.flag.key, feature_flag_result_variant: traffic.flag.variant} : {}),
+      }
       const total = counters.ok + counters.errors
       const put = (labels: Record<string, string>, value: number) => {
         const id = JSON.stringify(labels)

@@ -1,9 +1,10 @@
 import type {KubeObject} from '../../kube/types.js'
 import {matchesMapSelector} from '../controllers/label-selector.js'
 import {isPodActive, isPodReady} from '../controllers/pod-state.js'
-import {DESTINATIONRULES, PODS, SERVICES, VIRTUALSERVICES} from '../controllers/resources.js'
+import {DESTINATIONRULES, FEATUREFLAGS, PODS, SERVICES, VIRTUALSERVICES} from '../controllers/resources.js'
 import {fnv1a32} from '../controllers/template-hash.js'
-import {faultsFor} from '../faults/faults-for.js'
+import {faultsFor, flagFaultErrorRate} from '../faults/faults-for.js'
+import {type FlagInfo, flagsOf} from './flag-evaluation.js'
 import {listFaults} from '../faults/fault-store.js'
 import {SERVICE_LABEL, VERSION_LABEL} from '../faults/types.js'
 import type {ObjectStore} from '../store/types.js'
@@ -22,6 +23,11 @@ export interface VersionTraffic {
   p99Ms: number
   /** Added to every request by a latency fault, ms. */
   shiftMs: number
+  /**
+   * Requests whose code path evaluated this flag and got this variant (labelled
+   * feature_flag_key / feature_flag_result_variant); absent for requests that evaluated none.
+   */
+  flag?: {key: string; variant: string}
 }
 
 /** Baseline 5xx share of a healthy service (0.02%: below the strictest descriptor threshold, billing's 0.1%). */
@@ -79,6 +85,7 @@ export function computeTraffic(store: ObjectStore): VersionTraffic[] {
   }
   const out: VersionTraffic[] = []
   const faultsByNamespace = new Map<string, ReturnType<typeof listFaults>>()
+  const flagsByNamespace = new Map<string, FlagInfo[]>()
   for (const [key, servicePods] of byService) {
     const [namespace, service] = key.split('/')
     const svc = store.get(SERVICES, namespace, service)
@@ -93,9 +100,11 @@ export function computeTraffic(store: ObjectStore): VersionTraffic[] {
     if (rpsByVersion.size === 0) continue
     if (!faultsByNamespace.has(namespace)) faultsByNamespace.set(namespace, listFaults(store, namespace))
     const faults = faultsByNamespace.get(namespace) ?? []
+    if (!flagsByNamespace.has(namespace)) flagsByNamespace.set(namespace, served(store, FEATUREFLAGS) ? flagsOf(store.list(FEATUREFLAGS, {namespace}).items) : [])
+    const flags = (flagsByNamespace.get(namespace) ?? []).filter((f) => f.services.includes(service) && f.shares.size > 0)
     for (const [version, versionRps] of rpsByVersion) {
       const effects = faultsFor(service, version === UNKNOWN_VERSION ? undefined : version, faults)
-      out.push({
+      const base: VersionTraffic = {
         namespace,
         service,
         version,
@@ -103,7 +112,22 @@ export function computeTraffic(store: ObjectStore): VersionTraffic[] {
         errorRate: 1 - (1 - BASELINE_ERROR_RATE) * (1 - effects.errorRate),
         p99Ms: baselineP99Ms(service, version),
         shiftMs: effects.latencyMs,
-      })
+      }
+      if (flags.length === 0) {
+        out.push(base)
+        continue
+      }
+      // The simulated service has one code path per flag it evaluates plus one that evaluates
+      // none, each taking an equal share of its requests: a request is labelled with the one flag
+      // its path evaluated (the metric contract), so the series of a version still add up to it.
+      const pathRps = versionRps / (flags.length + 1)
+      out.push({...base, rps: pathRps})
+      for (const flag of flags) {
+        for (const [variant, share] of flag.shares) {
+          const flagErrors = variant === flag.onVariant ? flagFaultErrorRate(service, version === UNKNOWN_VERSION ? undefined : version, flag.key, faults) : 0
+          out.push({...base, rps: pathRps * share, errorRate: 1 - (1 - base.errorRate) * (1 - flagErrors), flag: {key: flag.key, variant}})
+        }
+      }
     }
   }
   return out
