@@ -18,6 +18,8 @@ import type {RandomGenerator} from '../secrets/generators.js'
 import {type RestartedService, restartServices} from '../secrets/restart.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {connectEnvironment} from './connect.js'
+import {createDatabases, databasesSummary} from './create-databases.js'
+import type {DatabaseFormation} from '../db/form-replica-sets.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
 import {PlanSummary, RegionPlan, planEnvironment, summarizePlan} from './plan.js'
 import {EnvironmentRecord, writeRecord} from './record.js'
@@ -64,6 +66,8 @@ export interface CreateEnvironmentResult {
   services: ServiceVerdict[]
   /** The Secrets step: generated, placeholder, missing and changed keys (names only, never values). */
   secrets?: EnsureSecretsResult
+  /** The Databases phase: each MongoDB replica set and its PRIMARY. */
+  databases?: DatabaseFormation[]
   /** Services restarted because a value they read changed (a rebuilt connection string). */
   restarted: RestartedService[]
   phases: PhaseTiming[]
@@ -166,6 +170,16 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
           return secrets
         },
         summarize: (secrets) => secretsSummary(secrets as EnsureSecretsResult),
+      },
+      {
+        // After the Secrets (the members read theirs) and before the apps: a member is Ready only
+        // as PRIMARY or SECONDARY, so the sets must be formed before anything waits on them.
+        title: 'Databases',
+        run: async (ctx) => {
+          result.databases = await createDatabases({clients, catalog, env, plan, onProgress: ctx.update, apply: (client, objects) => applyServed(client, objects, result).then(count)})
+          return result.databases
+        },
+        summarize: (formed) => databasesSummary(formed as DatabaseFormation[]),
       },
       {
         title: 'Services',
