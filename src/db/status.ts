@@ -222,3 +222,28 @@ export async function watchDatabaseStatus(options: DatabaseStatusOptions & {inte
   }
   return last
 }
+
+/** `mygate db status`: connect to the environment, run the statuses, close. */
+export async function environmentDatabaseStatus(
+  options: {envName: string; service?: string; region?: string; home?: string; watch?: boolean; signal?: AbortSignal},
+  onReport?: (report: DatabaseStatusReport) => void,
+): Promise<DatabaseStatusReport> {
+  const {connectEnvironment} = await import('../env/connect.js')
+  const {loadCatalog} = await import('../catalog/load-catalog.js')
+  // A region that does not answer must not hold the whole command: short requests, no long retries.
+  const connection = await connectEnvironment(options.envName, {home: options.home, tolerateUnreachable: true, retry: {deadlineMs: 3000}})
+  try {
+    const statusOptions: DatabaseStatusOptions = {
+      env: connection.record.spec,
+      catalog: await loadCatalog(),
+      clients: connection.clients,
+      activeRegion: connection.record.activeRegion,
+      service: options.service,
+      region: options.region,
+    }
+    if (!options.watch) return await databaseStatus(statusOptions)
+    return await watchDatabaseStatus({...statusOptions, signal: options.signal}, (report) => onReport?.(report))
+  } finally {
+    connection.close()
+  }
+}
