@@ -9,6 +9,7 @@ import {directConnection, replicaSetConnection} from './connection.js'
 import {DatabaseOperationError} from './operation-error.js'
 import type {MemberSpec, StatusResult} from './operations.js'
 import {runDatabaseOperation} from './run-operation.js'
+import {upgradeByRole} from './upgrade.js'
 import {membersIn, replicaSetTopology, type ReplicaSetMember, type ReplicaSetTopology} from './topology.js'
 
 /**
@@ -22,7 +23,9 @@ import {membersIn, replicaSetTopology, type ReplicaSetMember, type ReplicaSetTop
  * 2. a two-region set, or votes/priorities not as src/db/topology.ts lays them out -> reconfigure
  *    with the full member list (the script adds one voter per reconfiguration, as MongoDB
  *    requires since 4.4, and waits until each config is committed);
- * 3. status until there is a PRIMARY; reported per database.
+ * 3. status until there is a PRIMARY; reported per database;
+ * 4. members on an old StatefulSet revision (an image change) restarted by role: secondaries one
+ *    at a time, the PRIMARY last after a step-down (src/db/upgrade.ts).
  */
 
 export interface FormDatabasesOptions {
@@ -48,6 +51,8 @@ export interface DatabaseFormation {
   members: number
   initiated: boolean
   reconfigured: boolean
+  /** Members restarted onto a new image, in order (secondaries first, the primary last). */
+  upgraded: string[]
   /** False when the set was already in shape. */
   changed: boolean
 }
@@ -70,8 +75,11 @@ async function formDatabase(database: ServiceDescriptor, options: FormDatabasesO
   const run = {client, database: database.name, image, deadline}
 
   const before = await retrying(run, () => status(run, directConnection(first.host)))
-  // Already in shape with a PRIMARY: one Job, nothing to change.
-  if (before.initiated && before.primary && inShape(before, topology)) return formed(database, topology, before, false, false, options)
+  // Already in shape with a PRIMARY: one Job (plus an upgrade when the image changed).
+  if (before.initiated && before.primary && inShape(before, topology)) {
+    const upgraded = await upgradeByRole({clients: options.clients, topology, image, timeoutMs: remaining(deadline), onProgress: options.onProgress})
+    return formed(database, topology, upgraded.restarted.length > 0 ? await waitForPrimary(run, topology) : before, {initiated: false, reconfigured: false, upgraded: upgraded.restarted}, options)
+  }
   let initiated = false
   if (!before.initiated) {
     const members = membersIn(topology, topology.primaryRegion).map(memberSpec)
@@ -92,14 +100,24 @@ async function formDatabase(database: ServiceDescriptor, options: FormDatabasesO
     if (reconfigured) options.onProgress?.(`${database.name}: reconfigured to ${members.length} members (${outcome.result.steps.length} step${outcome.result.steps.length === 1 ? '' : 's'})`)
     current = await waitForPrimary(run, topology)
   }
-  return formed(database, topology, current, initiated, reconfigured, options)
+  // An image change (OnDelete StatefulSet): secondaries first, the primary last (upgrade.ts).
+  const upgraded = await upgradeByRole({clients: options.clients, topology, image, timeoutMs: remaining(deadline), onProgress: options.onProgress})
+  if (upgraded.restarted.length > 0) current = await waitForPrimary(run, topology)
+  return formed(database, topology, current, {initiated, reconfigured, upgraded: upgraded.restarted}, options)
 }
 
-function formed(database: ServiceDescriptor, topology: ReplicaSetTopology, current: StatusResult, initiated: boolean, reconfigured: boolean, options: FormDatabasesOptions): DatabaseFormation {
+function formed(
+  database: ServiceDescriptor,
+  topology: ReplicaSetTopology,
+  current: StatusResult,
+  changes: {initiated: boolean; reconfigured: boolean; upgraded: string[]},
+  options: FormDatabasesOptions,
+): DatabaseFormation {
   const primary = String(current.primary)
   const primaryRegion = topology.members.find((m) => m.host === primary)?.region ?? 'unknown'
   options.onProgress?.(`${database.name}: PRIMARY ${primary} (${primaryRegion})`)
-  return {database: database.name, primary, primaryRegion, members: topology.members.length, initiated, reconfigured, changed: initiated || reconfigured}
+  const changed = changes.initiated || changes.reconfigured || changes.upgraded.length > 0
+  return {database: database.name, primary, primaryRegion, members: topology.members.length, ...changes, changed}
 }
 
 interface Run {
