@@ -87,6 +87,8 @@ export const LABEL_COMPONENT = 'app.kubernetes.io/component'
 export const COMPONENT_DB_OPS = 'db-ops'
 export const LABEL_DATABASE = 'mygate.dev/database'
 export const LABEL_OP = 'mygate.dev/op'
+/** When mygate created the Job, in milliseconds (orders kept failed Jobs). */
+export const ANNOTATION_STARTED = 'mygate.dev/started-at'
 
 /** `dbop-billing-db-status-k3x9qa`: unique per run, and never `DATABASE-...`, which would read as one of the StatefulSet's pods. */
 export function operationJobName(database: string, op: DatabaseOp, suffix = randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(-6)): string {
@@ -109,6 +111,7 @@ export async function renderOperationJob<Op extends DatabaseOp>(name: string, op
           'app.kubernetes.io/part-of': 'mygate',
         },
         podLabels: {[LABEL_COMPONENT]: COMPONENT_DB_OPS, [LABEL_DATABASE]: options.database},
+        annotations: {[ANNOTATION_STARTED]: new Date().toISOString()},
         // The kubelet's own stop, a little after mygate's deadline (which deletes the Job anyway).
         activeDeadlineSeconds: timeoutSeconds + 30,
         ttlSecondsAfterFinished: 24 * 3600,
@@ -204,10 +207,15 @@ async function pruneFailedJobs(client: KubeApi, namespace: string, run: {databas
   const list = await client.list('batch/v1', 'Job', {namespace, labelSelector: `${LABEL_COMPONENT}=${COMPONENT_DB_OPS},${LABEL_DATABASE}=${database},${LABEL_OP}=${op}`})
   const finished = list.items
     .filter((job) => isFinished(job) || job.metadata.name === current)
-    .sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')) || String(b.metadata.name).localeCompare(String(a.metadata.name)))
+    // creationTimestamp has whole seconds: the annotation (milliseconds) orders runs within one.
+    .sort((a, b) => startedAt(b).localeCompare(startedAt(a)))
   for (const job of finished.slice(keep)) {
     await client.delete({apiVersion: 'batch/v1', kind: 'Job', name: String(job.metadata.name), namespace}, {propagationPolicy: 'Background'})
   }
+}
+
+function startedAt(job: KubeObject): string {
+  return job.metadata.annotations?.[ANNOTATION_STARTED] ?? String(job.metadata.creationTimestamp ?? '')
 }
 
 function isFinished(job: KubeObject): boolean {
