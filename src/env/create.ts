@@ -19,7 +19,7 @@ import {type RestartedService, restartServices} from '../secrets/restart.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {connectEnvironment} from './connect.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
-import {PlanSummary, RegionPlan, planEnvironment, summarizePlan} from './plan.js'
+import {PlanSummary, RegionPlan, activeRegionOf, planEnvironment, summarizePlan} from './plan.js'
 import {EnvironmentRecord, writeRecord} from './record.js'
 
 export interface CreateEnvironmentOptions {
@@ -93,7 +93,7 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
   const env: EnvironmentSpec = existing ? {...options.env, versions: {...options.env.versions, ...existing.versions}} : options.env
   const rendered = await renderEnvironment({catalog, env})
   await validateObjects(rendered.objects)
-  const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered})
+  const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered, activeRegion: existing?.activeRegion})
   const result: CreateEnvironmentResult = {
     environment: env.name,
     provider: env.provider,
@@ -283,7 +283,7 @@ function buildRecord(
     provider: env.provider,
     spec: env,
     clusters,
-    activeRegion: existing?.activeRegion ?? env.regions.primary,
+    activeRegion: activeRegionOf(env, existing?.activeRegion),
     versions: {...existing?.versions, ...versions},
     phase,
     createdAt,
