@@ -3,7 +3,8 @@ import type {Tier} from '../catalog/types.js'
 export const PROVIDERS = ['local', 'kubeconfig', 'aws', 'gcp'] as const
 export type ProviderName = (typeof PROVIDERS)[number]
 
-export const DR_MODES = ['warm-standby', 'pilot-light'] as const
+/** active-active: both regions run at full scale and serve through weighted DNS records. */
+export const DR_MODES = ['warm-standby', 'pilot-light', 'active-active'] as const
 export type DrMode = (typeof DR_MODES)[number]
 
 /** Namespaces every environment uses; the baseline manifests create them. */
@@ -30,6 +31,22 @@ export interface GcpSettings {
   network?: string
 }
 
+/** The environment's one public DNS name (`dns:` in mygate.yaml). */
+export interface DnsSettings {
+  /** The hosted zone the user owns (Route 53 / Cloud DNS), e.g. example.com; mygate never creates or deletes it. */
+  zone: string
+  /** The fully qualified name inside the zone, e.g. app.demo.example.com. */
+  name: string
+}
+
+/** One region's entry point settings (`entry: {REGION: ...}` in mygate.yaml). */
+export interface RegionEntrySettings {
+  /** TLS: an ACM certificate ARN (aws; regional, so one per region) or a certificate name (gcp: a ManagedCertificate or a pre-shared SSL certificate). */
+  tls?: {certificateArn?: string; certificateName?: string}
+  /** WAF: an AWS WAFv2 web ACL ARN (aws) or a Cloud Armor security policy name (gcp). */
+  waf?: {webAclArn?: string; securityPolicy?: string}
+}
+
 /** A fully resolved environment (config file + env file + flags, defaults applied). */
 export interface EnvironmentSpec {
   name: string
@@ -50,6 +67,10 @@ export interface EnvironmentSpec {
   kubeconfig?: string
   aws?: AwsSettings
   gcp?: GcpSettings
+  /** The public DNS name; local environments default to NAME.mygate.local. */
+  dns?: DnsSettings
+  /** Per-region entry point settings, by region name. */
+  entry?: Record<string, RegionEntrySettings>
 }
 
 export interface ProjectConfig {

@@ -8,6 +8,7 @@ import {packagePath} from '../package-root.js'
 import {processAlive} from '../pid-lock.js'
 import {localPaths} from '../local-cluster/daemon/paths.js'
 import type {ApiFaultSettings, ClusterInfo, DaemonInfo, DaemonStatus} from '../local-cluster/daemon/protocol.js'
+import type {LocalDnsAnswer, LocalDnsRecordSet} from '../local-cluster/dns/record-set.js'
 
 /** The CLI's side of the local control plane: find, start, stop and steer the daemon. */
 
@@ -172,4 +173,26 @@ export async function setClusterDown(home: string, name: string, down: boolean):
 
 export async function setApiFaults(home: string, name: string, faults: ApiFaultSettings | undefined): Promise<ClusterInfo> {
   return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}/api-faults`, faults ?? {clear: true})
+}
+
+/** The DNS table's record set for `name` as it answers now, or undefined when there is none. */
+export async function getDnsRecords(home: string, name: string): Promise<LocalDnsAnswer | undefined> {
+  try {
+    return await call<LocalDnsAnswer>(await requireDaemon(home), 'GET', `/dns/${encodeURIComponent(name)}`)
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined
+    throw error
+  }
+}
+
+/** Writes a whole record set (the daemon validates it) and returns how it answers now. */
+export async function putDnsRecords(home: string, set: LocalDnsRecordSet): Promise<LocalDnsAnswer> {
+  return call<LocalDnsAnswer>(await requireDaemon(home), 'PUT', `/dns/${encodeURIComponent(set.name)}`, set)
+}
+
+/** Removes a record set; false when the daemon is not running or had none. */
+export async function deleteDnsRecords(home: string, name: string): Promise<boolean> {
+  const info = await readDaemonInfo(home)
+  if (!info) return false
+  return (await call<{deleted: boolean}>(info, 'DELETE', `/dns/${encodeURIComponent(name)}`)).deleted
 }

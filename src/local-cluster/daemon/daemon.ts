@@ -6,6 +6,8 @@ import {writeFileAtomic} from '../../atomic-file.js'
 import {LocalCluster, LocalTiming, startLocalCluster} from '../cluster.js'
 import {DataPlane} from '../data-plane/data-plane.js'
 import type {DataPlaneTiming} from '../data-plane/timing.js'
+import {DnsTable} from '../dns/dns-table.js'
+import {recordSetProblem, type LocalDnsRecordSet} from '../dns/record-set.js'
 import {localKubeconfig, writeLocalKubeconfig} from './kubeconfig.js'
 import {acquireLock} from './lock.js'
 import {localPaths} from './paths.js'
@@ -47,6 +49,12 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   }
   for (const warning of dataPlane.warnings) log(`data plane: ${warning}`)
   const records = await readRecords(paths.clustersFile)
+  // A region's record is healthy while its cluster is hosted and up: a region outage is what a
+  // health checker probing the region's entry point would see.
+  const dns = await DnsTable.load(paths.dnsFile, (record) => {
+    const cluster = clusters.get(record.cluster)
+    return cluster !== undefined && !cluster.isDown()
+  })
   const token = randomBytes(16).toString('hex')
   const startedAt = new Date().toISOString()
 
@@ -121,6 +129,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       setImmediate(() => void stop())
       return [202, {stopping: true}]
     }
+    if (parts[0] === 'dns') return dnsRoutes(method, parts[1] ? decodeURIComponent(parts[1]) : undefined, body)
     if (parts[0] === 'clusters' && parts[1]) {
       const name = parts[1]
       if (method === 'PUT' && parts.length === 2) {
@@ -152,6 +161,23 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }
     }
     return [404, {message: `no route ${method} ${path}`}]
+  }
+
+  /** GET /dns, GET|PUT|DELETE /dns/NAME: the DNS table, read and switched by the CLI. */
+  const dnsRoutes = async (method: string, name: string | undefined, body: Record<string, unknown>): Promise<[number, unknown]> => {
+    if (name === undefined) return method === 'GET' ? [200, dns.list()] : [405, {message: `${method} /dns is not allowed`}]
+    if (method === 'GET') {
+      const found = dns.get(name)
+      return found ? [200, found] : [404, {message: `no DNS records for ${name}`}]
+    }
+    if (method === 'PUT') {
+      const problem = recordSetProblem(body)
+      if (problem) return [400, {message: `bad DNS record set: ${problem}`}]
+      if (body.name !== name) return [400, {message: `record set ${String(body.name)} sent to /dns/${name}`}]
+      return [200, await dns.put(body as unknown as LocalDnsRecordSet)]
+    }
+    if (method === 'DELETE') return [200, {deleted: await dns.delete(name)}]
+    return [405, {message: `${method} /dns/${name} is not allowed`}]
   }
 
   const control: http.Server = http.createServer((req, res) => {

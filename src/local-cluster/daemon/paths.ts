@@ -14,6 +14,8 @@ export interface LocalPaths {
   kubeconfig: string
   /** The MongoDB data plane's snapshot and log (shared by the clusters). */
   dataPlaneDir: string
+  /** The DNS table: environment names and the regions that answer for them. */
+  dnsFile: string
   clusterDir(name: string): string
 }
 
@@ -27,6 +29,7 @@ export function localPaths(home: string): LocalPaths {
     clustersFile: join(dir, 'clusters.json'),
     kubeconfig: join(dir, 'kubeconfig.yaml'),
     dataPlaneDir: join(dir, 'data-plane'),
+    dnsFile: join(dir, 'dns.json'),
     clusterDir: (name) => join(dir, 'clusters', name),
   }
 }

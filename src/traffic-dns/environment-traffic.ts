@@ -1,0 +1,96 @@
+import type {EnvironmentSpec} from '../config/types.js'
+import type {EnvironmentRecord} from '../env/record.js'
+import {UsageError} from '../errors.js'
+import type {TrafficMode} from './traffic-state.js'
+
+/** One environment's public entry: its DNS name and which region(s) serve it. */
+export interface EnvironmentTraffic {
+  /** The DNS name, e.g. app.demo.example.com (local: demo.mygate.local). */
+  readonly name: string
+  describe(): Promise<TrafficDescription>
+  /** Make `region` the one that serves (failover records swapped / weights), and wait until the change is in sync. Idempotent. */
+  switchActive(region: string): Promise<void>
+  /** Take a region out of service (fencing: weight 0 / its record withdrawn). Idempotent. */
+  withdraw(region: string): Promise<void>
+  /** Put a withdrawn region back (standby in failover mode, weighted in active-active). Idempotent. */
+  restore(region: string): Promise<void>
+  /**
+   * Create or refresh the records (and health checks) for these entry points; an existing
+   * record set keeps its active region, withdrawn regions and weights. Used by `env create`.
+   */
+  ensureRecords(entries: RegionEntryPoint[]): Promise<TrafficDescription>
+  /** Remove the records and health checks (never the zone: the user owns it). Idempotent; used by `env destroy`. */
+  removeRecords(): Promise<string[]>
+  /** The health checks that decide whether `region` answers (Route 53 ids, Cloud DNS health-checked targets, the local cluster). */
+  healthChecksFor(region: string): Promise<RegionHealthCheck[]>
+  close(): Promise<void>
+}
+
+export interface TrafficDescription {
+  name: string
+  mode: TrafficMode
+  /** The region(s) DNS answers with now. */
+  active: string[]
+  regions: Array<{region: string; endpoint?: string; healthy?: boolean; weight?: number; withdrawn: boolean}>
+}
+
+/** A region's entry point: the address its gateway Ingress's load balancer was given. */
+export interface RegionEntryPoint {
+  region: string
+  /** Load-balancer hostname or IP (Ingress status.loadBalancer.ingress[0]). */
+  endpoint?: string
+}
+
+export interface RegionHealthCheck {
+  /** Provider id (Route 53 health check id) or a descriptive id for simulated checks. */
+  id: string
+  region: string
+  /** What is probed, e.g. https://k8s-...elb.amazonaws.com:443/healthz. */
+  target: string
+  healthy?: boolean
+}
+
+export interface OpenTrafficOptions {
+  home?: string
+}
+
+/** Local environments without `dns:` answer under this suffix in the local DNS table. */
+export const LOCAL_DNS_SUFFIX = 'mygate.local'
+
+/** The environment's DNS name: `dns.name` when configured, NAME.mygate.local on the local provider. */
+export function environmentDnsName(spec: Pick<EnvironmentSpec, 'name' | 'provider' | 'dns'>): string | undefined {
+  if (spec.dns) return spec.dns.name
+  return spec.provider === 'local' ? `${spec.name}.${LOCAL_DNS_SUFFIX}` : undefined
+}
+
+/** Failover records, or weighted ones for active-active. */
+export function trafficModeFor(spec: Pick<EnvironmentSpec, 'drMode'>): TrafficMode {
+  return spec.drMode === 'active-active' ? 'weighted' : 'failover'
+}
+
+/** Whether the environment has a DNS name mygate manages (create/destroy/describe skip it otherwise). */
+export function hasManagedDns(spec: Pick<EnvironmentSpec, 'name' | 'provider' | 'dns'>): boolean {
+  return environmentDnsName(spec) !== undefined && spec.provider !== 'kubeconfig'
+}
+
+/**
+ * Opens the traffic layer of an environment from its record (provider, regions, dns settings).
+ * The provider's DNS client is loaded only here, when it is needed.
+ */
+export async function openEnvironmentTraffic(record: EnvironmentRecord, options: OpenTrafficOptions = {}): Promise<EnvironmentTraffic> {
+  if (!hasManagedDns(record.spec)) {
+    throw new UsageError(`environment "${record.name}" has no DNS name mygate manages`, {
+      hint: record.provider === 'kubeconfig'
+        ? 'kubeconfig environments bring their own DNS; move traffic with your DNS provider'
+        : `add dns: {zone, name} to environments.${record.name} in mygate.yaml`,
+    })
+  }
+  switch (record.provider) {
+    case 'local': {
+      const {openLocalTraffic} = await import('./local-traffic.js')
+      return openLocalTraffic(record, options)
+    }
+    default:
+      throw new UsageError(`DNS for provider ${record.provider} is not available yet`)
+  }
+}
