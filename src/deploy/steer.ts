@@ -107,7 +107,7 @@ export async function steerRollout(action: SteerResult['action'], options: Steer
     if (isTerminal(stored.state)) return {service, environment, action, result: resultOf(stored, [], 'done')}
     const block = progress.block([rolloutPhase(stored.state)])
     try {
-      const result = await driveRollout({env, stored, wait: options.wait, progress: block.phases[0]})
+      const result = await driveRollout({env, stored, wait: options.wait, progress: block.phases[0], reducesRisk: action === 'abort'})
       return {service, environment, action, result}
     } finally {
       await block.close()

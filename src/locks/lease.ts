@@ -2,22 +2,30 @@ import {ConflictError} from '../errors.js'
 import {formatDuration} from '../duration.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import {leaseDecision, leaseSpecAfter, type LeaseSpec} from './lease-rules.js'
+import {conflicts, decodeScope, describeLock, encodeScope, LOCK_LABEL, LOCK_SCOPE_ANNOTATION, lockLeaseName, type LockScope} from './lock-scope.js'
 import {holderIsDeadLocalProcess} from '../audit/identity.js'
 import type {KubeApi} from '../kube/api.js'
 import {LABEL_ROLLOUT_SERVICE, leaseName, ROLLOUT_NAMESPACE} from '../rollout/names.js'
 
 /**
- * One deploy at a time per environment and service: Lease mygate-system/mygate-deploy-SERVICE.
- * The decision is pure (src/rollout/lease.ts); this module reads the Lease, writes the spec the
- * decision asks for with the resourceVersion it read (two CLIs racing for a free or expired lease:
- * the second write gets 409 and is refused), renews it while the rollout runs and releases it at
- * the end (holder cleared, so the next deploy acquires at once).
+ * Locks are coordination.k8s.io/v1 Leases in mygate-system, one per lock scope (lock-scope.ts):
+ * mygate-deploy-SERVICE, mygate-flag-FLAG, mygate-environment-lock. The decision over one Lease is
+ * pure (lease-rules.ts); this module reads the Lease, writes the spec the decision asks for with
+ * the resourceVersion it read (two CLIs racing for a free or expired lease: the second write gets
+ * 409 and is refused), renews it while the work runs and releases it at the end (holder cleared, so
+ * the next one acquires at once).
+ *
+ * Different Leases can still exclude each other (an environment lock and a deploy): after taking
+ * its own Lease a CLI lists every lock Lease and gives its own back when a live one conflicts. Two
+ * CLIs racing this way both see each other and both refuse, which is safe; neither can miss the
+ * other, because each lists only after its own write is stored.
  */
 
 export const DEFAULT_LEASE_SECONDS = 15
 
 export interface LeaseOptions {
   holder: string
+  /** The service deployed: a deploy lock (the lease deploys have always taken). */
   service: string
   environment: string
   /** Default 15 s (MYGATE_LEASE_DURATION_SECONDS overrides it); renewed every third of it. */
@@ -28,6 +36,11 @@ export interface LeaseOptions {
    * resumed), instead of waiting for its lease to expire. Default true.
    */
   takeOverDeadLocalHolder?: boolean
+  /**
+   * Work that only reduces risk (`rollout abort`) takes its own lease, so two CLIs never drive one
+   * rollout, but is not refused by other locks: the lock model lets it always go through.
+   */
+  reducesRisk?: boolean
 }
 
 export interface HeldLease {
@@ -46,55 +59,121 @@ export function leaseDurationSeconds(explicit?: number): number {
   return explicit ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEASE_SECONDS)
 }
 
-function leaseObject(service: string, environment: string, spec: LeaseSpec, resourceVersion?: string): KubeObject {
+/** Options of any lock: the deploy lease's, with the scope instead of a service. */
+export interface LockOptions extends Omit<LeaseOptions, 'service'> {
+  scope: LockScope
+}
+
+function leaseObject(scope: LockScope, environment: string, spec: LeaseSpec, resourceVersion?: string): KubeObject {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata: {
-      name: leaseName(service),
+      name: lockLeaseName(scope),
       namespace: ROLLOUT_NAMESPACE,
-      labels: {'app.kubernetes.io/managed-by': MANAGED_BY, [LABEL_ROLLOUT_SERVICE]: service, 'mygate.dev/environment': environment},
+      labels: {
+        'app.kubernetes.io/managed-by': MANAGED_BY,
+        [LOCK_LABEL]: scope.kind,
+        ...(scope.kind === 'service' ? {[LABEL_ROLLOUT_SERVICE]: scope.service} : {}),
+        'mygate.dev/environment': environment,
+      },
+      annotations: {[LOCK_SCOPE_ANNOTATION]: encodeScope(scope)},
       ...(resourceVersion === undefined ? {} : {resourceVersion}),
     },
     spec,
   }
 }
 
-function refusal(service: string, environment: string, holder: string, ageMs: number, expiresInMs: number): ConflictError {
-  return new ConflictError(`${service} in ${environment} is being deployed by ${holder} (for ${formatDuration(ageMs)}); refusing a second deploy`, {
-    hint: `wait for it to finish (\`mygate rollout status ${service} --env ${environment} --watch\`); its lease expires ${formatDuration(expiresInMs)} after its last renewal if that CLI died`,
+function refusal(scope: LockScope, environment: string, holder: string, ageMs: number, expiresInMs: number): ConflictError {
+  const expiry = `its lease expires ${formatDuration(expiresInMs)} after its last renewal if that CLI died`
+  if (scope.kind === 'service') {
+    const service = scope.service
+    return new ConflictError(`${service} in ${environment} is being deployed by ${holder} (for ${formatDuration(ageMs)}); refusing a second deploy`, {
+      hint: `wait for it to finish (\`mygate rollout status ${service} --env ${environment} --watch\`); ${expiry}`,
+      details: {holder, ageMs, expiresInMs},
+    })
+  }
+  return new ConflictError(`${describeLock(scope)} in ${environment} is already running, held by ${holder} (for ${formatDuration(ageMs)}); refusing a second one`, {
+    hint: `wait for it to finish; ${expiry}`,
     details: {holder, ageMs, expiresInMs},
   })
 }
 
-/** Acquires (or renews, or takes over) the lease, or throws ConflictError naming the holder. */
+function conflictRefusal(mine: LockScope, theirs: LockScope, environment: string, holding: {holder: string; ageMs: number; expiresInMs: number}): ConflictError {
+  return new ConflictError(
+    `refusing ${describeLock(mine)} in ${environment}: ${describeLock(theirs)} is running, held by ${holding.holder} (for ${formatDuration(holding.ageMs)})`,
+    {
+      hint: `wait for it to finish and try again; its lock expires ${formatDuration(holding.expiresInMs)} after its last renewal if that CLI died`,
+      details: {holder: holding.holder, lock: theirs, ageMs: holding.ageMs, expiresInMs: holding.expiresInMs},
+    },
+  )
+}
+
+/** Acquires (or renews, or takes over) a deploy's lease, or throws ConflictError naming the holder. */
 export async function acquireLease(client: KubeApi, options: LeaseOptions): Promise<HeldLease> {
+  const {service, ...rest} = options
+  return acquireLock(client, {...rest, scope: {kind: 'service', service, operation: 'deploy'}})
+}
+
+/**
+ * Acquires the lock of `scope` in one cluster, or throws ConflictError naming the holder: of the
+ * same lock, or of a live lock that conflicts with it (lock-scope.ts `conflicts`).
+ */
+export async function acquireLock(client: KubeApi, options: LockOptions): Promise<HeldLease> {
+  const held = await acquireOwnLease(client, options)
+  if (options.reducesRisk) return held
+  try {
+    await refuseConflictingLocks(client, options)
+  } catch (error) {
+    await held.release().catch(() => undefined)
+    throw error
+  }
+  return held
+}
+
+/** The live lock Leases of other holders whose scope conflicts with `options.scope`. */
+async function refuseConflictingLocks(client: KubeApi, options: LockOptions): Promise<void> {
+  const now = (options.now ?? Date.now)()
+  const own = lockLeaseName(options.scope)
+  const {items} = await client.list('coordination.k8s.io/v1', 'Lease', {namespace: ROLLOUT_NAMESPACE, labelSelector: LOCK_LABEL})
+  for (const lease of items) {
+    if (lease.metadata.name === own) continue
+    const holding = holdingOf(lease, now)
+    if (holding === undefined || holding.holder === options.holder) continue
+    const theirs = decodeScope(lease.metadata.annotations, lease.metadata.labels)
+    if (conflicts(options.scope, theirs)) throw conflictRefusal(options.scope, theirs, options.environment, holding)
+  }
+}
+
+async function acquireOwnLease(client: KubeApi, options: LockOptions): Promise<HeldLease> {
   const now = options.now ?? Date.now
   const duration = leaseDurationSeconds(options.durationSeconds)
-  const {service, environment, holder} = options
+  const {scope, environment, holder} = options
+  const name = lockLeaseName(scope)
+  const what = scope.kind === 'service' ? `the deploy lease of ${scope.service}` : `the lock of ${describeLock(scope)}`
   const me = {holder}
 
-  const existing = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+  const existing = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
   const spec = existing?.spec as LeaseSpec | undefined
   let decision = leaseDecision(spec, me, now())
   if (decision.kind === 'refuse' && options.takeOverDeadLocalHolder !== false && holderIsDeadLocalProcess(decision.holder)) {
     decision = {kind: 'takeOver', previousHolder: decision.holder, expiredForMs: 0}
   }
-  if (decision.kind === 'refuse') throw refusal(service, environment, decision.holder, decision.ageMs, decision.expiresInMs)
+  if (decision.kind === 'refuse') throw refusal(scope, environment, decision.holder, decision.ageMs, decision.expiresInMs)
 
   let current: KubeObject
   const written = leaseSpecAfter(decision, spec, me, now(), duration)
   try {
     current =
       existing === undefined
-        ? await client.create(leaseObject(service, environment, written))
-        : await client.replace(leaseObject(service, environment, written, String(existing.metadata.resourceVersion)))
+        ? await client.create(leaseObject(scope, environment, written))
+        : await client.replace(leaseObject(scope, environment, written, String(existing.metadata.resourceVersion)))
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error
     // Someone else wrote the lease between our read and our write: they won.
-    const winner = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+    const winner = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
     const winnerSpec = winner?.spec as LeaseSpec | undefined
-    throw refusal(service, environment, winnerSpec?.holderIdentity ?? 'another deploy', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
+    throw refusal(scope, environment, winnerSpec?.holderIdentity ?? 'another CLI', 0, (winnerSpec?.leaseDurationSeconds ?? duration) * 1000)
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -106,19 +185,19 @@ export async function acquireLease(client: KubeApi, options: LeaseOptions): Prom
     async renew() {
       if (released) return
       const currentSpec = current.spec as LeaseSpec
-      if (currentSpec.holderIdentity !== holder) throw refusal(service, environment, String(currentSpec.holderIdentity), 0, 0)
+      if (currentSpec.holderIdentity !== holder) throw refusal(scope, environment, String(currentSpec.holderIdentity), 0, 0)
       const renewedSpec = leaseSpecAfter({kind: 'renew'}, currentSpec, me, now(), duration)
       try {
-        current = await client.replace(leaseObject(service, environment, renewedSpec, String(current.metadata.resourceVersion)))
+        current = await client.replace(leaseObject(scope, environment, renewedSpec, String(current.metadata.resourceVersion)))
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error
         // Someone wrote the lease: still ours only if they did not take it.
-        const fresh = await client.get('coordination.k8s.io/v1', 'Lease', leaseName(service), ROLLOUT_NAMESPACE)
+        const fresh = await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE)
         const freshSpec = fresh?.spec as LeaseSpec | undefined
         if (fresh === undefined || freshSpec?.holderIdentity !== holder) {
-          throw new ConflictError(`lost the deploy lease of ${service} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
+          throw new ConflictError(`lost ${what} to ${freshSpec?.holderIdentity ?? 'nobody (deleted)'}`)
         }
-        current = await client.replace(leaseObject(service, environment, leaseSpecAfter({kind: 'renew'}, freshSpec, me, now(), duration), String(fresh.metadata.resourceVersion)))
+        current = await client.replace(leaseObject(scope, environment, leaseSpecAfter({kind: 'renew'}, freshSpec, me, now(), duration), String(fresh.metadata.resourceVersion)))
       }
     },
     startRenewing(onError) {
@@ -138,7 +217,7 @@ export async function acquireLease(client: KubeApi, options: LeaseOptions): Prom
       delete releasedSpec.holderIdentity
       delete releasedSpec.renewTime
       try {
-        await client.replace(leaseObject(service, environment, releasedSpec, String(current.metadata.resourceVersion)))
+        await client.replace(leaseObject(scope, environment, releasedSpec, String(current.metadata.resourceVersion)))
       } catch (error) {
         // Someone took it over meanwhile (our renewals failed): it is theirs now, leave it.
         if (!(error instanceof ConflictError)) throw error
@@ -167,5 +246,5 @@ export async function liveHolder(client: KubeApi, service: string, now = Date.no
 
 /** The ConflictError a second deploy gets while someone holds the lease. */
 export function leaseHeldError(service: string, environment: string, holding: {holder: string; ageMs: number; expiresInMs: number}): ConflictError {
-  return refusal(service, environment, holding.holder, holding.ageMs, holding.expiresInMs)
+  return refusal({kind: 'service', service, operation: 'deploy'}, environment, holding.holder, holding.ageMs, holding.expiresInMs)
 }

@@ -187,12 +187,14 @@ export async function driveRollout(options: {
   progress: PhaseTracker
   /** A lease already held for this rollout (a fresh deploy); otherwise it is acquired here. */
   lease?: HeldLease
+  /** An abort: it takes the deploy lease but no other lock refuses it (src/locks/lock-scope.ts). */
+  reducesRisk?: boolean
 }): Promise<ServiceDeployResult> {
   const {env, progress} = options
   const report = (line: string) => progress.update(line)
   progress.start()
   const service = options.stored.state.service
-  const lease = options.lease ?? (await acquireLease(env.client, {holder: holderIdentity(), service, environment: env.name}))
+  const lease = options.lease ?? (await acquireLease(env.client, {holder: holderIdentity(), service, environment: env.name, reducesRisk: options.reducesRisk}))
   if (lease.obtained === 'taken over') report(`took over the deploy lease from ${lease.previousHolder}`)
   let leaseError: unknown
   lease.startRenewing((error) => {

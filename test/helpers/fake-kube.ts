@@ -101,9 +101,20 @@ export function fakeKube(): FakeKube {
       fake.requestCount++
       return true
     },
-    async list() {
+    async list(_apiVersion, kind, options = {}) {
       fake.requestCount++
-      return {items: [], resourceVersion: String(version)}
+      // Equality-based label selectors (`key=value`, or `key` for "has the label"), as the API server reads them.
+      const terms = String(options.labelSelector ?? '')
+        .split(',')
+        .filter((term) => term !== '')
+        .map((term) => term.split('='))
+      const items = [...objects.values()].filter(
+        (object) =>
+          object.kind === kind &&
+          (options.namespace === undefined || object.metadata.namespace === options.namespace) &&
+          terms.every(([key, value]) => (value === undefined ? object.metadata.labels?.[key] !== undefined : object.metadata.labels?.[key] === value)),
+      )
+      return {items: structuredClone(items) as never, resourceVersion: String(version)}
     },
     async resourceFor(_apiVersion, kind) {
       return {plural: `${kind.toLowerCase()}s`, namespaced: kind !== 'Namespace'}
