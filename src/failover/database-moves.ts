@@ -39,10 +39,10 @@ export interface MoveOutcome {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The replica set's status through the seed list (primaryPreferred: it answers without a primary). */
-export async function readStatus(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>): Promise<StatusResult> {
+export async function readStatus(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, timeoutMs = 30_000): Promise<StatusResult> {
   const topology = topologyWithActive(ctx.database, ctx.spec, ctx.spec.regions.primary)
   const connection = replicaSetConnection(topology.set, topology.members.map((m) => m.host), {readPreference: 'primaryPreferred'})
-  const {result} = await runDatabaseOperation(ctx.client, {database: ctx.database.name, op: 'status', params: {}, connection, timeoutMs: 30_000})
+  const {result} = await runDatabaseOperation(ctx.client, {database: ctx.database.name, op: 'status', params: {}, connection, timeoutMs})
   return result
 }
 
@@ -50,7 +50,8 @@ export async function readStatus(ctx: Pick<DatabaseMoveContext, 'client' | 'data
 export async function observeDatabase(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>): Promise<DatabaseObservation> {
   const rpoMs = parseDuration(ctx.database.criticality.rpo, `${ctx.database.name} criticality.rpo`)
   try {
-    const status = await readStatus(ctx)
+    // A readiness check answers quickly or not at all: its own short time-out.
+    const status = await readStatus(ctx, 15_000)
     if (!status.initiated) return {database: ctx.database.name, rpoMs, error: 'replica set not initiated'}
     return {database: ctx.database.name, rpoMs, primary: status.primary ?? null, members: status.members ?? []}
   } catch (error) {

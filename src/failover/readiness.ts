@@ -2,6 +2,7 @@ import {cpuMillicores, memoryBytes} from '../catalog/quantity.js'
 import type {Catalog} from '../catalog/types.js'
 import {NAMESPACES} from '../config/types.js'
 import type {EnvironmentRecord} from '../env/record.js'
+import {NotFoundError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import type {KubeObject} from '../kube/types.js'
 import {LABEL_NAME, LABEL_VERSION} from '../render/labels.js'
@@ -117,6 +118,9 @@ async function dnsCheck(input: ReadinessInput): Promise<CheckResult> {
     const described = await traffic.describe()
     return judgeDns({ok: true, detail: `${described.name} answers in ${Date.now() - started}ms (active ${described.active.join(', ') || 'none'})`})
   } catch (error) {
+    // The API answered that the records are missing (an environment created before DNS records
+    // existed): it works, and switch-traffic creates them.
+    if (error instanceof NotFoundError) return judgeDns({ok: true, detail: `answers in ${Date.now() - started}ms; ${error.message} (created at the switch)`})
     return judgeDns({ok: false, detail: (error as Error).message})
   }
 }
