@@ -17,6 +17,15 @@ export default class EnvDescribe extends MygateCommand<EnvironmentDescription> {
     this.log(`Environment: ${d.name}  (provider ${d.provider}, tier ${d.tier}, ${d.expired ? 'EXPIRED' : d.phase})`)
     this.log(`Created:     ${d.createdAt}${d.expiresAt ? `   expires ${d.expiresAt}` : ''}`)
     this.log(`Kubeconfig:  ${d.kubeconfig}`)
+    if (d.dns) {
+      this.log(`DNS:         ${d.dns.name} -> ${d.dns.active.join(', ') || 'no region answers'} (${d.dns.mode})`)
+      for (const r of d.dns.regions) {
+        const state = [r.healthy === false ? 'unhealthy' : 'healthy', ...(r.weight !== undefined ? [`weight ${r.weight}`] : []), ...(r.withdrawn ? ['withdrawn'] : [])]
+        this.log(`  ${d.dns.active.includes(r.region) ? '●' : '○'} ${r.region.padEnd(14)} ${(r.endpoint ?? '(no entry point)').padEnd(48)} ${state.join(', ')}`)
+      }
+    } else if (d.dnsError) {
+      this.log(`DNS:         unknown (${d.dnsError})`)
+    }
     for (const r of d.regions) {
       this.log('')
       this.log(`Region ${r.region} [${r.role}${r.active ? ', active' : ''}]  cluster ${r.clusterName}  context ${r.context}${r.endpoint ? `  ${r.endpoint}` : ''}`)

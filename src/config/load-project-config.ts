@@ -92,6 +92,45 @@ function checkProject(raw: RawProject): Problem[] {
       if (!isDns1123Label(service)) problems.push({path: at('versions', service), at: 'key', message: 'is not a service name (lowercase DNS label)'})
     }
     if (env.ttl !== undefined && parseDuration(env.ttl) === 0) problems.push({path: at('ttl'), message: 'must be longer than 0'})
+    problems.push(...checkTrafficEntry(env, provider, at))
+  }
+  return problems
+}
+
+/**
+ * `dns` and `entry`: the name lies inside the zone (not at its apex: failover and weighted records
+ * are CNAMEs, which the apex cannot hold), entries name the environment's regions, and each
+ * setting fits the provider. ACM certificates and regional WAF web ACLs live in one region, so an
+ * ARN must name the region it is used in.
+ */
+function checkTrafficEntry(env: RawEnvironment, provider: string, at: (...rest: Array<string | number>) => Array<string | number>): Problem[] {
+  const problems: Problem[] = []
+  if (env.dns !== undefined) {
+    if (provider === 'kubeconfig') {
+      problems.push({path: at('dns'), at: 'key', message: 'is not used with provider kubeconfig: those clusters bring their own DNS'})
+    } else if (!env.dns.name.endsWith(`.${env.dns.zone}`)) {
+      problems.push({path: at('dns', 'name'), message: `must be a name inside the zone ${env.dns.zone} (e.g. app.${env.dns.zone}); the zone apex cannot hold failover CNAME records`})
+    }
+  }
+  const regions = [env.regions.primary, env.regions.secondary].filter((r): r is string => r !== undefined)
+  const onlyWith: Record<string, string> = {certificateArn: 'aws', webAclArn: 'aws', certificateName: 'gcp', securityPolicy: 'gcp'}
+  for (const [region, entry] of Object.entries(env.entry ?? {})) {
+    if (!regions.includes(region)) {
+      problems.push({path: at('entry', region), at: 'key', message: `is not a region of this environment (its regions: ${regions.join(', ')})`})
+      continue
+    }
+    for (const [group, settings] of [['tls', entry.tls], ['waf', entry.waf]] as const) {
+      for (const [key, value] of Object.entries(settings ?? {})) {
+        if (onlyWith[key] !== provider) {
+          problems.push({path: at('entry', region, group, key), at: 'key', message: `is only used with provider ${onlyWith[key]} (this environment uses ${provider})`})
+        } else if (key.endsWith('Arn') && String(value).split(':')[3] !== region) {
+          problems.push({path: at('entry', region, group, key), message: `names region ${String(value).split(':')[3]}, but this entry is for ${region}: ${key === 'certificateArn' ? 'ACM certificates' : 'regional web ACLs'} are used only in their own region`})
+        }
+      }
+    }
+    if (entry.tls?.certificateArn !== undefined && entry.tls.certificateName !== undefined) {
+      problems.push({path: at('entry', region, 'tls'), at: 'key', message: 'takes certificateArn (aws) or certificateName (gcp), not both'})
+    }
   }
   return problems
 }
@@ -112,6 +151,8 @@ export function toEnvironmentSpec(name: string, env: RawEnvironment, registry: s
     ...(env.kubeconfig !== undefined ? {kubeconfig: env.kubeconfig} : {}),
     ...(env.aws !== undefined ? {aws: {...env.aws}} : {}),
     ...(env.gcp !== undefined ? {gcp: {...env.gcp}} : {}),
+    ...(env.dns !== undefined ? {dns: {...env.dns}} : {}),
+    ...(env.entry !== undefined ? {entry: structuredClone(env.entry)} : {}),
   }
 }
 

@@ -23,6 +23,23 @@ const registry = {
 }
 const kubernetesVersion = {type: 'string', pattern: '^1\\.[0-9]+$', description: 'a Kubernetes minor version such as "1.30"'}
 const nonEmpty = {type: 'string', minLength: 1}
+const dnsName = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+  description: 'a lower-case DNS name such as app.example.com (no trailing dot)',
+}
+/** Per-region entry point settings; which keys fit which provider is checked in load-project-config. */
+const regionEntry = strictObject({
+  tls: strictObject({
+    certificateArn: {type: 'string', pattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[-a-zA-Z0-9]+$', description: 'an ACM certificate ARN'},
+    certificateName: {type: 'string', pattern: '^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$', description: 'a certificate name (ManagedCertificate or pre-shared SSL certificate)'},
+  }),
+  waf: strictObject({
+    webAclArn: {type: 'string', pattern: '^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$', description: 'a regional WAFv2 web ACL ARN'},
+    securityPolicy: {type: 'string', pattern: '^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$', description: 'a Cloud Armor security policy name'},
+  }),
+})
 
 const environment = strictObject(
   {
@@ -50,6 +67,8 @@ const environment = strictObject(
       kubernetesVersion,
       network: nonEmpty,
     }),
+    dns: strictObject({zone: dnsName, name: dnsName}, ['zone', 'name']),
+    entry: {type: 'object', additionalProperties: regionEntry},
   },
   ['tier', 'regions'],
 )
@@ -80,6 +99,8 @@ export interface RawEnvironment {
   kubeconfig?: string
   aws?: {kubernetesVersion?: string; subnetIds?: string[]; clusterRoleArn?: string; nodeRoleArn?: string}
   gcp?: {project?: string; kubernetesVersion?: string; network?: string}
+  dns?: {zone: string; name: string}
+  entry?: Record<string, {tls?: {certificateArn?: string; certificateName?: string}; waf?: {webAclArn?: string; securityPolicy?: string}}>
 }
 
 export interface RawProject {

@@ -16,6 +16,7 @@ import {validateObjects} from '../render/validate.js'
 import {type EnsureSecretsResult, ensureSecrets, missingSecretsError, readersOf} from '../secrets/ensure.js'
 import type {RandomGenerator} from '../secrets/generators.js'
 import {type RestartedService, restartServices} from '../secrets/restart.js'
+import {ensureTrafficEntry, type TrafficEntryResult} from '../traffic-dns/entry-points.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {connectEnvironment} from './connect.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
@@ -66,6 +67,8 @@ export interface CreateEnvironmentResult {
   secrets?: EnsureSecretsResult
   /** Services restarted because a value they read changed (a rebuilt connection string). */
   restarted: RestartedService[]
+  /** The gateway's entry point per region and the environment's DNS records (see src/traffic-dns/entry-points.ts). */
+  traffic?: TrafficEntryResult
   phases: PhaseTiming[]
   /** Kubernetes API requests made (all regions). */
   apiRequests: number
@@ -179,6 +182,15 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
           return result.services
         },
         summarize: (verdicts) => verdictSummary(verdicts as ServiceVerdict[]) + (result.restarted.length > 0 ? `, ${result.restarted.length} restarted for changed secrets` : ''),
+      },
+      {
+        // After the gateway is up: DNS then points at entry points that serve.
+        title: 'Traffic',
+        run: async (ctx) => {
+          result.traffic = await ensureTrafficEntry({env, catalog, clients, activeRegion: existing?.activeRegion ?? env.regions.primary, home: options.home, onProgress: ctx.update})
+          return result.traffic
+        },
+        summarize: (traffic) => trafficSummary(traffic as TrafficEntryResult),
       },
       {
         title: 'Record',
@@ -337,6 +349,11 @@ function secretsSummary(secrets: EnsureSecretsResult): string {
   if (secrets.placeholders.length > 0) parts.push(`${secrets.placeholders.length} on placeholders`)
   if (secrets.changes.length > 0) parts.push(`${secrets.changes.length} values rebuilt`)
   return parts.join(', ')
+}
+
+function trafficSummary(traffic: TrafficEntryResult): string {
+  const entries = `${traffic.entryPoints.length} entry point${traffic.entryPoints.length === 1 ? '' : 's'}`
+  return traffic.dns ? `${entries}; ${traffic.dns.name} -> ${traffic.dns.active.join(', ')}` : entries
 }
 
 function verdictSummary(verdicts: ServiceVerdict[]): string {

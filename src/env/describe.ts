@@ -3,6 +3,7 @@ import type {KubeApi} from '../kube/api.js'
 import {deploymentStatus, statefulSetStatus} from '../kube/readiness.js'
 import {connectEnvironment} from './connect.js'
 import {EnvironmentRecord, isExpired} from './record.js'
+import {hasManagedDns, openEnvironmentTraffic, type TrafficDescription} from '../traffic-dns/environment-traffic.js'
 
 export interface ServiceHealth {
   name: string
@@ -39,6 +40,14 @@ export interface EnvironmentDescription {
   kubeconfig: string
   versions: Record<string, string>
   regions: RegionDescription[]
+  /**
+   * The environment's DNS name as it answers now: mode (failover or weighted), the active
+   * region(s), and each region's entry point, health, weight and whether it is withdrawn.
+   * Absent when mygate manages no DNS for it (kubeconfig environments).
+   */
+  dns?: TrafficDescription
+  /** Why the DNS records could not be read (the DNS API or the local control plane did not answer). */
+  dnsError?: string
 }
 
 async function servicesIn(client: KubeApi): Promise<ServiceHealth[]> {
@@ -65,6 +74,21 @@ async function servicesIn(client: KubeApi): Promise<ServiceHealth[]> {
   return rows
 }
 
+/** The DNS part of a description; a DNS API that does not answer is reported, not fatal. */
+async function describeTraffic(record: EnvironmentRecord, home: string | undefined): Promise<Pick<EnvironmentDescription, 'dns' | 'dnsError'>> {
+  if (!hasManagedDns(record.spec)) return {}
+  try {
+    const traffic = await openEnvironmentTraffic(record, {home})
+    try {
+      return {dns: await traffic.describe()}
+    } finally {
+      await traffic.close()
+    }
+  } catch (error) {
+    return {dnsError: (error as Error).message}
+  }
+}
+
 export async function describeEnvironment(name: string, options: {home?: string; now?: number} = {}): Promise<EnvironmentDescription> {
   const connection = await connectEnvironment(name, {home: options.home, tolerateUnreachable: true})
   try {
@@ -86,6 +110,7 @@ export async function describeEnvironment(name: string, options: {home?: string;
         }
       }),
     )
+    const traffic = await describeTraffic(record, options.home)
     return {
       name: record.name,
       provider: record.provider,
@@ -98,6 +123,7 @@ export async function describeEnvironment(name: string, options: {home?: string;
       kubeconfig: connection.kubeconfigPath,
       versions: record.versions,
       regions,
+      ...traffic,
     }
   } finally {
     connection.close()

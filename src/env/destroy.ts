@@ -4,6 +4,7 @@ import {NAMESPACES, type EnvironmentSpec} from '../config/types.js'
 import {mygateHome} from '../home.js'
 import type {KubeApi} from '../kube/api.js'
 import type {ClusterProvider, DestroyReport} from '../providers/types.js'
+import {removeTrafficRecords} from '../traffic-dns/entry-points.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {cachedKubeconfigPath, connectEnvironment, EnvironmentConnection} from './connect.js'
 import {environmentFromKubeconfig} from './kubeconfig-extension.js'
@@ -102,6 +103,17 @@ export async function destroyEnvironment(options: DestroyEnvironmentOptions): Pr
   }
 
   const phases: Phase[] = [
+    {
+      // First, so no traffic is sent to an environment being torn down. The zone stays: it is the user's.
+      title: 'Traffic',
+      run: async () => {
+        try {
+          result.removed.push(...(await removeTrafficRecords(target.spec, target.connection?.record.activeRegion ?? target.spec.regions.primary, {home})))
+        } catch (error) {
+          result.leftBehind.push({resource: `DNS records of ${target.spec.name}`, reason: (error as Error).message})
+        }
+      },
+    },
     {
       title: 'Services',
       run: async () => {

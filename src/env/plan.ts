@@ -57,7 +57,8 @@ export function planEnvironment(input: {
   const layers = dependencyLayers(input.catalog, Object.keys(input.rendered.byService))
   const active = activeRegionOf(input.env, input.activeRegion)
   const regions = input.clusters.map((cluster): RegionPlan => {
-    const scale = cluster.region === active ? 'full' : input.env.drMode
+    // Active-active: both regions serve through weighted DNS, so both run at full scale.
+    const scale = cluster.region === active || input.env.drMode === 'active-active' ? 'full' : input.env.drMode
     const waves = layers
       .map((layer) =>
         layer

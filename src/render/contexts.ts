@@ -13,6 +13,7 @@ import {
   TRACK_STABLE,
   LABEL_TRACK,
 } from './labels.js'
+import {gatewayServiceAnnotations} from './entry-context.js'
 import {LIMIT_RANGES, autoscalesIn, quotaFor} from './resource-policy.js'
 import {OMIT, TemplateContext} from './template-engine.js'
 
@@ -119,7 +120,7 @@ function dataEgress(service: ServiceDescriptor, name: string | undefined, catalo
 /**
  * Context for templates/app/*.yaml. Names: env, namespaces, service, namespace, image, version,
  * podLabels, selector, serviceSelector, probes, replicas, resources, autoscaling, disruption,
- * secretEnv, config, network, mesh, tracks, dnsPort.
+ * secretEnv, config, network, mesh, tracks, dnsPort, serviceAnnotations.
  */
 export function appContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog): TemplateContext {
   const tierSettings = service.tiers[env.tier]
@@ -169,6 +170,7 @@ export function appContext(service: ServiceDescriptor, env: EnvironmentSpec, cat
     mesh: {enabled: env.mesh, host: clusterHost(service.name, namespace)},
     tracks: {label: LABEL_TRACK, stable: TRACK_STABLE, canary: TRACK_CANARY},
     dnsPort: DNS_PORT,
+    serviceAnnotations: service.name === GATEWAY_SERVICE ? gatewayServiceAnnotations(env) : OMIT,
   }
 }
 

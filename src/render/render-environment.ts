@@ -45,7 +45,8 @@ export function mygateVersion(): string {
   return packageVersion
 }
 
-function toObjects(template: CompiledTemplate, context: TemplateContext, labels: Record<string, string>): KubeObject[] {
+/** A template's documents as objects, each checked to be one and stamped with `labels`. */
+export function toObjects(template: CompiledTemplate, context: TemplateContext, labels: Record<string, string>): KubeObject[] {
   return renderTemplate(template, context).map((document) => {
     const object = document as KubeObject
     const metadata = object?.metadata

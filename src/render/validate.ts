@@ -35,6 +35,9 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
   'rbac.authorization.k8s.io/v1/Role': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/Role')).Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': async () =>
     (await import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding')).RoleBinding,
+  'networking.k8s.io/v1/Ingress': async () => (await import('kubernetes-models/networking.k8s.io/v1/Ingress')).Ingress,
+  'networking.gke.io/v1/ManagedCertificate': async () => (await import('@kubernetes-models/gke/networking.gke.io/v1/ManagedCertificate')).ManagedCertificate,
+  'cloud.google.com/v1/BackendConfig': async () => (await import('@kubernetes-models/gke/cloud.google.com/v1/BackendConfig')).BackendConfig,
   'networking.istio.io/v1beta1/VirtualService': async () =>
     (await import('@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService')).VirtualService,
   'networking.istio.io/v1beta1/DestinationRule': async () =>

@@ -54,6 +54,13 @@ export interface OpenTrafficOptions {
   home?: string
 }
 
+/** What the traffic layer needs to know of an environment: its spec and the region serving now. */
+export interface TrafficTarget {
+  spec: EnvironmentSpec
+  /** The region the record says is active (the PRIMARY when records are first created). */
+  activeRegion: string
+}
+
 /** Local environments without `dns:` answer under this suffix in the local DNS table. */
 export const LOCAL_DNS_SUFFIX = 'mygate.local'
 
@@ -78,19 +85,30 @@ export function hasManagedDns(spec: Pick<EnvironmentSpec, 'name' | 'provider' | 
  * The provider's DNS client is loaded only here, when it is needed.
  */
 export async function openEnvironmentTraffic(record: EnvironmentRecord, options: OpenTrafficOptions = {}): Promise<EnvironmentTraffic> {
-  if (!hasManagedDns(record.spec)) {
-    throw new UsageError(`environment "${record.name}" has no DNS name mygate manages`, {
-      hint: record.provider === 'kubeconfig'
+  return openTrafficFor({spec: record.spec, activeRegion: record.activeRegion}, options)
+}
+
+/** The same from a spec alone: `env destroy` may only have the spec its cached kubeconfig carries. */
+export async function openTrafficFor(target: TrafficTarget, options: OpenTrafficOptions = {}): Promise<EnvironmentTraffic> {
+  const {spec} = target
+  if (!hasManagedDns(spec)) {
+    throw new UsageError(`environment "${spec.name}" has no DNS name mygate manages`, {
+      hint: spec.provider === 'kubeconfig'
         ? 'kubeconfig environments bring their own DNS; move traffic with your DNS provider'
-        : `add dns: {zone, name} to environments.${record.name} in mygate.yaml`,
+        : `add dns: {zone, name} to environments.${spec.name} in mygate.yaml`,
     })
   }
-  switch (record.provider) {
+  switch (spec.provider) {
     case 'local': {
       const {openLocalTraffic} = await import('./local-traffic.js')
-      return openLocalTraffic(record, options)
+      return openLocalTraffic(target, options)
     }
     default:
-      throw new UsageError(`DNS for provider ${record.provider} is not available yet`)
+      throw new UsageError(`DNS for provider ${spec.provider} is not available yet`)
   }
+}
+
+/** The environment's regions, primary first. */
+export function trafficRegions(spec: Pick<EnvironmentSpec, 'regions'>): string[] {
+  return [spec.regions.primary, ...(spec.regions.secondary ? [spec.regions.secondary] : [])]
 }

@@ -1,10 +1,17 @@
-import type {EnvironmentRecord} from '../env/record.js'
 import {NotFoundError} from '../errors.js'
 import {mygateHome} from '../home.js'
 import {deleteDnsRecords, getDnsRecords, putDnsRecords} from '../local-control/control-client.js'
 import type {LocalDnsAnswer, LocalDnsRecordSet} from '../local-cluster/dns/record-set.js'
 import {localClusterName} from '../providers/local/local-provider.js'
-import {environmentDnsName, trafficModeFor, type EnvironmentTraffic, type RegionEntryPoint, type TrafficDescription} from './environment-traffic.js'
+import {
+  environmentDnsName,
+  trafficModeFor,
+  trafficRegions,
+  type EnvironmentTraffic,
+  type RegionEntryPoint,
+  type TrafficDescription,
+  type TrafficTarget,
+} from './environment-traffic.js'
 import {initialTrafficState, restoreState, switchActiveState, withdrawState, type TrafficState} from './traffic-state.js'
 
 /**
@@ -13,15 +20,16 @@ import {initialTrafficState, restoreState, switchActiveState, withdrawState, typ
  * unhealthy). Every change writes the whole set; the daemon applies it at once, so it is in sync
  * when the call returns.
  */
-export function openLocalTraffic(record: EnvironmentRecord, options: {home?: string} = {}): EnvironmentTraffic {
+export function openLocalTraffic(target: TrafficTarget, options: {home?: string} = {}): EnvironmentTraffic {
   const home = options.home ?? mygateHome()
-  const name = environmentDnsName(record.spec) as string
-  const mode = trafficModeFor(record.spec)
-  const regions = record.clusters.map((c) => c.region)
+  const {spec} = target
+  const name = environmentDnsName(spec) as string
+  const mode = trafficModeFor(spec)
+  const regions = trafficRegions(spec)
 
   const read = async (): Promise<LocalDnsAnswer> => {
     const found = await getDnsRecords(home, name)
-    if (!found) throw new NotFoundError(`no DNS records for ${name}`, {hint: `create them with \`mygate env create ${record.name}\``})
+    if (!found) throw new NotFoundError(`no DNS records for ${name}`, {hint: `create them with \`mygate env create ${spec.name}\``})
     return found
   }
   const change = async (move: (state: TrafficState) => TrafficState): Promise<void> => {
@@ -37,7 +45,7 @@ export function openLocalTraffic(record: EnvironmentRecord, options: {home?: str
     restore: (region) => change((state) => restoreState(state, region)),
     async ensureRecords(entries: RegionEntryPoint[]) {
       const existing = await getDnsRecords(home, name)
-      const state = existing && existing.mode === mode && sameRegions(existing, regions) ? stateOf(existing) : initialTrafficState({regions, activeRegion: record.activeRegion, mode})
+      const state = existing && existing.mode === mode && sameRegions(existing, regions) ? stateOf(existing) : initialTrafficState({regions, activeRegion: target.activeRegion, mode})
       const endpoints = {...(existing ? endpointsOf(existing) : {}), ...Object.fromEntries(entries.filter((e) => e.endpoint).map((e) => [e.region, e.endpoint as string]))}
       return describeAnswer(await putDnsRecords(home, toRecordSet(name, state, endpoints)))
     },
@@ -57,7 +65,7 @@ export function openLocalTraffic(record: EnvironmentRecord, options: {home?: str
       mode: state.mode,
       regions: state.regions.map((r) => ({
         region: r.region,
-        cluster: localClusterName(record.name, r.region),
+        cluster: localClusterName(spec.name, r.region),
         ...(endpoints[r.region] ? {endpoint: endpoints[r.region]} : {}),
         role: r.role,
         weight: r.weight,

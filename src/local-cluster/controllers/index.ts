@@ -11,6 +11,7 @@ import {endpointsController} from './endpoints-controller.js'
 import {eventTtlController} from './event-ttl-controller.js'
 import {garbageCollector} from './garbage-collector.js'
 import {jobController} from './job-controller.js'
+import {loadBalancerController} from './load-balancer-controller.js'
 import {namespaceController} from './namespace-controller.js'
 import {replicaSetController} from './replicaset-controller.js'
 import {resourceQuotaController} from './resource-quota-controller.js'
@@ -100,6 +101,8 @@ export function startControllers(options: StartControllersOptions): ControllersH
   // The cloud's default StorageClass and its provisioner come with the nodes (see storage/).
   ensureDefaultStorageClass(options.store)
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))
+  // Load-balancer addresses are derived from the cluster's name, so they stay the same across re-creates.
+  running.push(runController(loadBalancerController(context, options.clusterName), context))
   // Metrics history starts with the cluster, so the first analysis already has a window to read.
   metricsRecorderFor(options.store, clock)
   return {

@@ -70,6 +70,14 @@ describe('planEnvironment', () => {
     expect(activeRegionOf({regions: {primary: 'a', secondary: 'b'}}, recorded)).toBe(expected)
   })
 
+  test('an active-active secondary serves through weighted DNS, so it runs at full scale', () => {
+    const env = testEnvironment({regions: {primary: 'a', secondary: 'b'}, drMode: 'active-active'})
+    const plan = planEnvironment({env, catalog, clusters: [cluster('a', 'primary'), cluster('b', 'secondary')], rendered: {baseline, byService}})
+    expect(plan.regions[1].scale).toBe('full')
+    const gateway = plan.regions[1].waves.flat().find((w) => w.service === 'gateway')!
+    expect((gateway.objects[0].spec as {replicas: number}).replicas).toBe(3)
+  })
+
   test('the summary and the dry-run lines name clusters, namespaces and waves', () => {
     const summary = summarizePlan(planEnvironment({env: testEnvironment(), catalog, clusters: [cluster('local-1', 'primary')], rendered: {baseline, byService}}))
     expect(summary.regions[0]).toMatchObject({namespaces: ['mygate'], baselineObjects: 1, objects: 5})

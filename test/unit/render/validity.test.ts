@@ -4,6 +4,7 @@ import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import {TIERS, type Catalog} from '../../../src/catalog/types.js'
 import {UsageError} from '../../../src/errors.js'
 import type {KubeObject} from '../../../src/kube/types.js'
+import {renderEntryPoint} from '../../../src/render/entry-point.js'
 import {renderEnvironment} from '../../../src/render/render-environment.js'
 import {VALIDATED_KINDS, fieldPath, validateObjects} from '../../../src/render/validate.js'
 import {testEnvironment} from '../../helpers/builders.js'
@@ -47,6 +48,11 @@ describe('every manifest the renderer can produce passes the upstream schemas', 
     for (const tier of TIERS) {
       const {objects} = await renderEnvironment({catalog: bundled, env: testEnvironment({tier, mesh: true})})
       for (const object of objects) seen.add(`${object.apiVersion}/${object.kind}`)
+    }
+    // The gateway's entry point is rendered per region; gcp adds GKE's own kinds.
+    for (const provider of ['local', 'aws', 'gcp'] as const) {
+      const env = testEnvironment({provider, regions: {primary: 'r1'}})
+      for (const object of await renderEntryPoint({catalog: bundled, env, region: 'r1', dnsName: 'app.example.com'})) seen.add(`${object.apiVersion}/${object.kind}`)
     }
     expect([...seen].sort()).toEqual([...VALIDATED_KINDS].sort())
   })
