@@ -17,6 +17,7 @@ import type {ServiceRequest} from '../deploy/deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './rollout-store.js'
 import {getDeployment, requireDeployment, runningVersion} from './workloads.js'
 import {recordDeployedVersion} from '../deploy/record-deployed-version.js'
+import {updateStandbyRegions} from '../deploy/update-standby.js'
 import type {PhaseTracker, Verdict} from '../ui/progress.js'
 
 /**
@@ -41,6 +42,8 @@ export interface EnvironmentContext {
   client: KubeApi
   /** Every region's client, for the environment record's versions. */
   allClients: KubeApi[]
+  /** The regions that do not serve, by name: they get a succeeded version at standby scale. */
+  standby?: ReadonlyMap<string, KubeApi>
   prometheus: PrometheusClient
 }
 
@@ -223,6 +226,14 @@ export async function driveRollout(options: {
         await recordDeployedVersion(env.allClients, service, live)
       } catch (error) {
         report(`warning: could not record ${service} ${live} in the environment record: ${error instanceof Error ? error.message : String(error)}`)
+      }
+      if (state.phase === 'Succeeded' && env.standby && env.standby.size > 0) {
+        try {
+          const regions = await updateStandbyRegions(env.standby, service)
+          if (regions.length > 0) report(`${service} ${live} applied at standby scale in ${regions.join(', ')}`)
+        } catch (error) {
+          report(`warning: could not update ${service} in the standby region: ${error instanceof Error ? error.message : String(error)}; the failover readiness check will report it`)
+        }
       }
     }
     if (leaseError !== undefined && result.outcome === 'paused') report('the deploy lease was lost while waiting; another CLI may have taken over')

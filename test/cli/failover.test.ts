@@ -116,4 +116,13 @@ describe('mygate failover (local provider, two regions)', () => {
       await kubectl('west', 'delete', 'lease', 'mygate-deploy-visitors', '-n', 'mygate-system')
     }
   }, 120_000)
+
+  test('a standby never runs stale code: a succeeded rollout in west reaches east at standby scale', async () => {
+    const deployed = await local.cli(['deploy', 'visitors', '--env', env, '--version', '3.5.0', '--rolling'])
+    expect(deployed.exitCode, deployed.stderr).toBe(0)
+    const east = await kubectl('east', 'get', 'deployment', 'visitors', '-n', 'mygate', '-o', 'json')
+    const deployment = JSON.parse(east.stdout) as {spec: {replicas: number; template: {spec: {containers: Array<{image: string}>}}}}
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(/visitors:3\.5\.0$/)
+    expect(deployment.spec.replicas).toBe(1)
+  }, 180_000)
 })
