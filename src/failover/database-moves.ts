@@ -155,3 +155,27 @@ export async function forcePrimary(ctx: DatabaseMoveContext, to: string): Promis
   if (!moved) throw new TimeoutError(`${name}: the forced config elected no PRIMARY in ${to}`, {hint: 're-run `mygate failover resume`'})
   return {detail: `PRIMARY ${moved.primary} in ${to} by forced reconfig`, lagSeconds: candidate?.lagSeconds ?? undefined}
 }
+
+/**
+ * After a forced failover, the old region's members are REMOVED. Once that region is fenced and
+ * back, they are added again (the active layout's full member list, through the primary; one
+ * voter per reconfig, as the script does). Members that took writes the survivors never saw roll
+ * them back when they rejoin; those are returned from the status' rollback log.
+ */
+export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, active: string): Promise<Array<{database: string; member: string; entries: number; namespaces: string[]}>> {
+  const topology = topologyWithActive(ctx.database, ctx.spec, active)
+  const final = finalMembers(topology)
+  const status = await readStatus(ctx)
+  if (!status.initiated) return []
+  if (!sameMembers(status.members ?? [], final)) {
+    await runDatabaseOperation(ctx.client, {
+      database: ctx.database.name,
+      op: 'reconfigure',
+      params: {members: final, timeoutSeconds: 60},
+      connection: replicaSetConnection(ctx.database.name, topology.members.map((m) => m.host)),
+      timeoutMs: 90_000,
+    })
+  }
+  const after = await readStatus(ctx)
+  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces}))
+}

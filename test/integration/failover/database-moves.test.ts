@@ -7,7 +7,7 @@ import {directConnection} from '../../../src/db/connection.js'
 import {ensureOpsConfigMap} from '../../../src/db/ops-configmap.js'
 import {runDatabaseOperation} from '../../../src/db/run-operation.js'
 import {memberServiceName} from '../../../src/db/topology.js'
-import {forcePrimary, movePrimary, observeDatabase, readStatus} from '../../../src/failover/database-moves.js'
+import {forcePrimary, movePrimary, observeDatabase, readStatus, rejoinRegion} from '../../../src/failover/database-moves.js'
 import {finalMembers, regionOfHost, sameMembers, survivorMembers, topologyWithActive} from '../../../src/failover/replica-moves.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
@@ -114,5 +114,17 @@ describe('failover database moves against the local control plane', () => {
     } finally {
       await clusters.r2.setDown(false)
     }
+  }, 90_000)
+
+  test('the old region back: its members rejoin the forced set (rollbacks reported) and catch up', async () => {
+    await rejoinRegion({client: clients.r1, database, spec}, 'r1')
+    const r1 = topologyWithActive(database, spec, 'r1')
+    const status = await until('r2 members SECONDARY again', async () => {
+      const s = await readStatus({client: clients.r1, database, spec})
+      const r2 = (s.members ?? []).filter((m) => regionOfHost(r1, m.host) === 'r2')
+      return r2.length === 2 && r2.every((m) => m.state === 'SECONDARY') ? s : undefined
+    })
+    expect(sameMembers(status.members ?? [], finalMembers(r1))).toBe(true)
+    expect(regionOfHost(r1, status.primary as string)).toBe('r1')
   }, 90_000)
 })
