@@ -19,6 +19,8 @@ import {type RestartedService, restartServices} from '../secrets/restart.js'
 import {ensureTrafficEntry, type TrafficEntryResult} from '../traffic-dns/entry-points.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {connectEnvironment} from './connect.js'
+import {createDatabases, databasesSummary} from './create-databases.js'
+import type {DatabaseFormation} from '../db/form-replica-sets.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
 import {PlanSummary, RegionPlan, activeRegionOf, planEnvironment, summarizePlan} from './plan.js'
 import {EnvironmentRecord, writeRecord} from './record.js'
@@ -65,6 +67,8 @@ export interface CreateEnvironmentResult {
   services: ServiceVerdict[]
   /** The Secrets step: generated, placeholder, missing and changed keys (names only, never values). */
   secrets?: EnsureSecretsResult
+  /** The Databases phase: each MongoDB replica set and its PRIMARY. */
+  databases?: DatabaseFormation[]
   /** Services restarted because a value they read changed (a rebuilt connection string). */
   restarted: RestartedService[]
   /** The gateway's entry point per region and the environment's DNS records (see src/traffic-dns/entry-points.ts). */
@@ -169,6 +173,16 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
           return secrets
         },
         summarize: (secrets) => secretsSummary(secrets as EnsureSecretsResult),
+      },
+      {
+        // After the Secrets (the members read theirs) and before the apps: a member is Ready only
+        // as PRIMARY or SECONDARY, so the sets must be formed before anything waits on them.
+        title: 'Databases',
+        run: async (ctx) => {
+          result.databases = await createDatabases({clients, catalog, env, plan, onProgress: ctx.update, apply: (client, objects) => applyServed(client, objects, result).then(count)})
+          return result.databases
+        },
+        summarize: (formed) => databasesSummary(formed as DatabaseFormation[]),
       },
       {
         title: 'Services',

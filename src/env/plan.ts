@@ -4,6 +4,7 @@ import type {DrMode, EnvironmentSpec, ProviderName} from '../config/types.js'
 import type {KubeObject} from '../kube/types.js'
 import type {ClusterPlan} from '../providers/types.js'
 import {scaleForDisasterRecovery} from './dr-scale.js'
+import {objectsForRegion} from '../render/labels.js'
 
 /** One region's share of the work: the baseline, then services wave by wave. */
 export interface RegionPlan {
@@ -64,7 +65,8 @@ export function planEnvironment(input: {
         layer
           .map((service) => {
             const objects = input.rendered.byService[service.name] ?? []
-            return {service: service.name, objects: scale === 'full' ? objects : scaleForDisasterRecovery(objects, scale)}
+            const own = objectsForRegion(objects, cluster.region)
+            return {service: service.name, objects: scale === 'full' ? own : scaleForDisasterRecovery(own, scale)}
           })
           .filter((entry) => entry.objects.some((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')),
       )

@@ -12,10 +12,13 @@ import {
   TRACK_CANARY,
   TRACK_STABLE,
   LABEL_TRACK,
+  LABEL_REGION,
 } from './labels.js'
 import {gatewayServiceAnnotations} from './entry-context.js'
 import {LIMIT_RANGES, autoscalesIn, quotaFor} from './resource-policy.js'
 import {OMIT, TemplateContext} from './template-engine.js'
+import {replicaSetTopology, type ReplicaSetMember} from '../db/topology.js'
+import {memberEndpoint} from '../providers/member-load-balancer.js'
 
 /**
  * The values templates can use. Each function documents its context; a placeholder outside it
@@ -45,19 +48,23 @@ function peerFor(service: ServiceDescriptor, fromNamespace: string) {
     : {namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': namespace}}, podSelector}
 }
 
-/** Secrets only ever appear as secretKeyRef entries; no env list at all when there are none. */
+/**
+ * Secrets only ever appear as secretKeyRef entries; no env list at all when there are none. A
+ * MongoDB replica-set key is never an environment variable (the image does not read one): it is
+ * mounted as mongod's --keyFile ({@link keyFileOf}).
+ */
 function secretEnv(service: ServiceDescriptor) {
-  if (service.secrets.length === 0) return OMIT
-  return service.secrets.map((secret) => ({
+  const secrets = service.secrets.filter((secret) => secret.generate !== 'mongodb-keyfile')
+  if (secrets.length === 0) return OMIT
+  return secrets.map((secret) => ({
     name: secret.env,
     valueFrom: {secretKeyRef: {name: secret.secretName, key: secret.key}},
   }))
 }
 
+/** The replica set's seed list, from the one topology function (src/db/topology.ts). */
 function mongoHosts(database: ServiceDescriptor, env: EnvironmentSpec): string {
-  const members = database.tiers[env.tier].replicas
-  const host = clusterHost(database.name, NAMESPACES.data)
-  return Array.from({length: members}, (_, i) => `${database.name}-${i}.${host}:${database.port}`).join(',')
+  return replicaSetTopology(database, env).members.map((member) => member.host).join(',')
 }
 
 function lookupDependency(catalog: Catalog, service: ServiceDescriptor, name: string): ServiceDescriptor | undefined {
@@ -175,9 +182,43 @@ export function appContext(service: ServiceDescriptor, env: EnvironmentSpec, cat
 }
 
 /**
+ * Where a MongoDB descriptor's replica-set key is: its `generate: mongodb-keyfile` secret, or by
+ * convention `NAME-credentials` / `replica-set-key` (the Secret mygate generates for a database)
+ * when the descriptor declares none.
+ */
+function keyFileOf(service: ServiceDescriptor) {
+  if (service.kind !== 'mongodb') return OMIT
+  const reference = service.secrets.find((secret) => secret.generate === 'mongodb-keyfile')
+  return reference ? {secretName: reference.secretName, key: reference.key} : {secretName: `${service.name}-credentials`, key: 'replica-set-key'}
+}
+
+/**
+ * Context for templates/mongodb/member/*.yaml, rendered once per replica-set member of a
+ * two-region environment. Names: env, namespaces, service, namespace, member ({service, pod,
+ * region, labels, annotations, type}).
+ */
+export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec, member: ReplicaSetMember): TemplateContext {
+  const endpoint = memberEndpoint(env, member.region)
+  return {
+    env: envContext(env),
+    namespaces: {...NAMESPACES},
+    service: {name: database.name, port: database.port},
+    namespace: NAMESPACES.data,
+    member: {
+      service: member.memberService ?? member.pod,
+      pod: member.pod,
+      region: member.region,
+      labels: {[LABEL_REGION]: member.region},
+      annotations: endpoint.kind === 'load-balancer' ? endpoint.annotations : OMIT,
+      type: endpoint.kind === 'load-balancer' ? 'LoadBalancer' : 'ClusterIP',
+    },
+  }
+}
+
+/**
  * Context for templates/mongodb/*.yaml and templates/redis/*.yaml. Names: env, namespaces,
  * service, namespace, image, version, podLabels, selector, serviceSelector, replicas, resources,
- * storage, disruption, secretEnv, network, dnsPort.
+ * storage, disruption, secretEnv, keyFile (mongodb: {secretName, key}), network, dnsPort.
  */
 export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog): TemplateContext {
   const tierSettings = service.tiers[env.tier]
@@ -198,10 +239,14 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
     storage: tierSettings.storage ?? '1Gi',
     disruption: {enabled: tierSettings.replicas > 1},
     secretEnv: secretEnv(service),
+    keyFile: keyFileOf(service),
     network: {
       // Replica-set members talk to each other; the apps that use the store talk to it.
       ingressFrom: [peerFor(service, namespace), ...dependentsOf(service, catalog).map((c) => peerFor(c, namespace))],
       peers: [peerFor(service, namespace)],
+      // The labels of the database Jobs' pods (src/db/run-operation.ts).
+      dbOps: {'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': service.name},
+      dbOpsEnabled: service.kind === 'mongodb',
     },
     dnsPort: DNS_PORT,
   }

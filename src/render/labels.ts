@@ -35,6 +35,8 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
 export const LABEL_VERSION = 'app.kubernetes.io/version'
 export const LABEL_ENVIRONMENT = 'mygate.dev/environment'
 export const LABEL_TRACK = 'mygate.dev/track'
+/** On objects that belong in one region's cluster only (a replica-set member's Service): see objectsForRegion. */
+export const LABEL_REGION = 'mygate.dev/region'
 
 export const TRACK_STABLE = 'stable'
 export const TRACK_CANARY = 'canary'
@@ -72,4 +74,15 @@ export function imageTag(service: ServiceDescriptor, env: EnvironmentSpec): stri
 export function imageReference(service: ServiceDescriptor, env: EnvironmentSpec): string {
   const tag = imageTag(service, env)
   return service.kind === 'app' ? `${env.registry}/${service.image.repository}:${tag}` : `${service.image.repository}:${tag}`
+}
+
+/**
+ * The objects one region's cluster gets: everything, except objects labelled for another region
+ * (LABEL_REGION; e.g. the per-member Services of a two-region environment).
+ */
+export function objectsForRegion<T extends {metadata: {labels?: Record<string, string>}}>(objects: T[], region: string): T[] {
+  return objects.filter((object) => {
+    const only = object.metadata.labels?.[LABEL_REGION]
+    return only === undefined || only === region
+  })
 }

@@ -7,7 +7,9 @@ import {requireService} from '../catalog/catalog.js'
 import {UsageError} from '../errors.js'
 import type {KubeObject} from '../kube/types.js'
 import {packagePath} from '../package-root.js'
-import {appContext, baselineLabels, dataContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
+import {appContext, baselineLabels, dataContext, memberContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
+import {renderOpsConfigMap} from '../db/ops-configmap.js'
+import {replicaSetTopology} from '../db/topology.js'
 import {commonLabels, imageTag} from './labels.js'
 import {sortObjects} from '../kube/apply-order.js'
 import {CompiledTemplate, TemplateContext, renderTemplate} from './template-engine.js'
@@ -79,7 +81,14 @@ export async function renderService(
   const dirs = options.dirs ?? defaultTemplateDirs()
   const context = service.kind === 'app' ? appContext(service, env, options.catalog) : dataContext(service, env, options.catalog)
   const labels = commonLabels(service.name, imageTag(service, env), env.name)
-  return sortObjects(await renderFolder(join(dirs.templates, service.kind), context, labels))
+  const objects = await renderFolder(join(dirs.templates, service.kind), context, labels)
+  // A replica set across two regions: a Service per member, each applied in its member's region.
+  if (service.kind === 'mongodb' && env.regions.secondary) {
+    for (const member of replicaSetTopology(service, env).members) {
+      objects.push(...(await renderFolder(join(dirs.templates, 'mongodb', 'member'), memberContext(service, env, member), labels)))
+    }
+  }
+  return sortObjects(objects)
 }
 
 /**
@@ -97,6 +106,10 @@ export async function renderBaseline(
   const labels = baselineLabels(env, mygateVersion())
   for (const role of NAMESPACE_ROLES) {
     objects.push(...(await renderFolder(join(dirs.manifests, 'per-namespace'), namespaceContext(role, env, catalog), labels)))
+  }
+  // The scripts every database Job mounts (src/db/run-operation.ts), once per environment.
+  if (catalog.services.some((service) => service.kind === 'mongodb')) {
+    objects.push(await renderOpsConfigMap({labels, templatesDir: dirs.templates}))
   }
   for (const service of options.services ?? catalog.services) {
     if (service.kind !== 'app') continue

@@ -28,6 +28,8 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
   'v1/LimitRange': async () => (await import('kubernetes-models/v1/LimitRange')).LimitRange,
   'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
   'apps/v1/StatefulSet': async () => (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet,
+  // Database operations (templates/mongodb/ops/job.yaml).
+  'batch/v1/Job': async () => (await import('kubernetes-models/batch/v1/Job')).Job,
   'autoscaling/v2/HorizontalPodAutoscaler': async () =>
     (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler')).HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': async () => (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,

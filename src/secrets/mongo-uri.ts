@@ -1,5 +1,6 @@
 import type {ServiceDescriptor} from '../catalog/types.js'
-import {NAMESPACES, type EnvironmentSpec} from '../config/types.js'
+import type {EnvironmentSpec} from '../config/types.js'
+import {replicaSetTopology as membersOf} from '../db/topology.js'
 
 /**
  * A service's MongoDB connection string, as a pure function of where the replica set's members
@@ -25,20 +26,23 @@ export interface MongoCredentials {
 }
 
 /**
- * Today's topology: one region's StatefulSet, whose pods are addressed through the headless
- * Service as `NAME-i.NAME.mygate-data.svc.cluster.local:PORT`, one member per replica of the
- * environment's tier. A region running at disaster-recovery scale keeps its data services at
- * full size (src/env/dr-scale.ts), so the member list is the same in every region.
+ * Where the database's members are, from the one topology function (src/db/topology.ts): in one
+ * region the StatefulSet's pods through the headless Service
+ * (`NAME-i.NAME.mygate-data.svc.cluster.local:PORT`); in two regions every member of both regions
+ * by its per-member Service (`NAME-REGION-i.mygate-data.svc.clusterset.local:PORT`), so a driver
+ * finds the PRIMARY wherever it is. Without `regions`, one region.
  *
- * Example: billing-db, 3 replicas, port 27017 ->
+ * Example: billing-db, 3 replicas, port 27017, one region ->
  * billing-db-0.billing-db.mygate-data.svc.cluster.local:27017, -1..., -2..., replicaSet billing-db.
  */
-export function replicaSetTopology(database: ServiceDescriptor, env: Pick<EnvironmentSpec, 'tier'>): MongoTopology {
-  const service = `${database.name}.${NAMESPACES.data}.svc.cluster.local`
-  const replicas = database.tiers[env.tier].replicas
+export function replicaSetTopology(database: ServiceDescriptor, env: Pick<EnvironmentSpec, 'tier'> & Partial<Pick<EnvironmentSpec, 'regions'>>): MongoTopology {
+  const topology = membersOf(database, {tier: env.tier, regions: env.regions ?? {primary: 'primary'}})
   return {
-    replicaSet: database.name,
-    members: Array.from({length: replicas}, (_, i) => ({host: `${database.name}-${i}.${service}`, port: database.port})),
+    replicaSet: topology.set,
+    members: topology.members.map((member) => {
+      const at = member.host.lastIndexOf(':')
+      return {host: member.host.slice(0, at), port: Number(member.host.slice(at + 1))}
+    }),
   }
 }
 

@@ -42,7 +42,7 @@ export interface SecretOverride {
 export interface PlanSecretsInput {
   specs: readonly SecretSpec[]
   catalog: Catalog
-  env: Pick<EnvironmentSpec, 'name' | 'tier'>
+  env: Pick<EnvironmentSpec, 'name' | 'tier'> & Partial<Pick<EnvironmentSpec, 'regions'>>
   /** The environment's regions, primary first. */
   regions: readonly string[]
   observed: readonly ObservedSecret[]

@@ -22,6 +22,9 @@ export function createLocalHome(timing: {podStartupMs?: number; readinessDelayMs
     CI: 'true',
     MYGATE_LOCAL_POD_STARTUP_MS: String(timing.podStartupMs ?? 30),
     MYGATE_LOCAL_READINESS_DELAY_MS: String(timing.readinessDelayMs ?? 20),
+    // Database Jobs (status, initiate, ...) and MongoDB's own timings (elections, heartbeats), sped up.
+    MYGATE_LOCAL_JOB_RUN_MS: '50',
+    MYGATE_LOCAL_DB_TIME_SCALE: '0.1',
   }
   return {
     home,

@@ -51,7 +51,11 @@ function referencedSecrets(objects: readonly KubeObject[]): Map<string, Map<stri
       }
       for (const from of (container.envFrom as Array<{secretRef?: {name: string}}> | undefined) ?? []) if (from.secretRef) add(namespace, from.secretRef.name)
     }
-    for (const volume of (template.volumes as Array<{secret?: {secretName: string}}> | undefined) ?? []) if (volume.secret) add(namespace, volume.secret.secretName)
+    for (const volume of (template.volumes as Array<{secret?: {secretName: string; items?: Array<{key: string}>}}> | undefined) ?? []) {
+      if (!volume.secret) continue
+      add(namespace, volume.secret.secretName)
+      for (const item of volume.secret.items ?? []) add(namespace, volume.secret.secretName, item.key)
+    }
   }
   return byNamespace
 }
@@ -79,13 +83,20 @@ async function applyTier(tier: 'dev' | 'staging' | 'prod', extra: Partial<RawEnv
   return {objects, warnings}
 }
 
+/**
+ * A MongoDB member is Ready only as PRIMARY or SECONDARY (its exec readiness probe), which needs
+ * an initiated replica set and the data plane (test/integration/db covers that): here its pods
+ * must exist, admitted, scheduled and bound, like every other workload's.
+ */
+const isMongod = (o: KubeObject) => JSON.stringify((o.spec as {template?: unknown}).template ?? {}).includes('"--replSet"')
 const workloadsReady = (objects: readonly KubeObject[]) =>
   objects
     .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
     .every((o) => {
       const live = store!.get({group: 'apps', resource: o.kind === 'Deployment' ? 'deployments' : 'statefulsets'}, o.metadata.namespace, String(o.metadata.name))
       const replicas = (o.spec as {replicas?: number}).replicas ?? 1
-      return (live?.status as {readyReplicas?: number} | undefined)?.readyReplicas === replicas
+      const status = live?.status as {readyReplicas?: number; replicas?: number} | undefined
+      return isMongod(o) ? status?.replicas === replicas : status?.readyReplicas === replicas
     })
 
 // A StatefulSet pod created a moment before its claim is bound is reported unschedulable once,

@@ -70,8 +70,10 @@ describe('label and naming contract', () => {
         }
       }
     }
-    const secretRefs = bundled.services.reduce((n, s) => n + s.secrets.length, 0)
+    // Every secret is an env reference, except the MongoDB replica-set keys: mongod reads those as a --keyFile.
+    const secretRefs = bundled.services.reduce((n, s) => n + s.secrets.filter((secret) => secret.generate !== 'mongodb-keyfile').length, 0)
     expect(workloads.reduce((n, w) => n + (w.spec.template.spec.containers[0].env?.length ?? 0), 0)).toBe(secretRefs)
+    expect(JSON.stringify(objects)).not.toContain('MONGO_REPLICA_SET_KEY')
   })
 
   it('defines each ServiceAccount exactly once, with a Role and RoleBinding limited to its own ConfigMap', async () => {
@@ -123,7 +125,9 @@ describe('what each tier and the mesh switch on', () => {
       const set = find(objects, 'StatefulSet', 'auth-db', NAMESPACES.data)
       expect(set.spec.replicas).toBe(members)
       expect(set.spec.serviceName).toBe('auth-db')
-      expect(set.spec.template.spec.containers[0].args).toEqual(['--replSet', 'auth-db', '--bind_ip_all', '--port', '27017', '--dbpath', '/data/db'])
+      expect(set.spec.template.spec.containers[0].args).toEqual(['--replSet', 'auth-db', '--bind_ip_all', '--port', '27017', '--dbpath', '/data/db', '--keyFile', '/keyfile/key'])
+      expect(set.spec.updateStrategy).toEqual({type: 'OnDelete'})
+      expect(set.spec.template.spec.initContainers[0].command).toEqual(['install', '-m', '0400', '/secret/replica-set-key', '/keyfile/key'])
       expect(set.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(storage)
       expect(find(objects, 'Service', 'auth-db', NAMESPACES.data).spec.clusterIP).toBe('None')
     }

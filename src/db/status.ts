@@ -1,0 +1,224 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Catalog, ServiceDescriptor} from '../catalog/types.js'
+import type {EnvironmentSpec} from '../config/types.js'
+import {NotFoundError, UsageError, isMygateError, oneOf} from '../errors.js'
+import type {KubeApi} from '../kube/api.js'
+import {imageReference} from '../render/labels.js'
+import {replicaSetConnection} from './connection.js'
+import {mapBounded} from './form-replica-sets.js'
+import {DatabaseOperationError} from './operation-error.js'
+import type {MemberStatus, RollbackEntry, StatusResult} from './operations.js'
+import {runDatabaseOperation} from './run-operation.js'
+import {replicaSetTopology, type ReplicaSetTopology} from './topology.js'
+
+/**
+ * `mygate db status`: one status Job per database (src/db/run-operation.ts), all at once (bounded),
+ * in one region that answers, read as MongoDB reports it (replSetGetStatus through status.js).
+ * A region whose API server does not answer within its own short time-out is reported as
+ * unreachable and the Jobs run in the other one; a database whose Job fails is reported with why,
+ * never as a crash of the whole command.
+ */
+
+export interface DatabaseStatusOptions {
+  env: EnvironmentSpec
+  catalog: Catalog
+  /** region -> client (connectEnvironment). */
+  clients: ReadonlyMap<string, KubeApi>
+  /** The region the environment serves from (its record's activeRegion). */
+  activeRegion: string
+  /** Only this database (a `-db` service, or an app whose database it is). */
+  service?: string
+  /** Run the Jobs in this region and show its members only. */
+  region?: string
+  /** Time-out of each region's reachability check (default 2 s). */
+  reachabilityTimeoutMs?: number
+  /** Time-out of each status Job (default 30 s). */
+  jobTimeoutMs?: number
+  /** Status Jobs at once (default 8: one per bundled database). */
+  concurrency?: number
+  /** A member lagging more than this is a problem (default 10 s). */
+  maxLagSeconds?: number
+}
+
+export type DatabaseVerdict = StatusResult['verdict'] | 'unknown'
+
+export interface MemberView {
+  host: string
+  /** The member's region (from the topology; `unknown` for a host mygate did not lay out). */
+  region: string
+  state: string
+  health: number
+  priority: number
+  votes: number
+  lagSeconds: number | null
+  optimeDate: string | null
+  unreachable?: string
+}
+
+/** One database in `mygate db status --json` (see the README's JSON shapes). */
+export interface DatabaseStatus {
+  database: string
+  verdict: DatabaseVerdict
+  /** The one verdict line: `healthy (primary HOST)`, `degraded: HOST: lag 12s > 10s`, `no primary: ...`. */
+  summary: string
+  primary: string | null
+  primaryRegion: string | null
+  members: MemberView[]
+  problems: string[]
+  oplog?: {first: string; last: string; windowSeconds: number}
+  collections: Array<{name: string; count: number; sizeBytes: number}>
+  rollbacks: RollbackEntry[]
+  /** The region whose cluster ran the status Job. */
+  ranIn: string
+  /** Why there is no status (the Job failed or could not run). */
+  error?: string
+}
+
+export interface RegionReach {
+  region: string
+  role: 'primary' | 'secondary'
+  reachable: boolean
+  error?: string
+}
+
+export interface DatabaseStatusReport {
+  environment: string
+  regions: RegionReach[]
+  databases: DatabaseStatus[]
+  elapsedMs: number
+}
+
+/** The databases `--service NAME` means: a `-db` service, or the database an app owns. */
+export function selectDatabases(catalog: Catalog, service?: string): ServiceDescriptor[] {
+  const databases = catalog.services.filter((s) => s.kind === 'mongodb')
+  if (service === undefined) return databases
+  const named = catalog.byName(service)
+  const names = databases.map((d) => d.name)
+  if (!named) throw new NotFoundError(`unknown service "${service}": expected ${oneOf(names)}`, {hint: 'run `mygate services list` to see the services', details: {service, databases: names}})
+  if (named.kind === 'mongodb') return [named]
+  const owned = named.dependencies.database ? catalog.byName(named.dependencies.database) : undefined
+  if (owned?.kind === 'mongodb') return [owned]
+  throw new UsageError(`service "${service}" has no MongoDB database${named.kind === 'redis' ? ' (it is a Redis cache)' : ''}`, {
+    hint: `use --service with ${oneOf(names)}`,
+    details: {service, databases: names},
+  })
+}
+
+export async function databaseStatus(options: DatabaseStatusOptions): Promise<DatabaseStatusReport> {
+  const started = Date.now()
+  const {env} = options
+  const regionNames = [env.regions.primary, ...(env.regions.secondary ? [env.regions.secondary] : [])]
+  if (options.region !== undefined && !regionNames.includes(options.region)) {
+    throw new UsageError(`environment ${env.name} has no region "${options.region}"`, {hint: `use --region with ${oneOf(regionNames)}`})
+  }
+  const databases = selectDatabases(options.catalog, options.service)
+  const regions = await Promise.all(
+    regionNames.map(async (region): Promise<RegionReach> => {
+      const role = region === env.regions.primary ? 'primary' : 'secondary'
+      const client = options.clients.get(region)
+      if (!client) return {region, role, reachable: false, error: 'no cluster for this region in the kubeconfig'}
+      const reach = await client.reachable({timeoutMs: options.reachabilityTimeoutMs ?? 2000})
+      return {region, role, reachable: reach.reachable, ...(reach.error ? {error: reach.error} : {})}
+    }),
+  )
+  // Where the Jobs run: the asked region, else the active one, else any that answers.
+  const preferred = options.region ? [options.region] : [options.activeRegion, ...regionNames.filter((r) => r !== options.activeRegion)]
+  const runIn = preferred.find((region) => regions.find((r) => r.region === region)?.reachable)
+  const statuses = await mapBounded(databases, options.concurrency ?? 8, async (database): Promise<DatabaseStatus> => {
+    const topology = replicaSetTopology(database, env)
+    if (!runIn) return unknownStatus(database.name, options.region ?? options.activeRegion, `no region answers (${regions.map((r) => `${r.region}: ${r.error ?? 'unreachable'}`).join('; ')})`)
+    try {
+      const outcome = await runDatabaseOperation(options.clients.get(runIn)!, {
+        database: database.name,
+        op: 'status',
+        params: {database: database.name.replace(/-db$/, ''), maxLagSeconds: options.maxLagSeconds ?? 10},
+        connection: statusConnection(topology, runIn),
+        image: imageReference(database, env),
+        timeoutMs: options.jobTimeoutMs ?? 30_000,
+        keepFailed: 1,
+      })
+      return viewOf(database.name, topology, outcome.result, runIn, options.region)
+    } catch (error) {
+      if (!(error instanceof DatabaseOperationError) && !(isMygateError(error) && error.code === 'TIMEOUT')) throw error
+      return unknownStatus(database.name, runIn, (error as Error).message)
+    }
+  })
+  return {environment: env.name, regions, databases: statuses, elapsedMs: Date.now() - started}
+}
+
+/** The members of the Job's own region first: a status answers from a member it can reach. */
+function statusConnection(topology: ReplicaSetTopology, region: string): string {
+  const own = topology.members.filter((m) => m.region === region)
+  const others = topology.members.filter((m) => m.region !== region)
+  return replicaSetConnection(topology.set, [...own, ...others].map((m) => m.host), {readPreference: 'primaryPreferred'})
+}
+
+function regionOf(topology: ReplicaSetTopology, host: string | null | undefined): string {
+  return topology.members.find((m) => m.host === host)?.region ?? 'unknown'
+}
+
+/** A status result as `db status` shows it (pure). */
+export function viewOf(database: string, topology: ReplicaSetTopology, result: StatusResult, ranIn: string, onlyRegion?: string): DatabaseStatus {
+  const members = (result.members ?? [])
+    .map((m: MemberStatus): MemberView => ({
+      host: m.host,
+      region: regionOf(topology, m.host),
+      state: m.state,
+      health: m.health,
+      priority: m.priority,
+      votes: m.votes,
+      lagSeconds: m.lagSeconds,
+      optimeDate: m.optimeDate,
+      ...(m.unreachable ? {unreachable: m.unreachable} : {}),
+    }))
+    .filter((m) => onlyRegion === undefined || m.region === onlyRegion)
+  const primary = result.primary ?? null
+  const problems = result.problems ?? []
+  return {
+    database,
+    verdict: result.verdict,
+    summary: summaryLine(result.verdict, primary, problems),
+    primary,
+    primaryRegion: primary ? regionOf(topology, primary) : null,
+    members,
+    problems,
+    ...(result.oplog ? {oplog: {first: result.oplog.first, last: result.oplog.last, windowSeconds: result.oplog.windowSeconds}} : {}),
+    collections: result.collections ?? [],
+    rollbacks: result.rollbacks ?? [],
+    ranIn,
+  }
+}
+
+/** `healthy (primary HOST)` / `degraded (primary HOST): PROBLEMS` / `no primary: PROBLEMS` / `not initiated`. */
+export function summaryLine(verdict: DatabaseVerdict, primary: string | null, problems: string[]): string {
+  switch (verdict) {
+    case 'healthy':
+      return `healthy (primary ${primary})`
+    case 'degraded':
+      return `degraded (primary ${primary}): ${problems.join('; ')}`
+    case 'no-primary':
+      return `no primary${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`
+    case 'not-initiated':
+      return 'not initiated (run `mygate env create` to form it)'
+    default:
+      return `unknown${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`
+  }
+}
+
+function unknownStatus(database: string, ranIn: string, why: string): DatabaseStatus {
+  return {database, verdict: 'unknown', summary: `unknown: ${why}`, primary: null, primaryRegion: null, members: [], problems: [why], collections: [], rollbacks: [], ranIn, error: why}
+}
+
+/** `--watch`: a report every `intervalMs` until the signal aborts. */
+export async function watchDatabaseStatus(options: DatabaseStatusOptions & {intervalMs?: number; signal?: AbortSignal}, onReport: (report: DatabaseStatusReport) => void): Promise<DatabaseStatusReport> {
+  let last = await databaseStatus(options)
+  onReport(last)
+  while (!options.signal?.aborted) {
+    await sleep(options.intervalMs ?? 2000, undefined, {signal: options.signal}).catch(() => undefined)
+    if (options.signal?.aborted) break
+    last = await databaseStatus(options)
+    onReport(last)
+  }
+  return last
+}
