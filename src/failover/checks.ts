@@ -65,12 +65,13 @@ export type DatabaseObservation =
   | {database: string; rpoMs: number; error: string}
 
 /**
- * A member that can become PRIMARY once its priority is raised: a healthy data-bearing voter
- * (arbiters hold no data; hidden members are never elected; MongoDB lets only voters with
- * priority > 0 stand, and the switchover's reconfig gives the target's voters that priority).
+ * A member that can become PRIMARY once the switchover's reconfig gives it a vote and priority:
+ * a healthy data-bearing member (arbiters hold no data; hidden members are never elected). Its
+ * current votes do not matter: in the standby layout (src/db/topology.ts) a dev-tier standby
+ * member is a non-voter, and the transitional config makes it a voter with the active priority.
  */
 export function isCandidate(member: MemberStatus): boolean {
-  return member.health === 1 && (member.state === 'PRIMARY' || member.state === 'SECONDARY') && member.votes > 0 && !member.hidden && !member.arbiterOnly
+  return member.health === 1 && (member.state === 'PRIMARY' || member.state === 'SECONDARY') && !member.hidden && !member.arbiterOnly
 }
 
 /**

@@ -23,7 +23,7 @@ describe('bestCandidate', () => {
     ['a DOWN member is not a candidate', [member('db-b-0', {state: 'DOWN', health: 0})], undefined],
     ['an arbiter holds no data', [member('db-b-0', {arbiterOnly: true})], undefined],
     ['a hidden member is never elected', [member('db-b-0', {hidden: true, priority: 0})], undefined],
-    ['a non-voter cannot stand', [member('db-b-0', {votes: 0, priority: 0})], undefined],
+    ['a non-voter counts: the switchover gives it a vote (dev standby layout)', [member('db-b-0', {votes: 0, priority: 0})], 'db-b-0'],
     ['a priority-0 voter counts: the switchover raises its priority', [member('db-b-0', {priority: 0})], 'db-b-0'],
     ['RECOVERING is not electable', [member('db-b-0', {state: 'RECOVERING'})], undefined],
   ])('%s', (_, members, expected) => {
