@@ -3,13 +3,15 @@ import {basename, extname} from 'node:path'
 import type {Problem, YamlSource} from '../config/yaml-source.js'
 import type {RawDescriptor} from './descriptor-schema.js'
 import {findDependencyCycle} from './dependency-order.js'
+import {checkRecoveryPoints} from './recovery-checks.js'
 import {checkSecretReferences} from './secret-checks.js'
 import type {ServiceDescriptor, ServiceKind} from './types.js'
 
 /**
  * Rules across descriptor files: names match files and are unique, dependencies point at
  * existing descriptors of the right type, each database has one owner, and nothing depends on
- * itself through a cycle, and the secrets lists agree (secret-checks.ts). Each problem is tied to the file (and field) to fix.
+ * itself through a cycle, the secrets lists agree (secret-checks.ts), and an app's RPO is its
+ * database's (recovery-checks.ts). Each problem is tied to the file (and field) to fix.
  */
 
 export interface LoadedDescriptor {
@@ -67,6 +69,7 @@ export function checkCatalog(loaded: readonly LoadedDescriptor[]): CatalogProble
   if (problems.length > 0) return problems
 
   problems.push(...checkSecretReferences(loaded))
+  problems.push(...checkRecoveryPoints(loaded))
   if (problems.length > 0) return problems
 
   const cycle = findDependencyCycle(loaded.map((entry) => entry.descriptor))

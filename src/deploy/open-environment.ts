@@ -17,6 +17,7 @@ export async function openEnvironment(name: string): Promise<{context: Environme
       mesh: record.spec.mesh,
       client: primary,
       allClients: [...connection.clients.values()],
+      standby: new Map([...connection.clients].filter(([region]) => region !== record.activeRegion)),
       prometheus: prometheusFor(primary),
     },
   }

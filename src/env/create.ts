@@ -22,7 +22,7 @@ import {connectEnvironment} from './connect.js'
 import {createDatabases, databasesSummary} from './create-databases.js'
 import type {DatabaseFormation} from '../db/form-replica-sets.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
-import {PlanSummary, RegionPlan, planEnvironment, summarizePlan} from './plan.js'
+import {PlanSummary, RegionPlan, activeRegionOf, planEnvironment, summarizePlan} from './plan.js'
 import {EnvironmentRecord, writeRecord} from './record.js'
 
 export interface CreateEnvironmentOptions {
@@ -100,7 +100,7 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
   const env: EnvironmentSpec = existing ? {...options.env, versions: {...options.env.versions, ...existing.versions}} : options.env
   const rendered = await renderEnvironment({catalog, env})
   await validateObjects(rendered.objects)
-  const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered})
+  const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered, activeRegion: existing?.activeRegion})
   const result: CreateEnvironmentResult = {
     environment: env.name,
     provider: env.provider,
@@ -331,7 +331,7 @@ function buildRecord(
     provider: env.provider,
     spec: env,
     clusters,
-    activeRegion: existing?.activeRegion ?? env.regions.primary,
+    activeRegion: activeRegionOf(env, existing?.activeRegion),
     versions: {...existing?.versions, ...versions},
     phase,
     createdAt,

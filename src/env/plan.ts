@@ -37,19 +37,29 @@ export interface PlanSummary {
 
 /**
  * Pure: clusters from the provider's plan, the baseline, and every service in dependency order
- * (data services first, the gateway last). A secondary region gets the services at its
- * disaster-recovery scale; a wave left empty by pilot light is dropped.
+ * (data services first, the gateway last). The ACTIVE region runs at full scale and the other at
+ * its disaster-recovery scale; a wave left empty by pilot light is dropped.
+ *
+ * The active region is the environment record's (`activeRegion`), not `regions.primary`: after a
+ * failover the configured primary is the standby, and sizing by the config would shrink the live
+ * region to standby scale on the next `env create` (and in pilot light delete its apps).
+ *
+ *   regions {primary: a, secondary: b}, activeRegion undefined -> a full, b standby (a new environment)
+ *   regions {primary: a, secondary: b}, activeRegion 'b'       -> a standby, b full (after a failover)
  */
 export function planEnvironment(input: {
   env: EnvironmentSpec
   catalog: Catalog
   clusters: ClusterPlan[]
   rendered: {baseline: KubeObject[]; byService: Record<string, KubeObject[]>}
+  /** The record's active region; absent for a new environment (then regions.primary). */
+  activeRegion?: string
 }): EnvironmentPlan {
   const layers = dependencyLayers(input.catalog, Object.keys(input.rendered.byService))
+  const active = activeRegionOf(input.env, input.activeRegion)
   const regions = input.clusters.map((cluster): RegionPlan => {
     // Active-active: both regions serve through weighted DNS, so both run at full scale.
-    const scale = cluster.role === 'primary' || input.env.drMode === 'active-active' ? 'full' : input.env.drMode
+    const scale = cluster.region === active || input.env.drMode === 'active-active' ? 'full' : input.env.drMode
     const waves = layers
       .map((layer) =>
         layer
@@ -64,6 +74,15 @@ export function planEnvironment(input: {
     return {region: cluster.region, role: cluster.role, scale, baseline: input.rendered.baseline, waves}
   })
   return {environment: input.env.name, provider: input.env.provider, tier: input.env.tier, clusters: input.clusters, regions}
+}
+
+/**
+ * The region that serves: the recorded one when it is still one of the environment's regions,
+ * otherwise (a new environment, or a record naming a region since removed) regions.primary.
+ */
+export function activeRegionOf(env: Pick<EnvironmentSpec, 'regions'>, recorded: string | undefined): string {
+  const regions = [env.regions.primary, env.regions.secondary].filter((r): r is string => r !== undefined)
+  return recorded !== undefined && regions.includes(recorded) ? recorded : env.regions.primary
 }
 
 export function summarizePlan(plan: EnvironmentPlan): PlanSummary {

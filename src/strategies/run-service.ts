@@ -17,6 +17,7 @@ import {colorDeploymentName} from '../rollout/names.js'
 import type {ServiceRequest} from '../deploy/deploy-input.js'
 import {readRollout, writeNewRollout, type RolloutIoSettings, type StoredRollout} from './rollout-store.js'
 import {getDeployment, requireDeployment, runningVersion} from './workloads.js'
+import {updateStandbyRegions} from '../deploy/update-standby.js'
 import type {PhaseTracker, Verdict} from '../ui/progress.js'
 
 /**
@@ -41,6 +42,8 @@ export interface EnvironmentContext {
   client: KubeApi
   /** Every region's client, for the environment record's versions. */
   allClients: KubeApi[]
+  /** The regions that do not serve, by name: they get a succeeded version at standby scale. */
+  standby?: ReadonlyMap<string, KubeApi>
   prometheus: PrometheusClient
 }
 
@@ -224,6 +227,15 @@ export async function driveRollout(options: {
     progress.end(verdictOf(result, options.wait), result.message)
     const state = stored.state
     const unwritten = await recordOutcome(env, state, auditOutcomeOf(state))
+    if (state.phase === 'Succeeded' && env.standby && env.standby.size > 0) {
+      // A standby never runs stale code: the other region gets the same version at standby scale.
+      try {
+        const regions = await updateStandbyRegions(env.standby, service)
+        if (regions.length > 0) report(`${service} ${state.toVersion} applied at standby scale in ${regions.join(', ')}`)
+      } catch (error) {
+        report(`warning: could not update ${service} in the standby region: ${error instanceof Error ? error.message : String(error)}; the failover readiness check will report it`)
+      }
+    }
     if (leaseError !== undefined && result.outcome === 'paused') report('the deploy lease was lost while waiting; another CLI may have taken over')
     released = true
     try {

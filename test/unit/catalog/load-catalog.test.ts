@@ -172,6 +172,20 @@ describe('descriptor errors name the file, line and field', () => {
     )
   })
 
+  test('an app whose RPO differs from its database\'s is refused on the app\'s criticality.rpo', async () => {
+    const text = await copy.edit('billing', (t) => t.replace('rpo: 1m', 'rpo: 5m'))
+    const error = await loadError(copy.dir)
+    expect(error.message).toBe(
+      `${file('billing')}:${lineOf(text, 'rpo: 5m')}: criticality.rpo is 5m, but its database billing-db has rpo 1m; an app's RPO is its database's (set both to the same value)`,
+    )
+  })
+
+  test('RPOs compare by value: 60s equals 1m', async () => {
+    await copy.edit('billing', (t) => t.replace('rpo: 1m', 'rpo: 60s'))
+    const catalog = await loadCatalog({dir: copy.dir})
+    expect(catalog.byName('billing')?.criticality.rpo).toBe('60s')
+  })
+
   test('a longer cycle is named in full', async () => {
     await copy.edit('users', (t) => t.replace('services: [auth]', 'services: [auth, visitors]'))
     const error = await loadError(copy.dir)

@@ -1,7 +1,7 @@
 import {describe, expect, test} from 'vitest'
 
 import {createCatalog} from '../../../src/catalog/catalog.js'
-import {planEnvironment, planLines, summarizePlan} from '../../../src/env/plan.js'
+import {activeRegionOf, planEnvironment, planLines, summarizePlan} from '../../../src/env/plan.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import type {ClusterPlan} from '../../../src/providers/types.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
@@ -43,6 +43,31 @@ describe('planEnvironment', () => {
     expect((gateway.objects[0].spec as {replicas: number}).replicas).toBe(1)
     const db = plan.regions[1].waves.flat().find((w) => w.service === 'auth-db')!
     expect((db.objects[0].spec as {replicas: number}).replicas).toBe(3)
+  })
+
+  // Issue 11: after a failover the record's active region is the configured secondary; a re-run
+  // of env create must keep it at full scale, not shrink it to standby by regions.primary.
+  test.each([
+    {activeRegion: undefined, full: 'a', standby: 'b'},
+    {activeRegion: 'a', full: 'a', standby: 'b'},
+    {activeRegion: 'b', full: 'b', standby: 'a'},
+    {activeRegion: 'gone', full: 'a', standby: 'b'},
+  ])('the active region ($activeRegion) runs at full scale, the other at standby', ({activeRegion, full, standby}) => {
+    const env = testEnvironment({regions: {primary: 'a', secondary: 'b'}, drMode: 'pilot-light'})
+    const plan = planEnvironment({env, catalog, clusters: [cluster('a', 'primary'), cluster('b', 'secondary')], rendered: {baseline, byService}, activeRegion})
+    const region = (name: string) => plan.regions.find((r) => r.region === name)!
+    expect(region(full).scale).toBe('full')
+    expect(region(full).waves.flat().map((w) => w.service)).toContain('gateway')
+    expect(region(standby).scale).toBe('pilot-light')
+    expect(region(standby).waves.flat().map((w) => w.service)).toEqual(['auth-db'])
+  })
+
+  test.each([
+    [undefined, 'a'],
+    ['b', 'b'],
+    ['c', 'a'],
+  ])('activeRegionOf(recorded %s) is %s', (recorded, expected) => {
+    expect(activeRegionOf({regions: {primary: 'a', secondary: 'b'}}, recorded)).toBe(expected)
   })
 
   test('an active-active secondary serves through weighted DNS, so it runs at full scale', () => {

@@ -1,0 +1,156 @@
+import {dependencyOrder} from '../catalog/dependency-order.js'
+import type {Catalog} from '../catalog/types.js'
+import type {EnvironmentSpec} from '../config/types.js'
+import {UsageError, oneOf} from '../errors.js'
+import {CHECK_NAMES, type CheckName} from './checks.js'
+
+/**
+ * A failover as data (issue 11 "Plan first"): the ordered steps, each with its target, and the
+ * readiness checks that gate it. Pure: `failover --dry-run` prints it, the executor walks it, the
+ * state store records progress against its step ids, and tests assert on it without a server.
+ *
+ * Planned switchover (both regions answer), in the issue's order:
+ *   scale-target -> move-primary (each database, dependency order) -> redis -> switch-traffic
+ *   -> verify-gateway -> scale-source -> record-active
+ * Forced failover (the source is gone): the source is fenced FIRST, so it cannot come back as a
+ * second primary; only then are the survivors forced into a new config:
+ *   fence-source -> scale-target -> force-primary (each database) -> redis -> switch-traffic
+ *   -> verify-gateway -> record-active
+ *
+ * Worked example (regions a -> b, databases auth-db and billing-db, billing depends on auth):
+ *   planned: scale-target(b), move-primary:auth-db(b), move-primary:billing-db(b), redis(b),
+ *            switch-traffic(b), verify-gateway(b), scale-source(a), record-active(b)
+ */
+
+export type FailoverMode = 'planned' | 'forced'
+
+export type StepKind =
+  | 'fence-source'
+  | 'scale-target'
+  | 'move-primary'
+  | 'force-primary'
+  | 'redis'
+  | 'switch-traffic'
+  | 'verify-gateway'
+  | 'scale-source'
+  | 'record-active'
+
+export interface FailoverStep {
+  /** Unique within the plan and stable across runs: the state store keys progress by it. */
+  id: string
+  kind: StepKind
+  /** The region the step acts on. */
+  region: string
+  /** The database or service the step acts on, when it acts on one. */
+  target?: string
+  title: string
+}
+
+export interface FailoverPlan {
+  environment: string
+  mode: FailoverMode
+  from: string
+  to: string
+  steps: FailoverStep[]
+  /** The readiness checks that run before the first step, in order. */
+  checks: CheckName[]
+  /** Checks the user skipped with --override (after typed confirmation). */
+  overrides: CheckName[]
+}
+
+export interface PlanFailoverInput {
+  spec: Pick<EnvironmentSpec, 'name' | 'regions'>
+  activeRegion: string
+  catalog: Catalog
+  mode: FailoverMode
+  /** --to; default: the region that is not active. */
+  to?: string
+  /** --override CHECK ...; each must name a known check. */
+  overrides?: string[]
+}
+
+/** The regions of an environment, primary first. */
+export function regionsOf(spec: Pick<EnvironmentSpec, 'regions'>): string[] {
+  return [spec.regions.primary, ...(spec.regions.secondary === undefined ? [] : [spec.regions.secondary])]
+}
+
+/**
+ * The target region, or the bad-input error: an environment with one region, `--to` a region the
+ * environment lacks, `--to` the region that is already active.
+ */
+export function chooseTarget(spec: Pick<EnvironmentSpec, 'name' | 'regions'>, activeRegion: string, to: string | undefined): string {
+  const regions = regionsOf(spec)
+  if (regions.length < 2) {
+    throw new UsageError(`environment "${spec.name}" has no secondary region: there is nowhere to fail over to`, {
+      hint: `add one with \`mygate env create ${spec.name} --secondary-region REGION\``,
+    })
+  }
+  if (to !== undefined && !regions.includes(to)) {
+    throw new UsageError(`--to "${to}" is not a region of environment "${spec.name}"`, {hint: `use ${oneOf(regions)}`})
+  }
+  if (to !== undefined && to === activeRegion) {
+    throw new UsageError(`--to "${to}" is already the active region of "${spec.name}"`, {
+      hint: `fail over to ${regions.find((r) => r !== activeRegion)}, or leave --to out`,
+    })
+  }
+  return to ?? (regions.find((r) => r !== activeRegion) as string)
+}
+
+/** `--override` values, checked against the known checks (an unknown one is bad input). */
+export function parseOverrides(values: readonly string[] | undefined): CheckName[] {
+  const known: readonly string[] = CHECK_NAMES
+  const result: CheckName[] = []
+  for (const value of values ?? []) {
+    if (!known.includes(value)) throw new UsageError(`--override "${value}" is not a readiness check`, {hint: `use ${oneOf(CHECK_NAMES)}`})
+    if (!result.includes(value as CheckName)) result.push(value as CheckName)
+  }
+  return result
+}
+
+/**
+ * The databases whose primaries move, in dependency order of the services that own them (data
+ * before apps: a database comes before the databases of services that depend on its owner).
+ * Databases no app owns come last, by name.
+ */
+export function databaseOrder(catalog: Catalog): string[] {
+  const databases = new Set(catalog.services.filter((s) => s.kind === 'mongodb').map((s) => s.name))
+  const ordered: string[] = []
+  for (const service of dependencyOrder(catalog)) {
+    const owned = service.kind === 'app' ? service.dependencies.database : undefined
+    if (owned !== undefined && databases.has(owned) && !ordered.includes(owned)) ordered.push(owned)
+  }
+  return [...ordered, ...[...databases].filter((name) => !ordered.includes(name)).sort()]
+}
+
+export function planFailover(input: PlanFailoverInput): FailoverPlan {
+  const from = input.activeRegion
+  const to = chooseTarget(input.spec, from, input.to)
+  const overrides = parseOverrides(input.overrides)
+  const databases = databaseOrder(input.catalog)
+  const redis = input.catalog.services.filter((s) => s.kind === 'redis').map((s) => s.name)
+  const steps: FailoverStep[] = []
+  const add = (kind: StepKind, region: string, title: string, target?: string) =>
+    steps.push({id: target === undefined ? kind : `${kind}:${target}`, kind, region, title, ...(target === undefined ? {} : {target})})
+
+  if (input.mode === 'forced') add('fence-source', from, `fence ${from}: writers to zero, deny-all NetworkPolicy (pending until it answers)`)
+  add('scale-target', to, `scale ${to} to full: apps at the recorded versions, HPA bounds`)
+  for (const db of databases) {
+    if (input.mode === 'planned') add('move-primary', to, `${db}: move the PRIMARY to ${to} (raise ${to} priorities, let MongoDB elect)`, db)
+    else add('force-primary', to, `${db}: force-reconfigure the ${to} members (fenced ${from} left out)`, db)
+  }
+  for (const name of redis) add('redis', to, `${name}: ready in ${to}`, name)
+  add('switch-traffic', to, `switch traffic to ${to}`)
+  add('verify-gateway', to, `verify the gateway serves in ${to}`)
+  if (input.mode === 'planned') add('scale-source', from, `scale ${from} to standby`)
+  add('record-active', to, `record ${to} as the active region`)
+
+  return {environment: input.spec.name, mode: input.mode, from, to, steps, checks: [...CHECK_NAMES], overrides}
+}
+
+/** Lines for `--dry-run` in a terminal. */
+export function planLines(plan: FailoverPlan): string[] {
+  const lines = [`${plan.mode === 'planned' ? 'Planned switchover' : 'Forced failover'} of ${plan.environment}: ${plan.from} -> ${plan.to}`]
+  lines.push(`  checks: ${plan.checks.map((c) => (plan.overrides.includes(c) ? `${c} (overridden)` : c)).join(', ')}`)
+  plan.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step.title}`))
+  return lines
+}

@@ -1,0 +1,41 @@
+import {formatDuration} from '../duration.js'
+import type {FailoverResult, HistoryEntry, StatusResult} from './execute.js'
+import {measureRun} from './run-state.js'
+
+/** Human lines for the failover commands (stdout); `--json` prints the typed results instead. */
+
+const ms = (value: number | undefined) => (value === undefined ? 'n/a' : formatDuration(value))
+
+export function presentRun(result: FailoverResult): string[] {
+  const lines: string[] = []
+  for (const region of result.fencesApplied) lines.push(`pending fence applied to ${region}`)
+  const run = result.run
+  if (!run) return lines
+  const m = result.measures ?? measureRun(run)
+  for (const phase of m.phases) lines.push(`  ${phase.step.padEnd(28)} ${formatDuration(phase.durationMs)}`)
+  if (run.pendingFence) lines.push(`  fence of ${run.pendingFence.region} pending: applied first when it answers again; failback refuses until then`)
+  const window = run.dataLossWindowSeconds === undefined ? '' : `, data-loss window ${formatDuration(run.dataLossWindowSeconds * 1000)}`
+  lines.push(`Result: SUCCESS — ${result.environment} serves from ${run.plan.to} (${run.plan.mode}, RTO ${ms(m.rtoMs)}, total ${ms(m.totalMs)}${window})`)
+  return lines
+}
+
+export function statusLines(result: StatusResult): string[] {
+  const lines = [`environment ${result.environment}: active region ${result.activeRegion}`]
+  if (result.unreachable.length > 0) lines.push(`  not answering: ${result.unreachable.join(', ')}`)
+  const run = result.run
+  if (!run) return [...lines, '  no failover recorded']
+  lines.push(`newest run ${run.id}: ${run.plan.mode} ${run.plan.from} -> ${run.plan.to}, ${run.outcome}${run.error ? ` (${run.error})` : ''}`)
+  for (const step of run.steps) lines.push(`  ${step.status.padEnd(8)} ${step.id}${step.detail ? `: ${step.detail}` : ''}`)
+  lines.push(`  RTO ${ms(result.measures?.rtoMs)}, total ${ms(result.measures?.totalMs)}`)
+  if (run.pendingFence) lines.push(`  fence of ${run.pendingFence.region} pending since ${run.pendingFence.since}`)
+  return lines
+}
+
+export function historyLines(runs: HistoryEntry[]): string[] {
+  if (runs.length === 0) return ['no failovers recorded']
+  return runs.map((r) => {
+    const window = r.dataLossWindowSeconds === undefined ? '' : ` loss-window ${formatDuration(r.dataLossWindowSeconds * 1000)}`
+    const why = r.reason ? ` "${r.reason}"` : ''
+    return `${r.startedAt} ${r.id} ${r.mode} ${r.from} -> ${r.to} ${r.outcome} RTO ${ms(r.rtoMs)} total ${ms(r.totalMs)}${window} by ${r.who}${why}`
+  })
+}

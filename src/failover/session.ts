@@ -1,0 +1,63 @@
+import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
+import {readRecord, type EnvironmentRecord} from '../env/record.js'
+import type {KubeApi} from '../kube/api.js'
+import {openEnvironmentTraffic, type EnvironmentTraffic} from '../traffic-dns/environment-traffic.js'
+
+/**
+ * What every failover command works with: the environment's clients, which regions answer now,
+ * and the freshest record. After a forced failover the lost region keeps its stale record (active
+ * region = itself) until it is fenced and written back; `connectEnvironment` takes the first
+ * record it finds, so this module re-reads every region that answers and keeps the newest.
+ */
+
+export interface FailoverSession {
+  connection: EnvironmentConnection
+  record: EnvironmentRecord
+  /** Regions whose API server answered the probe. */
+  reachable: Set<string>
+  client(region: string): KubeApi
+  traffic(): Promise<EnvironmentTraffic>
+  close(): Promise<void>
+}
+
+export interface OpenSessionOptions {
+  home?: string
+  /** Time-out of each region's reachability probe (default 3 s). */
+  probeTimeoutMs?: number
+}
+
+export async function openFailoverSession(envName: string, options: OpenSessionOptions = {}): Promise<FailoverSession> {
+  const connection = await connectEnvironment(envName, {home: options.home, tolerateUnreachable: true})
+  try {
+    const reachable = new Set<string>()
+    await Promise.all(
+      [...connection.clients].map(async ([region, client]) => {
+        if ((await client.reachable({timeoutMs: options.probeTimeoutMs ?? 3000})).reachable) reachable.add(region)
+      }),
+    )
+    let record = connection.record
+    for (const region of reachable) {
+      const found = await readRecord(connection.clients.get(region) as KubeApi)
+      if (found && found.updatedAt > record.updatedAt) record = found
+    }
+    let traffic: Promise<EnvironmentTraffic> | undefined
+    return {
+      connection,
+      record,
+      reachable,
+      client(region) {
+        const client = connection.clients.get(region)
+        if (!client) throw new Error(`no client for region ${region}`)
+        return client
+      },
+      traffic: () => (traffic ??= openEnvironmentTraffic(record, {home: options.home})),
+      async close() {
+        if (traffic) await (await traffic.catch(() => undefined))?.close()
+        connection.close()
+      },
+    }
+  } catch (error) {
+    connection.close()
+    throw error
+  }
+}

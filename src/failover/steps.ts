@@ -1,0 +1,136 @@
+import {prometheusFor} from '../analysis/cluster-prometheus.js'
+import {measureCanary} from '../analysis/measure.js'
+import type {Catalog} from '../catalog/types.js'
+import {NAMESPACES} from '../config/types.js'
+import {readRecord, writeRecord} from '../env/record.js'
+import {NotFoundError, OperationFailedError} from '../errors.js'
+import {waitForWorkloads} from '../kube/wait.js'
+import {GATEWAY_SERVICE} from '../render/contexts.js'
+import {forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
+import {fenceRegion, liftFence} from './fence.js'
+import type {FailoverStep} from './plan.js'
+import {scaleRegionDown, scaleRegionUp} from './region-scale.js'
+import type {FailoverRun} from './run-state.js'
+import type {FailoverSession} from './session.js'
+
+/**
+ * What each kind of plan step does. Every step reads the state it changes first, so running it
+ * again after a kill (failover resume) finishes the work instead of repeating it.
+ */
+
+export interface StepTuning {
+  takeoverWaitMs?: number
+  electionWaitMs?: number
+  pollMs?: number
+  /** Longest wait for workloads to become ready (default 5 minutes). */
+  waitTimeoutMs?: number
+}
+
+export interface StepContext {
+  session: FailoverSession
+  catalog: Catalog
+  run: FailoverRun
+  tuning: StepTuning
+  now: () => Date
+  onProgress: (message: string) => void
+}
+
+export interface StepOutcome {
+  detail: string
+  /** A change to the run beyond the step's own record (a pending fence, the data-loss window). */
+  update?: Partial<FailoverRun>
+}
+
+export async function executeStep(step: FailoverStep, ctx: StepContext): Promise<StepOutcome> {
+  const {session, catalog, run} = ctx
+  const {from, to} = run.plan
+  const record = session.record
+  switch (step.kind) {
+    case 'fence-source': {
+      const parts: string[] = []
+      // DNS first: it answers even when the region does not.
+      await (await session.traffic()).withdraw(from)
+      parts.push(`${from} withdrawn from DNS`)
+      if (session.reachable.has(from)) {
+        const fenced = await fenceRegion(session.client(from), run.id)
+        parts.push(`${fenced.writersStopped.length} writers at zero, deny-all NetworkPolicy`)
+        return {detail: parts.join('; ')}
+      }
+      parts.push(`${from} does not answer: fence pending until it returns`)
+      return {detail: parts.join('; '), update: {pendingFence: {region: from, since: ctx.now().toISOString()}}}
+    }
+    case 'scale-target': {
+      const client = session.client(to)
+      // A region fenced by an earlier forced failover is opened again only now, as it takes over.
+      const lifted = await liftFence(client)
+      const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
+      return {detail: lifted ? `fence lifted; ${detail}` : detail}
+    }
+    case 'move-primary':
+    case 'force-primary': {
+      const database = catalog.byName(step.target as string)
+      if (!database) throw new NotFoundError(`database ${step.target} is not in the catalog`)
+      const moveCtx: DatabaseMoveContext = {client: session.client(to), database, spec: record.spec, ...ctx.tuning, onProgress: ctx.onProgress}
+      const moved = step.kind === 'move-primary' ? await movePrimary(moveCtx, to) : await forcePrimary(moveCtx, to)
+      const window = Math.max(run.dataLossWindowSeconds ?? 0, moved.lagSeconds ?? 0)
+      return {detail: moved.detail, update: {dataLossWindowSeconds: window}}
+    }
+    case 'redis': {
+      // Redis is a cache here (RPO 24h): each region runs its own; the target's must be ready.
+      const [result] = await waitForWorkloads(session.client(to), [{apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: NAMESPACES.data, name: step.target as string}], {
+        timeoutMs: ctx.tuning.waitTimeoutMs ?? 300_000,
+      })
+      if (result.verdict !== 'succeeded') throw new OperationFailedError(`${step.target} is not ready in ${to}: ${result.message}`, {hint: 'fix it, then `mygate failover resume`'})
+      return {detail: `${step.target} ready in ${to} (cache, not replicated across regions)`}
+    }
+    case 'switch-traffic': {
+      const traffic = await session.traffic()
+      try {
+        await traffic.switchActive(to)
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error
+        // An environment created before DNS records existed: create them, then switch.
+        await traffic.ensureRecords([])
+        await traffic.switchActive(to)
+      }
+      const described = await traffic.describe()
+      if (!described.active.includes(to)) throw new OperationFailedError(`DNS for ${described.name} still answers with ${described.active.join(', ')}, not ${to}`)
+      return {detail: `${described.name} -> ${to}`}
+    }
+    case 'verify-gateway':
+      return {detail: await verifyGateway(ctx)}
+    case 'scale-source': {
+      if (!session.reachable.has(from)) return {detail: `${from} does not answer: left as it is`}
+      return {detail: await scaleRegionDown({client: session.client(from), record, catalog, region: from, activeRegion: to})}
+    }
+    case 'record-active': {
+      const written: string[] = []
+      for (const region of session.reachable) {
+        const client = session.client(region)
+        const current = (await readRecord(client)) ?? record
+        await writeRecord(client, {...current, activeRegion: to, updatedAt: ctx.now().toISOString()})
+        written.push(region)
+      }
+      session.record = {...record, activeRegion: to}
+      return {detail: `active region ${to} recorded in ${written.join(', ')}`}
+    }
+  }
+}
+
+/** The gateway serves in the target: its Deployment is ready and its error rate within its threshold. */
+async function verifyGateway(ctx: StepContext): Promise<string> {
+  const {session, catalog, run} = ctx
+  const to = run.plan.to
+  const client = session.client(to)
+  const gateway = catalog.byName(GATEWAY_SERVICE)
+  if (!gateway) return 'no gateway in the catalog'
+  const [ready] = await waitForWorkloads(client, [{apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACES.apps, name: gateway.name}], {
+    timeoutMs: ctx.tuning.waitTimeoutMs ?? 300_000,
+  })
+  if (ready.verdict !== 'succeeded') throw new OperationFailedError(`the gateway is not ready in ${to}: ${ready.message}`, {hint: 'traffic already points there: fix it now, then `mygate failover resume`'})
+  const version = session.record.versions[gateway.name] ?? gateway.image.tag
+  const measurements = await measureCanary({client: prometheusFor(client), namespace: NAMESPACES.apps, service: gateway.name, version, thresholds: gateway.rollout.analysis, window: '1m'})
+  const errorRate = measurements.find((m) => m.metric === 'error-rate')
+  if (errorRate?.verdict === 'fail') throw new OperationFailedError(`the gateway in ${to} fails: ${errorRate.reason}`, {hint: 'fix it, then `mygate failover resume`'})
+  return `gateway ready in ${to}; ${errorRate?.reason ?? 'error rate: no data'}`
+}
