@@ -19,6 +19,11 @@ export const ExitCode = {
   conflict: 6,
   /** The operation ran and did not succeed (rollout rolled back, service not ready). */
   failed: 7,
+  /**
+   * Not an error: `mygate env diff --exit-code` found drift (as `terraform plan -detailed-exitcode`
+   * reports changes), so a scheduled pipeline can alert on it. Errors keep their own codes.
+   */
+  drift: 8,
 } as const
 
 export type ErrorCode = 'USAGE' | 'NOT_FOUND' | 'EXTERNAL' | 'TIMEOUT' | 'CONFLICT' | 'FAILED'

@@ -112,6 +112,7 @@ export function toEnvironmentSpec(name: string, env: RawEnvironment, registry: s
     ...(env.kubeconfig !== undefined ? {kubeconfig: env.kubeconfig} : {}),
     ...(env.aws !== undefined ? {aws: {...env.aws}} : {}),
     ...(env.gcp !== undefined ? {gcp: {...env.gcp}} : {}),
+    ...(env.drift?.ignore !== undefined ? {drift: {ignore: env.drift.ignore.map((entry) => ({...entry, paths: [...entry.paths]}))}} : {}),
   }
 }
 

@@ -24,6 +24,25 @@ const registry = {
 const kubernetesVersion = {type: 'string', pattern: '^1\\.[0-9]+$', description: 'a Kubernetes minor version such as "1.30"'}
 const nonEmpty = {type: 'string', minLength: 1}
 
+/**
+ * `drift.ignore`: differences `mygate env diff` must not report (src/drift/ignore-list.ts).
+ * A path is written the way `env diff` prints it: `spec.template.spec.containers[name=api].env`,
+ * `metadata.annotations["example.com/owner"]`; `*` stands for one key or list selector value.
+ */
+const driftPath = {
+  type: 'string',
+  pattern: '^[A-Za-z_*][A-Za-z0-9_*-]*((\\.[A-Za-z_*][A-Za-z0-9_*-]*)|(\\[[A-Za-z0-9_.-]+=[^\\]]+\\])|(\\["[^"]+"\\]))*$',
+  description: 'a field path as `mygate env diff` prints it, such as spec.template.spec.containers[name=api].env or metadata.annotations["example.com/owner"]',
+}
+const kindName = {type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$', description: 'a Kubernetes kind such as Deployment'}
+const objectName = {type: 'string', pattern: '^[a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?$', description: 'an object name (a DNS name; * matches any characters)'}
+const drift = strictObject({
+  ignore: {
+    type: 'array',
+    items: strictObject({kind: kindName, name: objectName, namespace: objectName, paths: {type: 'array', minItems: 1, items: driftPath}}, ['kind', 'paths']),
+  },
+})
+
 const environment = strictObject(
   {
     tier: {enum: [...TIERS]},
@@ -50,6 +69,7 @@ const environment = strictObject(
       kubernetesVersion,
       network: nonEmpty,
     }),
+    drift,
   },
   ['tier', 'regions'],
 )
@@ -80,6 +100,15 @@ export interface RawEnvironment {
   kubeconfig?: string
   aws?: {kubernetesVersion?: string; subnetIds?: string[]; clusterRoleArn?: string; nodeRoleArn?: string}
   gcp?: {project?: string; kubernetesVersion?: string; network?: string}
+  drift?: {ignore?: DriftIgnoreEntry[]}
+}
+
+/** One `drift.ignore` entry: an object kind, optionally a name and namespace (globs), and field paths. */
+export interface DriftIgnoreEntry {
+  kind: string
+  name?: string
+  namespace?: string
+  paths: string[]
 }
 
 export interface RawProject {

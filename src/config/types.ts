@@ -24,6 +24,11 @@ export interface AwsSettings {
   nodeRoleArn?: string
 }
 
+/** `drift` in mygate.yaml: what `mygate env diff` must not report (see src/drift/ignore-list.ts). */
+export interface DriftSettings {
+  ignore: Array<{kind: string; name?: string; namespace?: string; paths: string[]}>
+}
+
 export interface GcpSettings {
   project?: string
   kubernetesVersion?: string
@@ -50,6 +55,8 @@ export interface EnvironmentSpec {
   kubeconfig?: string
   aws?: AwsSettings
   gcp?: GcpSettings
+  /** Differences env diff does not report (mygate.yaml `drift.ignore`). */
+  drift?: DriftSettings
 }
 
 export interface ProjectConfig {
