@@ -112,7 +112,7 @@ export interface DriftFinding {
   report: ObjectDrift
   desired?: DesiredObject
   live?: KubeObject
-  /** Paths others added inside what mygate renders (sync takes them over, then drops them). */
+  /** Paths others added inside what mygate renders (sync removes them before applying). */
   adopt: FieldPath[]
 }
 
