@@ -7,6 +7,7 @@ import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {UsageError, oneOf} from '../errors.js'
 import type {KubeObject} from '../kube/types.js'
 import {ROLLOUT_NAMESPACE} from '../rollout/names.js'
+import {applyChangesNothing} from './apply-noop.js'
 import {compareObject, type FieldDifference} from './compare.js'
 import {manifestsContributor} from './contributors/manifests.js'
 import {secretsContributor} from './contributors/secrets.js'
@@ -21,7 +22,8 @@ import {handMadeBy, MYGATE_NAMESPACES, SCANNED_KINDS} from './undeclared.js'
 /**
  * `mygate env diff`: the environment's desired state (desired-state.ts) against the live objects
  * of every region. Per region: one list per kind and namespace, then one server-side apply
- * dry-run per declared object that exists (compare.ts), each difference judged by the drift rule
+ * dry-run per declared object that exists (compare.ts; skipped only where a literal comparison
+ * proves the apply would change nothing, apply-noop.ts), each difference judged by the drift rule
  * (drift-rules.ts), plus the objects nothing declares (undeclared.ts).
  */
 
@@ -41,6 +43,8 @@ export interface DiffOptions {
   contributors?: readonly DesiredStateContributor[]
   /** Dry-runs in flight per region (default 16). */
   concurrency?: number
+  /** Dry-run every object, even one a literal comparison shows an apply would not change (apply-noop.ts). Default false. */
+  alwaysDryRun?: boolean
 }
 
 /** One field of an object that drifted. Secret values appear only as `sha256:…` hashes. */
@@ -125,6 +129,7 @@ export interface DriftSession {
   ignore: DriftSettings['ignore']
   /** When the session was opened (the diff's duration counts from here). */
   startedAt: number
+  alwaysDryRun: boolean
 }
 
 export async function diffEnvironment(options: DiffOptions): Promise<EnvironmentDiff> {
@@ -163,6 +168,7 @@ export async function openDriftSession(options: DiffOptions): Promise<DriftSessi
       desired: options.services?.length ? desired.filter((d) => d.service !== undefined && options.services!.includes(d.service)) : desired,
       ignore: ignore ?? record.spec.drift?.ignore ?? [],
       startedAt,
+      alwaysDryRun: Boolean(options.alwaysDryRun),
     }
   } catch (error) {
     connection.close()
@@ -229,7 +235,7 @@ export async function findDrift(session: DriftSession, options: Pick<DiffOptions
             continue
           }
           compared++
-          const dryRun = await client.apply(object, {dryRun: true, force: true})
+          const dryRun = !session.alwaysDryRun && applyChangesNothing(object, current) ? current : await client.apply(object, {dryRun: true, force: true})
           const context = {kind: object.kind, name: base.name, namespace: base.namespace, hpaTargets: hpaTargets.get(base.namespace ?? '') ?? new Set<string>(), ignore: session.ignore}
           const adopt: FieldPath[] = []
           for (const difference of compareObject({desired: object, dryRun, live: current})) {

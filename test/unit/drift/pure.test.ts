@@ -1,5 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
+import {applyChangesNothing} from '../../../src/drift/apply-noop.js'
 import {formatPath} from '../../../src/drift/field-path.js'
 import {ownersOf} from '../../../src/drift/field-owners.js'
 import {isIgnored} from '../../../src/drift/ignore-list.js'
@@ -124,4 +125,17 @@ describe('operations in progress', () => {
     expect(ownedByOperation({metadata: {name: 'visitors', namespace: 'mygate', labels: {'app.kubernetes.io/name': 'visitors'}}}, busy)?.service).toBe('visitors')
     expect(ownedByOperation({metadata: {name: 'billing', namespace: 'mygate'}}, busy)).toBeUndefined()
   })
+})
+
+describe('applyChangesNothing: when the dry-run can be skipped', () => {
+  const desired: KubeObject = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'c', namespace: 'mygate', labels: {a: '1'}}, data: {k: 'v'}}
+  const applied = {manager: 'mygate', operation: 'Apply', fieldsV1: {'f:metadata': {'f:labels': {'f:a': {}}}, 'f:data': {'f:k': {}}}}
+  const live = (data: Record<string, string>, managedFields: unknown[] = [applied]): KubeObject => ({...desired, metadata: {...desired.metadata, uid: 'u', resourceVersion: '7', managedFields}, data})
+  test.each([
+    ['the live object holds every desired value and mygate applied the same fields', live({k: 'v'}), true],
+    ['a value differs', live({k: 'other'}), false],
+    ['mygate applied more fields last time (the apply would prune one)', live({k: 'v'}, [{...applied, fieldsV1: {...applied.fieldsV1, 'f:data': {'f:k': {}, 'f:old': {}}}}]), false],
+    ['mygate never applied it', live({k: 'v'}, []), false],
+    ['another manager took a field over (mygate no longer owns it all)', live({k: 'v'}, [{...applied, fieldsV1: {'f:metadata': {'f:labels': {'f:a': {}}}}}]), false],
+  ])('%s -> %s', (_what, object, expected) => expect(applyChangesNothing(desired, object)).toBe(expected))
 })
