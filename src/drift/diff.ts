@@ -7,7 +7,10 @@ import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {UsageError, oneOf} from '../errors.js'
 import type {KubeObject} from '../kube/types.js'
 import {ROLLOUT_NAMESPACE} from '../rollout/names.js'
+import type {AwsClientConfig} from '../providers/aws/clients.js'
 import {applyChangesNothing} from './apply-noop.js'
+import {infrastructureDrift} from './infrastructure-drift.js'
+import type {InfrastructureDrift} from './infrastructure.js'
 import {compareObject, type FieldDifference} from './compare.js'
 import {manifestsContributor} from './contributors/manifests.js'
 import {secretsContributor} from './contributors/secrets.js'
@@ -45,6 +48,8 @@ export interface DiffOptions {
   concurrency?: number
   /** Dry-run every object, even one a literal comparison shows an apply would not change (apply-noop.ts). Default false. */
   alwaysDryRun?: boolean
+  /** AWS SDK settings for the infrastructure comparison (tests point it at moto). */
+  awsClientConfig?: AwsClientConfig
 }
 
 /** One field of an object that drifted. Secret values appear only as `sha256:…` hashes. */
@@ -106,6 +111,8 @@ export interface EnvironmentDiff {
   skipped: SkippedObject[]
   /** Declared objects compared. */
   compared: number
+  /** aws: the clusters and node groups against the spec (version, tags, instance types, capacity, scaling bounds); absent for other providers and with --service. */
+  infrastructure?: InfrastructureDrift[]
   /** Kubernetes API requests made (every region). */
   apiRequests: number
   durationMs: number
@@ -130,6 +137,8 @@ export interface DriftSession {
   /** When the session was opened (the diff's duration counts from here). */
   startedAt: number
   alwaysDryRun: boolean
+  catalog: Catalog
+  clientConfig?: AwsClientConfig
 }
 
 export async function diffEnvironment(options: DiffOptions): Promise<EnvironmentDiff> {
@@ -169,6 +178,8 @@ export async function openDriftSession(options: DiffOptions): Promise<DriftSessi
       ignore: ignore ?? record.spec.drift?.ignore ?? [],
       startedAt,
       alwaysDryRun: Boolean(options.alwaysDryRun),
+      catalog,
+      ...(options.awsClientConfig ? {clientConfig: options.awsClientConfig} : {}),
     }
   } catch (error) {
     connection.close()
@@ -270,6 +281,7 @@ export async function findDrift(session: DriftSession, options: Pick<DiffOptions
     }),
   )
 
+  const infrastructure = session.services ? undefined : await infrastructureDrift(record, {services: session.catalog.services, regions: session.regions, clientConfig: session.clientConfig})
   const order = (f: ObjectDrift) => `${session.regions.indexOf(f.region)}|${f.namespace ?? ''}|${f.kind}|${f.name}`
   findings.sort((a, b) => order(a.report).localeCompare(order(b.report)))
   const diff: EnvironmentDiff = {
@@ -278,10 +290,11 @@ export async function findDrift(session: DriftSession, options: Pick<DiffOptions
     activeRegion: record.activeRegion,
     regions: session.regions,
     ...(session.services ? {services: session.services} : {}),
-    drifted: findings.length > 0,
+    drifted: findings.length > 0 || (infrastructure?.length ?? 0) > 0,
     objects: findings.map((f) => f.report),
     notDrift: notDrift.sort((a, b) => `${a.region}${a.kind}${a.name}${a.field}`.localeCompare(`${b.region}${b.kind}${b.name}${b.field}`)),
     skipped,
+    ...(infrastructure ? {infrastructure} : {}),
     compared,
     apiRequests: connection.requestCount(),
     durationMs: Date.now() - session.startedAt,

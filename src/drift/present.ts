@@ -16,6 +16,7 @@ export function diffLines(diff: EnvironmentDiff): string[] {
     if (diff.regions.length > 1 || objects.length > 0) lines.push(`  region ${region}: ${objects.length === 0 ? 'no drift' : `${objects.length} object${objects.length === 1 ? '' : 's'}`}`)
     for (const object of objects) lines.push(...objectLines(object))
   }
+  for (const i of diff.infrastructure ?? []) lines.push(`  ~ infrastructure ${i.region} ${i.resource} ${i.field}: ${show(i.live)} -> ${show(i.desired)}`)
   for (const s of diff.skipped) lines.push(`  skipped ${s.kind} ${qualified(s)} in ${s.region}: ${s.reason}`)
   return lines
 }
@@ -51,5 +52,6 @@ function show(value: unknown): string {
 export function diffVerdict(diff: EnvironmentDiff): string {
   const counts = `${diff.compared} objects compared${diff.notDrift.length > 0 ? `, ${diff.notDrift.length} difference${diff.notDrift.length === 1 ? '' : 's'} not drift` : ''}`
   if (!diff.drifted) return `Result: NO DRIFT — ${counts}.`
-  return `Result: DRIFT — ${diff.objects.length} object${diff.objects.length === 1 ? '' : 's'} differ (${counts}); \`mygate env sync ${diff.environment}\` puts them right.`
+  const infra = diff.infrastructure?.length ? `, ${diff.infrastructure.length} infrastructure field${diff.infrastructure.length === 1 ? '' : 's'} (env sync does not change infrastructure)` : ''
+  return `Result: DRIFT — ${diff.objects.length} object${diff.objects.length === 1 ? '' : 's'} differ${infra} (${counts}); \`mygate env sync ${diff.environment}\` puts the objects right.`
 }

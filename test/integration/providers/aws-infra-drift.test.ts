@@ -1,6 +1,8 @@
 import {CreateNodegroupCommand, DeleteNodegroupCommand, DescribeNodegroupCommand, EKSClient, UpdateNodegroupConfigCommand} from '@aws-sdk/client-eks'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
+import type {EnvironmentRecord} from '../../../src/env/record.js'
+import {infrastructureDrift} from '../../../src/drift/infrastructure-drift.js'
 import {compareInfrastructure} from '../../../src/drift/infrastructure.js'
 import {createAwsProvider} from '../../../src/providers/aws/index.js'
 import {createRegionClients, destroyRegionClients, type AwsRegionClients} from '../../../src/providers/aws/clients.js'
@@ -79,5 +81,12 @@ describe('infrastructure drift against moto', () => {
     expect((await drift()).filter((d) => d.resource === 'nodegroup ng-spot')).toEqual([
       {region: REGION, resource: 'nodegroup ng-spot', field: 'instanceTypes', desired: group.instanceTypes, live: ['t3.nano']},
     ])
+  })
+
+  test('env diff\'s infrastructure part reads the recorded spec and reports the same drift', async () => {
+    const record = {schemaVersion: 1, name: env.name, provider: 'aws', spec: env, clusters: [], activeRegion: REGION, versions: {}, phase: 'ready', createdAt: '', updatedAt: ''} as EnvironmentRecord
+    const found = await infrastructureDrift(record, {services, clientConfig: {endpoint: moto.endpoint, credentials: moto.credentials}})
+    expect(found?.map((d) => `${d.resource} ${d.field}`)).toEqual(['nodegroup ng-on-demand minSize', 'nodegroup ng-on-demand maxSize', 'nodegroup ng-spot instanceTypes'])
+    expect(await infrastructureDrift({...record, provider: 'local'}, {services})).toBeUndefined()
   })
 })
