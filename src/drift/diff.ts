@@ -111,7 +111,7 @@ export interface EnvironmentDiff {
   skipped: SkippedObject[]
   /** Declared objects compared. */
   compared: number
-  /** aws: the clusters and node groups against the spec (version, tags, instance types, capacity, scaling bounds); absent for other providers and with --service. */
+  /** aws and gcp: the clusters and node groups against the spec (version, tags, instance types, capacity, scaling bounds); absent for local and kubeconfig and with --service. */
   infrastructure?: InfrastructureDrift[]
   /** Kubernetes API requests made (every region). */
   apiRequests: number

@@ -58,7 +58,7 @@ describe('configuration drift on a staging-tier local environment', () => {
     expect(during.diff.skipped).toContainEqual(expect.objectContaining({kind: 'Deployment', name: 'visitors', reason: expect.stringMatching(/owned by canary rollout visitors-/)}))
     const aborted = await local.cli(['rollout', 'abort', 'visitors', '--env', 's1'])
     expect(aborted.exitCode, aborted.stderr).toBe(0)
-  })
+  }, 120_000)
 
   test('each kind of hand change shows up with its path and owner; sync --prune puts them right; history shows it', async () => {
     const before = (await kubectl('-n', 'mygate', 'get', 'secret', 'redis-auth', '-o', 'jsonpath={.data.password}')).trim()
@@ -71,6 +71,15 @@ describe('configuration drift on a staging-tier local environment', () => {
     const hacked = Buffer.from('hand-set-value').toString('base64')
     await kubectl('-n', 'mygate', 'patch', 'secret', 'redis-auth', '-p', JSON.stringify({data: {password: hacked}}))
     await kubectl('-n', 'mygate', 'create', 'configmap', 'handmade', '--from-literal=a=b')
+
+    // The simulator's SSA, seen by real kubectl: managedFields name kubectl-set, a server-side dry-run changes nothing.
+    const managed = JSON.parse(await kubectl('-n', 'mygate', 'get', 'deployment', 'auth', '-o', 'json', '--show-managed-fields')) as {metadata: {managedFields: Array<{manager: string}>}}
+    expect(managed.metadata.managedFields.map((m) => m.manager)).toEqual(expect.arrayContaining(['mygate', 'kubectl-set']))
+    const probe = JSON.stringify({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'handmade', namespace: 'mygate'}, data: {a: 'dry'}})
+    const dry = await runKubectl(['apply', '--server-side', '--dry-run=server', '--force-conflicts', '--field-manager=mygate', '-o', 'json', '-f', '-'], {kubeconfig, input: probe})
+    expect(dry.exitCode, dry.stderr).toBe(0)
+    expect((JSON.parse(dry.stdout) as {data: Record<string, string>}).data.a).toBe('dry')
+    expect(await kubectl('-n', 'mygate', 'get', 'configmap', 'handmade', '-o', 'jsonpath={.data.a}')).toBe('b')
 
     const drifted = await diff()
     expect(drifted.exitCode, drifted.stderr).toBe(8)
@@ -141,7 +150,8 @@ describe('configuration drift on a staging-tier local environment', () => {
     expect(entry?.changes).toContainEqual({region: 'local-1', kind: 'ConfigMap', namespace: 'mygate', name: 'handmade', action: 'deleted'})
     expect(entry?.changes).toContainEqual({region: 'local-1', kind: 'NetworkPolicy', namespace: 'mygate', name: 'allow-dns', action: 'created'})
     expect(entry?.changes).toContainEqual(expect.objectContaining({kind: 'Secret', name: 'redis-auth', action: 'applied', fields: ['data.password']}))
-  })
+    // About twenty CLI and kubectl runs in a row: longer than the default on a shared, busy machine.
+  }, 240_000)
 
   test.each([
     ['an unknown environment', ['env', 'diff', 'nope'], 3, /environment "nope" not found/],
