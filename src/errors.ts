@@ -25,6 +25,11 @@ export const ExitCode = {
    * release. Never the code of a failed deploy: CI must not roll back a release that is live.
    */
   bookkeeping: 8,
+  /**
+   * Not an error: `mygate env diff --exit-code` found drift (as `terraform plan -detailed-exitcode`
+   * reports changes), so a scheduled pipeline can alert on it. Errors keep their own codes.
+   */
+  drift: 9,
 } as const
 
 export type ErrorCode = 'USAGE' | 'NOT_FOUND' | 'EXTERNAL' | 'TIMEOUT' | 'CONFLICT' | 'FAILED' | 'BOOKKEEPING'

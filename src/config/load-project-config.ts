@@ -153,6 +153,7 @@ export function toEnvironmentSpec(name: string, env: RawEnvironment, registry: s
     ...(env.gcp !== undefined ? {gcp: {...env.gcp}} : {}),
     ...(env.dns !== undefined ? {dns: {...env.dns}} : {}),
     ...(env.entry !== undefined ? {entry: structuredClone(env.entry)} : {}),
+    ...(env.drift?.ignore !== undefined ? {drift: {ignore: env.drift.ignore.map((entry) => ({...entry, paths: [...entry.paths]}))}} : {}),
   }
 }
 

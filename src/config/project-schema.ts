@@ -41,6 +41,25 @@ const regionEntry = strictObject({
   }),
 })
 
+/**
+ * `drift.ignore`: differences `mygate env diff` must not report (src/drift/ignore-list.ts).
+ * A path is written the way `env diff` prints it: `spec.template.spec.containers[name=api].env`,
+ * `metadata.annotations["example.com/owner"]`; `*` stands for one key or list selector value.
+ */
+const driftPath = {
+  type: 'string',
+  pattern: '^[A-Za-z_*][A-Za-z0-9_*-]*((\\.[A-Za-z_*][A-Za-z0-9_*-]*)|(\\[[A-Za-z0-9_.-]+=[^\\]]+\\])|(\\["[^"]+"\\]))*$',
+  description: 'a field path as `mygate env diff` prints it, such as spec.template.spec.containers[name=api].env or metadata.annotations["example.com/owner"]',
+}
+const kindName = {type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$', description: 'a Kubernetes kind such as Deployment'}
+const objectName = {type: 'string', pattern: '^[a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?$', description: 'an object name (a DNS name; * matches any characters)'}
+const drift = strictObject({
+  ignore: {
+    type: 'array',
+    items: strictObject({kind: kindName, name: objectName, namespace: objectName, paths: {type: 'array', minItems: 1, items: driftPath}}, ['kind', 'paths']),
+  },
+})
+
 const environment = strictObject(
   {
     tier: {enum: [...TIERS]},
@@ -69,6 +88,7 @@ const environment = strictObject(
     }),
     dns: strictObject({zone: dnsName, name: dnsName}, ['zone', 'name']),
     entry: {type: 'object', additionalProperties: regionEntry},
+    drift,
   },
   ['tier', 'regions'],
 )
@@ -101,6 +121,15 @@ export interface RawEnvironment {
   gcp?: {project?: string; kubernetesVersion?: string; network?: string}
   dns?: {zone: string; name: string}
   entry?: Record<string, {tls?: {certificateArn?: string; certificateName?: string}; waf?: {webAclArn?: string; securityPolicy?: string}}>
+  drift?: {ignore?: DriftIgnoreEntry[]}
+}
+
+/** One `drift.ignore` entry: an object kind, optionally a name and namespace (globs), and field paths. */
+export interface DriftIgnoreEntry {
+  kind: string
+  name?: string
+  namespace?: string
+  paths: string[]
 }
 
 export interface RawProject {

@@ -25,6 +25,11 @@ export interface AwsSettings {
   nodeRoleArn?: string
 }
 
+/** `drift` in mygate.yaml: what `mygate env diff` must not report (see src/drift/ignore-list.ts). */
+export interface DriftSettings {
+  ignore: Array<{kind: string; name?: string; namespace?: string; paths: string[]}>
+}
+
 export interface GcpSettings {
   project?: string
   kubernetesVersion?: string
@@ -71,6 +76,8 @@ export interface EnvironmentSpec {
   dns?: DnsSettings
   /** Per-region entry point settings, by region name. */
   entry?: Record<string, RegionEntrySettings>
+  /** Differences env diff does not report (mygate.yaml `drift.ignore`). */
+  drift?: DriftSettings
 }
 
 export interface ProjectConfig {

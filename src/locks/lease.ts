@@ -143,9 +143,12 @@ export async function acquireLock(client: KubeApi, options: LockOptions): Promis
 async function refuseConflictingLocks(client: KubeApi, options: LockOptions): Promise<void> {
   const now = (options.now ?? Date.now)()
   const own = lockLeaseName(options.scope)
-  const {items} = await client.list('coordination.k8s.io/v1', 'Lease', {namespace: ROLLOUT_NAMESPACE, labelSelector: LOCK_LABEL})
+  // Every Lease of the namespace: a deploy lease written before the lock model carries only the
+  // rollout-service label, and must still refuse.
+  const {items} = await client.list('coordination.k8s.io/v1', 'Lease', {namespace: ROLLOUT_NAMESPACE})
   for (const lease of items) {
-    if (lease.metadata.name === own) continue
+    const labels = lease.metadata.labels ?? {}
+    if (lease.metadata.name === own || (labels[LOCK_LABEL] === undefined && labels[LABEL_ROLLOUT_SERVICE] === undefined)) continue
     const holding = holdingOf(lease, now)
     if (holding === undefined || holding.holder === options.holder) continue
     const theirs = decodeScope(lease.metadata.annotations, lease.metadata.labels)

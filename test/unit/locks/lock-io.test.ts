@@ -88,3 +88,16 @@ describe('locks exclude each other across Leases', () => {
     await env.release()
   })
 })
+
+test('a deploy lease written before the lock model (rollout-service label only) still refuses an environment lock', async () => {
+  const kube = fakeKube()
+  const now = new Date().toISOString().replace('Z', '000Z')
+  kube.put({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {name: 'mygate-deploy-reports', namespace: 'mygate-system', labels: {'mygate.dev/rollout-service': 'reports'}},
+    spec: {holderIdentity: 'ci@runner-7 (pid 1)', acquireTime: now, renewTime: now, leaseDurationSeconds: 300},
+  })
+  const error = await refusal(acquireEnvironmentLock(new Map([['r1', kube]]), {...base, holder: 'ops@laptop (pid 2)', operation: 'sync'}))
+  expect(error.message).toContain('refusing an env sync of the environment in demo: a deploy of reports is running, held by ci@runner-7 (pid 1)')
+})
