@@ -58,8 +58,7 @@ export function planEnvironment(input: {
   const layers = dependencyLayers(input.catalog, Object.keys(input.rendered.byService))
   const active = activeRegionOf(input.env, input.activeRegion)
   const regions = input.clusters.map((cluster): RegionPlan => {
-    // Active-active: both regions serve through weighted DNS, so both run at full scale.
-    const scale = cluster.region === active || input.env.drMode === 'active-active' ? 'full' : input.env.drMode
+    const scale = regionScale(input.env, cluster.region, active)
     const waves = layers
       .map((layer) =>
         layer
@@ -74,6 +73,14 @@ export function planEnvironment(input: {
     return {region: cluster.region, role: cluster.role, scale, baseline: input.rendered.baseline, waves}
   })
   return {environment: input.env.name, provider: input.env.provider, tier: input.env.tier, clusters: input.clusters, regions}
+}
+
+/**
+ * How a region is sized: full where it serves (the active region; both in active-active, which
+ * serves through weighted DNS), otherwise the environment's disaster-recovery scale.
+ */
+export function regionScale(env: EnvironmentSpec, region: string, activeRegion: string): 'full' | EnvironmentSpec['drMode'] {
+  return region === activeRegion || env.drMode === 'active-active' ? 'full' : env.drMode
 }
 
 /**

@@ -1,5 +1,6 @@
 import {scaleForDisasterRecovery} from '../../env/dr-scale.js'
-import {LABEL_NAME} from '../../render/labels.js'
+import {activeRegionOf, regionScale} from '../../env/plan.js'
+import {LABEL_NAME, objectsForRegion} from '../../render/labels.js'
 import {renderEnvironment} from '../../render/render-environment.js'
 import type {DesiredObject, DesiredStateContributor} from '../desired-state.js'
 
@@ -15,14 +16,17 @@ export const manifestsContributor: DesiredStateContributor = {
     const rendered = await renderEnvironment({catalog, env})
     const services = new Set(Object.keys(rendered.byService))
     const out: DesiredObject[] = []
+    const active = activeRegionOf(env, record.activeRegion)
     for (const region of allRegions) {
-      const full = region === record.activeRegion
-      for (const object of rendered.baseline) {
+      // Sized and filtered exactly as env create applies it (src/env/plan.ts).
+      const scale = regionScale(env, region, active)
+      for (const object of objectsForRegion(rendered.baseline, region)) {
         const owner = object.metadata.labels?.[LABEL_NAME]
         out.push({region, object, area: 'manifests', ...(owner && services.has(owner) ? {service: owner} : {})})
       }
       for (const [service, objects] of Object.entries(rendered.byService)) {
-        for (const object of full ? objects : scaleForDisasterRecovery(objects, env.drMode)) out.push({region, object, service, area: 'manifests'})
+        const own = objectsForRegion(objects, region)
+        for (const object of scale === 'full' ? own : scaleForDisasterRecovery(own, scale)) out.push({region, object, service, area: 'manifests'})
       }
     }
     return out
