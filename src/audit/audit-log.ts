@@ -1,9 +1,8 @@
-import {ConflictError} from '../errors.js'
-import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import type {RolloutStrategy} from '../catalog/types.js'
 import type {RolloutState} from '../rollout/state.js'
 import type {GitInfo} from './git-info.js'
 import type {KubeApi} from '../kube/api.js'
+import {readLog, updateLog, type ConfigMapLog} from './configmap-log.js'
 import {AUDIT_LIMIT, auditConfigMapName, LABEL_ROLLOUT_SERVICE, ROLLOUT_NAMESPACE} from '../rollout/names.js'
 
 /**
@@ -52,49 +51,27 @@ export function auditEntryOf(state: RolloutState, outcome: AuditOutcome, reason?
   }
 }
 
-const KEY = 'entries.json'
-
-function parseEntries(configMap: KubeObject | undefined): AuditEntry[] {
-  const text = (configMap?.data as Record<string, string> | undefined)?.[KEY]
-  if (!text) return []
-  try {
-    const parsed = JSON.parse(text) as unknown
-    return Array.isArray(parsed) ? (parsed as AuditEntry[]) : []
-  } catch {
-    return []
-  }
-}
+const logOf = (service: string, environment?: string): ConfigMapLog => ({
+  name: auditConfigMapName(service),
+  namespace: ROLLOUT_NAMESPACE,
+  limit: AUDIT_LIMIT,
+  labels: {[LABEL_ROLLOUT_SERVICE]: service, ...(environment ? {'mygate.dev/environment': environment} : {})},
+})
 
 export async function readAudit(client: KubeApi, service: string): Promise<AuditEntry[]> {
-  return parseEntries(await client.get('v1', 'ConfigMap', auditConfigMapName(service), ROLLOUT_NAMESPACE))
+  return readLog<AuditEntry>(client, logOf(service))
 }
 
 /** Adds the entry, or replaces the one with the same id, keeping the newest AUDIT_LIMIT. */
 export async function recordAudit(client: KubeApi, entry: AuditEntry, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const existing = await client.get('v1', 'ConfigMap', auditConfigMapName(entry.service), ROLLOUT_NAMESPACE)
-    const entries = parseEntries(existing)
-    const at = entries.findIndex((e) => e.id === entry.id)
-    if (at === -1) entries.push(entry)
-    else entries[at] = {...entries[at], ...entry}
-    const object: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: auditConfigMapName(entry.service),
-        namespace: ROLLOUT_NAMESPACE,
-        labels: {'app.kubernetes.io/managed-by': MANAGED_BY, [LABEL_ROLLOUT_SERVICE]: entry.service, 'mygate.dev/environment': entry.environment},
-        ...(existing ? {resourceVersion: String(existing.metadata.resourceVersion)} : {}),
-      },
-      data: {[KEY]: JSON.stringify(entries.slice(-AUDIT_LIMIT))},
-    }
-    try {
-      if (existing === undefined) await client.create(object)
-      else await client.replace(object)
-      return
-    } catch (error) {
-      // Two deploys of different services never share the map; a retry covers a racing undo.
-      if (!(error instanceof ConflictError) || attempt >= attempts) throw error
-    }
-  }
+  // Two deploys of different services never share the map; a retry covers a racing undo.
+  await updateLog<AuditEntry>(
+    client,
+    logOf(entry.service, entry.environment),
+    (entries) => {
+      const at = entries.findIndex((e) => e.id === entry.id)
+      return at === -1 ? [...entries, entry] : entries.map((e, i) => (i === at ? {...e, ...entry} : e))
+    },
+    attempts,
+  )
 }

@@ -1,3 +1,4 @@
+import {MIN_WARM_UP_BUDGET_MS} from '../analysis/warm-up.js'
 import {analysisVerdict} from '../analysis/verdict.js'
 import type {Measurement, RecordedMeasurement} from '../analysis/types.js'
 
@@ -101,7 +102,10 @@ export function nextFlagAction(state: FlagRolloutState, now: number): FlagRollou
   }
   const nextAnalysis = (state.lastAnalysisAt ?? state.stepStartedAt) + state.analysisIntervalMs
   if (now >= nextAnalysis) return {kind: 'runAnalysis'}
-  if (now >= stepEnds && !passed && state.lastAnalysisAt !== undefined && state.lastAnalysisAt >= stepEnds) {
+  // A step whose measurements found no data yet (a small split sees few requests) keeps measuring
+  // for the analysis warm-up budget past its pause before it pauses for a person (issue 9's rule:
+  // no data is not a verdict).
+  if (now >= stepEnds + MIN_WARM_UP_BUDGET_MS && !passed && state.lastAnalysisAt !== undefined && state.lastAnalysisAt >= stepEnds + MIN_WARM_UP_BUDGET_MS) {
     return {kind: 'waitForResume', reason: `no passing analysis at ${percent}% by the end of the pause`}
   }
   return {kind: 'wait', untilMs: Math.min(nextAnalysis, passed ? stepEnds : nextAnalysis), reason: `at ${percent}%`}

@@ -76,7 +76,8 @@ describe('20% injected API faults: the same outcome as without them', () => {
     expect(result.services.filter((s) => s.verdict !== 'succeeded')).toEqual([])
     const available = (await kubectl('get', 'deployments', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas}{"\\n"}{end}')).trim().split('\n')
     expect(available.filter((line) => !line.endsWith('=1'))).toEqual([])
-    expect(available).toHaveLength(9)
+    // The nine services and flagd.
+    expect(available).toHaveLength(10)
     const described = parseEnvelope<{result: {phase: string; versions: Record<string, string>}}>((await local.cli(['env', 'describe', env, '--json'])).stdout).result
     expect(described).toMatchObject({phase: 'ready'})
     expect(described.versions.visitors).toBe('3.4.0')

@@ -50,7 +50,8 @@ describe('two-region environments and TTLs on the local control plane', () => {
     const run = await local.cli(['env', 'create', 'pl', '--region', 'west', '--secondary-region', 'east', '--dr-mode', 'pilot-light', '--json'])
     expect(run.exitCode, run.stderr).toBe(0)
     const created = parseEnvelope<{result: Created}>(run.stdout).result
-    expect(await replicasIn(created.kubeconfig, created.contexts.east)).toEqual({})
+    // No app runs there; flagd does, so the flags are served the moment a failover brings the apps.
+    expect(await replicasIn(created.kubeconfig, created.contexts.east)).toEqual({flagd: 1})
     const sets = await runKubectl(['--context', created.contexts.east, 'get', 'statefulsets', '-n', 'mygate-data', '-o', 'name'], {kubeconfig: created.kubeconfig})
     expect(sets.stdout).toContain('statefulset.apps/redis')
   })

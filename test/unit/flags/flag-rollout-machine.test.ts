@@ -66,10 +66,11 @@ describe('flag rollout state machine', () => {
     expect(state.appliedPercent).toBe(0)
   })
 
-  test('no data measures again, and pauses when the pause ends without a pass', () => {
+  test('no data measures again through the pause and the warm-up budget after it, then pauses', () => {
     const {state, actions} = run(start(), () => noData)
     expect(actions.at(-1)).toBe('waitForResume')
-    expect(actions.filter((a) => a === 'runAnalysis').length).toBe(5)
+    // Every second for the 5 s pause plus the 30 s warm-up budget (MIN_WARM_UP_BUDGET_MS).
+    expect(actions.filter((a) => a === 'runAnalysis').length).toBe(35)
     expect(state.stepIndex).toBe(0)
   })
 
