@@ -5,6 +5,7 @@ import {parseDuration} from '../../../src/duration.js'
 import {parseSteps} from '../../../src/flags/flag-changes.js'
 import type {FlagRolloutResult} from '../../../src/flags/flag-rollout.js'
 import {describeRollout} from '../../../src/flags/present.js'
+import {createProgress, progressMode} from '../../../src/ui/progress.js'
 
 export default class FlagsRollout extends MygateCommand<FlagRolloutResult> {
   static override summary = "Roll a flag out step by step, judging the services that evaluate it by the canary analysis, split by variant."
@@ -33,7 +34,7 @@ export default class FlagsRollout extends MygateCommand<FlagRolloutResult> {
     const pauseMs = parseDuration(flags.pause, '--pause')
     const analysisIntervalMs = parseDuration(flags['analysis-interval'], '--analysis-interval')
     const {startFlagRollout} = await import('../../../src/flags/flag-rollout.js')
-    return startFlagRollout({env: flags.env, flag: args.flag, steps, pauseMs, analysisIntervalMs, onProgress: (line) => this.note(line)})
+    return startFlagRollout({env: flags.env, flag: args.flag, steps, pauseMs, analysisIntervalMs, progress: createProgress({mode: progressMode({json: this.jsonEnabled()})})})
   }
 
   protected override present(result: FlagRolloutResult): void {
