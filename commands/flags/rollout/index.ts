@@ -13,7 +13,9 @@ export default class FlagsRollout extends MygateCommand<FlagRolloutResult> {
     'Moves the flag\'s fractional split through --steps; at each step measures the error rate and p99 latency of the requests that got the on-variant ' +
     '(in every service of the flag\'s metadata.services, against their descriptors\' thresholds) every --analysis-interval, and moves on after --pause. ' +
     'A failed measurement turns the flag off (default variant off, split removed) and exits 7 naming the metric, value and threshold. ' +
-    'The state lives in the cluster: steer it from any machine with `flags rollout status|promote|abort|resume`.'
+    'The state lives in the cluster: steer it from any machine with `flags rollout status|promote|abort|resume`; a CLI killed at any point is carried on by `resume`. ' +
+    'Each step shows as a named phase with its verdict on stderr (a task tree in a terminal, plain lines in CI). ' +
+    '--json prints {environment, flag, state} (state: phase, stepIndex, appliedPercent, lastMeasurements, failure).'
 
   static override examples = [
     '<%= config.bin %> flags rollout upi-autopay --env demo --steps 1,10,50,100 --pause 5m',
