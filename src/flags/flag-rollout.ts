@@ -7,13 +7,11 @@ import {loadCatalog} from '../catalog/load-catalog.js'
 import type {AnalysisThresholds} from '../catalog/types.js'
 import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {ConflictError, NotFoundError, OperationFailedError, UsageError} from '../errors.js'
-import {holdingOf} from '../locks/lease.js'
-import {lockLeaseName} from '../locks/lock-scope.js'
-import {APP_NAMESPACE, ROLLOUT_NAMESPACE} from '../rollout/names.js'
+import {APP_NAMESPACE} from '../rollout/names.js'
 import {createProgress, type Progress} from '../ui/progress.js'
 import {measureFlagVariant} from './flag-analysis.js'
 import {fullyOn, splitAt, turnedOff} from './flag-changes.js'
-import {acquireFlagLock, type HeldFlagLock} from './flag-lock.js'
+import {acquireFlagLock, liveFlagDriver, type HeldFlagLock} from './flag-lock.js'
 import {auditChanges, requireFlag} from './flag-operations.js'
 import {applyFlagEvent, type FlagRolloutEvent, type FlagRolloutState, isActive, nextFlagAction, paused} from './flag-rollout-machine.js'
 import {createFlagRollout, readFlagRollout, updateFlagRollout} from './flag-rollout-store.js'
@@ -253,12 +251,6 @@ export interface SteerFlagRolloutOptions {
   progress?: Progress
 }
 
-/** The holder of the flag lock when it is live and not a dead process of this host. */
-async function liveDriver(connection: EnvironmentConnection, state: FlagRolloutState): Promise<string | undefined> {
-  const name = lockLeaseName({kind: 'flag', flag: state.flag, services: state.services, operation: 'flag-rollout'})
-  return holdingOf(await connection.primary.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE))?.holder
-}
-
 /** Where a follower stops: the rollout ended or paused, or (promote) the driver took the request. */
 function followed(state: FlagRolloutState, action: 'promote' | 'abort' | 'resume'): boolean {
   return !isActive(state) || state.phase === 'paused' || (action === 'promote' && !state.promoteRequested)
@@ -295,7 +287,7 @@ export async function steerFlagRollout(action: 'promote' | 'abort' | 'resume' | 
     for (;;) {
       const current = (await read()) ?? stored
       if (followedDriver !== undefined && followed(current, action)) return settle(result(current), progress)
-      const driver = await liveDriver(connection, current)
+      const driver = await liveFlagDriver(connection.primary, current.flag, current.services)
       if (driver === undefined) break
       if (driver !== followedDriver) progress.note(`${action} written; ${driver} drives the rollout`)
       followedDriver = driver

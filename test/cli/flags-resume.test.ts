@@ -180,4 +180,21 @@ describe('a flag rollout killed with SIGKILL and resumed (real CLI, real kubectl
     expect(status.stdout).toMatch(/^Result: TURNED OFF — upi-autopay in frk at 0%/)
     await local.cli(['local', 'fault', '--env', ENV, '--flag', flag, '--clear'])
   }, 90_000)
+
+  test('killed, then `flags kill` with no driver alive: the flag is off, the rollout is recorded aborted, and a new rollout may start', async () => {
+    const flag = 'gate-qr-checkin'
+    const child = startRollout(flag, ['--steps', '10,100', '--pause', '1m', '--analysis-interval', '300ms'])
+    await waitFor('the split of step 1', async () => ((await storedState(flag))?.appliedPercent === 10 ? true : undefined))
+    await sigkill(child)
+
+    const kill = await other.cli(['flags', 'kill', flag, '--env', ENV, '--reason', 'driver gone'])
+    expect(kill.exitCode, kill.stderr).toBe(0)
+    expect(await flagInCluster(flag)).toMatchObject({defaultVariant: 'off'})
+    expect((await flagInCluster(flag)).targeting).toBeUndefined()
+    expect(await storedState(flag)).toMatchObject({phase: 'aborted', appliedPercent: 0})
+
+    const again = await other.cli(['flags', 'rollout', flag, '--env', ENV, '--steps', '100', '--pause', '0s', '--analysis-interval', '250ms', '--json'], 60_000)
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(parseEnvelope<{result: {state: StoredState}}>(again.stdout).result.state).toMatchObject({phase: 'succeeded', appliedPercent: 100})
+  }, 90_000)
 })
