@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
-import {isAbsolute, relative} from 'node:path'
 import {type Document, LineCounter, isMap, isNode, isScalar, isSeq, parseDocument} from 'yaml'
 
 import {UsageError} from '../errors.js'
+import {displayPath} from './display-path.js'
 
 /**
  * A YAML file parsed with node positions kept, so a problem found later (by the JSON schema or a
@@ -35,10 +35,7 @@ export interface Problem {
   kind?: 'unknown-field' | 'required'
 }
 
-export function displayPath(file: string, cwd: string = process.cwd()): string {
-  const rel = relative(cwd, file)
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file
-}
+export {displayPath}
 
 /** `tiers.prod.replicas`, `secrets[0].env`; an empty path is the document itself. */
 export function formatFieldPath(path: FieldPath): string {

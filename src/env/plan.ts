@@ -38,7 +38,8 @@ export interface PlanSummary {
 /**
  * Pure: clusters from the provider's plan, the baseline, and every service in dependency order
  * (data services first, the gateway last). The ACTIVE region runs at full scale and the other at
- * its disaster-recovery scale; a wave left empty by pilot light is dropped.
+ * its disaster-recovery scale (apps only: data services are the same in both); a wave left empty
+ * by pilot light is dropped.
  *
  * The active region is the environment record's (`activeRegion`), not `regions.primary`: after a
  * failover the configured primary is the standby, and sizing by the config would shrink the live
@@ -65,7 +66,11 @@ export function planEnvironment(input: {
           .map((service) => {
             const objects = input.rendered.byService[service.name] ?? []
             const own = objectsForRegion(objects, cluster.region)
-            return {service: service.name, objects: scale === 'full' ? own : scaleForDisasterRecovery(own, scale)}
+            // Only apps are sized by role: the data services run in both regions whichever serves
+            // (their members replicate across them), so their objects, disruption budgets
+            // included, are the same everywhere, as `mygate failover` leaves them (it moves only
+            // apps, src/failover/region-scale.ts), and env diff expects nothing else after one.
+            return {service: service.name, objects: scale === 'full' || service.kind !== 'app' ? own : scaleForDisasterRecovery(own, scale)}
           })
           .filter((entry) => entry.objects.some((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')),
       )

@@ -1,5 +1,7 @@
 import type {KubeApi} from '../kube/api.js'
-import {acquireLock, type HeldLease} from '../locks/lease.js'
+import {acquireLock, holdingOf, type HeldLease} from '../locks/lease.js'
+import {lockLeaseName} from '../locks/lock-scope.js'
+import {ROLLOUT_NAMESPACE} from '../rollout/names.js'
 
 /**
  * The flag lock of issue 11's lock model: Lease mygate-system/mygate-flag-FLAG, whose scope is the
@@ -16,4 +18,13 @@ export function acquireFlagLock(
 ): Promise<HeldFlagLock> {
   const {flag, services, ...rest} = options
   return acquireLock(client, {...rest, scope: {kind: 'flag', flag, services, operation: 'flag-rollout'}})
+}
+
+/**
+ * Who drives a rollout of `flag` right now: the holder of its flag lock while that lock is live
+ * and not held by a dead process of this host (a killed CLI). Undefined when nobody does.
+ */
+export async function liveFlagDriver(client: KubeApi, flag: string, services: string[]): Promise<string | undefined> {
+  const name = lockLeaseName({kind: 'flag', flag, services, operation: 'flag-rollout'})
+  return holdingOf(await client.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE))?.holder
 }

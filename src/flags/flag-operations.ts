@@ -6,7 +6,8 @@ import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {ConflictError, NotFoundError, UsageError, oneOf} from '../errors.js'
 import {appendFlagAudit, type FlagAction, type FlagAuditEntry, readFlagAudit} from './flag-audit.js'
 import {currentSplit, fullyOn, turnedOff} from './flag-changes.js'
-import {isActive} from './flag-rollout-machine.js'
+import {liveFlagDriver} from './flag-lock.js'
+import {applyFlagEvent, isActive} from './flag-rollout-machine.js'
 import {readFlagRollout, updateFlagRollout} from './flag-rollout-store.js'
 import {assertValidFlagSet} from './flag-schema.js'
 import {changeFlagSet, readFlagSet} from './flag-store.js'
@@ -205,7 +206,8 @@ export function deleteFlag(options: FlagsOptions & {key: string}): Promise<FlagC
 
 /**
  * Off now, whatever runs: aborts a rollout of the flag (its driver sees the request and stops)
- * and writes the flag off itself, so the flag is off even if no driver is alive. Takes no lock.
+ * and writes the flag off itself, so the flag is off even if no driver is alive; with no live
+ * driver it also records the rollout as aborted. Takes no lock.
  */
 export async function killFlag(options: FlagsOptions & {key: string; reason?: string}): Promise<FlagChangeResult> {
   return withEnvironment(options, async (connection) => {
@@ -222,6 +224,11 @@ export async function killFlag(options: FlagsOptions & {key: string; reason?: st
       return set
     })
     const changes = [{key: options.key, before: before.flags[options.key], after: after.flags[options.key]}]
+    // No live driver to carry the abort out (its CLI was killed): the flag is off, so the rollout
+    // has ended here, as its driver would have ended it, and a new one may start.
+    if (stored && abortedRollout !== undefined && (await liveFlagDriver(connection.primary, options.key, stored.state.services)) === undefined) {
+      await updateFlagRollout(connection.primary, options.key, (state) => (isActive(state) && state.id === abortedRollout ? applyFlagEvent(state, {type: 'turnedOff'}, Date.now()) : state))
+    }
     await auditChanges(connection, options.env, 'kill', changes, {reason: options.reason ?? 'killed', cwd: options.cwd, rolloutId: abortedRollout})
     return {environment: options.env, action: 'kill', regions: [...connection.clients.keys()], changes, ...(abortedRollout ? {abortedRollout} : {})}
   })

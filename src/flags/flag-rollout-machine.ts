@@ -29,6 +29,8 @@ export interface FlagRolloutFailure {
   value: number | null
   threshold: number
   reason: string
+  /** The split the failed measurement judged (absent in records written before it was kept). */
+  percent?: number
 }
 
 export interface FlagRolloutState {
@@ -112,11 +114,11 @@ export function nextFlagAction(state: FlagRolloutState, now: number): FlagRollou
 }
 
 /** The failed measurement that turned the flag off: metric, service, value and threshold. */
-function failureOf(measurements: readonly Measurement[], services: readonly string[]): FlagRolloutFailure | undefined {
+function failureOf(measurements: readonly Measurement[], services: readonly string[], percent: number | undefined): FlagRolloutFailure | undefined {
   const failed = measurements.find((m) => m.verdict === 'fail')
   if (!failed) return undefined
   const service = services.find((s) => failed.reason.includes(` for ${s} `)) ?? services[0] ?? ''
-  return {metric: failed.metric, service, value: failed.value, threshold: failed.threshold, reason: failed.reason}
+  return {metric: failed.metric, service, value: failed.value, threshold: failed.threshold, reason: failed.reason, ...(percent === undefined ? {} : {percent})}
 }
 
 export function applyFlagEvent(state: FlagRolloutState, event: FlagRolloutEvent, now: number): FlagRolloutState {
@@ -144,7 +146,7 @@ export function applyFlagEvent(state: FlagRolloutState, event: FlagRolloutEvent,
         lastMeasurements: event.measurements.map((m) => ({...m, at})),
         // No data is not a failure: measure again (nextFlagAction pauses if the step ends without a pass).
         lastVerdict: verdict.verdict === 'inconclusive' ? 'inconclusive' : verdict.verdict === 'pass' ? 'pass' : 'fail',
-        ...(verdict.verdict === 'fail' ? {reason: verdict.reason, failure: failureOf(event.measurements, state.services)} : {}),
+        ...(verdict.verdict === 'fail' ? {reason: verdict.reason, failure: failureOf(event.measurements, state.services, state.appliedPercent)} : {}),
       }
     }
     case 'waitElapsed':

@@ -7,16 +7,17 @@ import {loadCatalog} from '../catalog/load-catalog.js'
 import type {AnalysisThresholds} from '../catalog/types.js'
 import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {ConflictError, NotFoundError, OperationFailedError, UsageError} from '../errors.js'
-import {holdingOf} from '../locks/lease.js'
-import {lockLeaseName} from '../locks/lock-scope.js'
-import {APP_NAMESPACE, ROLLOUT_NAMESPACE} from '../rollout/names.js'
+import {APP_NAMESPACE} from '../rollout/names.js'
+import {createProgress, type Progress} from '../ui/progress.js'
 import {measureFlagVariant} from './flag-analysis.js'
 import {fullyOn, splitAt, turnedOff} from './flag-changes.js'
-import {acquireFlagLock, type HeldFlagLock} from './flag-lock.js'
+import {acquireFlagLock, liveFlagDriver, type HeldFlagLock} from './flag-lock.js'
 import {auditChanges, requireFlag} from './flag-operations.js'
 import {applyFlagEvent, type FlagRolloutEvent, type FlagRolloutState, isActive, nextFlagAction, paused} from './flag-rollout-machine.js'
 import {createFlagRollout, readFlagRollout, updateFlagRollout} from './flag-rollout-store.js'
 import {changeFlagSet, readFlagSet} from './flag-store.js'
+import {describeRollout} from './present.js'
+import {rolloutProgress} from './rollout-progress.js'
 import {onVariantOf, servicesOf} from './types.js'
 
 /**
@@ -25,7 +26,12 @@ import {onVariantOf, servicesOf} from './types.js'
  * changes go to every region (flag-store.ts), each change is audited, and the flag lock is held
  * while a CLI drives. Steering (promote/abort) from another machine is written into the state and
  * read by the driver at its next turn (every POLL_MS at most); with no live driver, the steering
- * CLI drives the rollout on itself, so a rollout whose CLI was killed is finished by `resume`.
+ * CLI drives the rollout on itself, so a rollout whose CLI was killed is finished by `resume`:
+ * at once when the killed CLI ran on this host (its pid is gone), once its lock expires when it
+ * ran elsewhere. Each step shows as a phase with its verdict (rollout-progress.ts).
+ *
+ * `--json` result (FlagRolloutResult): {environment, flag, state: FlagRolloutState, action?}, the
+ * state as stored in the cluster (phase, stepIndex, appliedPercent, lastMeasurements, failure...).
  */
 
 const POLL_MS = 200
@@ -46,8 +52,8 @@ export interface StartFlagRolloutOptions {
   analysisIntervalMs: number
   home?: string
   cwd?: string
-  /** One line per step, measurement and change (stderr in the CLI). */
-  onProgress?: (line: string) => void
+  /** One phase per step with its measurements and verdict (stderr in the CLI; default: silent). */
+  progress?: Progress
 }
 
 /** The PromQL window of a measurement: the interval, at least 2 s (two samples of the 1 s scrape). */
@@ -67,6 +73,7 @@ async function withEnvironment<T>(env: string, home: string | undefined, run: (c
 export async function startFlagRollout(options: StartFlagRolloutOptions): Promise<FlagRolloutResult> {
   if (!(options.pauseMs >= 0)) throw new UsageError(`--pause must be a duration >= 0`)
   if (!(options.analysisIntervalMs >= 250)) throw new UsageError('--analysis-interval must be at least 250ms', {hint: 'e.g. --analysis-interval 1m'})
+  const progress = options.progress ?? createProgress({mode: 'silent'})
   return withEnvironment(options.env, options.home, async (connection) => {
     const {set} = await readFlagSet(connection.primary)
     const flag = requireFlag(set, options.flag, options.env)
@@ -104,8 +111,8 @@ export async function startFlagRollout(options: StartFlagRolloutOptions): Promis
         updatedAt: at,
       }
       await createFlagRollout(connection.primary, state, previous)
-      options.onProgress?.(`rolling out ${options.flag} in ${options.env}: steps ${options.steps.join(', ')}%, pause ${options.pauseMs / 1000}s, analysis every ${options.analysisIntervalMs / 1000}s on ${services.join(', ')}`)
-      return await drive(connection, options.flag, lock, {cwd: options.cwd, onProgress: options.onProgress})
+      progress.note(`rolling out ${options.flag} in ${options.env}: steps ${options.steps.join(', ')}%, pause ${options.pauseMs / 1000}s, analysis every ${options.analysisIntervalMs / 1000}s on ${services.join(', ')}`)
+      return settle(await drive(connection, options.flag, lock, {cwd: options.cwd, progress}), progress)
     } finally {
       await lock.release()
     }
@@ -123,10 +130,26 @@ async function thresholdsFor(services: string[]): Promise<Map<string, AnalysisTh
   return out
 }
 
-/** Runs the machine until the rollout ends or pauses; throws OperationFailedError (exit 7) when the analysis turned the flag off. */
-async function drive(connection: EnvironmentConnection, flagKey: string, lock: HeldFlagLock, options: {cwd?: string; onProgress?: (line: string) => void}): Promise<FlagRolloutResult> {
+/**
+ * The exit code of a rollout's outcome, the same for the CLI that drove it, one that followed it
+ * and a later `resume`: turned off by its analysis is a failed rollout (OperationFailedError,
+ * exit 7, as a deploy rolled back); succeeded, aborted and paused are what was asked (exit 0).
+ */
+function settle(result: FlagRolloutResult, progress: Progress): FlagRolloutResult {
+  const {state} = result
+  if (state.phase !== 'turnedOff') return result
+  const failure = state.failure
+  const at = failure?.percent === undefined ? '' : ` (at ${failure.percent}%)`
+  progress.result(describeRollout(state).split('\n')[0])
+  throw new OperationFailedError(`flag ${state.flag} turned off in ${state.environment}: ${failure?.reason ?? state.reason ?? 'its analysis failed'}${at}`, {
+    hint: `fix the cause, then roll it out again: \`mygate flags rollout ${state.flag} --env ${state.environment}\``,
+    details: {failure, rollout: state},
+  })
+}
+
+/** Runs the machine until the rollout ends or pauses, showing each step as a phase. */
+async function drive(connection: EnvironmentConnection, flagKey: string, lock: HeldFlagLock, options: {cwd?: string; progress: Progress}): Promise<FlagRolloutResult> {
   const client = connection.primary
-  const log = options.onProgress ?? (() => {})
   let lockError: unknown
   lock.startRenewing((error) => (lockError = error))
   const first = await readFlagRollout(client, flagKey)
@@ -134,85 +157,86 @@ async function drive(connection: EnvironmentConnection, flagKey: string, lock: H
   const environment = first.state.environment
   const thresholds = await thresholdsFor(first.state.services)
   const prometheus = prometheusFor(client)
+  const regions = [...connection.clients.keys()].join(', ')
   let state = first.state
-  let failedAtPercent: number | undefined
-
-  /** Persists the event's outcome, keeping steering written meanwhile by another machine. */
-  const apply = async (event: FlagRolloutEvent): Promise<void> => {
-    const next = applyFlagEvent(state, event, Date.now())
-    const stored = await updateFlagRollout(client, flagKey, (current) => ({
-      ...next,
-      abortRequestedBy: next.abortRequestedBy ?? current.abortRequestedBy,
-      promoteRequested: event.type === 'splitApplied' ? undefined : next.promoteRequested || current.promoteRequested,
-    }))
-    state = stored?.state ?? next
-  }
-
-  const writeFlag = async (action: 'rollout-step' | 'rollout-off' | 'rollout-done', change: Parameters<typeof changeFlagSet>[2], reason?: string) => {
-    const {before, after} = await changeFlagSet(connection.clients, environment, change)
-    await auditChanges(connection, environment, action, [{key: flagKey, before: before.flags[flagKey], after: after.flags[flagKey]}], {reason, rolloutId: state.id, cwd: options.cwd})
-  }
-
-  for (;;) {
-    if (lockError) throw lockError
-    // Steering from other machines lands in the stored state: read it every turn.
-    state = (await readFlagRollout(client, flagKey))?.state ?? state
-    const action = nextFlagAction(state, Date.now())
-    switch (action.kind) {
-      case 'setSplit': {
-        await writeFlag('rollout-step', (set) => ({...set, flags: {...set.flags, [flagKey]: splitAt(flagKey, requireFlag(set, flagKey, environment), action.percent)}}), `step to ${action.percent}%`)
-        await apply({type: 'splitApplied', percent: action.percent})
-        log(`${flagKey}: split ${action.percent}% on, written to ${[...connection.clients.keys()].join(', ')}`)
-        break
-      }
-      case 'runAnalysis': {
-        const measurements: Measurement[] = []
-        for (const service of state.services) {
-          const flag = requireFlag((await readFlagSet(client)).set, flagKey, environment)
-          measurements.push(
-            ...(await measureFlagVariant({client: prometheus, namespace: APP_NAMESPACE, service, flag: flagKey, variant: onVariantOf(flag), thresholds: thresholds.get(service) as AnalysisThresholds, window: state.analysisWindow})),
-          )
-        }
-        failedAtPercent = state.appliedPercent
-        await apply({type: 'analysisMeasured', measurements})
-        log(`${flagKey} at ${failedAtPercent}%: ${state.lastVerdict}: ${measurements.map((m) => m.reason).join('; ')}`)
-        break
-      }
-      case 'wait':
-        await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(POLL_MS, action.untilMs - Date.now()))))
-        break
-      case 'turnOff': {
-        await writeFlag('rollout-off', (set) => ({...set, flags: {...set.flags, [flagKey]: turnedOff(flagKey, requireFlag(set, flagKey, environment))}}), action.reason)
-        const percent = state.appliedPercent
-        await apply({type: 'turnedOff'})
-        state = {...state, appliedPercent: 0}
-        if (action.cause === 'analysis') {
-          log(`${flagKey} turned off: ${action.reason}`)
-          throw new OperationFailedError(`flag ${flagKey} turned off in ${environment}: ${state.failure?.reason ?? action.reason} (at ${percent ?? failedAtPercent}%)`, {
-            hint: `fix the cause, then roll it out again: \`mygate flags rollout ${flagKey} --env ${environment}\``,
-            details: {failure: state.failure, rollout: state},
-          })
-        }
-        log(`${flagKey} turned off: ${action.reason}`)
-        return {environment, flag: flagKey, state}
-      }
-      case 'finish': {
-        if (action.percent === 100) {
-          await writeFlag('rollout-done', (set) => ({...set, flags: {...set.flags, [flagKey]: fullyOn(flagKey, requireFlag(set, flagKey, environment))}}), 'rolled out to 100%')
-        }
-        await apply({type: 'finished'})
-        log(`${flagKey} rolled out to ${action.percent}%`)
-        return {environment, flag: flagKey, state}
-      }
-      case 'waitForResume': {
-        const stored = await updateFlagRollout(client, flagKey, (current) => paused(current, action.reason, Date.now()))
-        state = stored?.state ?? state
-        log(`${flagKey} paused: ${action.reason}`)
-        return {environment, flag: flagKey, state}
-      }
-      case 'done':
-        return {environment, flag: flagKey, state}
+  const steps = rolloutProgress(options.progress, state)
+  try {
+    // A driver picking up a step whose split is written (a resume): that step runs on from its record.
+    if (isActive(state) && state.appliedPercent !== undefined && state.appliedPercent === state.steps[state.stepIndex]) {
+      steps.atStep(state.stepIndex, `carrying on at ${state.appliedPercent}% (split written ${state.stepStartedAt === undefined ? '' : `at ${new Date(state.stepStartedAt).toISOString().slice(11, 19)}, `}last verdict ${state.lastVerdict ?? 'none yet'})`)
     }
+
+    /** Persists the event's outcome, keeping steering written meanwhile by another machine. */
+    const apply = async (event: FlagRolloutEvent): Promise<void> => {
+      const next = applyFlagEvent(state, event, Date.now())
+      const stored = await updateFlagRollout(client, flagKey, (current) => ({
+        ...next,
+        abortRequestedBy: next.abortRequestedBy ?? current.abortRequestedBy,
+        promoteRequested: event.type === 'splitApplied' ? undefined : next.promoteRequested || current.promoteRequested,
+      }))
+      state = stored?.state ?? next
+    }
+
+    const writeFlag = async (action: 'rollout-step' | 'rollout-off' | 'rollout-done', change: Parameters<typeof changeFlagSet>[2], reason?: string) => {
+      const {before, after} = await changeFlagSet(connection.clients, environment, change)
+      await auditChanges(connection, environment, action, [{key: flagKey, before: before.flags[flagKey], after: after.flags[flagKey]}], {reason, rolloutId: state.id, cwd: options.cwd})
+    }
+
+    for (;;) {
+      if (lockError) throw lockError
+      // Steering from other machines lands in the stored state: read it every turn.
+      state = (await readFlagRollout(client, flagKey))?.state ?? state
+      const action = nextFlagAction(state, Date.now())
+      switch (action.kind) {
+        case 'setSplit': {
+          await writeFlag('rollout-step', (set) => ({...set, flags: {...set.flags, [flagKey]: splitAt(flagKey, requireFlag(set, flagKey, environment), action.percent)}}), `step to ${action.percent}%`)
+          await apply({type: 'splitApplied', percent: action.percent})
+          steps.atStep(state.stepIndex, `${flagKey}: split ${action.percent}% on, written to ${regions}`)
+          break
+        }
+        case 'runAnalysis': {
+          const measurements: Measurement[] = []
+          for (const service of state.services) {
+            const flag = requireFlag((await readFlagSet(client)).set, flagKey, environment)
+            measurements.push(
+              ...(await measureFlagVariant({client: prometheus, namespace: APP_NAMESPACE, service, flag: flagKey, variant: onVariantOf(flag), thresholds: thresholds.get(service) as AnalysisThresholds, window: state.analysisWindow})),
+            )
+          }
+          const percent = state.appliedPercent
+          await apply({type: 'analysisMeasured', measurements})
+          steps.update(`${flagKey} at ${percent}%: ${state.lastVerdict}: ${measurements.map((m) => m.reason).join('; ')}`)
+          break
+        }
+        case 'wait':
+          await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(POLL_MS, action.untilMs - Date.now()))))
+          break
+        case 'turnOff': {
+          await writeFlag('rollout-off', (set) => ({...set, flags: {...set.flags, [flagKey]: turnedOff(flagKey, requireFlag(set, flagKey, environment))}}), action.reason)
+          await apply({type: 'turnedOff'})
+          if (action.cause === 'analysis') steps.stepFailed(`turned off: ${action.reason}`)
+          else steps.stepAborted(`${action.reason}; flag turned off`)
+          return {environment, flag: flagKey, state}
+        }
+        case 'finish': {
+          if (action.percent === 100) {
+            await writeFlag('rollout-done', (set) => ({...set, flags: {...set.flags, [flagKey]: fullyOn(flagKey, requireFlag(set, flagKey, environment))}}), 'rolled out to 100%')
+          }
+          await apply({type: 'finished'})
+          steps.stepPassed(`analysis passed; rolled out to ${action.percent}%`)
+          return {environment, flag: flagKey, state}
+        }
+        case 'waitForResume': {
+          const stored = await updateFlagRollout(client, flagKey, (current) => paused(current, action.reason, Date.now()))
+          state = stored?.state ?? state
+          steps.stepPaused(`paused: ${action.reason}; continue with \`mygate flags rollout resume ${flagKey} --env ${environment}\``)
+          return {environment, flag: flagKey, state}
+        }
+        case 'done':
+          return {environment, flag: flagKey, state}
+      }
+    }
+  } finally {
+    await steps.close()
   }
 }
 
@@ -223,28 +247,34 @@ export interface SteerFlagRolloutOptions {
   cwd?: string
   /** Follow (or drive) the rollout until it ends or pauses; default true. */
   wait?: boolean
-  onProgress?: (line: string) => void
+  /** Notes and, when this command drives the rollout, one phase per step (default: silent). */
+  progress?: Progress
 }
 
-async function liveDriver(connection: EnvironmentConnection, state: FlagRolloutState): Promise<string | undefined> {
-  const name = lockLeaseName({kind: 'flag', flag: state.flag, services: state.services, operation: 'flag-rollout'})
-  return holdingOf(await connection.primary.get('coordination.k8s.io/v1', 'Lease', name, ROLLOUT_NAMESPACE))?.holder
+/** Where a follower stops: the rollout ended or paused, or (promote) the driver took the request. */
+function followed(state: FlagRolloutState, action: 'promote' | 'abort' | 'resume'): boolean {
+  return !isActive(state) || state.phase === 'paused' || (action === 'promote' && !state.promoteRequested)
 }
 
 /**
- * promote | abort | resume: writes the request into the stored state; then, when a live CLI
- * drives the rollout, follows it; when none does, drives it here (taking the flag lock).
- * status: reads the state.
+ * promote | abort | resume: writes the request into the stored state; then, while a live CLI
+ * drives the rollout (it holds the flag lock), follows it; when none does, or the one that did
+ * stops renewing its lock (killed on another machine: its lease expires), drives it here.
+ * `resume` of a rollout that ended reports its outcome with its exit code. status: reads the state.
  */
 export async function steerFlagRollout(action: 'promote' | 'abort' | 'resume' | 'status', options: SteerFlagRolloutOptions): Promise<FlagRolloutResult> {
+  const progress = options.progress ?? createProgress({mode: 'silent'})
   return withEnvironment(options.env, options.home, async (connection) => {
-    const stored = await readFlagRollout(connection.primary, options.flag)
+    const read = async () => (await readFlagRollout(connection.primary, options.flag))?.state
+    const result = (state: FlagRolloutState): FlagRolloutResult => ({environment: options.env, flag: options.flag, state, action})
+    const stored = await read()
     if (!stored) {
       throw new NotFoundError(`flag ${options.flag} has no rollout in ${options.env}`, {hint: `start one: \`mygate flags rollout ${options.flag} --env ${options.env} --steps 1,10,50,100\``})
     }
-    if (action === 'status') return {environment: options.env, flag: options.flag, state: stored.state, action}
-    if (!isActive(stored.state)) {
-      throw new ConflictError(`the rollout of flag ${options.flag} in ${options.env} has ended (${stored.state.phase}); nothing to ${action}`, {
+    if (action === 'status') return result(stored)
+    if (!isActive(stored)) {
+      if (action === 'resume') return settle(result(stored), progress)
+      throw new ConflictError(`the rollout of flag ${options.flag} in ${options.env} has ended (${stored.phase}); nothing to ${action}`, {
         hint: `start a new one: \`mygate flags rollout ${options.flag} --env ${options.env}\``,
       })
     }
@@ -252,21 +282,30 @@ export async function steerFlagRollout(action: 'promote' | 'abort' | 'resume' | 
     const now = Date.now()
     const event: FlagRolloutEvent = action === 'abort' ? {type: 'abortRequested', by} : action === 'promote' ? {type: 'promoteRequested'} : {type: 'resumeRequested'}
     await updateFlagRollout(connection.primary, options.flag, (state) => applyFlagEvent(state, event, now))
-    const driver = await liveDriver(connection, stored.state)
-    if (driver !== undefined) {
-      options.onProgress?.(`${action} written; ${driver} drives the rollout`)
-      if (options.wait === false) return {environment: options.env, flag: options.flag, state: (await readFlagRollout(connection.primary, options.flag))!.state, action}
-      for (;;) {
-        const current = (await readFlagRollout(connection.primary, options.flag))!.state
-        if (!isActive(current) || current.phase === 'paused' || (action === 'promote' && !current.promoteRequested)) return {environment: options.env, flag: options.flag, state: current, action}
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-      }
+
+    let followedDriver: string | undefined
+    for (;;) {
+      const current = (await read()) ?? stored
+      if (followedDriver !== undefined && followed(current, action)) return settle(result(current), progress)
+      const driver = await liveFlagDriver(connection.primary, current.flag, current.services)
+      if (driver === undefined) break
+      if (driver !== followedDriver) progress.note(`${action} written; ${driver} drives the rollout`)
+      followedDriver = driver
+      if (options.wait === false) return result(current)
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
-    if (options.wait === false && action !== 'abort') return {environment: options.env, flag: options.flag, state: (await readFlagRollout(connection.primary, options.flag))!.state, action}
-    const lock = await acquireFlagLock(connection.primary, {flag: options.flag, services: stored.state.services, environment: options.env, holder: holderIdentity()})
+    // The driver we followed may have ended the rollout and released its lock in the same breath.
+    const current = (await read()) ?? stored
+    if (!isActive(current)) return settle(result(current), progress)
+    if (options.wait === false && action !== 'abort') return result(current)
+    const lock = await acquireFlagLock(connection.primary, {flag: options.flag, services: current.services, environment: options.env, holder: holderIdentity()})
     try {
-      options.onProgress?.(`${action} written; no CLI drives the rollout: driving it here`)
-      return {...(await drive(connection, options.flag, lock, {cwd: options.cwd, onProgress: options.onProgress})), action}
+      progress.note(
+        followedDriver === undefined
+          ? `${action} written; no CLI drives the rollout: driving it here`
+          : `${followedDriver} no longer holds the lock of the rollout (${lock.obtained}): driving it here`,
+      )
+      return settle({...(await drive(connection, options.flag, lock, {cwd: options.cwd, progress})), action}, progress)
     } finally {
       await lock.release()
     }

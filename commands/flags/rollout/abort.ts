@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {MygateCommand} from '../../../src/cli/base-command.js'
 import type {FlagRolloutResult} from '../../../src/flags/flag-rollout.js'
 import {describeRollout} from '../../../src/flags/present.js'
+import {createProgress, progressMode} from '../../../src/ui/progress.js'
 
 export default class FlagsRolloutAbort extends MygateCommand<FlagRolloutResult> {
   static override summary = 'Stop a flag rollout and turn the flag off.'
@@ -16,7 +17,7 @@ export default class FlagsRolloutAbort extends MygateCommand<FlagRolloutResult> 
   protected async execute(): Promise<FlagRolloutResult> {
     const {args, flags} = await this.parse(FlagsRolloutAbort)
     const {steerFlagRollout} = await import('../../../src/flags/flag-rollout.js')
-    return steerFlagRollout('abort', {env: flags.env, flag: args.flag, wait: flags.wait, onProgress: (line) => this.note(line)})
+    return steerFlagRollout('abort', {env: flags.env, flag: args.flag, wait: flags.wait, progress: createProgress({mode: progressMode({json: this.jsonEnabled()})})})
   }
 
   protected override present(result: FlagRolloutResult): void {

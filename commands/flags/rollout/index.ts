@@ -5,6 +5,7 @@ import {parseDuration} from '../../../src/duration.js'
 import {parseSteps} from '../../../src/flags/flag-changes.js'
 import type {FlagRolloutResult} from '../../../src/flags/flag-rollout.js'
 import {describeRollout} from '../../../src/flags/present.js'
+import {createProgress, progressMode} from '../../../src/ui/progress.js'
 
 export default class FlagsRollout extends MygateCommand<FlagRolloutResult> {
   static override summary = "Roll a flag out step by step, judging the services that evaluate it by the canary analysis, split by variant."
@@ -12,7 +13,9 @@ export default class FlagsRollout extends MygateCommand<FlagRolloutResult> {
     'Moves the flag\'s fractional split through --steps; at each step measures the error rate and p99 latency of the requests that got the on-variant ' +
     '(in every service of the flag\'s metadata.services, against their descriptors\' thresholds) every --analysis-interval, and moves on after --pause. ' +
     'A failed measurement turns the flag off (default variant off, split removed) and exits 7 naming the metric, value and threshold. ' +
-    'The state lives in the cluster: steer it from any machine with `flags rollout status|promote|abort|resume`.'
+    'The state lives in the cluster: steer it from any machine with `flags rollout status|promote|abort|resume`; a CLI killed at any point is carried on by `resume`. ' +
+    'Each step shows as a named phase with its verdict on stderr (a task tree in a terminal, plain lines in CI). ' +
+    '--json prints {environment, flag, state} (state: phase, stepIndex, appliedPercent, lastMeasurements, failure).'
 
   static override examples = [
     '<%= config.bin %> flags rollout upi-autopay --env demo --steps 1,10,50,100 --pause 5m',
@@ -33,7 +36,7 @@ export default class FlagsRollout extends MygateCommand<FlagRolloutResult> {
     const pauseMs = parseDuration(flags.pause, '--pause')
     const analysisIntervalMs = parseDuration(flags['analysis-interval'], '--analysis-interval')
     const {startFlagRollout} = await import('../../../src/flags/flag-rollout.js')
-    return startFlagRollout({env: flags.env, flag: args.flag, steps, pauseMs, analysisIntervalMs, onProgress: (line) => this.note(line)})
+    return startFlagRollout({env: flags.env, flag: args.flag, steps, pauseMs, analysisIntervalMs, progress: createProgress({mode: progressMode({json: this.jsonEnabled()})})})
   }
 
   protected override present(result: FlagRolloutResult): void {

@@ -45,6 +45,27 @@ describe('planEnvironment', () => {
     expect((db.objects[0].spec as {replicas: number}).replicas).toBe(3)
   })
 
+  // Issue 13: after a failover env diff found the new active region "missing" the databases'
+  // disruption budgets: env create had left them out of the standby, and failover moves only apps.
+  test.each(['warm-standby', 'pilot-light'] as const)('a %s standby keeps the data services\' disruption budgets and drops the apps\'', (drMode) => {
+    const pdb = (name: string): KubeObject => ({apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: {name, namespace: 'mygate'}, spec: {maxUnavailable: 1}})
+    const withBudgets = {...byService, 'auth-db': [...byService['auth-db'], pdb('auth-db')], auth: [...byService.auth, pdb('auth')]}
+    const env = testEnvironment({regions: {primary: 'a', secondary: 'b'}, drMode})
+    for (const activeRegion of ['a', 'b']) {
+      const plan = planEnvironment({env, catalog, clusters: [cluster('a', 'primary'), cluster('b', 'secondary')], rendered: {baseline, byService: withBudgets}, activeRegion})
+      const budgets = (region: string) =>
+        plan.regions
+          .find((r) => r.region === region)!
+          .waves.flat()
+          .flatMap((w) => w.objects)
+          .filter((o) => o.kind === 'PodDisruptionBudget')
+          .map((o) => o.metadata.name)
+      const standby = activeRegion === 'a' ? 'b' : 'a'
+      expect(budgets(activeRegion)).toEqual(['auth-db', 'auth'])
+      expect(budgets(standby)).toEqual(['auth-db'])
+    }
+  })
+
   // Issue 11: after a failover the record's active region is the configured secondary; a re-run
   // of env create must keep it at full scale, not shrink it to standby by regions.primary.
   test.each([

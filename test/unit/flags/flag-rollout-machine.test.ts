@@ -58,11 +58,11 @@ describe('flag rollout state machine', () => {
     expect(actions.at(-2)).toBe('finish')
   })
 
-  test('a failed measurement turns the flag off at once and names metric, value and threshold', () => {
+  test('a failed measurement turns the flag off at once and names metric, value, threshold and the split it judged', () => {
     const {state, actions} = run(start(), (percent) => (percent >= 50 ? fail : pass))
     expect(state.phase).toBe('turnedOff')
     expect(actions.slice(-3)).toEqual(['runAnalysis', 'turnOff', 'done'])
-    expect(state.failure).toEqual({metric: 'error-rate', service: 'billing', value: 0.3, threshold: 0.01, reason: fail[0].reason})
+    expect(state.failure).toEqual({metric: 'error-rate', service: 'billing', value: 0.3, threshold: 0.01, reason: fail[0].reason, percent: 50})
     expect(state.appliedPercent).toBe(0)
   })
 
