@@ -152,6 +152,17 @@ describe('restoreIntoSet: a backup restored into a new replica set beside the li
     expect((await kubectl('get', 'namespace', SCRATCH)).exitCode).not.toBe(0)
   }, 60_000)
 
+  test('deleting the scratch namespace alone removes the set: the same backup restores again into a namespace of that name', async () => {
+    const once = async () => {
+      await apply([scratchNamespace(SCRATCH)])
+      const restored = await restoreIntoSet({site, catalog, env, entry, namespace: SCRATCH, targetSet: 'visitors-db-verify', purpose: 'verify', timeoutMs: 30_000})
+      expect(asCatalogHashes(restored.collections)).toEqual(entry.collections)
+      await deleteScratchNamespace(client, SCRATCH)
+    }
+    await once()
+    await once()
+  }, 90_000)
+
   test('purpose restore with an oplog limit: into mygate-data beside the live set; the limit is passed and the last applied entry reported', async () => {
     const restored = await restoreIntoSet({site, catalog, env, entry, namespace: NAMESPACE, targetSet: 'visitors-db-r1', purpose: 'restore', oplogLimit: entry.oplog.last})
     // The archive's oplog holds one entry, the one the limit names: none applied.
