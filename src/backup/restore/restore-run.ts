@@ -1,4 +1,5 @@
 import {ConflictError, UsageError} from '../../errors.js'
+import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
 
 /**
  * `backup restore` as a resumable state machine: the run is stored in the cluster after every
@@ -84,8 +85,14 @@ export interface RestoreRun {
   steps: RestoreStepRecord[]
   /** Filled by stop-writes; read by restart (also after a kill between the two). */
   stopped?: StoppedDeployment[]
-  /** Filled by prove: per collection, the restored set's documents. */
+  /** Filled by restore-beside: the restored set's counts and hashes (what prove compares). */
+  measured?: ContentHashes
+  /** The last oplog operation the restore applied (point in time). */
+  lastAppliedOp?: string
+  /** Filled by prove. */
   proven?: {collections: number; documents: number}
+  /** Filled by --undo's own stop (apart from the restore's, so a killed undo keeps the counts). */
+  undoStopped?: StoppedDeployment[]
   /** RFC 3339: the kept old set may be scaled down from then on. */
   keepPreviousUntil?: string
   /** Filled by --undo. */
