@@ -125,6 +125,37 @@ interface Run {
   database: string
   image: string
   deadline: number
+  /** Default mygate-data. */
+  namespace?: string
+}
+
+/**
+ * A NEW replica set beside the live ones (a restore's target): the same first steps as
+ * formDatabase (status direct to member 0; initiate with every member if not initiated, retried
+ * while members start; status until there is a PRIMARY) in any namespace. Idempotent: a re-run on
+ * an initiated set only waits for its PRIMARY. Resolves with the status that shows it.
+ */
+export async function formNewReplicaSet(options: {
+  client: KubeApi
+  /** Names the Jobs and the credentials Secret (`NAME-credentials`) in `namespace`. */
+  database: string
+  topology: ReplicaSetTopology
+  image: string
+  namespace: string
+  timeoutMs?: number
+  onProgress?: (line: string) => void
+}): Promise<StatusResult> {
+  const run: Run = {client: options.client, database: options.database, image: options.image, deadline: Date.now() + (options.timeoutMs ?? 300_000), namespace: options.namespace}
+  const first = options.topology.members[0]
+  const before = await retrying(run, () => status(run, directConnection(first.host)))
+  if (!before.initiated) {
+    const members = options.topology.members.map(memberSpec)
+    await retrying(run, () =>
+      runDatabaseOperation(run.client, {database: run.database, op: 'initiate', params: {set: options.topology.set, members}, connection: directConnection(first.host), image: run.image, namespace: run.namespace, timeoutMs: remaining(run.deadline)}),
+    )
+    options.onProgress?.(`${options.topology.set}: initiated with ${members.length} member${members.length === 1 ? '' : 's'}`)
+  }
+  return waitForPrimary(run, options.topology)
 }
 
 const remaining = (deadline: number) => Math.max(1000, deadline - Date.now())
@@ -135,7 +166,7 @@ function seedList(topology: ReplicaSetTopology, readPreference?: 'primaryPreferr
 }
 
 async function status(run: Run, connection: string): Promise<StatusResult> {
-  const outcome = await runDatabaseOperation(run.client, {database: run.database, op: 'status', params: {}, connection, image: run.image, timeoutMs: remaining(run.deadline)})
+  const outcome = await runDatabaseOperation(run.client, {database: run.database, op: 'status', params: {}, connection, image: run.image, timeoutMs: remaining(run.deadline), ...(run.namespace ? {namespace: run.namespace} : {})})
   return outcome.result
 }
 

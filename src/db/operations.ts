@@ -3,9 +3,9 @@
  * each script prints on its last log line: the types of templates/mongodb/ops/README.md.
  */
 
-export type DatabaseOp = 'status' | 'initiate' | 'reconfigure' | 'step-down' | 'force-reconfigure'
+export type DatabaseOp = 'status' | 'initiate' | 'reconfigure' | 'step-down' | 'force-reconfigure' | 'hashes'
 
-export const DATABASE_OPS: readonly DatabaseOp[] = ['status', 'initiate', 'reconfigure', 'step-down', 'force-reconfigure']
+export const DATABASE_OPS: readonly DatabaseOp[] = ['status', 'initiate', 'reconfigure', 'step-down', 'force-reconfigure', 'hashes']
 
 /** A member as the scripts take it (initiate, reconfigure, force-reconfigure). */
 export interface MemberSpec {
@@ -46,6 +46,11 @@ export interface StepDownParams {
 export interface ForceReconfigureParams {
   /** The members to keep. */
   members: Array<Pick<MemberSpec, 'host' | 'priority' | 'votes'>>
+}
+
+export interface HashesParams {
+  /** The application database whose collections are hashed (billing-db holds billing). */
+  database: string
 }
 
 export interface ScriptError {
@@ -139,12 +144,19 @@ export interface ForceReconfigureResult extends ResultBase<'force-reconfigure'> 
   removed: string[]
 }
 
+export interface HashesResult extends ResultBase<'hashes'> {
+  database: string
+  /** Per collection, by name: the document count and the summed SHA-256 (src/formats/content-hash/). */
+  collections: Array<{name: string; count: number; hash: string}>
+}
+
 export interface OpParams {
   status: StatusParams
   initiate: InitiateParams
   reconfigure: ReconfigureParams
   'step-down': StepDownParams
   'force-reconfigure': ForceReconfigureParams
+  hashes: HashesParams
 }
 
 export interface OpResults {
@@ -153,6 +165,7 @@ export interface OpResults {
   reconfigure: ReconfigureResult
   'step-down': StepDownResult
   'force-reconfigure': ForceReconfigureResult
+  hashes: HashesResult
 }
 
 /** The script a Job runs for an operation (a key of the mygate-db-ops ConfigMap). */

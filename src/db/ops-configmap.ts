@@ -12,13 +12,13 @@ export const OPS_CONFIGMAP = 'mygate-db-ops'
  * its data, byte for byte (the local data plane refuses a script that differs from the shipped
  * one, and on a real cluster a stale script would run old logic).
  */
-export async function renderOpsConfigMap(options: {labels?: Record<string, string>; templatesDir?: string} = {}): Promise<KubeObject> {
+export async function renderOpsConfigMap(options: {labels?: Record<string, string>; templatesDir?: string; namespace?: string} = {}): Promise<KubeObject> {
   const scripts: Record<string, string> = {}
   for (const op of DATABASE_OPS) scripts[scriptFor(op)] = await readOpsScript(scriptFor(op), options.templatesDir)
-  return renderOpsTemplate('configmap.yaml', {name: OPS_CONFIGMAP, namespace: NAMESPACES.data, labels: options.labels ?? {}, scripts}, options.templatesDir)
+  return renderOpsTemplate('configmap.yaml', {name: OPS_CONFIGMAP, namespace: options.namespace ?? NAMESPACES.data, labels: options.labels ?? {}, scripts}, options.templatesDir)
 }
 
 /** Applies the ConfigMap (server-side apply: a no-op when it already holds these scripts). */
-export async function ensureOpsConfigMap(client: KubeApi, options: {labels?: Record<string, string>; templatesDir?: string} = {}): Promise<void> {
+export async function ensureOpsConfigMap(client: KubeApi, options: {labels?: Record<string, string>; templatesDir?: string; namespace?: string} = {}): Promise<void> {
   await client.apply(await renderOpsConfigMap(options))
 }

@@ -42,6 +42,8 @@ export interface RestoreJobInput extends Omit<DumpJobInput, 'toolsSecret'> {
   oplogLimit?: string
   /** Distinguishes runs (verify and restore of the same backup): part of the Job's name. */
   purpose: 'verify' | 'restore'
+  /** Where the target set lives (default mygate-data; `backup verify` uses a scratch namespace). */
+  namespace?: string
 }
 
 export function dumpJobName(backupId: string): string {
@@ -73,7 +75,7 @@ export function restoreArgs(oplogLimit?: string): string[] {
 export function renderRestoreJob(input: RestoreJobInput): KubeObject {
   const path = `${ARCHIVE_DIR}/${ARCHIVE_FILE}`
   return renderOne('restore-job.yaml', {
-    namespace: DATA_NAMESPACE,
+    namespace: input.namespace ?? DATA_NAMESPACE,
     job: {name: restoreJobName(input.backupId, input.purpose, input.targetSet), labels: {...jobLabels(input.database, input.purpose, input.backupId), 'mygate.dev/target-set': input.targetSet}},
     backup: {id: input.backupId, archiveUrl: archiveUrl(input.location), sizeLimit: input.sizeLimit},
     database: {image: input.image},

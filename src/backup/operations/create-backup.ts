@@ -135,8 +135,8 @@ export function toolsSecretName(database: string): string {
 }
 
 /** The account backup Jobs run as; on clouds the provider binds it to the bucket's identity. */
-async function ensureServiceAccount(client: KubeApi): Promise<void> {
-  await client.apply({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: BACKUP_SERVICE_ACCOUNT, namespace: DATA_NAMESPACE, labels: {'app.kubernetes.io/managed-by': 'mygate'}}})
+export async function ensureServiceAccount(client: KubeApi, namespace = DATA_NAMESPACE): Promise<void> {
+  await client.apply({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: BACKUP_SERVICE_ACCOUNT, namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}}})
 }
 
 /**
@@ -155,12 +155,12 @@ export async function ensureToolsSecret(client: KubeApi, database: string, hosts
 }
 
 /** Pure: the Secret holding `config.yaml` (uri with credentials) for mongodump/mongorestore --config. */
-export function toolsSecret(database: string, user: string, password: string, hosts: readonly string[], setName = database): KubeObject {
+export function toolsSecret(database: string, user: string, password: string, hosts: readonly string[], setName = database, namespace = DATA_NAMESPACE): KubeObject {
   const uri = `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hosts.join(',')}/?replicaSet=${encodeURIComponent(setName)}&authSource=admin`
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: {name: toolsSecretName(database), namespace: DATA_NAMESPACE, labels: {'app.kubernetes.io/managed-by': 'mygate', 'mygate.dev/database': database}},
+    metadata: {name: toolsSecretName(database), namespace, labels: {'app.kubernetes.io/managed-by': 'mygate', 'mygate.dev/database': database}},
     type: 'Opaque',
     stringData: {'config.yaml': `uri: ${JSON.stringify(uri)}\n`},
   }

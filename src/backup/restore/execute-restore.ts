@@ -14,7 +14,7 @@ import {
   restoreStepStarted,
 } from './restore-run.js'
 import {deleteRestoreRun, writeRestoreRun} from './restore-store.js'
-import type {RestoredSetDriver} from './restored-set.js'
+import type {RestoredSetDriver} from './set-driver.js'
 import {type ConnectionSecretRef, restartService, setCredentials, stopServiceWrites, switchConnection} from './service-switch.js'
 
 /**

@@ -1,27 +1,107 @@
-import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
-import type {BackupEntry} from '../catalog/entry.js'
+import {join} from 'node:path'
+
+import type {Catalog, ServiceDescriptor} from '../../catalog/types.js'
+import type {EnvironmentSpec} from '../../config/types.js'
+import type {ReplicaSetTopology} from '../../db/topology.js'
+import type {KubeObject} from '../../kube/types.js'
+import {dataContext} from '../../render/contexts.js'
+import {commonLabels, imageReference, imageTag, podSelectorLabels} from '../../render/labels.js'
+import {toObjects} from '../../render/render-environment.js'
+import {defaultTemplateDirs, loadTemplateFolder, type TemplateDirs} from '../../render/template-loader.js'
 
 /**
- * What the restore needs of the set it restores into, behind one interface: provisioning a new
- * replica set beside the live one, restoring a backup into it and measuring it (restore-into-set,
- * shared with `backup verify`), its members and credentials for the switch, its documents for
- * --undo's count, and its removal. Every method is idempotent: a re-run after a kill finds what
- * the killed run created and continues.
+ * A replica set restored from a backup, beside the live one: the live database's own templates
+ * (templates/mongodb/, as `env create` renders them) under another name, in a given namespace,
+ * with its own credentials Secret. Pure apart from reading the templates, so tests assert on it.
+ *
+ * Every object carries LABEL_RESTORED_SET, so removeRestoredSet finds all of it (and a re-run of
+ * a killed restore finds what the earlier run created).
  */
-export interface RestoredSetDriver {
-  /** Provisions `set` (if missing), restores the backup into it (if not yet), measures it. */
-  restoreInto(input: {entry: BackupEntry; set: string; oplogLimit?: string; onProgress?: (message: string) => void}): Promise<RestoredSetMeasure>
-  /** The set's members (`host:port`, as its config names them) and its credentials Secret in mygate-data. */
-  connection(set: string): Promise<{hosts: string[]; credentialsSecret: string}>
-  /** Documents per collection (`db.collection`) in the set now, through a database Job. */
-  countDocuments(set: string): Promise<Record<string, number>>
-  /** Deletes everything restoreInto created for `set`; false when nothing was there. */
-  remove(set: string): Promise<boolean>
+
+export const LABEL_RESTORED_SET = 'mygate.dev/restored-set'
+/** The backup a restored set was restored from. */
+export const LABEL_RESTORED_FROM = 'mygate.dev/restored-from'
+
+export interface RestoredSetSpec {
+  /** The live database's descriptor (`visitors-db`): templates, image, port, tier settings. */
+  database: ServiceDescriptor
+  /** The new set's name: StatefulSet, Service, `--replSet`, and the prefix of its Secrets. */
+  set: string
+  namespace: string
+  /** Members (default: the tier's replica count, in one region). */
+  replicas?: number
 }
 
-export interface RestoredSetMeasure {
-  collections: ContentHashes
-  restoreMs: number
-  /** The last oplog operation the restore applied (point in time), SECONDS:ORDINAL. */
-  lastAppliedOp?: string
+export function credentialsSecretName(set: string): string {
+  return `${set}-credentials`
+}
+
+/** Members are `SET-i.SET.NAMESPACE.svc.cluster.local:PORT` through the set's headless Service. */
+export function restoredSetTopology(spec: RestoredSetSpec, env: Pick<EnvironmentSpec, 'tier' | 'regions'>): ReplicaSetTopology {
+  const replicas = spec.replicas ?? spec.database.tiers[env.tier].replicas
+  const region = env.regions.primary
+  const members = Array.from({length: replicas}, (_, ordinal) => {
+    const pod = `${spec.set}-${ordinal}`
+    return {host: `${pod}.${spec.set}.${spec.namespace}.svc.cluster.local:${spec.database.port}`, region, ordinal, pod, priority: 1, votes: 1 as const}
+  })
+  return {set: spec.set, port: spec.database.port, primaryRegion: region, members}
+}
+
+/**
+ * The descriptor the templates see: the live database's, renamed, its credentials Secret renamed
+ * with it (so the new set's root user and key file are its own, never the live set's).
+ */
+export function restoredDescriptor(database: ServiceDescriptor, set: string): ServiceDescriptor {
+  const liveSecret = credentialsSecretName(database.name)
+  return {...database, name: set, secrets: database.secrets.map((s) => (s.secretName === liveSecret ? {...s, secretName: credentialsSecretName(set)} : s))}
+}
+
+export function restoredSetLabels(set: string, backupId: string): Record<string, string> {
+  // Kubernetes label values are at most 63 characters; a backup id is ~36.
+  return {[LABEL_RESTORED_SET]: set, [LABEL_RESTORED_FROM]: backupId.toLowerCase().slice(0, 63)}
+}
+
+/**
+ * StatefulSet, headless Service, NetworkPolicies (and a PodDisruptionBudget with more than one
+ * member) from templates/mongodb/, for the new set. Two differences from the live set, both
+ * because the set is a restore target: its members also admit the restore Job's pods (labelled
+ * with the target set by templates/backup/restore-job.yaml), and nothing else than mygate's own
+ * Jobs reach it (no app depends on it until a restore switches one over).
+ */
+export async function renderRestoredSet(spec: RestoredSetSpec & {backupId: string}, env: EnvironmentSpec, catalog: Catalog, dirs: TemplateDirs = defaultTemplateDirs()): Promise<KubeObject[]> {
+  const descriptor = restoredDescriptor(spec.database, spec.set)
+  const replicas = spec.replicas ?? spec.database.tiers[env.tier].replicas
+  const version = imageTag(spec.database, env)
+  const base = dataContext(descriptor, env, catalog)
+  const network = base.network as {ingressFrom: unknown[]}
+  const context = {
+    ...base,
+    namespace: spec.namespace,
+    image: imageReference(spec.database, env),
+    version,
+    podLabels: {...commonLabels(spec.set, version, env.name), ...podSelectorLabels(spec.set)},
+    replicas,
+    disruption: {enabled: replicas > 1},
+    network: {
+      ...network,
+      ingressFrom: [...network.ingressFrom, {podSelector: {matchLabels: {'app.kubernetes.io/component': 'backup', 'mygate.dev/target-set': spec.set}}}],
+    },
+  }
+  const labels = {...commonLabels(spec.set, version, env.name), ...restoredSetLabels(spec.set, spec.backupId)}
+  const templates = await loadTemplateFolder(join(dirs.templates, 'mongodb'))
+  return templates.flatMap((template) => toObjects(template, context, labels))
+}
+
+/** The new set's credentials (root user, password, replica-set key), generated by the caller. */
+export function restoredSetCredentials(
+  spec: {set: string; namespace: string; backupId: string},
+  values: {username: string; password: string; keyFile: string},
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {name: credentialsSecretName(spec.set), namespace: spec.namespace, labels: {'app.kubernetes.io/managed-by': 'mygate', ...restoredSetLabels(spec.set, spec.backupId)}},
+    type: 'Opaque',
+    stringData: {'root-username': values.username, 'root-password': values.password, 'replica-set-key': values.keyFile},
+  }
 }

@@ -20,6 +20,7 @@ export const CONTRACT = {
     'reconfigure.js': 'reconfigure',
     'step-down.js': 'step-down',
     'force-reconfigure.js': 'force-reconfigure',
+    'hashes.js': 'hashes',
   } as Record<string, OpName>,
 } as const
 

@@ -1,3 +1,6 @@
+import {BSON, EJSON} from 'bson'
+
+import {hashCollections} from '../../../formats/content-hash/content-hash.js'
 import type {MemberSpec, ReplSetConfig} from '../config.js'
 import {formatTimestamp} from '../optime.js'
 import {nextReconfigStep} from '../reconfig-plan.js'
@@ -24,7 +27,7 @@ export interface OpOutcome {
   exitCode: number
 }
 
-export type OpName = 'status' | 'initiate' | 'reconfigure' | 'step-down' | 'force-reconfigure'
+export type OpName = 'status' | 'initiate' | 'reconfigure' | 'step-down' | 'force-reconfigure' | 'hashes'
 
 export const OPS: Record<OpName, (context: OpContext) => OpOutcome> = {
   status: statusOp,
@@ -32,6 +35,7 @@ export const OPS: Record<OpName, (context: OpContext) => OpOutcome> = {
   reconfigure: reconfigureOp,
   'step-down': stepDownOp,
   'force-reconfigure': forceReconfigureOp,
+  hashes: hashesOp,
 }
 
 const finish = (result: Record<string, unknown>, verdict: string, exitCode = 0): OpOutcome => ({result, verdict, exitCode})
@@ -252,4 +256,27 @@ function forceReconfigureOp(context: OpContext): OpOutcome {
     {op: 'force-reconfigure', ok: true, changed: true, configVersion: after.version, members: short(after), removed},
     `force-reconfigure: forced config version ${after.version} with ${members.length} members (removed ${removed.join(', ') || 'none'})`,
   )
+}
+
+/**
+ * hashes.js: per collection, the count and the summed SHA-256 of each document's BSON. The
+ * simulated members keep documents as Extended JSON text; they are encoded back to BSON with the
+ * official codec (canonical mode, as the restore decoded them), the bytes the script's raw find
+ * would hand back, and hashed with the catalog's own function.
+ */
+function hashesOp(context: OpContext): OpOutcome {
+  const {session, params} = context
+  if (typeof params.database !== 'string' || !params.database) throw new Error('OP_PARAMS needs "database": the application database to hash')
+  const database = params.database
+  authenticate(context, session)
+  const found = session.collectionDocuments(database)
+  const hashes = hashCollections(
+    found.map((c) => ({ns: `${database}.${c.name}`, documents: c.documents.map((text) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))})),
+  )
+  const collections = found.map((c) => {
+    const hash = hashes[`${database}.${c.name}`]
+    return {name: c.name, count: hash.documents, hash: hash.sha256Sum}
+  })
+  const documents = collections.reduce((total, c) => total + c.count, 0)
+  return finish({op: 'hashes', ok: true, database, collections}, `hashes: ${collections.length} collections, ${documents} documents in ${database}`)
 }

@@ -87,6 +87,19 @@ export class Session {
     return collectionStatsAt(this.ctx, this.member, database)
   }
 
+  /**
+   * find() over every collection of a database, as the member holds it: the documents' stored
+   * text per collection. Served from the set's head, so read from the PRIMARY (a lagging
+   * secondary would answer from its own older position on a real server).
+   */
+  collectionDocuments(database: string): Array<{name: string; documents: string[]}> {
+    this.require('find')
+    if (!['PRIMARY', 'SECONDARY'].includes(this.member.state)) throw serverError('NotPrimaryOrSecondary', 'node is not in primary or recovering state')
+    const set = this.ctx.engine.setOf(this.member)
+    if (!set || set.database !== database) return []
+    return set.data.names().map((name) => ({name, documents: [...set.data.entries(name)].map(([, text]) => text)}))
+  }
+
   /** serverStatus().repl.rbid. */
   rbid(): number {
     this.require('serverStatus')

@@ -1,4 +1,7 @@
+import {BSON, EJSON} from 'bson'
 import {describe, expect, test} from 'vitest'
+
+import {hashCollections} from '../../../../src/formats/content-hash/content-hash.js'
 
 import {replSetReconfig} from '../../../../src/local-cluster/data-plane/commands.js'
 import {OPS, type OpContext, type OpName} from '../../../../src/local-cluster/data-plane/jobs/ops.js'
@@ -52,6 +55,31 @@ describe('initiate', () => {
     w.add('a')
     expect(() => run(w, 'initiate', 'a', {set: 'rs', members: members(['a'])}, {user: 'root', password: 'nope'})).toThrow('Authentication failed.')
     expect(() => run(w, 'initiate', 'a', {set: 'rs', members: members(['a'])}, null)).toThrow('command replSetGetStatus requires authentication')
+  })
+})
+
+describe('hashes', () => {
+  test('counts and hashes every collection as the catalog does: the same documents in any order give the same hash', () => {
+    const w = threeMemberSet({writesPerSecond: 20})
+    w.advance(5_000)
+    const outcome = run(w, 'hashes', w.primary() as string, {database: 'rs'})
+    expect(outcome.exitCode).toBe(0)
+    const data = w.set().data
+    const docs = (name: string) => [...data.entries(name)].map(([, text]) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))
+    const expected = hashCollections(data.names().map((name) => ({ns: `rs.${name}`, documents: docs(name).reverse()})))
+    const collections = outcome.result.collections as Array<{name: string; count: number; hash: string}>
+    expect(collections.length).toBeGreaterThan(0)
+    expect(Object.fromEntries(collections.map((c) => [`rs.${c.name}`, {documents: c.count, sha256Sum: c.hash}]))).toEqual(expected)
+    expect(collections.reduce((sum, c) => sum + c.count, 0)).toBe(data.totalDocuments())
+    expect(outcome.verdict).toBe(`hashes: ${collections.length} collections, ${data.totalDocuments()} documents in rs`)
+  })
+
+  test('another database has no collections; a missing database parameter and missing credentials are refused', () => {
+    const w = threeMemberSet({writesPerSecond: 20})
+    w.advance(2_000)
+    expect(run(w, 'hashes', w.primary() as string, {database: 'other'}).result).toMatchObject({ok: true, collections: []})
+    expect(() => run(w, 'hashes', w.primary() as string, {})).toThrow(/needs "database"/)
+    expect(() => run(w, 'hashes', w.primary() as string, {database: 'rs'}, null)).toThrow('command find requires authentication')
   })
 })
 
