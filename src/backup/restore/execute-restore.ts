@@ -15,6 +15,7 @@ import {
 } from './restore-run.js'
 import {deleteRestoreRun, writeRestoreRun} from './restore-store.js'
 import type {RestoredSetDriver} from './set-driver.js'
+import {switchNetworkPolicies} from './switch-network.js'
 import {type ConnectionSecretRef, restartService, setCredentials, stopServiceWrites, switchConnection} from './service-switch.js'
 
 /**
@@ -94,6 +95,8 @@ async function runStep(kind: RestoreStepKind, current: () => RestoreRun, save: (
     case 'switch': {
       const target = await context.driver.connection(run.restoredSet)
       const credentials = await setCredentials(context.active, target.credentialsSecret)
+      // The network first: once the Secret names the set, the next pod started must reach it.
+      for (const client of context.clients.values()) for (const policy of switchNetworkPolicies({service: run.request.service, set: run.restoredSet, port: target.port})) await client.apply(policy)
       const regions = await switchConnection({...service, secret: context.secret, target: {set: run.restoredSet, hosts: target.hosts, ...credentials}})
       return `${context.secret.name} names ${run.restoredSet}${regions.length > 0 ? ` (changed in ${regions.join(', ')})` : ' (already)'}`
     }
@@ -110,13 +113,13 @@ async function runStep(kind: RestoreStepKind, current: () => RestoreRun, save: (
   }
 }
 
-function timeouts(context: RestoreContext): {timeoutMs?: number; onProgress?: (message: string) => void} {
+function timeouts(context: Pick<RestoreContext, 'waitTimeoutMs' | 'onProgress'>): {timeoutMs?: number; onProgress?: (message: string) => void} {
   return {...(context.waitTimeoutMs ? {timeoutMs: context.waitTimeoutMs} : {}), ...(context.onProgress ? {onProgress: context.onProgress} : {})}
 }
 
 /** --abandon: the service back at its replicas if it was stopped, the half-made set removed, the record deleted. */
 export async function abandonRestoreRun(run: RestoreRun, context: Pick<RestoreContext, 'active' | 'clients' | 'driver' | 'waitTimeoutMs' | 'onProgress'>, scaleBack: boolean): Promise<{removed: boolean}> {
-  if (scaleBack && run.stopped) await restartService({clients: context.clients, service: run.request.service, stopped: run.stopped, ...timeouts(context as RestoreContext)})
+  if (scaleBack && run.stopped) await restartService({clients: context.clients, service: run.request.service, stopped: run.stopped, ...timeouts(context)})
   const removed = await context.driver.remove(run.restoredSet)
   await deleteRestoreRun(context.active, run.request.service)
   return {removed}
@@ -127,7 +130,7 @@ export async function abandonRestoreRun(run: RestoreRun, context: Pick<RestoreCo
  * restored set is kept with the writes it took since the switch, which are counted (documents
  * added or removed per collection against what the proof measured).
  */
-export async function undoRestoreRun(run: RestoreRun, context: RestoreContext): Promise<RestoreRun> {
+export async function undoRestoreRun(run: RestoreRun, context: Omit<RestoreContext, 'entry' | 'expected'>): Promise<RestoreRun> {
   let current = run
   const save = async (next: RestoreRun) => {
     current = next
