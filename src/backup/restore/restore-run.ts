@@ -192,6 +192,15 @@ function describeRun(run: RestoreRun): string {
  * unfinished (naming it and how to finish or abandon it), start otherwise.
  */
 export function decideRerun(stored: RestoreRun | undefined, request: RestoreRequest): RerunDecision {
+  if (stored && stored.outcome === 'succeeded' && !stored.request.switch) {
+    // Its set is still there for reading; a second one would be forgotten (the record holds one run).
+    return {
+      kind: 'refuse',
+      error: new ConflictError(`${describeRun(stored)} kept ${stored.restoredSet} beside ${stored.previousSet}; remove it before another restore of ${stored.request.service}`, {
+        hint: `\`mygate backup restore --env ${stored.request.environment} --service ${stored.request.service} --abandon\` removes it`,
+      }),
+    }
+  }
   if (!stored || !isUnfinished(stored)) return {kind: 'start'}
   if (sameRequest(stored.request, request)) return {kind: 'resume', run: reopenRestoreRun(stored)}
   const step = nextRestoreStep(stored)
@@ -203,8 +212,10 @@ export function decideRerun(stored: RestoreRun | undefined, request: RestoreRequ
 
 export type AbandonDecision = {kind: 'abandon'; run: RestoreRun; scaleBack: boolean} | {kind: 'refuse'; error: UsageError | ConflictError}
 
-/** `--abandon`: only an unfinished run that has not touched what the service reads. */
+/** `--abandon`: an unfinished run that has not touched what the service reads, or a finished --no-switch one. */
 export function decideAbandon(stored: RestoreRun | undefined, service: string): AbandonDecision {
+  // A finished --no-switch restore switched nothing: its set is removed the same way.
+  if (stored && stored.outcome === 'succeeded' && !stored.request.switch) return {kind: 'abandon', run: stored, scaleBack: false}
   if (!stored || !isUnfinished(stored)) {
     return {kind: 'refuse', error: new UsageError(`there is no unfinished restore of ${service} to abandon`, {hint: `\`mygate backup restore --env ENV --service ${service} ID\` starts one`})}
   }

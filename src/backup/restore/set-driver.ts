@@ -8,6 +8,7 @@ import {imageReference} from '../../render/labels.js'
 import type {BackupEntry} from '../catalog/entry.js'
 import {databaseNameOf} from '../operations/backup-targets.js'
 import type {BackupSite} from '../operations/create-backup.js'
+import {checkRoomForSet} from './quota-preflight.js'
 import {removeRestoredSet, restoreIntoSet} from './restore-into-set.js'
 import {credentialsSecretName, restoredSetTopology} from './restored-set.js'
 
@@ -48,6 +49,8 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
   const hostsOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace}, input.env).members.map((m) => m.host)
   return {
     async restoreInto({entry, set, oplogLimit, onProgress}) {
+      // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room.
+      if (!(await input.site.client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(input.site.client, descriptor.tiers[input.env.tier].replicas, namespace)
       const restored = await restoreIntoSet({
         site: input.site,
         catalog: input.catalog,

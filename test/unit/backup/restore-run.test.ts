@@ -123,6 +123,13 @@ describe('re-running a restore', () => {
     expect(decision.error.exitCode).toBe(6)
   })
 
+  test('a finished --no-switch run keeps its set: another restore is refused until it is abandoned', () => {
+    const kept = at_('finished', 'running', {switch: false})
+    const decision = decideRerun(kept, request())
+    expect(decision.kind === 'refuse' && decision.error.message).toBe('restore rs-20261203-090000-k3x9 of visitors from backup b1 (--no-switch) kept visitors-db-rk3x9 beside visitors-db; remove it before another restore of visitors')
+    expect(decideAbandon(kept, 'visitors')).toMatchObject({kind: 'abandon', scaleBack: false})
+  })
+
   test('an unfinished run past the switch is not offered --abandon', () => {
     const decision = decideRerun(at_('restart'), request({backupId: 'b2'}))
     expect(decision.kind === 'refuse' && decision.error.hint).not.toContain('--abandon')
