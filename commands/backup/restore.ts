@@ -24,7 +24,7 @@ export default class BackupRestore extends MygateCommand<BackupRestoreResult> {
   static override args = {id: Args.string({description: 'The backup to restore (default: the newest; see `mygate backup list`).'})}
   static override flags = {
     env: Flags.string({description: 'Environment.', required: true}),
-    service: Flags.string({description: 'The service (or its database) to restore; repeatable with --to-time.', multiple: true}),
+    service: Flags.string({description: 'The service (or its database) to restore; repeat the flag for several (with --to-time).', multiple: true, multipleNonGreedy: true}),
     'to-time': Flags.string({description: 'Restore to this moment: an RFC 3339 time or an oplog timestamp SECONDS:ORDINAL (that operation included).'}),
     'no-switch': Flags.boolean({description: 'Restore beside the live database and stop: the service keeps reading the live one.'}),
     undo: Flags.boolean({description: 'Switch the service back to the set it read before the last restore (the restored set is kept).'}),
