@@ -21,6 +21,7 @@ describe('mygate backup restore (local environment)', () => {
   let local: LocalHome
   let kubeconfig: string
   let good: string
+  let goodConsistentAt: string
   const kubectl = (...args: string[]) => runKubectl(args, {kubeconfig})
   const secretUri = async () => Buffer.from((await kubectl('get', 'secret', 'visitors-db-credentials', '-n', 'mygate', '-o', 'jsonpath={.data.uri}')).stdout, 'base64').toString('utf8')
   const readsSet = async () => new URLSearchParams((await secretUri()).split('?')[1]).get('replicaSet')
@@ -34,10 +35,10 @@ describe('mygate backup restore (local environment)', () => {
     const counts = [...text.matchAll(/"count":\s*(\d+)/g)].map((m) => Number(m[1]))
     return counts.reduce((a, b) => a + b, 0)
   }
-  const backupOfVisitors = async (): Promise<string> => {
+  const backupOfVisitors = async (): Promise<{id: string; oplogLast: string}> => {
     const run = await local.cli(['backup', 'create', '--env', 'demo', '--service', 'visitors', '--json'])
     expect(run.exitCode, run.stderr).toBe(0)
-    return parseEnvelope<{result: {backups: Array<{id: string}>}}>(run.stdout).result.backups[0].id
+    return parseEnvelope<{result: {backups: Array<{id: string; oplogLast: string}>}}>(run.stdout).result.backups[0]
   }
   const expectLiveUntouched = async (documentsBefore: number) => {
     expect(await readsSet()).toBe('visitors-db')
@@ -47,7 +48,7 @@ describe('mygate backup restore (local environment)', () => {
 
   beforeAll(async () => {
     ;({local, kubeconfig} = await createLocalEnvironment('demo'))
-    good = await backupOfVisitors()
+    ;({id: good, oplogLast: goodConsistentAt} = await backupOfVisitors())
   }, 180_000)
   afterAll(async () => {
     await local?.cleanup()
@@ -103,7 +104,7 @@ describe('mygate backup restore (local environment)', () => {
   }, 60_000)
 
   test('a corrupted archive: the restore refuses naming the collection, the live set untouched; --abandon removes the half-made set', async () => {
-    const corrupted = await backupOfVisitors()
+    const {id: corrupted} = await backupOfVisitors()
     const listed = await local.cli(['backup', 'list', '--env', 'demo', '--json'])
     const bucket = await LocalObjectStore.open({mygateHome: local.home, bucket: parseEnvelope<{result: {store: string}}>(listed.stdout).result.store.replace('local://', '')})
     const key = `backups/visitors/base/${corrupted}/archive.gz`
@@ -123,12 +124,22 @@ describe('mygate backup restore (local environment)', () => {
     expect(await restoredSets()).toBe('')
   }, 180_000)
 
-  test('--no-switch restores beside the live set and prints where, never a secret value; --abandon removes it', async () => {
-    const run = await local.cli(['backup', 'restore', '--env', 'demo', '--service', 'visitors', good, '--no-switch'])
+  test('--dry-run prints the steps and changes nothing', async () => {
+    const run = await local.cli(['backup', 'restore', '--env', 'demo', '--service', 'visitors', good, '--dry-run'])
+    expect(run.exitCode, run.stderr).toBe(0)
+    expect(run.stdout).toContain(`would restore visitors-db (visitors) from backup ${good} into visitors-db-r????: restore-beside -> prove -> confirm -> stop-writes -> switch -> restart -> resume-writes -> record`)
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('Result: DRY RUN — demo: nothing was changed.')
+    expect(await restoredSets()).toBe('')
+    expect(await readsSet()).toBe('visitors-db')
+  }, 60_000)
+
+  test('--no-switch --to-time (an oplog timestamp) restores beside the live set and prints where, never a secret value; --abandon removes it', async () => {
+    // The backup's consistent point: the newest base at or before it, replayed up to it (included).
+    const run = await local.cli(['backup', 'restore', '--env', 'demo', '--service', 'visitors', '--to-time', goodConsistentAt, '--no-switch'])
     expect(run.exitCode, run.stderr).toBe(0)
     const set = (await restoredSets()).trim()
     expect(set).toMatch(/^visitors-db-r\w{4}$/)
-    expect(run.stdout).toContain(`visitors: backup ${good} (last operation applied `)
+    expect(run.stdout).toContain(`visitors: backup ${good} (last operation applied ${goodConsistentAt}) restored into ${set}`)
     expect(run.stdout).toMatch(new RegExp(`^  ${set}: members ${set}-0\\.${set}\\.mygate-data\\.svc\\.cluster\\.local:27017; credentials in Secret mygate-data/${set}-credentials$`, 'm'))
     expect(run.stdout.trim().split('\n').at(-1)).toBe('Result: SUCCESS — demo: visitors reads visitors-db.')
     const password = Buffer.from((await kubectl('get', 'secret', `${set}-credentials`, '-n', 'mygate-data', '-o', 'jsonpath={.data.root-password}')).stdout, 'base64').toString('utf8')
