@@ -4,10 +4,14 @@ import {
   baseBackupKeys,
   oplogSliceKeys,
   parseCatalogEntry,
+  parseVerificationRecord,
   servicePrefix,
+  verificationKey,
   type BackupEntry,
   type OplogSliceEntry,
   type Verification,
+  type VerificationRecord,
+  CATALOG_SCHEMA_VERSION,
 } from './entry.js'
 
 /** What a base backup's entry says before its archive is uploaded (size, SHA-256 and key come from the upload). */
@@ -57,11 +61,23 @@ export async function listCatalog(store: ObjectStore, options: {service?: string
   const prefix = options.service ? servicePrefix(options.service) : 'backups/'
   const backups: BackupEntry[] = []
   const slices: OplogSliceEntry[] = []
+  // Verification records by their backup's folder (backups/S/base/ID/), merged once all are read.
+  const records = new Map<string, Verification[]>()
   for await (const object of listAll(store, prefix)) {
+    const record = VERIFICATION_RECORD.exec(object.key)
+    if (record) {
+      const verification = parseVerificationRecord((await readSmallObject(store, object.key)).toString('utf8'), object.key)
+      records.set(record[1], [...(records.get(record[1]) ?? []), verification])
+      continue
+    }
     if (!object.key.endsWith('/entry.json')) continue
     const entry = parseCatalogEntry((await readSmallObject(store, object.key)).toString('utf8'), object.key)
     if (entry.kind === 'base') backups.push(entry)
     else slices.push(entry)
+  }
+  for (const [i, backup] of backups.entries()) {
+    const found = records.get(baseBackupKeys(backup.service, backup.id).entry.replace(/entry\.json$/, ''))
+    if (found) backups[i] = withVerifications(backup, found)
   }
   backups.sort((a, b) => a.consistentAt.localeCompare(b.consistentAt) || a.id.localeCompare(b.id))
   slices.sort((a, b) => a.firstAt.localeCompare(b.firstAt) || a.id.localeCompare(b.id))
@@ -76,22 +92,49 @@ export async function readBackupEntry(store: ObjectStore, service: string, id: s
   }
   const entry = parseCatalogEntry((await readSmallObject(store, key)).toString('utf8'), key)
   if (entry.kind !== 'base') throw new NotFoundError(`backup ${id} of ${service} does not exist in ${store.location}`)
-  return entry
+  return withVerifications(entry, await readVerifications(store, service, id))
 }
 
-/** Appends a verification verdict to a backup's entry (the versioned bucket keeps the previous entry). */
+/**
+ * Records a verification verdict as its own object beside the backup's entry (never rewriting
+ * entry.json, so two verifications cannot lose each other's verdict); returns the entry with it.
+ */
 export async function recordVerification(store: ObjectStore, entry: BackupEntry, verification: Verification): Promise<BackupEntry> {
-  const current = await readBackupEntry(store, entry.service, entry.id)
-  const updated: BackupEntry = {...current, verifications: [...current.verifications, verification]}
-  await store.put(baseBackupKeys(entry.service, entry.id).entry, entryBody(updated), {contentType: 'application/json'})
-  return updated
+  const record: VerificationRecord = {schemaVersion: CATALOG_SCHEMA_VERSION, kind: 'verification', backupId: entry.id, ...verification}
+  await store.put(verificationKey(entry.service, entry.id, verification.at), entryBody(record), {contentType: 'application/json'})
+  return readBackupEntry(store, entry.service, entry.id)
 }
 
-/** Deletes a backup: its entry first (so it stops being listed), then its archive. */
+/**
+ * Deletes a backup: its entry first (so it stops being listed, and a half-deleted backup is never
+ * offered for a restore), then its archive, then its verification records.
+ */
 export async function deleteBaseBackup(store: ObjectStore, entry: BackupEntry): Promise<void> {
   const keys = baseBackupKeys(entry.service, entry.id)
   await store.delete(keys.entry)
   await store.delete(keys.archive)
+  for await (const object of listAll(store, verificationsPrefix(entry.service, entry.id))) await store.delete(object.key)
+}
+
+/** `backups/S/base/ID/verifications/AT.json`: group 1 is the backup's folder. */
+const VERIFICATION_RECORD = /^(backups\/[^/]+\/base\/[^/]+\/)verifications\/[^/]+\.json$/
+
+function verificationsPrefix(service: string, id: string): string {
+  return baseBackupKeys(service, id).entry.replace(/entry\.json$/, 'verifications/')
+}
+
+async function readVerifications(store: ObjectStore, service: string, id: string): Promise<Verification[]> {
+  const found: Verification[] = []
+  for await (const object of listAll(store, verificationsPrefix(service, id))) {
+    found.push(parseVerificationRecord((await readSmallObject(store, object.key)).toString('utf8'), object.key))
+  }
+  return found
+}
+
+/** The entry's own verifications (older entries kept them inline) and its records, oldest first. */
+function withVerifications(entry: BackupEntry, records: Verification[]): BackupEntry {
+  if (records.length === 0) return entry
+  return {...entry, verifications: [...entry.verifications, ...records].sort((a, b) => a.at.localeCompare(b.at))}
 }
 
 export async function deleteOplogSlice(store: ObjectStore, entry: OplogSliceEntry): Promise<void> {

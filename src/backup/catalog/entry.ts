@@ -9,6 +9,9 @@ import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
  *
  *   backups/SERVICE/base/ID/archive.gz        mongodump --oplog --archive --gzip
  *   backups/SERVICE/base/ID/entry.json        BackupEntry (written last)
+ *   backups/SERVICE/base/ID/verifications/AT.json  one VerificationRecord per `backup verify`
+ *                                             (append-only: two verifications never race on
+ *                                             entry.json; readers merge them into the entry)
  *   backups/SERVICE/oplog/FROM-ID/slice.bson.gz  the oplog entries of the slice, gzipped BSON
  *   backups/SERVICE/oplog/FROM-ID/entry.json  OplogSliceEntry (written last)
  *
@@ -85,6 +88,36 @@ export function servicePrefix(service: string): string {
 export function baseBackupKeys(service: string, id: string): {archive: string; entry: string} {
   const dir = `${servicePrefix(service)}base/${id}/`
   return {archive: `${dir}archive.gz`, entry: `${dir}entry.json`}
+}
+
+/** Where a verification record of a base backup is kept: beside its entry, one object per run. */
+export function verificationKey(service: string, id: string, at: string): string {
+  const stamp = at.replace(/[-:]/g, '').replace(/\.(\d{3})\d*/, '$1')
+  return `${servicePrefix(service)}base/${id}/verifications/${stamp}.json`
+}
+
+/** A verification as stored beside the entry. */
+export interface VerificationRecord extends Verification {
+  schemaVersion: number
+  kind: 'verification'
+  backupId: string
+}
+
+/** Parses a verification record; refuses what is not one by name. */
+export function parseVerificationRecord(text: string, key: string): Verification {
+  let value: Partial<VerificationRecord>
+  try {
+    value = JSON.parse(text) as Partial<VerificationRecord>
+  } catch (error) {
+    throw new UsageError(`verification record ${key} is not valid JSON`, {cause: error, hint: 'the object was changed outside mygate; restore a previous version of it'})
+  }
+  if (value.kind !== 'verification' || typeof value.at !== 'string' || (value.verdict !== 'passed' && value.verdict !== 'failed') || typeof value.restoreSeconds !== 'number') {
+    throw new UsageError(`verification record ${key} is not a mygate verification record`)
+  }
+  if (typeof value.schemaVersion !== 'number' || value.schemaVersion > CATALOG_SCHEMA_VERSION) {
+    throw new UsageError(`verification record ${key} has schema version ${String(value.schemaVersion)}, newer than this mygate reads (${CATALOG_SCHEMA_VERSION})`, {hint: 'upgrade mygate'})
+  }
+  return {at: value.at, verdict: value.verdict, restoreSeconds: value.restoreSeconds, ...(value.detail ? {detail: value.detail} : {})}
 }
 
 export function oplogSliceKeys(service: string, id: string, afterSeconds: number): {object: string; entry: string} {

@@ -4,7 +4,9 @@ import type {Catalog} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import {replicaSetConnection} from '../../db/connection.js'
 import {formNewReplicaSet} from '../../db/form-replica-sets.js'
-import {ensureOpsConfigMap} from '../../db/ops-configmap.js'
+import {ensureOpsConfigMap, OPS_CONFIGMAP} from '../../db/ops-configmap.js'
+import {scriptFor} from '../../db/operations.js'
+import {readOpsScript} from '../../db/ops-templates.js'
 import {runDatabaseOperation} from '../../db/run-operation.js'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {decodeArchive} from '../../formats/mongo-archive/decode.js'
@@ -122,6 +124,7 @@ export async function restoreIntoSet(options: RestoreIntoSetOptions): Promise<Re
   await ensureServiceAccount(client, namespace)
   // mygate-data's ConfigMap belongs to `env create` (the baseline); a scratch namespace needs its own.
   if (namespace !== DATA_NAMESPACE) await ensureOpsConfigMap(client, {namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}})
+  else await ensureHashesScript(client)
   const credentials = await ensureCredentials(client, {set: targetSet, namespace, backupId: entry.id})
   await client.apply(withLabels(toolsSecret(targetSet, credentials.username, credentials.password, hosts, targetSet, namespace), restoredSetLabels(targetSet, entry.id)))
   for (const object of await renderRestoredSet(spec, options.env, options.catalog)) await client.apply(object)
@@ -197,6 +200,19 @@ export async function removeRestoredSet(options: {client: KubeApi; namespace: st
     if (claimOf.test(name) && (await client.delete({apiVersion: 'v1', kind: 'PersistentVolumeClaim', name, namespace}))) removed.push(`PersistentVolumeClaim/${name}`)
   }
   return removed
+}
+
+/**
+ * An environment created before hashes.js shipped has a mygate-db-ops ConfigMap without it: the
+ * one key is added (a merge patch: the baseline's labels and other scripts stay as `env create`
+ * applied them; its next run renders the same content).
+ */
+async function ensureHashesScript(client: KubeApi): Promise<void> {
+  const script = scriptFor('hashes')
+  const current = await client.get<KubeObject & {data?: Record<string, string>}>('v1', 'ConfigMap', OPS_CONFIGMAP, DATA_NAMESPACE)
+  if (!current) throw new NotFoundError(`ConfigMap ${OPS_CONFIGMAP} is missing in ${DATA_NAMESPACE}`, {hint: '`mygate env create` creates it; re-run it for this environment'})
+  if (current.data?.[script] !== undefined) return
+  await client.mergePatch({apiVersion: 'v1', kind: 'ConfigMap', name: OPS_CONFIGMAP, namespace: DATA_NAMESPACE}, {data: {[script]: await readOpsScript(script)}})
 }
 
 /** The set's credentials: the existing Secret's values (a re-run), or new ones, created once. */

@@ -189,9 +189,16 @@ export class DataPlaneEngine {
    * and initial-syncs, as a wiped member does.
    */
   private refreshMembership(set: ReplicaSet, now: number): void {
+    // The config travels in heartbeats from the set's running members: a set none of whose members
+    // runs (its pods and claims being deleted) sends nothing, so a new, empty mongod that happens
+    // to get one of its host names (a set re-created under the same name) starts on its own.
+    const sender = [...set.hostKeys.values()].some((key) => {
+      const member = key ? this.members.get(key) : undefined
+      return member !== undefined && member.up && member.setId === set.id
+    })
     for (const key of set.hostKeys.values()) {
       const member = key ? this.members.get(key) : undefined
-      if (member && member.up && !member.setId && member.setName === set.name) this.join(set, member, now)
+      if (sender && member && member.up && !member.setId && member.setName === set.name) this.join(set, member, now)
     }
     for (const member of this.members.values()) {
       if (member.setId !== set.id || !member.up) continue

@@ -47,6 +47,22 @@ describe('the catalog in object storage', () => {
     expect((await readBackupEntry(store, 'visitors', entry.id)).verifications).toHaveLength(2)
   })
 
+  test('a verification is a record beside the entry (entry.json is never rewritten); listings merge the records in time order', async () => {
+    const store = new MemoryObjectStore()
+    const entry = await putBaseBackup(store, draft(1000), Buffer.from('a'))
+    const entryVersion = (await store.head(`backups/visitors/base/${entry.id}/entry.json`))?.versionId
+    await recordVerification(store, entry, {at: '2026-12-04T00:00:00.250Z', verdict: 'failed', restoreSeconds: 3, detail: 'visitors.entries checksum'})
+    await recordVerification(store, entry, {at: '2026-12-03T00:00:00Z', verdict: 'passed', restoreSeconds: 14.2})
+    expect((await store.head(`backups/visitors/base/${entry.id}/entry.json`))?.versionId).toBe(entryVersion)
+    expect((await store.list(`backups/visitors/base/${entry.id}/verifications/`)).objects.map((o) => o.key.split('/').at(-1))).toEqual(['20261203T000000Z.json', '20261204T000000250Z.json'])
+    const [listed] = (await listCatalog(store)).backups
+    expect(listed.verifications.map((v) => [v.at, v.verdict])).toEqual([['2026-12-03T00:00:00Z', 'passed'], ['2026-12-04T00:00:00.250Z', 'failed']])
+    await store.put(`backups/visitors/base/${entry.id}/verifications/bad.json`, Buffer.from('{"kind":"other"}'))
+    await expect(listCatalog(store)).rejects.toThrow(/verifications\/bad.json is not a mygate verification record/)
+    await deleteBaseBackup(store, entry)
+    expect((await store.list('backups/')).objects).toEqual([])
+  })
+
   test('deleting a backup removes the entry before the archive; an unknown id is NotFound naming it', async () => {
     const store = new MemoryObjectStore()
     const entry = await putBaseBackup(store, draft(1000), Buffer.from('a'))

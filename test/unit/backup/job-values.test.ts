@@ -39,6 +39,13 @@ describe('the dump Job', () => {
     expect(job.metadata.name).toBe('visitors-db-20261203t070000z-dump')
     // Schema-valid as batch/v1 (the Kubernetes OpenAPI schema kubernetes-models carries).
     expect(() => new Job(job as never).validate()).not.toThrow()
+    expect(job.metadata.namespace).toBe('mygate-data')
+  })
+
+  test('a restore into a scratch namespace (backup verify) runs there', () => {
+    const job = renderRestoreJob({backupId: 'b1', database: 'visitors-db', image: 'mongo:7.0', location: locations[2][1], sizeLimit: '1Gi', targetSet: 'visitors-db-v1a2b', targetToolsSecret: 'visitors-db-v1a2b-backup-tools', purpose: 'verify', namespace: 'mygate-verify-a1b2c3'})
+    expect(job.metadata.namespace).toBe('mygate-verify-a1b2c3')
+    expect(job.metadata.name).toBe('b1-verify-v1a2b')
   })
 })
 

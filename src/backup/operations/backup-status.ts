@@ -1,0 +1,134 @@
+import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
+import {parseDuration} from '../../duration.js'
+import {connectEnvironment} from '../../env/connect.js'
+import {mygateHome} from '../../home.js'
+import type {KubeApi} from '../../kube/api.js'
+import {listCatalog} from '../catalog/catalog-store.js'
+import type {Verification} from '../catalog/entry.js'
+import {backupHealth, type HealthVerdict} from '../catalog/health.js'
+import {DATA_NAMESPACE} from '../jobs/job-values.js'
+import {activeBackupSite} from './backup-site.js'
+import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
+
+/**
+ * `mygate backup status --env E [--service S ...] [--exit-code]`: backup health per database, the
+ * verdicts of src/backup/catalog/health.ts over the catalog in the active region's bucket, plus
+ * what the catalog cannot show: dump Jobs that failed (kept in the cluster for a day by their
+ * TTL, labelled by database and op), and the newest verification of each service's backups.
+ *
+ * A failed run or a newest verification that failed makes a healthy service degraded (the RPO
+ * verdict is health.ts's: no good backup, or one older than the RPO, is failing). The overall
+ * verdict is the worst service's.
+ */
+
+export interface BackupStatusOptions {
+  env: string
+  services?: string[]
+  catalog: ServiceCatalog
+  home?: string
+  now?: () => Date
+}
+
+export interface ServiceBackupStatus {
+  service: string
+  database: string
+  rpo: string
+  schedule?: string
+  verdict: HealthVerdict['verdict']
+  lastGoodBackup?: HealthVerdict['lastGoodBackup']
+  recoveryPointAgeMs?: number
+  rpoBreached: boolean
+  missedRuns: number
+  /** The newest verification of any of the service's backups. */
+  lastVerification?: Verification & {id: string}
+  /** Dump Jobs of this database that failed since its newest backup (kept in the cluster for a day by their TTL). */
+  failedRuns: Array<{job: string; at: string}>
+  backups: number
+  problems: string[]
+}
+
+export interface BackupStatusResult {
+  environment: string
+  region: string
+  store: string
+  verdict: 'healthy' | 'degraded' | 'failing'
+  healthy: boolean
+  services: ServiceBackupStatus[]
+}
+
+const RANK = {healthy: 0, degraded: 1, failing: 2} as const
+
+export async function backupStatus(options: BackupStatusOptions): Promise<BackupStatusResult> {
+  const targets = resolveBackupTargets(options.catalog, options.services ?? [])
+  const home = options.home ?? mygateHome()
+  const connection = await connectEnvironment(options.env, {home})
+  try {
+    const site = await activeBackupSite(connection, home)
+    const now = (options.now ?? (() => new Date()))()
+    const services: ServiceBackupStatus[] = []
+    for (const target of targets) {
+      const {backups, slices} = await listCatalog(site.store, {service: target.service})
+      const descriptor = options.catalog.byName(target.database)
+      const health = backupHealth({
+        now,
+        rpoMs: parseDuration(target.rpo, `${target.database} criticality.rpo`),
+        ...(target.schedule ? {schedule: target.schedule} : {}),
+        ...(descriptor?.backup.timeZone ? {timeZone: descriptor.backup.timeZone} : {}),
+        backups,
+        slices,
+      })
+      // A failure superseded by a later backup no longer says anything about the recovery point.
+      const newestStart = backups.map((b) => b.startedAt).sort().at(-1) ?? ''
+      const failedRuns = (await failedDumpRuns(site.client, target)).filter((run) => run.at > newestStart)
+      const lastVerification = backups
+        .flatMap((b) => b.verifications.map((v) => ({...v, id: b.id})))
+        .sort((a, b) => b.at.localeCompare(a.at))[0]
+      services.push(serviceStatus(target, health, failedRuns, lastVerification, backups.length))
+    }
+    const verdict = services.reduce<ServiceBackupStatus['verdict']>((worst, s) => (RANK[s.verdict] > RANK[worst] ? s.verdict : worst), 'healthy')
+    return {environment: connection.record.name, region: site.region, store: site.store.location, verdict, healthy: verdict === 'healthy', services}
+  } finally {
+    connection.close()
+  }
+}
+
+/** Pure: health.ts's verdict, made degraded by failed runs or a failed newest verification. */
+export function serviceStatus(
+  target: BackupTarget,
+  health: HealthVerdict,
+  failedRuns: ServiceBackupStatus['failedRuns'],
+  lastVerification: ServiceBackupStatus['lastVerification'],
+  backups: number,
+): ServiceBackupStatus {
+  const problems = [...health.problems]
+  if (failedRuns.length > 0) problems.push(`${failedRuns.length} failed backup run${failedRuns.length === 1 ? '' : 's'} (${failedRuns.map((r) => r.job).join(', ')})`)
+  if (lastVerification?.verdict === 'failed') problems.push(`the last verification (${lastVerification.id}) failed${lastVerification.detail ? `: ${lastVerification.detail}` : ''}`)
+  const verdict = health.verdict === 'healthy' && problems.length > 0 ? 'degraded' : health.verdict
+  return {
+    service: target.service,
+    database: target.database,
+    rpo: target.rpo,
+    ...(target.schedule ? {schedule: target.schedule} : {}),
+    verdict,
+    ...(health.lastGoodBackup ? {lastGoodBackup: health.lastGoodBackup} : {}),
+    ...(health.recoveryPointAgeMs !== undefined ? {recoveryPointAgeMs: health.recoveryPointAgeMs} : {}),
+    rpoBreached: health.rpoBreached,
+    missedRuns: health.missedRuns,
+    ...(lastVerification ? {lastVerification} : {}),
+    failedRuns,
+    backups,
+    problems,
+  }
+}
+
+/** Dump Jobs of the database whose Failed condition is true (src/backup/jobs/job-values.ts labels them). */
+async function failedDumpRuns(client: KubeApi, target: BackupTarget): Promise<ServiceBackupStatus['failedRuns']> {
+  const jobs = await client.list('batch/v1', 'Job', {namespace: DATA_NAMESPACE, labelSelector: `app.kubernetes.io/component=backup,mygate.dev/op=dump,mygate.dev/database=${target.database}`})
+  return jobs.items
+    .map((job) => {
+      const conditions = (job.status as {conditions?: Array<{type: string; status: string; lastTransitionTime?: string}>} | undefined)?.conditions ?? []
+      const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True')
+      return failed ? {job: String(job.metadata.name), at: failed.lastTransitionTime ?? String(job.metadata.creationTimestamp ?? '')} : undefined
+    })
+    .filter((run): run is {job: string; at: string} => run !== undefined)
+}
