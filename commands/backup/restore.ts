@@ -28,7 +28,7 @@ export default class BackupRestore extends MygateCommand<BackupRestoreResult> {
     'to-time': Flags.string({description: 'Restore to this moment: an RFC 3339 time or an oplog timestamp SECONDS:ORDINAL (that operation included).'}),
     'no-switch': Flags.boolean({description: 'Restore beside the live database and stop: the service keeps reading the live one.'}),
     undo: Flags.boolean({description: 'Switch the service back to the set it read before the last restore (the restored set is kept).'}),
-    abandon: Flags.boolean({description: 'Remove an unfinished restore that has not switched the service yet.'}),
+    abandon: Flags.boolean({description: 'Remove an unfinished restore that has not switched the service yet, or the set a --no-switch restore kept.'}),
     'dry-run': Flags.boolean({description: 'Print the plan; change nothing.'}),
     confirm: Flags.string({description: 'The environment name again (production without a terminal).'}),
   }
