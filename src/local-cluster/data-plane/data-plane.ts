@@ -24,7 +24,7 @@ import {type ContainerSpec, containerProcess, podSpecOf} from './pod/pod-spec.js
 import {evaluateProbe} from './probes.js'
 import type {Member, ReplicaSet} from './state.js'
 import {type DataPlaneTiming, resolveDataPlaneTiming, SIMULATION} from './timing.js'
-import {databaseOfSet} from './workload.js'
+import {serviceWriteShares} from './write-targets.js'
 
 export interface DataPlaneOptions {
   /** Where the data plane persists; undefined keeps everything in memory (tests). */
@@ -87,6 +87,8 @@ export class DataPlane {
   private readonly podInfos = new Map<string, PodInfo>()
   private readonly readyCache = new Map<string, boolean>()
   private readonly launchLogged = new Map<string, string>()
+  /** The set each app pod writes to, resolved from its connection string when first seen (write-targets.ts). */
+  private readonly writeTargets = new Map<string, string>()
   private readonly jobRuns = new Map<string, {run: JobRun; durable: boolean}>()
   /** Job pods whose (asynchronous) run has not finished yet. */
   private readonly runningJobs = new Set<string>()
@@ -148,6 +150,7 @@ export class DataPlane {
         this.readyCache.delete(uid)
         this.forgetJob(uid)
         this.launchLogged.delete(uid)
+        this.writeTargets.delete(uid)
         cluster.logs.forget({namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid})
       },
     }
@@ -307,21 +310,26 @@ export class DataPlane {
     }
   }
 
-  /** Write rates follow the owning service's simulated traffic (SERVICE-db <- SERVICE). */
+  /**
+   * Write rates follow the simulated traffic of the services whose pods write to each set: a
+   * service writes to the set its pods' connection string names (write-targets.ts; `SERVICE-db`
+   * by default). A scratch or restored set (`billing-db-r1`) has no writers until a service's
+   * pods are started against it (a restore's switch), and its own mongod pods' label is never
+   * taken for a writing service.
+   */
   private refreshWriteRates(now: number): void {
     this.lastTrafficAt = now
     const rpsByClusterSet = new Map<string, Map<string, number>>()
     for (const cluster of this.clusters.values()) {
       if (cluster.isDown()) continue
       const totals = rpsByClusterSet.get(cluster.clusterSet) ?? new Map<string, number>()
-      for (const traffic of computeTraffic(cluster.store)) totals.set(traffic.service, (totals.get(traffic.service) ?? 0) + traffic.rps)
+      for (const traffic of computeTraffic(cluster.store)) {
+        for (const [set, share] of serviceWriteShares(cluster.store, traffic.namespace, traffic.service, this.writeTargets)) totals.set(set, (totals.get(set) ?? 0) + traffic.rps * share)
+      }
       rpsByClusterSet.set(cluster.clusterSet, totals)
     }
     for (const set of this.engine.sets.values()) {
-      // Only a set named SERVICE-db has writers: a scratch or restored set (`billing-db-r1`) has
-      // no clients, and must not count its own mongod pods' label as a service writing to it.
-      const writer = set.name.endsWith('-db') ? databaseOfSet(set.name) : undefined
-      set.writesPerSecond = writer === undefined ? 0 : (rpsByClusterSet.get(set.clusterSet)?.get(writer) ?? 0) * SIMULATION.writesPerRequest
+      set.writesPerSecond = (rpsByClusterSet.get(set.clusterSet)?.get(set.name) ?? 0) * SIMULATION.writesPerRequest
     }
   }
 

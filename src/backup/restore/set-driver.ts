@@ -1,0 +1,88 @@
+import type {Catalog} from '../../catalog/types.js'
+import {NAMESPACES, type EnvironmentSpec} from '../../config/types.js'
+import {replicaSetConnection} from '../../db/connection.js'
+import {runDatabaseOperation} from '../../db/run-operation.js'
+import {NotFoundError} from '../../errors.js'
+import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
+import {imageReference} from '../../render/labels.js'
+import type {BackupEntry} from '../catalog/entry.js'
+import {databaseNameOf} from '../operations/backup-targets.js'
+import type {BackupSite} from '../operations/create-backup.js'
+import {checkRoomForSet} from './quota-preflight.js'
+import {removeRestoredSet, restoreIntoSet} from './restore-into-set.js'
+import {credentialsSecretName, restoredSetTopology} from './restored-set.js'
+
+/**
+ * What the restore needs of the set it restores into, behind one interface: provisioning a new
+ * replica set beside the live one, restoring a backup into it and measuring it, its members and
+ * credentials for the switch, its documents for --undo's count, and its removal. Every method is
+ * idempotent: a re-run after a kill finds what the killed run created and continues.
+ */
+export interface RestoredSetDriver {
+  /** Provisions `set` (if missing), restores the backup into it (if not yet), measures it. */
+  restoreInto(input: {entry: BackupEntry; set: string; oplogLimit?: string; onProgress?: (message: string) => void}): Promise<RestoredSetMeasure>
+  /** The set's members (`host:port`), port and credentials Secret (in mygate-data). */
+  connection(set: string): Promise<{hosts: string[]; port: number; credentialsSecret: string}>
+  /** Documents per collection (`db.collection`) in the set now, through a database Job. */
+  countDocuments(set: string): Promise<Record<string, number>>
+  /** Deletes everything restoreInto created for `set`; false when nothing was there. */
+  remove(set: string): Promise<boolean>
+}
+
+export interface RestoredSetMeasure {
+  /** Per collection (`db.collection`): what prove compares with the backup's. */
+  collections: ContentHashes
+  restoreMs: number
+  /** The last oplog operation the restore applied, SECONDS:ORDINAL. */
+  lastAppliedOp?: string
+}
+
+/**
+ * The driver over restore-into-set (the same provisioning `backup verify` uses), in mygate-data
+ * of the active region, with the database's own descriptor and the environment's tier.
+ */
+export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog; env: EnvironmentSpec; database: string; timeoutMs?: number}): RestoredSetDriver {
+  const namespace = NAMESPACES.data
+  const descriptor = input.catalog.byName(input.database)
+  if (!descriptor || descriptor.kind !== 'mongodb') throw new NotFoundError(`${input.database} is not a database in this catalog`)
+  const dbName = databaseNameOf(input.database)
+  const hostsOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace}, input.env).members.map((m) => m.host)
+  return {
+    async restoreInto({entry, set, oplogLimit, onProgress}) {
+      // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room.
+      if (!(await input.site.client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(input.site.client, descriptor.tiers[input.env.tier].replicas, namespace)
+      const restored = await restoreIntoSet({
+        site: input.site,
+        catalog: input.catalog,
+        env: input.env,
+        entry,
+        namespace,
+        targetSet: set,
+        purpose: 'restore',
+        ...(oplogLimit ? {oplogLimit} : {}),
+        ...(input.timeoutMs ? {timeoutMs: input.timeoutMs} : {}),
+        ...(onProgress ? {onPhase: (phase: string, detail: string) => onProgress(`[${phase}] ${detail}`)} : {}),
+      })
+      const collections: ContentHashes = {}
+      for (const c of restored.collections) collections[`${dbName}.${c.name}`] = {documents: c.count, sha256Sum: c.hash}
+      return {collections, restoreMs: restored.restoreMs, ...(restored.lastAppliedOp ? {lastAppliedOp: restored.lastAppliedOp} : {})}
+    },
+    async connection(set) {
+      return {hosts: hostsOf(set), port: descriptor.port, credentialsSecret: credentialsSecretName(set)}
+    },
+    async countDocuments(set) {
+      const {result} = await runDatabaseOperation(input.site.client, {
+        database: set,
+        op: 'status',
+        params: {database: dbName},
+        connection: replicaSetConnection(set, hostsOf(set), {readPreference: 'primaryPreferred'}),
+        image: imageReference(descriptor, input.env),
+        namespace,
+      })
+      return Object.fromEntries((result.collections ?? []).map((c) => [`${dbName}.${c.name}`, c.count]))
+    },
+    async remove(set) {
+      return (await removeRestoredSet({client: input.site.client, namespace, targetSet: set})).length > 0
+    },
+  }
+}
