@@ -247,6 +247,9 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
       // The labels of the database Jobs' pods (src/db/run-operation.ts).
       dbOps: {'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': service.name},
       dbOpsEnabled: service.kind === 'mongodb',
+      // The labels of the backup Jobs' pods (templates/backup/): they read from the members and
+      // write to object storage.
+      backupJobs: {'app.kubernetes.io/component': 'backup', 'mygate.dev/database': service.name},
     },
     dnsPort: DNS_PORT,
   }

@@ -73,7 +73,7 @@ export async function renderRestoredSet(spec: RestoredSetSpec & {backupId: strin
   const replicas = spec.replicas ?? spec.database.tiers[env.tier].replicas
   const version = imageTag(spec.database, env)
   const base = dataContext(descriptor, env, catalog)
-  const network = base.network as {ingressFrom: unknown[]}
+  const network = base.network as Record<string, unknown>
   const context = {
     ...base,
     namespace: spec.namespace,
@@ -84,7 +84,8 @@ export async function renderRestoredSet(spec: RestoredSetSpec & {backupId: strin
     disruption: {enabled: replicas > 1},
     network: {
       ...network,
-      ingressFrom: [...network.ingressFrom, {podSelector: {matchLabels: {'app.kubernetes.io/component': 'backup', 'mygate.dev/target-set': spec.set}}}],
+      // The restore Job's pods carry the target set (templates/backup/restore-job.yaml).
+      backupJobs: {'app.kubernetes.io/component': 'backup', 'mygate.dev/target-set': spec.set},
     },
   }
   const labels = {...commonLabels(spec.set, version, env.name), ...restoredSetLabels(spec.set, spec.backupId)}

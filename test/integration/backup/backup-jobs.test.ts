@@ -206,4 +206,18 @@ describe('backup and restore Jobs on the local data plane', () => {
     const secret = await kubectl('get', 'secret', 'billing-db-backup-tools', '-n', NAMESPACE, '-o', 'jsonpath={.data.config\\.yaml}')
     expect(Buffer.from(secret.stdout, 'base64').toString()).toContain('uri: "mongodb://root:s3cret-pw@billing-db-0.billing-db.mygate-data.svc.cluster.local:27017')
   }, 60_000)
+
+  // Last: it isolates the namespace for a moment. A network plugin that enforces NetworkPolicies
+  // drops what no policy admits; the local control plane does the same to its Jobs' connections.
+  test('a namespace default-deny NetworkPolicy drops the dump Job (a time-out naming the policy); without it the same Job runs', async () => {
+    const deny: KubeObject = {apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: {name: 'default-deny', namespace: NAMESPACE}, spec: {podSelector: {}, policyTypes: ['Ingress', 'Egress']}}
+    await apply([deny])
+    await apply([renderDumpJob({backupId: 'billing-db-np1', database: 'billing-db', image: 'mongo:7.0', toolsSecret: 'billing-db-backup-tools', location: {...location, key: 'backups/billing-db/np1/archive.gz'}, sizeLimit: '1Gi'})])
+    expect(await finished('billing-db-np1-dump')).toBe('Failed')
+    expect(failures.get('billing-db-np1-dump')).toMatch(/timed out .*no NetworkPolicy in mygate-data lets .* \(egress isolated by default-deny\)/)
+    expect(objects.has('local://demo-local/backups/billing-db/np1/archive.gz')).toBe(false)
+    expect((await kubectl('delete', 'networkpolicy', 'default-deny', '-n', NAMESPACE)).exitCode).toBe(0)
+    await apply([renderDumpJob({backupId: 'billing-db-np2', database: 'billing-db', image: 'mongo:7.0', toolsSecret: 'billing-db-backup-tools', location: {...location, key: 'backups/billing-db/np2/archive.gz'}, sizeLimit: '1Gi'})])
+    expect(await finished('billing-db-np2-dump'), failures.get('billing-db-np2-dump')).toBe('Complete')
+  }, 60_000)
 })

@@ -30,8 +30,9 @@ describe('a restored set rendered from templates/mongodb/', () => {
     expect(sts.spec.template.spec.containers[0].args.slice(0, 2)).toEqual(['--replSet', 'visitors-db-r1'])
     const secretsUsed = [...sts.spec.template.spec.containers[0].env.map((e) => e.valueFrom.secretKeyRef.name), ...sts.spec.template.spec.volumes.flatMap((v) => (v.secret ? [v.secret.secretName] : []))]
     expect(new Set(secretsUsed)).toEqual(new Set(['visitors-db-r1-credentials']))
+    // Its restore Job's pods are let in (labelled with the target set by templates/backup/restore-job.yaml).
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'visitors-db-r1') as KubeObject & {spec: {ingress: Array<{from: unknown[]}>}}
-    expect(policy.spec.ingress[0].from).toContainEqual({podSelector: {matchLabels: {'app.kubernetes.io/component': 'backup', 'mygate.dev/target-set': 'visitors-db-r1'}}})
+    expect(policy.spec.ingress.flatMap((rule) => rule.from)).toContainEqual({podSelector: {matchLabels: {'app.kubernetes.io/component': 'backup', 'mygate.dev/target-set': 'visitors-db-r1'}}})
     expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(true)
     const one = await renderRestoredSet({database: live, set: 'visitors-db-r1', namespace: 'x', backupId: 'b', replicas: 1}, env, catalog)
     expect(one.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false)

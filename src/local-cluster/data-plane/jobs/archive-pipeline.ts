@@ -1,5 +1,6 @@
 import {gunzipSync, gzipSync} from 'node:zlib'
 
+import {droppedByPolicy, OBJECT_STORAGE_PEER, OBJECT_STORAGE_PORT} from './job-network.js'
 import {encodeArchive} from '../../../formats/mongo-archive/encode.js'
 import {readArchiveIntoMemory} from '../../../formats/mongo-archive/decode.js'
 import {containerEnv} from '../pod/env.js'
@@ -191,6 +192,8 @@ async function transfer(input: JobRunInput, args: string[], file: FileAccess): P
   if (!['put', 'get'].includes(verb ?? '') || !from || !to || rest.length > 0) return fail('usage: mygate-local-store put FILE local://BUCKET/KEY | get local://BUCKET/KEY FILE')
   const store = input.archiveStore
   if (!store) return fail('no local object store is attached to this control plane')
+  const dropped = droppedByPolicy(input.cluster, input.pod, OBJECT_STORAGE_PEER, OBJECT_STORAGE_PORT)
+  if (dropped) return fail(`connection to the object store timed out: ${dropped}`)
   if (verb === 'put') {
     if (!to.startsWith('local://')) return fail(`${to}: not a local:// URL`)
     const bytes = file.read(from)

@@ -3,6 +3,7 @@ import {parse as parseYaml} from 'yaml'
 import type {KubeObject} from '../../../kube/types.js'
 import type {CommandContext} from '../commands.js'
 import {resolveHost, type ClusterView} from '../network.js'
+import {droppedByPolicy, podPeer} from './job-network.js'
 import {parseTimestamp} from '../optime.js'
 import {containerEnv} from '../pod/env.js'
 import type {ObjectReader} from '../pod/objects.js'
@@ -155,6 +156,10 @@ export function connect(input: JobRunInput, uri: string): {ok: true; session: Se
       return {ok: false, error: `${host} resolves to ${resolution.endpoints.length} pods: a direct connection would reach one of them at random; name one member (POD.SERVICE.NAMESPACE.svc.cluster.local)`}
     }
     const endpoint = resolution.endpoints[0]
+    if (endpoint.cluster === input.cluster.name) {
+      const dropped = droppedByPolicy(input.cluster, input.pod, podPeer(endpoint.pod), endpoint.port)
+      if (dropped) return {ok: false, error: `connection timed out (${host}): ${dropped}`}
+    }
     const member = input.memberOfPod(endpoint.cluster, endpoint.pod)
     const view = input.clusters.find((c) => c.name === endpoint.cluster)
     if (!member || !member.up || view?.isDown()) return {ok: false, error: `connection timed out (${host})`}
@@ -168,12 +173,17 @@ export function connect(input: JobRunInput, uri: string): {ok: true; session: Se
   }
   // Server selection: discover the set from the seeds, then pick by read preference.
   const seen = new Map<string, Member>()
+  // As the driver's error does (its topology description), say why the seeds were not reachable.
+  const unreachable: string[] = []
   const queue = [...hosts]
   while (queue.length > 0) {
     const host = queue.shift() as string
     if (seen.has(host.toLowerCase())) continue
     const target = reach(host)
-    if (!target.ok) continue
+    if (!target.ok) {
+      unreachable.push(target.error)
+      continue
+    }
     seen.set(host.toLowerCase(), target.member)
     const hello = new Session(input.ctx, target.member).hello() as {setName?: string; hosts?: string[]; passives?: string[]}
     if (setName && hello.setName !== setName) continue
@@ -189,7 +199,10 @@ export function connect(input: JobRunInput, uri: string): {ok: true; session: Se
     : preference === 'secondary' ? secondaries[0]
     : preference === 'secondaryPreferred' ? (secondaries[0] ?? primary)
     : (primary ?? secondaries[0])
-  if (!chosen) return {ok: false, error: `MongoServerSelectionError: Server selection timed out after ${Number(options.get('serverselectiontimeoutms') ?? 30000)} ms`}
+  if (!chosen) {
+    const why = unreachable.length > 0 ? ` (${unreachable.at(-1)})` : ''
+    return {ok: false, error: `MongoServerSelectionError: Server selection timed out after ${Number(options.get('serverselectiontimeoutms') ?? 30000)} ms${why}`}
+  }
   return {ok: true, session: new Session(input.ctx, chosen)}
 }
 

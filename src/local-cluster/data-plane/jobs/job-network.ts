@@ -1,0 +1,42 @@
+import type {KubeObject} from '../../../kube/types.js'
+import {connectionAllowed, type Peer, type PodPeer} from '../../network/network-policy.js'
+import {podSpecOf} from '../pod/pod-spec.js'
+import type {ClusterView} from '../network.js'
+
+/**
+ * The NetworkPolicies of the Job's own cluster, applied to a connection a Job's pod opens (a
+ * database Job to a member, a backup Job's transfer to object storage), as a network plugin that
+ * enforces them would: a dropped connection is a time-out, never an error the tool could tell
+ * apart. Connections to another region's cluster (the clusterset names) are not checked: on real
+ * clusters they arrive from the peered network's addresses, which only `ipBlock` rules could
+ * admit, and the local clusters have no addresses of their own to match (a known leniency, named
+ * in the README's strictness section).
+ */
+
+/** Stands in for the regional object-storage endpoint (TEST-NET-3, RFC 5737): outside the cluster, HTTPS. */
+export const OBJECT_STORAGE_PEER: Peer = {kind: 'external', ip: '203.0.113.10'}
+export const OBJECT_STORAGE_PORT = 443
+
+const POLICIES = {group: 'networking.k8s.io', resource: 'networkpolicies'}
+const NAMESPACES = {group: '', resource: 'namespaces'}
+
+export function podPeer(pod: KubeObject): PodPeer {
+  return {
+    kind: 'pod',
+    namespace: String(pod.metadata.namespace),
+    labels: pod.metadata.labels ?? {},
+    ports: podSpecOf(pod).containers.flatMap((c) => c.ports ?? []),
+  }
+}
+
+/** undefined when the connection may go; otherwise why it is dropped. */
+export function droppedByPolicy(cluster: ClusterView, from: KubeObject, to: Peer, port: number): string | undefined {
+  const policies = cluster.store.listShared(POLICIES).items
+  if (policies.length === 0) return undefined
+  const namespaceLabels = (name: string): Record<string, string> | undefined => {
+    const namespace = cluster.store.getShared(NAMESPACES, undefined, name)
+    return namespace ? {...(namespace.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name} : undefined
+  }
+  const verdict = connectionAllowed(policies, {from: podPeer(from), to, port}, namespaceLabels)
+  return verdict.allowed ? undefined : verdict.reason
+}
