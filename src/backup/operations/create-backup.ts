@@ -135,7 +135,7 @@ export function toolsSecretName(database: string): string {
 }
 
 /** The account backup Jobs run as; on clouds the provider binds it to the bucket's identity. */
-async function ensureServiceAccount(client: KubeApi): Promise<void> {
+export async function ensureServiceAccount(client: KubeApi): Promise<void> {
   await client.apply({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: BACKUP_SERVICE_ACCOUNT, namespace: DATA_NAMESPACE, labels: {'app.kubernetes.io/managed-by': 'mygate'}}})
 }
 

@@ -1,0 +1,109 @@
+import {deserialize, type Timestamp} from 'bson'
+import {randomBytes} from 'node:crypto'
+
+import {UsageError, OperationFailedError} from '../../errors.js'
+import {readBsonFile} from '../../formats/bson-file/bson-file.js'
+import {mygateVersion} from '../../render/render-environment.js'
+import {listCatalog} from '../catalog/catalog-store.js'
+import {CATALOG_SCHEMA_VERSION, newBackupId, oplogSliceKeys, type OplogSliceEntry} from '../catalog/entry.js'
+import {compareOplogTimestamps, parseOplogTimestamp, type OplogTimestamp} from '../catalog/oplog-timestamp.js'
+import {runBackupJob} from '../jobs/run-backup-job.js'
+import {renderOplogSliceJob} from '../jobs/slice-job-values.js'
+import {archiveUrl} from '../jobs/transfer.js'
+import type {BackupTarget} from '../operations/backup-targets.js'
+import {type BackupSite, ensureServiceAccount, ensureToolsSecret, toolsSecretName} from '../operations/create-backup.js'
+import {readSmallObject} from '../storage/object-store.js'
+import {type DumpedEntry, nextSliceStart, sliceRangeOf} from './slice-range.js'
+
+/**
+ * One oplog slice of one database, now: the slice Job dumps local.oplog.rs from where the
+ * catalog's newest capture ends (see nextSliceStart) and uploads it beside the backups; mygate
+ * reads the object back, finds its exact range (first and last operation, or the gap when the
+ * oplog no longer reached back) and writes the catalog entry last. A slice with no new writes
+ * is not recorded (its object is removed).
+ */
+export interface TakeOplogSliceOptions {
+  site: BackupSite
+  target: BackupTarget
+  /** Replica-set members (`host:port`) of the database, as its config names them. */
+  hostsOf(database: string): string[]
+  /** Optional inclusive upper bound (default: everything the member has). */
+  to?: OplogTimestamp
+  image?: string
+  sizeLimit?: string
+  now?: () => Date
+  jobTimeoutMs?: number
+  onPhase?: (phase: string, detail: string) => void
+}
+
+export type OplogSliceOutcome =
+  | {kind: 'slice'; entry: OplogSliceEntry; job: string; dumpSeconds: number}
+  | {kind: 'nothing-new'; reason: string; job: string; from: string}
+
+export async function takeOplogSlice(options: TakeOplogSliceOptions): Promise<OplogSliceOutcome> {
+  const {site, target} = options
+  const phase = options.onPhase ?? (() => {})
+  const now = options.now ?? (() => new Date())
+  const catalog = await listCatalog(site.store, {service: target.service})
+  const newest = (points: string[]) => points.map((p) => parseOplogTimestamp(p)).sort(compareOplogTimestamps).at(-1)
+  const from = nextSliceStart(newest(catalog.slices.map((s) => s.range.last)), newest(catalog.backups.map((b) => b.oplog.last)))
+  if (!from) {
+    throw new UsageError(`${target.service} has no base backup in ${site.store.location}: an oplog slice extends one`, {hint: `take one first: \`mygate backup create --service ${target.service}\``})
+  }
+  const started = now()
+  const id = newBackupId(target.service, started, randomBytes(3).toString('hex'))
+  const keys = oplogSliceKeys(target.service, id, from.seconds)
+  await ensureServiceAccount(site.client)
+  await ensureToolsSecret(site.client, target.database, options.hostsOf(target.database))
+  const location = site.locate(keys.object)
+  phase('slice', `${target.database}: local.oplog.rs from ${from.seconds}:${from.ordinal} -> ${archiveUrl(location)}`)
+  const job = renderOplogSliceJob({
+    sliceId: id,
+    database: target.database,
+    image: options.image ?? 'mongo:7.0',
+    toolsSecret: toolsSecretName(target.database),
+    location,
+    from,
+    ...(options.to ? {to: options.to} : {}),
+    sizeLimit: options.sizeLimit ?? '1Gi',
+  })
+  const outcome = await runBackupJob(site.client, job, options.jobTimeoutMs ? {timeoutMs: options.jobTimeoutMs} : {})
+  const head = await site.store.head(keys.object)
+  if (!head) throw new OperationFailedError(`the slice Job ${outcome.job} finished but ${archiveUrl(location)} is not in the store`, {hint: `check the transfer container: \`kubectl logs job/${outcome.job} -c transfer -n mygate-data\``})
+  phase('range', `${target.database}: reading the slice's first and last operation`)
+  const dumped = readSliceEntries(await readSmallObject(site.store, keys.object), archiveUrl(location))
+  const range = sliceRangeOf(from, dumped)
+  if (range.kind === 'empty') {
+    await site.store.delete(keys.object)
+    return {kind: 'nothing-new', reason: range.reason, job: outcome.job, from: `${from.seconds}:${from.ordinal}`}
+  }
+  const entry: OplogSliceEntry = {
+    schemaVersion: CATALOG_SCHEMA_VERSION,
+    kind: 'oplog-slice',
+    id,
+    service: target.service,
+    database: target.database,
+    region: site.region,
+    range: {after: range.after, last: range.last},
+    ...(range.gap ? {gap: range.gap} : {}),
+    firstAt: range.firstAt,
+    lastAt: range.lastAt,
+    entries: range.entries,
+    object: {key: keys.object, size: head.size, sha256: head.sha256},
+    mygateVersion: mygateVersion(),
+    encryptionKeyId: head.encryptionKeyId ?? '',
+  }
+  phase('record', `${target.database}: ${keys.entry}${range.gap ? ` (gap: the oplog no longer held ${range.gap.requestedAfter}; it starts at ${range.gap.firstAvailable})` : ''}`)
+  await site.store.put(keys.entry, Buffer.from(`${JSON.stringify(entry, null, 2)}\n`), {contentType: 'application/json'})
+  return {kind: 'slice', entry, job: outcome.job, dumpSeconds: outcome.elapsedMs / 1000}
+}
+
+/** The timestamps and wall times of a slice object (gzipped .bson of local.oplog.rs documents). */
+export function readSliceEntries(bytes: Uint8Array, what: string): DumpedEntry[] {
+  return readBsonFile(bytes, what).map((bson) => {
+    const doc = deserialize(bson, {promoteValues: true})
+    const ts = doc.ts as Timestamp
+    const wall = doc.wall instanceof Date ? doc.wall.getTime() : ts.t * 1000
+    return {ts: {seconds: ts.t, ordinal: ts.i}, wallMs: wall}
+  })
+}
