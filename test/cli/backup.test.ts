@@ -27,6 +27,7 @@ describe('mygate backup (local environment)', () => {
     [['backup', 'create', '--env', 'ghost'], 3, /^Error: environment "ghost" not found/],
     [['backup', 'describe', '20261203T070000Z-visitors-000000', '--env', 'demo'], 3, /^Error: backup 20261203T070000Z-visitors-000000 does not exist in local:\/\/mygate-demo-.*-backups/],
     [['backup', 'list', '--env', 'demo', '--region', 'mars'], 2, /^Error: environment demo has no region "mars"/],
+    [['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice'], 2, /^Error: visitors has no base backup in local:\/\/mygate-demo-.*-backups: an oplog slice extends one \(take one first: `mygate backup create --env demo --service visitors`\)$/],
   ])('%j exits %i with one line', async (args, code, message) => {
     const result = await local.cli(args)
     expect(result.exitCode, result.stderr).toBe(code)
@@ -47,4 +48,20 @@ describe('mygate backup (local environment)', () => {
     const listed = await local.cli(['backup', 'list', '--env', 'demo', '--json'])
     expect(parseEnvelope<{result: {store: string; backups: unknown[]}}>(listed.stdout).result).toMatchObject({store: expect.stringMatching(/^local:\/\/mygate-demo-.+-backups$/), backups: []})
   })
+
+  test('--oplog-slice after a base backup: the slice starts at the backup\'s consistent point', async () => {
+    const dry = await local.cli(['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice', '--dry-run'])
+    expect(dry.stdout).toMatch(/would take an oplog slice of visitors-db \(visitors\) with Job timestamp-visitors-xxxxxx-slice into mygate-demo-/)
+    const base = await local.cli(['backup', 'create', '--env', 'demo', '--service', 'visitors', '--json'])
+    expect(base.exitCode, base.stderr).toBe(0)
+    const [backup] = parseEnvelope<{result: {backups: Array<{oplogLast: string}>}}>(base.stdout).result.backups
+    const sliced = await local.cli(['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice', '--json'])
+    expect(sliced.exitCode, sliced.stderr).toBe(0)
+    const {result} = parseEnvelope<{result: {kind: string; slices: Array<{after?: string; last?: string; nothingNew?: string}>}}>(sliced.stdout)
+    expect(result.kind).toBe('oplog-slice')
+    expect(result.slices).toHaveLength(1)
+    const [slice] = result.slices
+    if (slice.nothingNew !== undefined) expect(slice.nothingNew).toBe(`no writes after ${backup.oplogLast}`)
+    else expect(slice.after).toBe(backup.oplogLast)
+  }, 180_000)
 })

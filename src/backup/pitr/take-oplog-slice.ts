@@ -23,6 +23,8 @@ import {type DumpedEntry, nextSliceStart, sliceRangeOf} from './slice-range.js'
  * is not recorded (its object is removed).
  */
 export interface TakeOplogSliceOptions {
+  /** The environment's name (for messages). */
+  environment: string
   site: BackupSite
   target: BackupTarget
   /** Replica-set members (`host:port`) of the database, as its config names them. */
@@ -48,7 +50,7 @@ export async function takeOplogSlice(options: TakeOplogSliceOptions): Promise<Op
   const newest = (points: string[]) => points.map((p) => parseOplogTimestamp(p)).sort(compareOplogTimestamps).at(-1)
   const from = nextSliceStart(newest(catalog.slices.map((s) => s.range.last)), newest(catalog.backups.map((b) => b.oplog.last)))
   if (!from) {
-    throw new UsageError(`${target.service} has no base backup in ${site.store.location}: an oplog slice extends one`, {hint: `take one first: \`mygate backup create --service ${target.service}\``})
+    throw new UsageError(`${target.service} has no base backup in ${site.store.location}: an oplog slice extends one`, {hint: `take one first: \`mygate backup create --env ${options.environment} --service ${target.service}\``})
   }
   const started = now()
   const id = newBackupId(target.service, started, randomBytes(3).toString('hex'))

@@ -136,7 +136,7 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
     await caughtUp(source)
 
     const phases: string[] = []
-    const taken = await takeOplogSlice({site: site(), target, hostsOf, sizeLimit: '1Gi', onPhase: (p) => phases.push(p)})
+    const taken = await takeOplogSlice({environment: 'demo', site: site(), target, hostsOf, sizeLimit: '1Gi', onPhase: (p) => phases.push(p)})
     expect(phases).toEqual(['slice', 'range', 'record'])
     if (taken.kind !== 'slice') throw new Error(`no slice: ${taken.reason}`)
     const slice = taken.entry
@@ -192,13 +192,13 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
   test('a second slice chains on the first; with no new writes none is recorded', async () => {
     const source = setNamed('visitors-db') as ReplicaSet
     const before = await listCatalog(bucket, {service: 'visitors'})
-    const idle = await takeOplogSlice({site: site(), target, hostsOf, sizeLimit: '1Gi'})
+    const idle = await takeOplogSlice({environment: 'demo', site: site(), target, hostsOf, sizeLimit: '1Gi'})
     expect(idle.kind).toBe('nothing-new')
     expect((await listCatalog(bucket, {service: 'visitors'})).slices).toEqual(before.slices)
 
     for (let i = 0; i < 20; i++) dataPlane.engine.writeStep(source, Date.now() + 5000 + i)
     await caughtUp(source)
-    const next = await takeOplogSlice({site: site(), target, hostsOf, sizeLimit: '1Gi'})
+    const next = await takeOplogSlice({environment: 'demo', site: site(), target, hostsOf, sizeLimit: '1Gi'})
     if (next.kind !== 'slice') throw new Error(`no slice: ${next.reason}`)
     expect(next.entry.range.after).toBe(before.slices[0].range.last)
     const after = await listCatalog(bucket, {service: 'visitors'})
