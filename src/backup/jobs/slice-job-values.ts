@@ -15,7 +15,12 @@ export interface OplogSliceJobInput {
   toolsSecret: string
   location: ArchiveLocation
   /** The slice starts AT this entry (the previous slice's last, or the base backup's consistent point). */
-  from: OplogTimestamp
+  from?: OplogTimestamp
+  /**
+   * Instead of `from`: the entries written in the last N milliseconds (a scheduled slice, whose
+   * CronJob command cannot know the previous slice's end; the window overlaps the previous run).
+   */
+  withinMs?: number
   /** Optional inclusive upper bound; without it the slice reaches the member's newest entry. */
   to?: OplogTimestamp
   sizeLimit: string
@@ -38,13 +43,32 @@ export function sliceQuery(from: OplogTimestamp, to?: OplogTimestamp): string {
   return JSON.stringify({ts: {$gte: ts(from), ...(to ? {$lte: ts(to)} : {})}})
 }
 
+/**
+ * A trailing window on the entries' wall time (MongoDB 4.2+: $expr in find filters, $$NOW), for
+ * scheduled slices: `{"$expr": {"$gte": ["$wall", {"$subtract": ["$$NOW", MS]}]}}`.
+ */
+export function sliceWindowQuery(withinMs: number): string {
+  return JSON.stringify({$expr: {$gte: ['$wall', {$subtract: ['$$NOW', withinMs]}]}})
+}
+
 export function renderOplogSliceJob(input: OplogSliceJobInput): KubeObject {
+  if ((input.from === undefined) === (input.withinMs === undefined)) throw new Error('renderOplogSliceJob needs exactly one of from and withinMs')
+  const query = input.from ? sliceQuery(input.from, input.to) : sliceWindowQuery(input.withinMs!)
+  const after = input.from ? `${input.from.seconds}:${input.from.ordinal}` : `within ${input.withinMs} ms`
   return renderOne('oplog-slice-job.yaml', {
     namespace: DATA_NAMESPACE,
     job: {name: sliceJobName(input.sliceId), labels: jobLabels(input.database, 'oplog-slice', input.sliceId.toLowerCase())},
-    slice: {id: input.sliceId, url: archiveUrl(input.location), after: `${input.from.seconds}:${input.from.ordinal}`, query: sliceQuery(input.from, input.to), sizeLimit: input.sizeLimit},
+    // In a container's args Kubernetes reads `$(VAR)` as a reference and `$$` as an escaped `$`
+    // (https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/),
+    // so every `$` is doubled: mongodump then receives the query exactly, `$$NOW` included.
+    slice: {id: input.sliceId, url: archiveUrl(input.location), after, query: escapeDollars(query), sizeLimit: input.sizeLimit},
     database: {image: input.image, toolsSecret: input.toolsSecret},
     transfer: transferContainer(input.location, SLICE_FILE),
     containerSecurity: CONTAINER_SECURITY,
   })
+}
+
+/** `$` -> `$$`: the kubelet turns each `$$` of a command or argument back into one `$`. */
+export function escapeDollars(text: string): string {
+  return text.replace(/\$/g, '$$$$')
 }

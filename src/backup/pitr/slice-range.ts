@@ -6,6 +6,8 @@ import {compareOplogTimestamps, formatOplogTimestamp, type OplogTimestamp} from 
  * backup's consistent point), so a complete oplog returns `from` itself first:
  *
  * - first == from: contiguous. The slice holds the operations after `from` up to its last one.
+ *   (A scheduled slice dumps a trailing time window instead: first < from is contiguous too, the
+ *   entries up to `from` being the overlap with what is already captured.)
  * - first > from: the capped oplog had already dropped `from` (and maybe more): the operations
  *   between `from` and `first` are lost. The slice is recorded with the gap; it starts a chain
  *   only for a later base backup.
@@ -26,10 +28,12 @@ export type SliceRange =
 
 export function sliceRangeOf(from: OplogTimestamp, dumped: readonly DumpedEntry[]): SliceRange {
   const first = dumped[0]
-  if (!first) return {kind: 'empty', reason: `the member read holds no oplog entry at or after ${formatOplogTimestamp(from)} (it is behind the previous slice)`}
-  const order = compareOplogTimestamps(first.ts, from)
-  if (order < 0) throw new Error(`the slice starts at ${formatOplogTimestamp(first.ts)}, before the ${formatOplogTimestamp(from)} it was asked for: the dump ignored its query`)
-  const contiguous = order === 0
+  if (!first || compareOplogTimestamps(dumped[dumped.length - 1].ts, from) < 0) {
+    return {kind: 'empty', reason: `the member read holds no oplog entry at or after ${formatOplogTimestamp(from)} (it is behind the previous slice)`}
+  }
+  // A scheduled slice dumps a trailing time window, which may reach back before `from`: that
+  // overlap is already captured; reaching back to `from` (or before) proves there is no gap.
+  const contiguous = compareOplogTimestamps(first.ts, from) <= 0
   const after = contiguous ? from : first.ts
   const operations = dumped.filter((e) => compareOplogTimestamps(e.ts, after) > 0)
   const last = operations.at(-1)

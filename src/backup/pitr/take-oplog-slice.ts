@@ -12,7 +12,7 @@ import {renderOplogSliceJob} from '../jobs/slice-job-values.js'
 import {archiveUrl} from '../jobs/transfer.js'
 import type {BackupTarget} from '../operations/backup-targets.js'
 import {type BackupSite, ensureServiceAccount, ensureToolsSecret, toolsSecretName} from '../operations/create-backup.js'
-import {readSmallObject} from '../storage/object-store.js'
+import {type ObjectStore, readSmallObject} from '../storage/object-store.js'
 import {type DumpedEntry, nextSliceStart, sliceRangeOf} from './slice-range.js'
 
 /**
@@ -70,34 +70,53 @@ export async function takeOplogSlice(options: TakeOplogSliceOptions): Promise<Op
     sizeLimit: options.sizeLimit ?? '1Gi',
   })
   const outcome = await runBackupJob(site.client, job, options.jobTimeoutMs ? {timeoutMs: options.jobTimeoutMs} : {})
-  const head = await site.store.head(keys.object)
-  if (!head) throw new OperationFailedError(`the slice Job ${outcome.job} finished but ${archiveUrl(location)} is not in the store`, {hint: `check the transfer container: \`kubectl logs job/${outcome.job} -c transfer -n mygate-data\``})
+  if (!(await site.store.head(keys.object))) {
+    throw new OperationFailedError(`the slice Job ${outcome.job} finished but ${archiveUrl(location)} is not in the store`, {hint: `check the transfer container: \`kubectl logs job/${outcome.job} -c transfer -n mygate-data\``})
+  }
   phase('range', `${target.database}: reading the slice's first and last operation`)
-  const dumped = readSliceEntries(await readSmallObject(site.store, keys.object), archiveUrl(location))
-  const range = sliceRangeOf(from, dumped)
-  if (range.kind === 'empty') {
+  const described = await describeOplogSlice(site.store, {id, target, region: site.region, key: keys.object, from})
+  if (described.kind === 'empty') {
     await site.store.delete(keys.object)
-    return {kind: 'nothing-new', reason: range.reason, job: outcome.job, from: `${from.seconds}:${from.ordinal}`}
+    return {kind: 'nothing-new', reason: described.reason, job: outcome.job, from: `${from.seconds}:${from.ordinal}`}
   }
-  const entry: OplogSliceEntry = {
-    schemaVersion: CATALOG_SCHEMA_VERSION,
-    kind: 'oplog-slice',
-    id,
-    service: target.service,
-    database: target.database,
-    region: site.region,
-    range: {after: range.after, last: range.last},
-    ...(range.gap ? {gap: range.gap} : {}),
-    firstAt: range.firstAt,
-    lastAt: range.lastAt,
-    entries: range.entries,
-    object: {key: keys.object, size: head.size, sha256: head.sha256},
-    mygateVersion: mygateVersion(),
-    encryptionKeyId: head.encryptionKeyId ?? '',
-  }
+  const {entry} = described
+  const range = entry
   phase('record', `${target.database}: ${keys.entry}${range.gap ? ` (gap: the oplog no longer held ${range.gap.requestedAfter}; it starts at ${range.gap.firstAvailable})` : ''}`)
   await site.store.put(keys.entry, Buffer.from(`${JSON.stringify(entry, null, 2)}\n`), {contentType: 'application/json'})
   return {kind: 'slice', entry, job: outcome.job, dumpSeconds: outcome.elapsedMs / 1000}
+}
+
+/**
+ * A slice's catalog entry from its object alone, given where it was meant to start: its exact
+ * range, or the gap, or nothing new (see sliceRangeOf).
+ */
+export async function describeOplogSlice(
+  store: ObjectStore,
+  input: {id: string; target: Pick<BackupTarget, 'service' | 'database'>; region: string; key: string; from: OplogTimestamp},
+): Promise<{kind: 'slice'; entry: OplogSliceEntry} | {kind: 'empty'; reason: string}> {
+  const head = await store.head(input.key)
+  if (!head) throw new OperationFailedError(`${store.location}/${input.key} is not in the store`)
+  const range = sliceRangeOf(input.from, readSliceEntries(await readSmallObject(store, input.key), `${store.location}/${input.key}`))
+  if (range.kind === 'empty') return range
+  return {
+    kind: 'slice',
+    entry: {
+      schemaVersion: CATALOG_SCHEMA_VERSION,
+      kind: 'oplog-slice',
+      id: input.id,
+      service: input.target.service,
+      database: input.target.database,
+      region: input.region,
+      range: {after: range.after, last: range.last},
+      ...(range.gap ? {gap: range.gap} : {}),
+      firstAt: range.firstAt,
+      lastAt: range.lastAt,
+      entries: range.entries,
+      object: {key: input.key, size: head.size, sha256: head.sha256},
+      mygateVersion: mygateVersion(),
+      encryptionKeyId: head.encryptionKeyId ?? '',
+    },
+  }
 }
 
 /** The timestamps and wall times of a slice object (gzipped .bson of local.oplog.rs documents). */

@@ -108,7 +108,8 @@ describe('the oplog slice Job', () => {
     const job = renderOplogSliceJob({sliceId: '20261203T070000Z-visitors-abc123', database: 'visitors-db', image: 'mongo:7.0', toolsSecret: 'visitors-db-backup-tools', location, from: {seconds: 1796281200, ordinal: 3}, ...(to ? {to} : {}), sizeLimit: '1Gi'})
     const spec = podSpec(job)
     expect(spec.initContainers.map((c) => [c.name, c.command, c.args])).toEqual([
-      ['dump', ['mongodump'], ['--config=/etc/mongo-tools/config.yaml', '--readPreference=secondaryPreferred', '--db=local', '--collection=oplog.rs', `--query=${query}`, '--gzip', '--out=/backup/dump']],
+      // Every $ doubled: the kubelet turns $$ back into $ (and would read $(X) as a variable).
+      ['dump', ['mongodump'], ['--config=/etc/mongo-tools/config.yaml', '--readPreference=secondaryPreferred', '--db=local', '--collection=oplog.rs', `--query=${query.replace(/\$/g, '$$$$')}`, '--gzip', '--out=/backup/dump']],
     ])
     expect(spec.containers.map((c) => c.command)).toEqual([['aws', 's3', 'cp', '/backup/dump/local/oplog.rs.bson.gz', `s3://mygate-demo-eu/${location.key}`, '--sse', 'aws:kms', '--sse-kms-key-id', 'arn:aws:kms:eu-west-1:1:key/k', '--only-show-errors']])
     expect(spec.serviceAccountName).toBe('mygate-backup')

@@ -27,8 +27,13 @@ describe('an oplog slice\'s range from what its dump found (asked for ts >= from
     expect(range).toMatchObject({firstAt: '1970-01-01T00:01:40.500Z', lastAt: '1970-01-01T00:01:41.250Z'})
   })
 
-  test('a dump that ignored its query is a bug, not a slice', () => {
-    expect(() => sliceRangeOf(ts('100:2'), [at('99:1'), at('100:2')])).toThrow(/starts at 99:1, before the 100:2 it was asked for/)
+  test.each([
+    ['a trailing window reaching back before `from`: the overlap is dropped, no gap', ['99:1', '100:2', '100:3', '102:1'], {kind: 'slice', after: '100:2', last: '102:1', entries: 2}],
+    ['a window entirely before `from`: nothing new', ['98:1', '99:1'], {kind: 'empty'}],
+  ] as const)('%s', (_name, dumped, expected) => {
+    const range = sliceRangeOf(ts('100:2'), dumped.map((d) => at(d)))
+    expect(range).toMatchObject(expected)
+    if (range.kind === 'slice') expect(range.gap).toBeUndefined()
   })
 })
 

@@ -17,6 +17,13 @@ export interface TsRange {
   /** Lower bound and whether it is inclusive ($gte) or not ($gt). */
   from?: {ts: Timestamp; inclusive: boolean}
   to?: {ts: Timestamp; inclusive: boolean}
+  /**
+   * A trailing window on the entries' wall time: `{"$expr": {"$gte": ["$wall", {"$subtract":
+   * ["$$NOW", MS]}]}}` (aggregation expressions in find filters and the $$NOW variable: MongoDB
+   * 4.2+), what a scheduled slice asks for since a CronJob's command cannot carry the previous
+   * slice's timestamp. Milliseconds before the dump's own clock.
+   */
+  wallWithinMs?: number
 }
 
 export type QueryParse = {ok: true; range: TsRange} | {ok: false; error: string}
@@ -39,6 +46,10 @@ export function parseOplogQuery(text: string | undefined): QueryParse {
   if (typeof query !== 'object' || query === null || Array.isArray(query)) return {ok: false, error: 'error parsing query as Extended JSON: not a document'}
   const fields = Object.keys(query)
   if (fields.length === 0) return {ok: true, range: {}}
+  if (fields.length === 1 && fields[0] === '$expr') {
+    const within = wallWindowOf((query as {$expr: unknown}).$expr)
+    return within === undefined ? {ok: false, error: 'the local data plane evaluates $expr only as {"$gte": ["$wall", {"$subtract": ["$$NOW", MILLISECONDS]}]} in an oplog query'} : {ok: true, range: {wallWithinMs: within}}
+  }
   if (fields.some((f) => f !== 'ts')) {
     return {ok: false, error: `the local data plane evaluates only ranges on ts in an oplog query (got ${fields.join(', ')})`}
   }
@@ -54,6 +65,15 @@ export function parseOplogQuery(text: string | undefined): QueryParse {
     range[bound.side] = {ts: {t: value.t, i: value.i}, inclusive: bound.inclusive}
   }
   return {ok: true, range}
+}
+
+function wallWindowOf(expr: unknown): number | undefined {
+  const gte = (expr as {$gte?: unknown} | null)?.$gte
+  if (!Array.isArray(gte) || gte.length !== 2 || gte[0] !== '$wall') return undefined
+  const subtract = (gte[1] as {$subtract?: unknown} | null)?.$subtract
+  if (!Array.isArray(subtract) || subtract.length !== 2 || subtract[0] !== '$$NOW') return undefined
+  const ms = Number(subtract[1] instanceof Object && 'valueOf' in subtract[1] ? subtract[1].valueOf() : subtract[1])
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined
 }
 
 function matches(ts: Timestamp, range: TsRange): boolean {
@@ -73,9 +93,14 @@ function matches(ts: Timestamp, range: TsRange): boolean {
  * one branch is ordered by ts, so the lower bound is found by binary search (a slice of the last
  * minutes out of a large oplog reads only those entries).
  */
-export function dumpOplogRange(set: ReplicaSet, member: Member, range: TsRange): Buffer[] {
+export function dumpOplogRange(set: ReplicaSet, member: Member, range: TsRange, now = Date.now()): Buffer[] {
   const end = Math.min(Math.max(member.applied, set.oplog.start), set.oplog.end)
   let lo = set.oplog.start
+  if (range.wallWithinMs !== undefined) {
+    // Wall times grow along one branch like the timestamps: the first entry inside the window.
+    const since = now - range.wallWithinMs
+    lo += set.oplog.countUpToWall(lo, end, since - 1e-3)
+  }
   if (range.from) {
     let hi = end
     while (lo < hi) {

@@ -31,7 +31,7 @@ export function dumpOplogSlice(input: JobRunInput, tool: ToolSession, file: File
   tool.session.replicationInfo()
   const query = parseOplogQuery(options.get('query')?.at(-1))
   if (!query.ok) throw new Error(query.error)
-  const documents = dumpOplogRange(set, member, query.range)
+  const documents = dumpOplogRange(set, member, query.range, at)
   const gzip = options.has('gzip')
   const dir = `${(options.get('out')?.at(-1) ?? 'dump').replace(/\/+$/, '')}/local`
   const bsonPath = `${dir}/oplog.rs.bson${gzip ? '.gz' : ''}`
