@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {expectOneLineError, parseEnvelope} from '../helpers/cli.js'
+import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
 
 /**
@@ -12,9 +13,10 @@ import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
  */
 describe('mygate backup (local environment)', () => {
   let local: LocalHome
+  let kubeconfig: string
 
   beforeAll(async () => {
-    ;({local} = await createLocalEnvironment('demo'))
+    ;({local, kubeconfig} = await createLocalEnvironment('demo'))
   }, 120_000)
   afterAll(async () => {
     await local?.cleanup()
@@ -27,6 +29,9 @@ describe('mygate backup (local environment)', () => {
     [['backup', 'create', '--env', 'ghost'], 3, /^Error: environment "ghost" not found/],
     [['backup', 'describe', '20261203T070000Z-visitors-000000', '--env', 'demo'], 3, /^Error: backup 20261203T070000Z-visitors-000000 does not exist in local:\/\/mygate-demo-.*-backups/],
     [['backup', 'list', '--env', 'demo', '--region', 'mars'], 2, /^Error: environment demo has no region "mars"/],
+    [['backup', 'schedule', '--env', 'demo', '--set', '0 * * * *'], 2, /^Error: --set and --time-zone change one database's schedule: name it with one --service/],
+    [['backup', 'schedule', '--env', 'demo', '--service', 'visitors', '--set', 'hourly'], 2, /^Error: --set "hourly" is not a five-field cron schedule/],
+    [['backup', 'schedule', '--env', 'demo', '--service', 'visitors', '--time-zone', 'Mars/Olympus'], 2, /^Error: --time-zone "Mars\/Olympus" is not an IANA time zone/],
     [['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice'], 2, /^Error: visitors has no base backup in local:\/\/mygate-demo-.*-backups: an oplog slice extends one \(take one first: `mygate backup create --env demo --service visitors`\)$/],
   ])('%j exits %i with one line', async (args, code, message) => {
     const result = await local.cli(args)
@@ -64,4 +69,26 @@ describe('mygate backup (local environment)', () => {
     if (slice.nothingNew !== undefined) expect(slice.nothingNew).toBe(`no writes after ${backup.oplogLast}`)
     else expect(slice.after).toBe(backup.oplogLast)
   }, 180_000)
+
+  test('env create put the backup CronJobs in the active region; backup schedule shows them and --set changes one', async () => {
+    const cronJobs = async () => {
+      const listed = await runKubectl(['get', 'cronjobs', '-n', 'mygate-data', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.schedule}@{.spec.timeZone}{"\\n"}{end}'], {kubeconfig})
+      expect(listed.exitCode, listed.stderr).toBe(0)
+      return listed.stdout.trim().split('\n').sort()
+    }
+    const before = await cronJobs()
+    expect(before).toContain('visitors-db-backup=30 */6 * * *@Asia/Kolkata')
+    expect(before).toContain('visitors-db-oplog-slice=*/2 * * * *@')
+    expect(before.filter((line) => line.includes('-oplog-slice='))).toHaveLength(8)
+    const shown = await local.cli(['backup', 'schedule', '--env', 'demo', '--json'])
+    expect(shown.exitCode, shown.stderr).toBe(0)
+    const {result} = parseEnvelope<{result: {changed: boolean; schedules: Array<{database: string; base?: {schedule: string; timeZone?: string}; slices: {intervalMinutes: number}}>}}>(shown.stdout)
+    expect(result.changed).toBe(false)
+    expect(result.schedules.find((s) => s.database === 'visitors-db')).toMatchObject({base: {schedule: '30 */6 * * *', timeZone: 'Asia/Kolkata'}, slices: {intervalMinutes: 2}})
+    const set = await local.cli(['backup', 'schedule', '--env', 'demo', '--service', 'visitors', '--set', '0 */4 * * *', '--time-zone', 'Europe/Paris'])
+    expect(set.exitCode, set.stderr).toBe(0)
+    expect(set.stdout).toMatch(/visitors-db\s+0 \*\/4 \* \* \* \(Europe\/Paris\) \*/)
+    expect(set.stdout.trim().split('\n').at(-1)).toMatch(/^Result: CHANGED — 1 database schedule in region /)
+    expect(await cronJobs()).toContain('visitors-db-backup=0 */4 * * *@Europe/Paris')
+  }, 120_000)
 })
