@@ -47,6 +47,7 @@ export default class BackupCreate extends MygateCommand<BackupCreateResult> {
         if ('nothingNew' in s) this.log(`${s.database}  no slice: ${s.nothingNew}`)
         else this.log(`${s.id}  ${s.database}  oplog (${s.after}, ${s.last}]  ${s.entries} operations  ${s.bytes} bytes${s.gap ? `  GAP: the oplog no longer held ${s.gap.requestedAfter} (starts at ${s.gap.firstAvailable}); no restore crosses it` : ''}`)
       }
+      if (result.copies) this.log(`copied ${result.copies.copied} to ${result.copies.to} (re-encrypted with that region's key; ${result.copies.present} already there)`)
       const taken = result.slices.filter((s) => !('nothingNew' in s)).length
       const gaps = result.slices.filter((s) => 'gap' in s && s.gap).length
       this.log(`Result: ${gaps > 0 ? 'DEGRADED' : 'SUCCESS'} — ${taken} oplog slice${taken === 1 ? '' : 's'} of ${result.environment} in region ${result.region}${gaps > 0 ? `, ${gaps} with a gap (take a base backup: \`mygate backup create --env ${result.environment}\`)` : ''}.`)
@@ -55,6 +56,7 @@ export default class BackupCreate extends MygateCommand<BackupCreateResult> {
     for (const b of result.backups) {
       this.log(`${b.id}  ${b.database}  consistent at ${b.oplogLast} (${b.consistentAt})  ${b.documents} documents in ${b.collections} collections  ${b.bytes} bytes  dump ${b.dumpSeconds.toFixed(1)}s`)
     }
+    if (result.copies) this.log(`copied ${result.copies.copied} to ${result.copies.to} (re-encrypted with that region's key; ${result.copies.present} already there)`)
     this.log(`Result: SUCCESS — ${result.backups.length} backup${result.backups.length === 1 ? '' : 's'} of ${result.environment} in region ${result.region}.`)
   }
 }

@@ -8,6 +8,7 @@ import {activeBackupSite, backupBucketName} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {createBackups} from './create-backup.js'
 import {takeOplogSlice} from '../pitr/take-oplog-slice.js'
+import {copyToOtherRegion} from '../replication/secondary-copy.js'
 
 /** `mygate backup create --env NAME [--service S ...] [--dry-run]`. */
 export interface BackupCreateOptions {
@@ -43,6 +44,8 @@ export interface BackupCreateResult {
   /** Oplog slices taken (`--oplog-slice`); a database without new writes has `nothingNew` instead. */
   slices: Array<{id: string; service: string; database: string; after: string; last: string; firstAt: string; lastAt: string; entries: number; bytes: number; gap?: {requestedAfter: string; firstAvailable: string}; job: string} | {service: string; database: string; nothingNew: string; job: string}>
   backups: Array<{id: string; service: string; database: string; consistentAt: string; oplogLast: string; bytes: number; collections: number; documents: number; dumpSeconds: number; job: string}>
+  /** Copies to the other region's bucket (re-encrypted with its key); absent for a one-region environment. */
+  copies?: {to: string; copied: number; present: number}
 }
 
 export async function backupCreate(options: BackupCreateOptions): Promise<BackupCreateResult> {
@@ -71,7 +74,8 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
           slices.push({id: e.id, service: e.service, database: e.database, after: e.range.after, last: e.range.last, firstAt: e.firstAt, lastAt: e.lastAt, entries: e.entries, bytes: e.object.size, ...(e.gap ? {gap: e.gap} : {}), job: taken.job})
         }
       }
-      return {environment: connection.record.name, region, dryRun: false, kind, plan, slices, backups: []}
+      const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
+      return {environment: connection.record.name, region, dryRun: false, kind, plan, slices, backups: [], ...(copies ? {copies} : {})}
     }
     const created = await createBackups({
       environment: connection.record.name,
@@ -81,6 +85,7 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
       sizeLimit: '10Gi',
       ...(options.onPhase ? {onPhase: options.onPhase} : {}),
     })
+    const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
     return {
       environment: connection.record.name,
       region,
@@ -88,6 +93,7 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
       kind,
       plan,
       slices: [],
+      ...(copies ? {copies} : {}),
       backups: created.map(({entry, dumpSeconds, job}) => ({
         id: entry.id,
         service: entry.service,
@@ -106,3 +112,14 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
   }
 }
 
+
+/** Every service's catalog copied to the other region (KMS keys are regional: re-encrypted there). */
+async function copyAll(record: Parameters<typeof copyToOtherRegion>[0], store: Parameters<typeof copyToOtherRegion>[1], services: string[], home?: string): Promise<BackupCreateResult['copies']> {
+  let total: BackupCreateResult['copies']
+  for (const service of services) {
+    const copied = await copyToOtherRegion(record, store, service, home)
+    if (!copied) return undefined
+    total = {to: copied.to, copied: (total?.copied ?? 0) + copied.copied.length, present: (total?.present ?? 0) + copied.present}
+  }
+  return total
+}

@@ -4,6 +4,7 @@ import {UsageError} from '../../errors.js'
 import type {KubeObject} from '../../kube/types.js'
 import {baseCronJobName, sliceCronJobName} from '../schedule/backup-cronjobs.js'
 import {ingestScheduledRuns} from '../schedule/ingest-scheduled.js'
+import {copyToOtherRegion} from '../replication/secondary-copy.js'
 import {reconcileBackupSchedules, scheduleCronJobs} from '../schedule/reconcile-schedules.js'
 import {checkCron, checkTimeZone, type ScheduleOverride} from '../schedule/schedule-plan.js'
 import {openBackupStore} from './backup-site.js'
@@ -78,6 +79,8 @@ export async function backupSchedule(options: BackupScheduleOptions): Promise<Ba
         const done = await ingestScheduledRuns(store, t, record.activeRegion)
         ingested.backups += done.backups.length
         ingested.slices += done.slices.length
+        // What the schedules produced is copied to the other region like any backup.
+        if (done.backups.length + done.slices.length > 0) await copyToOtherRegion(record, store, t.service, options.home)
       }
     }
     return {environment: record.name, region: record.activeRegion, changed: changing, schedules, ingested}
