@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {listCatalog} from '../../../src/backup/catalog/catalog-store.js'
+import {compareOplogTimestamps, parseOplogTimestamp} from '../../../src/backup/catalog/oplog-timestamp.js'
 import {parseRestoreTarget, planPointInTimeRestore, restorableWindow} from '../../../src/backup/catalog/restore-window.js'
 import {renderRestoreJob} from '../../../src/backup/jobs/job-values.js'
 import type {BackupSite} from '../../../src/backup/operations/create-backup.js'
@@ -204,5 +205,33 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
     const after = await listCatalog(bucket, {service: 'visitors'})
     expect(restorableWindow(after.backups, after.slices)).toHaveLength(1)
     expect(restorableWindow(after.backups, after.slices)[0].to).toEqual({seconds: Number(next.entry.range.last.split(':')[0]), ordinal: Number(next.entry.range.last.split(':')[1])})
+  }, 60_000)
+
+  test('when the capped oplog no longer reaches back to the previous slice, the new slice records the gap and no restore crosses it', async () => {
+    const source = setNamed('visitors-db') as ReplicaSet
+    const before = await listCatalog(bucket, {service: 'visitors'})
+    const previousLast = before.slices.map((s) => s.range.last).sort((a, b) => compareOplogTimestamps(parseOplogTimestamp(a), parseOplogTimestamp(b))).at(-1) as string
+    // A small capped oplog (the simulation's knob for local.oplog.rs's size): 300 writes push the previous slice's end out.
+    dataPlane.engine.timing.oplogMaxEntries = 100
+    try {
+      // In rounds the secondary keeps up with (a member that falls off the oplog goes stale).
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 40; i++) dataPlane.engine.writeStep(source, Date.now())
+        await caughtUp(source)
+      }
+      const taken = await takeOplogSlice({environment: 'demo', site: site(), target, hostsOf, sizeLimit: '1Gi'})
+      if (taken.kind !== 'slice') throw new Error(`no slice: ${taken.reason}`)
+      const first = source.oplog.get(source.oplog.start)
+      expect(taken.entry.gap).toEqual({requestedAfter: previousLast, firstAvailable: `${first.secs}:${first.ord}`})
+      expect(taken.entry.range.after).toBe(`${first.secs}:${first.ord}`)
+      const after = await listCatalog(bucket, {service: 'visitors'})
+      // The window still ends where the captured history ends: the gapped slice extends nothing.
+      const window = restorableWindow(after.backups, after.slices)
+      expect(window.map((w) => `${w.to.seconds}:${w.to.ordinal}`)).toEqual([previousLast])
+      const head = source.oplog.get(source.oplog.end - 1)
+      expect(() => planPointInTimeRestore(after.backups, after.slices, parseRestoreTarget({toTime: `${head.secs}:${head.ord}`}))).toThrow(/is outside the restorable window: .*\(\d+:\d+\) to .*\(\d+:\d+\)/)
+    } finally {
+      dataPlane.engine.timing.oplogMaxEntries = undefined
+    }
   }, 60_000)
 })
