@@ -11,7 +11,7 @@ export default class BackupList extends MygateCommand<BackupListResult> {
   static override flags = {
     env: Flags.string({description: 'Environment.', required: true}),
     service: Flags.string({description: 'Only this service (or database); repeatable.', multiple: true}),
-    region: Flags.string({description: "The region whose bucket to read (default: the environment's active region)."}),
+    region: Flags.string({description: "The region whose bucket to read (default: the environment's active region); each region holds a copy of every backup and slice."}),
   }
 
   protected async execute(): Promise<BackupListResult> {
@@ -24,6 +24,10 @@ export default class BackupList extends MygateCommand<BackupListResult> {
     const header = ['ID', 'DATABASE', 'CONSISTENT AT', 'OPLOG', 'DOCUMENTS', 'BYTES', 'VERIFIED']
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
     for (const row of [header, ...rows]) this.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd())
-    this.log(`${result.backups.length} backup${result.backups.length === 1 ? '' : 's'} in ${result.store}`)
+    for (const gap of result.slices.filter((s) => s.gap)) {
+      this.log(`GAP in ${gap.service}'s oplog slices: the oplog no longer held ${gap.gap!.requestedAfter} when slice ${gap.id} was taken (it starts at ${gap.gap!.firstAvailable}); no point-in-time restore crosses it`)
+    }
+    for (const w of result.windows) this.log(`${w.service} restorable: ${w.segments.map((s) => `${s.fromAt} (${s.from}) to ${s.toAt} (${s.to})`).join(', ') || 'nothing'}`)
+    this.log(`${result.backups.length} backup${result.backups.length === 1 ? '' : 's'} and ${result.slices.length} oplog slice${result.slices.length === 1 ? '' : 's'} in ${result.store} (region ${result.region})`)
   }
 }

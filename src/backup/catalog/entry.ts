@@ -70,6 +70,13 @@ export interface OplogSliceEntry {
    * gap no restore can cross.
    */
   range: {after: string; last: string}
+  /**
+   * Set when the oplog no longer reached back to where the slice was asked to start
+   * (`requestedAfter`, the previous slice's last): the writes between it and `range.after` were
+   * capped away before they were captured. No restore crosses it; a new base backup starts a new
+   * chain.
+   */
+  gap?: {requestedAfter: string; firstAvailable: string}
   /** RFC 3339 wall time of the first and last operation in the slice. */
   firstAt: string
   lastAt: string

@@ -18,7 +18,7 @@ export const ARCHIVE_FILE = 'archive.gz'
 /** mongo-tools read the connection string (credentials included) from this Secret file. */
 export const TOOLS_CONFIG_PATH = '/etc/mongo-tools/config.yaml'
 
-const CONTAINER_SECURITY = {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: {drop: ['ALL']}}
+export const CONTAINER_SECURITY = {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: {drop: ['ALL']}}
 
 export interface DumpJobInput {
   backupId: string
@@ -44,6 +44,11 @@ export interface RestoreJobInput extends Omit<DumpJobInput, 'toolsSecret'> {
   purpose: 'verify' | 'restore'
   /** Where the target set lives (default mygate-data; `backup verify` uses a scratch namespace). */
   namespace?: string
+  /**
+   * Oplog slices to replay after the archive's own oplog, oldest first (a point-in-time plan's
+   * `slices`): each is downloaded and replayed by its own mongorestore run, all up to oplogLimit.
+   */
+  slices?: Array<{location: ArchiveLocation}>
 }
 
 export function dumpJobName(backupId: string): string {
@@ -72,7 +77,52 @@ export function restoreArgs(oplogLimit?: string): string[] {
   return [`--config=${TOOLS_CONFIG_PATH}`, '--gzip', `--archive=${ARCHIVE_DIR}/${ARCHIVE_FILE}`, '--oplogReplay', ...(oplogLimit ? [`--oplogLimit=${oplogLimit}`] : []), '--stopOnError']
 }
 
+/** Where slice N (1-based) of a restore sits inside the pod. */
+export function sliceFile(n: number): string {
+  return `${ARCHIVE_DIR}/slices/${String(n).padStart(3, '0')}.bson.gz`
+}
+
+/** An empty directory mongorestore gets as --dir when it replays only an --oplogFile. */
+export const REPLAY_ROOT = '/replay-root'
+
+/** One slice's mongorestore run: that oplog file only, up to the same exclusive limit. */
+export function replayArgs(file: string, oplogLimit?: string): string[] {
+  return [`--config=${TOOLS_CONFIG_PATH}`, '--oplogReplay', `--oplogFile=${file}`, '--gzip', ...(oplogLimit ? [`--oplogLimit=${oplogLimit}`] : []), `--dir=${REPLAY_ROOT}`]
+}
+
+/**
+ * The restore Job. Without slices: download (init), then mongorestore of the archive. With N
+ * slices the pod runs everything in order, as init containers do (main containers would run at
+ * once): the archive's download and the slices' downloads, mongorestore of the archive, the
+ * replays of slices 1..N-1; the replay of slice N is the main container, whose end is the Job's.
+ */
 export function renderRestoreJob(input: RestoreJobInput): KubeObject {
+  const job = renderBaseRestoreJob(input)
+  const slices = input.slices ?? []
+  if (slices.length === 0) return job
+  const spec = (job.spec as {template: {spec: {initContainers: unknown[]; containers: unknown[]; volumes: unknown[]}}}).template.spec
+  const downloads: unknown[] = []
+  const replays: unknown[] = []
+  slices.forEach((slice, index) => {
+    const n = index + 1
+    const file = sliceFile(n)
+    const pair = renderOne('oplog-replay-containers.yaml', {
+      download: {name: `transfer-slice-${n}`},
+      replay: {name: `replay-${n}`, args: replayArgs(file, input.oplogLimit)},
+      database: {image: input.image},
+      transfer: transferContainer(slice.location, file),
+      containerSecurity: CONTAINER_SECURITY,
+    }) as unknown as {download: unknown; replay: unknown}
+    downloads.push(pair.download)
+    replays.push(pair.replay)
+  })
+  spec.initContainers = [...spec.initContainers, ...downloads, ...spec.containers, ...replays.slice(0, -1)]
+  spec.containers = replays.slice(-1)
+  spec.volumes = [...spec.volumes, {name: 'replay-root', emptyDir: {sizeLimit: '1Mi'}}]
+  return job
+}
+
+function renderBaseRestoreJob(input: RestoreJobInput): KubeObject {
   const path = `${ARCHIVE_DIR}/${ARCHIVE_FILE}`
   return renderOne('restore-job.yaml', {
     namespace: input.namespace ?? DATA_NAMESPACE,
@@ -86,13 +136,14 @@ export function renderRestoreJob(input: RestoreJobInput): KubeObject {
   })
 }
 
-function jobLabels(database: string, op: string, backupId: string): Record<string, string> {
+export function jobLabels(database: string, op: string, backupId: string): Record<string, string> {
   return {'app.kubernetes.io/component': 'backup', 'app.kubernetes.io/managed-by': 'mygate', 'mygate.dev/database': database, 'mygate.dev/op': op, 'mygate.dev/backup-id': backupId}
 }
 
 const compiled = new Map<string, CompiledTemplate>()
 
-function renderOne(file: string, context: Record<string, unknown>): KubeObject {
+/** Renders one template of templates/backup/ (compiled once). */
+export function renderOne(file: string, context: Record<string, unknown>): KubeObject {
   let template = compiled.get(file)
   if (!template) {
     const path = packagePath('templates', 'backup', file)

@@ -3,15 +3,23 @@ import {replicaSetTopology} from '../../db/topology.js'
 import {connectEnvironment} from '../../env/connect.js'
 import {NotFoundError} from '../../errors.js'
 import {dumpJobName} from '../jobs/job-values.js'
+import {sliceJobName} from '../jobs/slice-job-values.js'
 import {activeBackupSite, backupBucketName} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {createBackups} from './create-backup.js'
+import {takeOplogSlice} from '../pitr/take-oplog-slice.js'
+import {copyToOtherRegion} from '../replication/secondary-copy.js'
 
 /** `mygate backup create --env NAME [--service S ...] [--dry-run]`. */
 export interface BackupCreateOptions {
   env: string
   services?: string[]
   dryRun?: boolean
+  /**
+   * Take an oplog slice of each database instead of a base backup: the operations since the
+   * newest capture (slice or base backup), so a point-in-time restore reaches up to now.
+   */
+  oplogSlice?: boolean
   catalog: Catalog
   home?: string
   onPhase?: (phase: string, detail: string) => void
@@ -30,8 +38,14 @@ export interface BackupCreateResult {
   environment: string
   region: string
   dryRun: boolean
+  /** What was taken: base backups, or oplog slices (`--oplog-slice`). */
+  kind: 'base' | 'oplog-slice'
   plan: PlannedBackup[]
+  /** Oplog slices taken (`--oplog-slice`); a database without new writes has `nothingNew` instead. */
+  slices: Array<{id: string; service: string; database: string; after: string; last: string; firstAt: string; lastAt: string; entries: number; bytes: number; gap?: {requestedAfter: string; firstAvailable: string}; job: string} | {service: string; database: string; nothingNew: string; job: string}>
   backups: Array<{id: string; service: string; database: string; consistentAt: string; oplogLast: string; bytes: number; collections: number; documents: number; dumpSeconds: number; job: string}>
+  /** Copies to the other region's bucket (re-encrypted with its key); absent for a one-region environment. */
+  copies?: {to: string; copied: number; present: number}
 }
 
 export async function backupCreate(options: BackupCreateOptions): Promise<BackupCreateResult> {
@@ -41,26 +55,45 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
   try {
     const region = connection.record.activeRegion
     const bucket = backupBucketName(connection.record.name, region)
-    const plan = targets.map((t) => ({service: t.service, database: t.database, job: dumpJobName('TIMESTAMP-' + t.service + '-XXXXXX'), bucket}))
-    if (options.dryRun) return {environment: connection.record.name, region, dryRun: true, plan, backups: []}
+    const kind = options.oplogSlice ? 'oplog-slice' : 'base'
+    const plan = targets.map((t) => ({service: t.service, database: t.database, job: options.oplogSlice ? sliceJobName('TIMESTAMP-' + t.service + '-XXXXXX') : dumpJobName('TIMESTAMP-' + t.service + '-XXXXXX'), bucket}))
+    if (options.dryRun) return {environment: connection.record.name, region, dryRun: true, kind, plan, slices: [], backups: []}
     const site = await activeBackupSite(connection, options.home)
+    const hostsOf = (database: string) => {
+      const descriptor = options.catalog.byName(database)
+      if (!descriptor) throw new NotFoundError(`no descriptor for ${database}`)
+      return replicaSetTopology(descriptor, connection.record.spec).members.map((m) => m.host)
+    }
+    if (options.oplogSlice) {
+      const slices: BackupCreateResult['slices'] = []
+      for (const target of targets) {
+        const taken = await takeOplogSlice({environment: connection.record.name, site, target, hostsOf, ...(options.onPhase ? {onPhase: options.onPhase} : {})})
+        if (taken.kind === 'nothing-new') slices.push({service: target.service, database: target.database, nothingNew: taken.reason, job: taken.job})
+        else {
+          const e = taken.entry
+          slices.push({id: e.id, service: e.service, database: e.database, after: e.range.after, last: e.range.last, firstAt: e.firstAt, lastAt: e.lastAt, entries: e.entries, bytes: e.object.size, ...(e.gap ? {gap: e.gap} : {}), job: taken.job})
+        }
+      }
+      const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
+      return {environment: connection.record.name, region, dryRun: false, kind, plan, slices, backups: [], ...(copies ? {copies} : {})}
+    }
     const created = await createBackups({
       environment: connection.record.name,
       site,
       targets,
-      hostsOf: (database) => {
-        const descriptor = options.catalog.byName(database)
-        if (!descriptor) throw new NotFoundError(`no descriptor for ${database}`)
-        return replicaSetTopology(descriptor, connection.record.spec).members.map((m) => m.host)
-      },
+      hostsOf,
       sizeLimit: '10Gi',
       ...(options.onPhase ? {onPhase: options.onPhase} : {}),
     })
+    const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
     return {
       environment: connection.record.name,
       region,
       dryRun: false,
+      kind,
       plan,
+      slices: [],
+      ...(copies ? {copies} : {}),
       backups: created.map(({entry, dumpSeconds, job}) => ({
         id: entry.id,
         service: entry.service,
@@ -79,3 +112,14 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
   }
 }
 
+
+/** Every service's catalog copied to the other region (KMS keys are regional: re-encrypted there). */
+async function copyAll(record: Parameters<typeof copyToOtherRegion>[0], store: Parameters<typeof copyToOtherRegion>[1], services: string[], home?: string): Promise<BackupCreateResult['copies']> {
+  let total: BackupCreateResult['copies']
+  for (const service of services) {
+    const copied = await copyToOtherRegion(record, store, service, home)
+    if (!copied) return undefined
+    total = {to: copied.to, copied: (total?.copied ?? 0) + copied.copied.length, present: (total?.present ?? 0) + copied.present}
+  }
+  return total
+}

@@ -2,7 +2,9 @@ import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
 import {connectEnvironment} from '../../env/connect.js'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {listCatalog} from '../catalog/catalog-store.js'
-import type {BackupEntry} from '../catalog/entry.js'
+import type {BackupEntry, OplogSliceEntry} from '../catalog/entry.js'
+import {formatOplogTimestamp} from '../catalog/oplog-timestamp.js'
+import {restorableWindow} from '../catalog/restore-window.js'
 import {openBackupStore} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 
@@ -24,15 +26,29 @@ export interface BackupListResult {
   region: string
   store: string
   backups: Array<{id: string; service: string; database: string; consistentAt: string; oplogLast: string; bytes: number; documents: number; verified: 'passed' | 'failed' | 'never'}>
+  /** Oplog slices this region's bucket holds; `gap` when the oplog no longer reached back to the previous one. */
+  slices: Array<{id: string; service: string; after: string; last: string; lastAt: string; entries: number; bytes: number; gap?: {requestedAfter: string; firstAvailable: string}}>
+  /** Per service: the restorable window (segments; a gap between two cannot be restored). */
+  windows: Array<{service: string; segments: Array<{from: string; to: string; fromAt: string; toAt: string}>}>
 }
 
 export async function backupList(options: BackupListOptions): Promise<BackupListResult> {
   const services = options.services?.length ? resolveBackupTargets(options.catalog, options.services).map((t) => t.service) : undefined
   const {store, environment, region} = await storeOf(options)
   const entries: BackupEntry[] = []
-  if (services) for (const service of services) entries.push(...(await listCatalog(store, {service})).backups)
-  else entries.push(...(await listCatalog(store)).backups)
+  const slices: OplogSliceEntry[] = []
+  for (const catalog of services ? await Promise.all(services.map((service) => listCatalog(store, {service}))) : [await listCatalog(store)]) {
+    entries.push(...catalog.backups)
+    slices.push(...catalog.slices)
+  }
   entries.sort((a, b) => a.consistentAt.localeCompare(b.consistentAt) || a.id.localeCompare(b.id))
+  const windows = [...new Set(entries.map((e) => e.service))].sort().map((service) => ({
+    service,
+    segments: restorableWindow(
+      entries.filter((e) => e.service === service),
+      slices.filter((s) => s.service === service),
+    ).map((w) => ({from: formatOplogTimestamp(w.from), to: formatOplogTimestamp(w.to), fromAt: w.fromAt, toAt: w.toAt})),
+  }))
   return {
     environment,
     region,
@@ -47,6 +63,8 @@ export async function backupList(options: BackupListOptions): Promise<BackupList
       documents: Object.values(e.collections).reduce((sum, c) => sum + c.documents, 0),
       verified: e.verifications.at(-1)?.verdict ?? 'never',
     })),
+    slices: slices.map((s) => ({id: s.id, service: s.service, after: s.range.after, last: s.range.last, lastAt: s.lastAt, entries: s.entries, bytes: s.object.size, ...(s.gap ? {gap: s.gap} : {})})),
+    windows,
   }
 }
 

@@ -20,6 +20,8 @@ export interface BackupTarget {
   rpo: string
   /** Cron schedule and time zone of the descriptor's scheduled backups, if any. */
   schedule?: string
+  /** IANA time zone of the schedule (the descriptor's backup.timeZone). */
+  timeZone?: string
   retention?: string
 }
 
@@ -62,6 +64,7 @@ function targetOf(catalog: Catalog, database: ServiceDescriptor): BackupTarget {
     dbName: databaseNameOf(database.name),
     rpo: database.criticality.rpo,
     ...(database.backup.schedule ? {schedule: database.backup.schedule} : {}),
+    ...(database.backup.timeZone ? {timeZone: database.backup.timeZone} : {}),
     ...(database.backup.retention ? {retention: database.backup.retention} : {}),
   }
 }

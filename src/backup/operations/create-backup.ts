@@ -73,32 +73,44 @@ async function createOne(options: CreateBackupOptions, target: BackupTarget): Pr
   const head = await site.store.head(key)
   if (!head) throw new OperationFailedError(`the dump Job ${outcome.job} finished but ${archiveUrl(site.locate(key))} is not in the store`, {hint: 'check the transfer container: `kubectl logs job/' + outcome.job + ' -c transfer -n mygate-data`'})
   phase('hash', `${target.database}: hashing the archive at its consistent point`)
-  const open = () => streamOf(site.store, key)
+  const entry = await describeBaseBackup(site.store, {id, target, region: site.region, key, startedAt: started, finishedAt: () => (options.now ?? (() => new Date()))()})
+  phase('record', `${target.database}: ${keys.entry}`)
+  // The Job uploaded the archive itself (workload identity): only the entry is written here, last.
+  await site.store.put(keys.entry, Buffer.from(`${JSON.stringify(entry, null, 2)}\n`), {contentType: 'application/json'})
+  return {entry, job: outcome.job, dumpSeconds: outcome.elapsedMs / 1000}
+}
+
+/**
+ * A base backup's catalog entry, from its archive in the store alone: its oplog range (the
+ * consistent point) and the collections' hashes as of that point.
+ */
+export async function describeBaseBackup(
+  store: ObjectStore,
+  input: {id: string; target: Pick<BackupTarget, 'service' | 'database'>; region: string; key: string; startedAt: Date; finishedAt: () => Date},
+): Promise<BackupEntry> {
+  const head = await store.head(input.key)
+  if (!head) throw new OperationFailedError(`${store.location}/${input.key} is not in the store`)
+  const open = () => streamOf(store, input.key)
   const oplog = await oplogRange(open)
-  if (!oplog) throw new OperationFailedError(`the archive of ${target.database} holds no oplog: it was not taken with --oplog`, {hint: 'the dump Job template must pass --oplog'})
+  if (!oplog) throw new OperationFailedError(`the archive of ${input.target.database} holds no oplog: it was not taken with --oplog`, {hint: 'the dump Job template must pass --oplog'})
   const hashes = await hashArchiveAtConsistentPoint(open, {gzip: true})
-  const finished = (options.now ?? (() => new Date()))()
-  const entry: BackupEntry = {
+  return {
     schemaVersion: CATALOG_SCHEMA_VERSION,
     kind: 'base',
-    id,
-    service: target.service,
-    database: target.database,
-    region: site.region,
-    startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
+    id: input.id,
+    service: input.target.service,
+    database: input.target.database,
+    region: input.region,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt().toISOString(),
     oplog: {first: oplog.first, last: oplog.last},
     consistentAt: new Date(Number(oplog.last.split(':')[0]) * 1000).toISOString(),
-    archive: {key, size: head.size, sha256: head.sha256},
+    archive: {key: input.key, size: head.size, sha256: head.sha256},
     collections: hashes.collections,
     mygateVersion: mygateVersion(),
     encryptionKeyId: head.encryptionKeyId ?? '',
     verifications: [],
   }
-  phase('record', `${target.database}: ${keys.entry}`)
-  // The Job uploaded the archive itself (workload identity): only the entry is written here, last.
-  await site.store.put(keys.entry, Buffer.from(`${JSON.stringify(entry, null, 2)}\n`), {contentType: 'application/json'})
-  return {entry, job: outcome.job, dumpSeconds: outcome.elapsedMs / 1000}
 }
 
 /** Kubernetes names are lower case: `20261203T070000Z-visitors-a1b2c3` -> `20261203t070000z-visitors-a1b2c3`. */

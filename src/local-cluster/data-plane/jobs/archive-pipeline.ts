@@ -8,6 +8,7 @@ import {PodFiles} from '../pod/pod-files.js'
 import {basename, type ContainerSpec, containerProcess, expandReferences, podSpecOf} from '../pod/pod-spec.js'
 import {parseTimestamp} from '../optime.js'
 import {dumpSnapshot} from './dump-snapshot.js'
+import {dumpOplogSlice, replayOplogFile} from './oplog-programs.js'
 import {type JobRun, type JobRunInput, prepareTool, terminationMessage, toolLine} from './job-runner.js'
 import {RestoreError, restoreIntoSet} from './restore-apply.js'
 
@@ -26,7 +27,7 @@ export interface ArchiveStore {
 export const SIMULATED_VERSIONS = {server: '7.0.14', tools: '100.10.0'}
 export const LOCAL_STORE_PROGRAM = 'mygate-local-store'
 
-interface Step {
+export interface Step {
   stdout: string[]
   stderr: string[]
   exitCode: number
@@ -74,6 +75,9 @@ async function runContainer(input: JobRunInput, files: PodFiles, emptyDirs: Map<
     const prepared = prepareTool(input, container, program, argv.slice(1))
     if (!prepared.ok) return {stdout: [], stderr: prepared.stderr, exitCode: 1}
     try {
+      // An oplog slice: mongodump of local.oplog.rs to a directory, mongorestore of one --oplogFile.
+      if (program === 'mongodump' && prepared.tool.parsed.options.has('out')) return dumpOplogSlice(input, prepared.tool, file)
+      if (program === 'mongorestore' && prepared.tool.parsed.options.has('oplogFile')) return replayOplogFile(input, files, container, prepared.tool, file)
       return program === 'mongodump' ? await dump(input, prepared.tool, file) : await restore(input, prepared.tool, file)
     } catch (error) {
       return {stdout: [], stderr: [toolLine(`Failed: ${(error as Error).message}`, input.ctx.now)], exitCode: 1}
@@ -85,7 +89,7 @@ async function runContainer(input: JobRunInput, files: PodFiles, emptyDirs: Map<
 }
 
 /** Reads and writes files of the pod's emptyDir volumes, as one container sees them. */
-interface FileAccess {
+export interface FileAccess {
   read(path: string): Buffer | undefined
   /** An error message when the path is not writable. */
   write(path: string, bytes: Buffer): string | undefined

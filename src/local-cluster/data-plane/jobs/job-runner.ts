@@ -284,17 +284,30 @@ export function toolsConfig(text: string): {uri?: string; password?: string} | {
 /** The contract's rules and the tools' own cross-option checks. */
 export function toolContractProblem(tool: 'mongodump' | 'mongorestore', parsed: ParsedCommandLine): string | undefined {
   const {options} = parsed
-  if (!options.has('archive')) return `mygate contract: ${tool} Jobs use --archive=PATH (one file per backup)`
+  const last = (name: string) => options.get(name)?.at(-1)
   if (tool === 'mongodump') {
-    if (options.has('out')) return 'illegal argument combination: --archive and --out'
+    // The tools' own checks first (mongodump/options.go, ValidateOptions).
+    if (options.has('archive') && options.has('out')) return 'illegal argument combination: --archive and --out'
     if (options.has('oplog') && (options.has('db') || options.has('collection'))) return '--oplog mode only supported on full dumps'
-    return undefined
+    if ((options.has('query') || options.has('queryFile')) && !options.has('collection')) return 'cannot dump using a query without a specified collection'
+    if (options.has('archive')) return undefined
+    // An oplog slice: local.oplog.rs (and only it) to a directory, one .bson file to upload.
+    if (options.has('out') && last('db') === 'local' && last('collection') === 'oplog.rs') return undefined
+    return `mygate contract: ${tool} Jobs use --archive=PATH (one file per backup), or --db=local --collection=oplog.rs --out=DIR for an oplog slice`
   }
-  const limit = options.get('oplogLimit')?.at(-1)
+  const limit = last('oplogLimit')
   if (limit !== undefined) {
     if (!options.has('oplogReplay')) return 'cannot use --oplogLimit without --oplogReplay enabled'
     if (!parseTimestamp(limit)) return `error parsing timestamp argument to --oplogLimit: ${limit} is not SECONDS[:ORDINAL]`
   }
+  if (options.has('oplogFile')) {
+    // mongorestore/mongorestore.go ParseAndValidateOptions.
+    if (!options.has('oplogReplay')) return 'cannot use --oplogFile without --oplogReplay enabled'
+    if (options.has('archive')) return 'cannot use --oplogFile with --archive specified'
+    if (!options.has('dir')) return "mygate contract: an oplog replay names its (empty) target directory with --dir=DIR (mongorestore's default 'dump' does not exist in the Job)"
+    return undefined
+  }
+  if (!options.has('archive')) return `mygate contract: ${tool} Jobs use --archive=PATH (one file per backup), or --oplogFile=FILE with --oplogReplay to replay an oplog slice`
   if (options.has('dir')) return 'illegal argument combination: --archive and --dir'
   return undefined
 }

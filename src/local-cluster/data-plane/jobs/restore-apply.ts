@@ -23,14 +23,9 @@ export interface RestoreInput {
   replay: boolean
 }
 
-export interface RestoreOutcome {
+export interface RestoreOutcome extends ReplayOutcome {
   database: string
   restored: Array<{namespace: string; documents: number}>
-  oplogApplied: number
-  /** The last oplog entry applied, `SECONDS:ORDINAL`. */
-  lastApplied?: string
-  /** The first entry left out by --oplogLimit. */
-  firstExcluded?: string
 }
 
 export class RestoreError extends Error {}
@@ -44,7 +39,39 @@ export function restoreIntoSet(engine: DataPlaneEngine, set: ReplicaSet, input: 
   const database = [...databases][0] ?? set.database
   // The restored set holds the archive's database from now on (status and hashes look it up by name).
   set.database = database
-  const write = (op: 'i' | 'u' | 'd', coll: string, id: string, doc?: string) => {
+  const write = writerFor(engine, set, now)
+  const restored: RestoreOutcome['restored'] = []
+  for (const collection of input.collections) {
+    for (const document of collection.documents) write('i', collection.collection, idText(document._id), EJSON.stringify(document, {relaxed: true}))
+    restored.push({namespace: `${collection.db}.${collection.collection}`, documents: collection.documents.length})
+  }
+  const replayed = input.replay ? replayEntries(input.oplog, database, input.oplogLimit, write) : {oplogApplied: 0}
+  return {database, restored, ...replayed}
+}
+
+export interface ReplayOutcome {
+  oplogApplied: number
+  /** The last oplog entry applied, `SECONDS:ORDINAL`. */
+  lastApplied?: string
+  /** The first entry left out by --oplogLimit. */
+  firstExcluded?: string
+}
+
+/**
+ * A simulated `mongorestore --oplogReplay --oplogFile=FILE [--oplogLimit=T]`: one oplog (an
+ * oplog slice) applied onto a set that already holds a restore, in order and idempotently, up
+ * to the limit (exclusive). Real mongorestore replays exactly one oplog per run, so a base
+ * backup followed by N slices is N + 1 runs; each is this function once. It needs no empty
+ * target: the set holds the base restore by design (mygate runs it only into the new set it
+ * restored, never into a live one).
+ */
+export function replayOplogIntoSet(engine: DataPlaneEngine, set: ReplicaSet, oplog: Document[], oplogLimit: {t: number; i: number} | undefined, now: number): ReplayOutcome & {database: string} {
+  const write = writerFor(engine, set, now)
+  return {database: set.database, ...replayEntries(oplog, set.database, oplogLimit, write)}
+}
+
+function writerFor(engine: DataPlaneEngine, set: ReplicaSet, now: number) {
+  return (op: 'i' | 'u' | 'd', coll: string, id: string, doc?: string) => {
     const prev = set.data.get(coll, id)
     if (op === 'd' && prev === undefined) return
     const kind = op === 'd' ? 'd' : prev === undefined ? 'i' : 'u'
@@ -52,28 +79,24 @@ export function restoreIntoSet(engine: DataPlaneEngine, set: ReplicaSet, input: 
       throw new RestoreError(`Failed: ${set.name} has no primary: not primary`)
     }
   }
-  const restored: RestoreOutcome['restored'] = []
-  for (const collection of input.collections) {
-    for (const document of collection.documents) write('i', collection.collection, idText(document._id), EJSON.stringify(document, {relaxed: true}))
-    restored.push({namespace: `${collection.db}.${collection.collection}`, documents: collection.documents.length})
-  }
+}
+
+function replayEntries(oplog: Document[], database: string, limit: {t: number; i: number} | undefined, write: (op: 'i' | 'u' | 'd', coll: string, id: string, doc?: string) => void): ReplayOutcome {
   let oplogApplied = 0
   let lastApplied: string | undefined
   let firstExcluded: string | undefined
-  if (input.replay) {
-    for (const entry of input.oplog) {
-      const ts = entry.ts as Timestamp
-      const at = {t: ts.t, i: ts.i}
-      if (input.oplogLimit && (at.t > input.oplogLimit.t || (at.t === input.oplogLimit.t && at.i >= input.oplogLimit.i))) {
-        firstExcluded = `${at.t}:${at.i}`
-        break
-      }
-      applyEntry(entry, database, write)
-      oplogApplied++
-      lastApplied = `${at.t}:${at.i}`
+  for (const entry of oplog) {
+    const ts = entry.ts as Timestamp
+    const at = {t: ts.t, i: ts.i}
+    if (limit && (at.t > limit.t || (at.t === limit.t && at.i >= limit.i))) {
+      firstExcluded = `${at.t}:${at.i}`
+      break
     }
+    applyEntry(entry, database, write)
+    oplogApplied++
+    lastApplied = `${at.t}:${at.i}`
   }
-  return {database, restored, oplogApplied, ...(lastApplied ? {lastApplied} : {}), ...(firstExcluded ? {firstExcluded} : {})}
+  return {oplogApplied, ...(lastApplied ? {lastApplied} : {}), ...(firstExcluded ? {firstExcluded} : {})}
 }
 
 function applyEntry(entry: Document, database: string, write: (op: 'i' | 'u' | 'd', coll: string, id: string, doc?: string) => void): void {

@@ -69,7 +69,12 @@ function fieldValue(pod: KubeObject, path: string): string | undefined {
       return (pod.status as {podIP?: string} | undefined)?.podIP
     case 'spec.nodeName':
       return (pod.spec as {nodeName?: string} | undefined)?.nodeName
-    default:
-      return undefined
+    default: {
+      // metadata.labels['KEY'] / metadata.annotations['KEY'] (the downward API's documented forms).
+      const keyed = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path)
+      if (!keyed) return undefined
+      const map = (keyed[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations) as Record<string, string> | undefined
+      return map?.[keyed[2]]
+    }
   }
 }

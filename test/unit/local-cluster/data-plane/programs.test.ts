@@ -74,6 +74,15 @@ describe('mongodump / mongorestore command lines', () => {
     ['mongorestore', ['--archive=/a', '--oplogReplay', '--oplogLimit=yesterday'], /error parsing timestamp argument to --oplogLimit/],
     ['mongorestore', ['--archive=/a', '--oplogReplay', '--oplogLimit=1700000000:7'], undefined],
     ['mongodump', ['--archive=/a', '--oplog', '--gzip'], undefined],
+    // Oplog slices: local.oplog.rs to a directory; one --oplogFile per mongorestore run.
+    ['mongodump', ['--db=local', '--collection=oplog.rs', '--query={}', '--gzip', '--out=/backup/dump'], undefined],
+    ['mongodump', ['--db=billing', '--collection=invoices', '--out=/backup/dump'], /--db=local --collection=oplog.rs --out=DIR for an oplog slice/],
+    ['mongodump', ['--db=local', '--query={}', '--out=/o'], /cannot dump using a query without a specified collection/],
+    ['mongorestore', ['--oplogReplay', '--oplogFile=/s.bson.gz', '--gzip', '--dir=/empty'], undefined],
+    ['mongorestore', ['--oplogFile=/s.bson.gz', '--dir=/empty'], /cannot use --oplogFile without --oplogReplay enabled/],
+    ['mongorestore', ['--oplogReplay', '--oplogFile=/s.bson.gz', '--archive=/a'], /cannot use --oplogFile with --archive specified/],
+    ['mongorestore', ['--oplogReplay', '--oplogFile=/s.bson.gz'], /names its \(empty\) target directory with --dir=DIR/],
+    ['mongorestore', ['--gzip'], /use --archive=PATH .*or --oplogFile=FILE/],
   ] as const)('%s %j: %s', (tool, args, problem) => {
     const parsed = parseToolArgs(tool, [...args])
     if (!parsed.ok) throw new Error(parsed.stderr.join('\n'))

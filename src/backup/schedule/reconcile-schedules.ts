@@ -1,0 +1,96 @@
+import type {Catalog} from '../../catalog/types.js'
+import {replicaSetTopology} from '../../db/topology.js'
+import type {EnvironmentRecord} from '../../env/record.js'
+import {NotFoundError, UsageError} from '../../errors.js'
+import type {KubeApi} from '../../kube/api.js'
+import type {KubeObject} from '../../kube/types.js'
+import {mygateHome} from '../../home.js'
+import {DATA_NAMESPACE} from '../jobs/job-values.js'
+import type {StoreProvider} from '../jobs/transfer.js'
+import {backupBucketName, openBackupStore} from '../operations/backup-site.js'
+import {resolveBackupTargets} from '../operations/backup-targets.js'
+import {ensureServiceAccount, ensureToolsSecret} from '../operations/create-backup.js'
+import {OVERRIDE_ANNOTATION, renderBackupCronJobs, SCHEDULE_LABEL} from './backup-cronjobs.js'
+import {type DatabaseSchedule, planSchedules, type ScheduleOverride} from './schedule-plan.js'
+
+/**
+ * Puts the backup CronJobs where they belong: in the environment's ACTIVE region (beside the
+ * primaries, writing to that region's bucket) and nowhere else. `env create` calls it once the
+ * databases are formed; after a failover (the record's active region changed) calling it again
+ * moves them: created in the new active region, deleted from the old one. Overrides made with
+ * `backup schedule --set` live on the CronJobs themselves (an annotation) and move with them.
+ */
+export interface ReconcileSchedulesOptions {
+  catalog: Catalog
+  /** New overrides by database (from `backup schedule --set/--time-zone`), merged over the recorded ones. */
+  overrides?: ReadonlyMap<string, ScheduleOverride>
+  home?: string
+}
+
+export interface ReconcileSchedulesResult {
+  region: string
+  schedules: DatabaseSchedule[]
+  /** CronJobs applied in the active region. */
+  applied: string[]
+  /** CronJobs deleted from other regions. */
+  removed: Array<{region: string; name: string}>
+}
+
+export async function reconcileBackupSchedules(env: {clients: ReadonlyMap<string, KubeApi>}, record: EnvironmentRecord, options: ReconcileSchedulesOptions): Promise<ReconcileSchedulesResult> {
+  const region = record.activeRegion
+  const client = env.clients.get(region)
+  if (!client) throw new UsageError(`environment ${record.name} has no cluster for its active region ${region}`)
+  const recorded = await recordedOverrides(env.clients, region)
+  for (const [database, override] of options.overrides ?? []) recorded.set(database, {...recorded.get(database), ...override})
+  const targets = resolveBackupTargets(options.catalog)
+  const schedules = planSchedules(targets, recorded)
+  if (record.provider === 'local') await openBackupStore({record}, region, options.home ?? mygateHome())
+  const provider: StoreProvider = record.provider === 'local' ? 'local' : record.provider === 'aws' ? 'aws' : 'gcp'
+  const bucket = backupBucketName(record.name, region)
+  const cronJobs = renderBackupCronJobs({schedules, region, locate: (key) => ({provider, bucket, key})})
+
+  await ensureServiceAccount(client)
+  for (const s of schedules) {
+    const descriptor = options.catalog.byName(s.database)
+    if (!descriptor) throw new NotFoundError(`no descriptor for ${s.database}`)
+    await ensureToolsSecret(client, s.database, replicaSetTopology(descriptor, record.spec).members.map((m) => m.host))
+  }
+  const applied: string[] = []
+  for (const cronJob of cronJobs) {
+    await client.apply(cronJob)
+    applied.push(String(cronJob.metadata.name))
+  }
+  const removed: ReconcileSchedulesResult['removed'] = []
+  for (const [other, otherClient] of env.clients) {
+    if (other === region) continue
+    for (const cronJob of await scheduleCronJobs(otherClient)) {
+      const name = String(cronJob.metadata.name)
+      if (await otherClient.delete({apiVersion: 'batch/v1', kind: 'CronJob', name, namespace: DATA_NAMESPACE})) removed.push({region: other, name})
+    }
+  }
+  return {region, schedules, applied, removed}
+}
+
+/** The backup CronJobs in one cluster. */
+export async function scheduleCronJobs(client: KubeApi): Promise<KubeObject[]> {
+  return (await client.list('batch/v1', 'CronJob', {namespace: DATA_NAMESPACE, labelSelector: SCHEDULE_LABEL})).items
+}
+
+/** Overrides recorded on the base CronJobs of every region (the active one wins when both have one). */
+async function recordedOverrides(clients: ReadonlyMap<string, KubeApi>, active: string): Promise<Map<string, ScheduleOverride>> {
+  const overrides = new Map<string, ScheduleOverride>()
+  const ordered = [...clients].sort(([a], [b]) => Number(a === active) - Number(b === active)).map(([, client]) => client)
+  for (const client of ordered) {
+    for (const cronJob of await scheduleCronJobs(client)) {
+      const text = (cronJob.metadata.annotations as Record<string, string> | undefined)?.[OVERRIDE_ANNOTATION]
+      const database = (cronJob.metadata.labels as Record<string, string> | undefined)?.['mygate.dev/database']
+      if (!text || !database) continue
+      try {
+        overrides.set(database, JSON.parse(text) as ScheduleOverride)
+      } catch {
+        // An annotation edited by hand into something unreadable: the descriptor's schedule applies again.
+      }
+    }
+  }
+  return overrides
+}
