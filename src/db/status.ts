@@ -6,15 +6,15 @@ import {NotFoundError, UsageError, isMygateError, oneOf} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import {imageReference} from '../render/labels.js'
 import {replicaSetConnection} from './connection.js'
-import {mapBounded} from './form-replica-sets.js'
 import {DatabaseOperationError} from './operation-error.js'
 import type {MemberStatus, RollbackEntry, StatusResult} from './operations.js'
-import {runDatabaseOperation} from './run-operation.js'
+import {runStatusAll, type SetStatus} from './status-all.js'
 import {replicaSetTopology, type ReplicaSetTopology} from './topology.js'
 
 /**
- * `mygate db status`: one status Job per database (src/db/run-operation.ts), all at once (bounded),
- * in one region that answers, read as MongoDB reports it (replSetGetStatus through status.js).
+ * `mygate db status`: one status Job for all the databases (src/db/status-all.ts: status-all.js
+ * connects to each replica set in turn), in one region that answers, read as MongoDB reports it
+ * (replSetGetStatus, as status.js reads it).
  * A region whose API server does not answer within its own short time-out is reported as
  * unreachable and the Jobs run in the other one; a database whose Job fails is reported with why,
  * never as a crash of the whole command.
@@ -35,8 +35,6 @@ export interface DatabaseStatusOptions {
   reachabilityTimeoutMs?: number
   /** Time-out of each status Job (default 30 s). */
   jobTimeoutMs?: number
-  /** Status Jobs at once (default 8: one per bundled database). */
-  concurrency?: number
   /** A member lagging more than this is a problem (default 10 s). */
   maxLagSeconds?: number
 }
@@ -125,26 +123,41 @@ export async function databaseStatus(options: DatabaseStatusOptions): Promise<Da
   // Where the Jobs run: the asked region, else the active one, else any that answers.
   const preferred = options.region ? [options.region] : [options.activeRegion, ...regionNames.filter((r) => r !== options.activeRegion)]
   const runIn = preferred.find((region) => regions.find((r) => r.region === region)?.reachable)
-  const statuses = await mapBounded(databases, options.concurrency ?? 8, async (database): Promise<DatabaseStatus> => {
-    const topology = replicaSetTopology(database, env)
-    if (!runIn) return unknownStatus(database.name, options.region ?? options.activeRegion, `no region answers (${regions.map((r) => `${r.region}: ${r.error ?? 'unreachable'}`).join('; ')})`)
-    try {
-      const outcome = await runDatabaseOperation(options.clients.get(runIn)!, {
-        database: database.name,
-        op: 'status',
-        params: {database: database.name.replace(/-db$/, ''), maxLagSeconds: options.maxLagSeconds ?? 10},
-        connection: statusConnection(topology, runIn),
-        image: imageReference(database, env),
-        timeoutMs: options.jobTimeoutMs ?? 30_000,
-        keepFailed: 1,
-      })
-      return viewOf(database.name, topology, outcome.result, runIn, options.region)
-    } catch (error) {
-      if (!(error instanceof DatabaseOperationError) && !(isMygateError(error) && error.code === 'TIMEOUT')) throw error
-      return unknownStatus(database.name, runIn, (error as Error).message)
-    }
-  })
+  const statuses = await statusesIn(runIn, databases, options, regions)
   return {environment: env.name, regions, databases: statuses, elapsedMs: Date.now() - started}
+}
+
+/**
+ * Every selected database's status from ONE Job in `runIn` (src/db/status-all.ts): a set the Job
+ * could not read, or a Job that failed as a whole, is reported per database with why, never as a
+ * crash of the whole command.
+ */
+async function statusesIn(runIn: string | undefined, databases: ServiceDescriptor[], options: DatabaseStatusOptions, regions: RegionReach[]): Promise<DatabaseStatus[]> {
+  const {env} = options
+  const topologies = new Map(databases.map((database) => [database.name, replicaSetTopology(database, env)]))
+  if (!runIn) {
+    const why = `no region answers (${regions.map((r) => `${r.region}: ${r.error ?? 'unreachable'}`).join('; ')})`
+    return databases.map((database) => unknownStatus(database.name, options.region ?? options.activeRegion, why))
+  }
+  let sets: SetStatus[]
+  try {
+    const outcome = await runStatusAll(options.clients.get(runIn)!, {
+      sets: databases.map((database) => ({database: database.name, connection: statusConnection(topologies.get(database.name)!, runIn), appDatabase: database.name.replace(/-db$/, '')})),
+      maxLagSeconds: options.maxLagSeconds ?? 10,
+      image: databases.length > 0 ? imageReference(databases[0], env) : undefined,
+      timeoutMs: options.jobTimeoutMs ?? 30_000,
+    })
+    sets = outcome.result.sets
+  } catch (error) {
+    if (!(error instanceof DatabaseOperationError) && !(isMygateError(error) && error.code === 'TIMEOUT')) throw error
+    return databases.map((database) => unknownStatus(database.name, runIn, (error as Error).message))
+  }
+  return databases.map((database) => {
+    const set = sets.find((s) => s.name === database.name)
+    if (!set) return unknownStatus(database.name, runIn, 'the status Job did not report this database')
+    if (!set.ok) return unknownStatus(database.name, runIn, `${set.error.codeName ? `${set.error.codeName}: ` : ''}${set.error.message}`)
+    return viewOf(database.name, topologies.get(database.name)!, set, runIn, options.region)
+  })
 }
 
 /** The members of the Job's own region first: a status answers from a member it can reach. */
