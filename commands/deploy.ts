@@ -23,6 +23,7 @@ export default class Deploy extends MygateCommand<DeployResult> {
     '<%= config.bin %> deploy billing --env demo --image registry.mygate.dev/mygate/billing:2.1.0 --blue-green',
     '<%= config.bin %> deploy auth users visitors --env staging --version 2026.11.1 --concurrency 2',
     '<%= config.bin %> deploy visitors --env prod --version 3.5.0 --approve --json',
+    '<%= config.bin %> deploy billing-db --env demo --version 7.0.14',
   ]
 
   static override strict = false
@@ -90,6 +91,10 @@ export default class Deploy extends MygateCommand<DeployResult> {
       if (result.waves.length > 1) this.log(`Waves: ${result.waves.map((w) => w.join(', ')).join(' -> ')}`)
       this.log(result.summary)
       return
+    }
+    for (const d of result.databases ?? []) {
+      this.log(`${d.service}: ${d.outcome} (by role ${d.from ?? '(none)'} -> ${d.image})`)
+      d.restarted.forEach((m, i) => this.log(`  ${i + 1}. ${m.role} ${m.host} (${m.region})${m.role === 'primary' ? ', stepped down first' : ''}`))
     }
     for (const s of result.services) {
       const last = s.analysis.at(-1)
