@@ -13,8 +13,11 @@ export const DATABASE_OPS: readonly DatabaseOp[] = ['status', 'initiate', 'recon
  */
 export type FleetOp = 'status-all'
 
-/** Any operation a Job runs: the label `mygate.dev/op`, and a script of the ops ConfigMap. */
-export type AnyDatabaseOp = DatabaseOp | FleetOp
+/** Redis operations: a redis-cli Job (src/db/redis-ops.ts). */
+export type RedisOp = 'redis-info' | 'redis-promote'
+
+/** Any operation a Job runs: the label `mygate.dev/op`. */
+export type AnyDatabaseOp = DatabaseOp | FleetOp | RedisOp
 
 /** Every script the ops ConfigMap carries. */
 export const OPS_SCRIPTS: readonly string[] = [...DATABASE_OPS.map((op) => `${op}.js`), 'status-all.js']

@@ -154,6 +154,8 @@ export interface OperationJobRun {
   onCreated?: (job: string) => void
   /** The Secrets the Job reads, named in the hint when its pod cannot start. */
   secrets: string
+  /** The result from the pod's log (default: the JSON object on its last line). */
+  readResult?: (log: string) => Record<string, unknown> | undefined
 }
 
 /**
@@ -208,7 +210,7 @@ export async function runOperationJob<R>(client: KubeApi, job: KubeObject, optio
     }
     const {exitCode, verdict} = outcome.reading
     const log = await readLog(client, namespace, outcome.pod)
-    const result = lastJsonLine(log)
+    const result = (options.readResult ?? lastJsonLine)(log)
     if (exitCode === 0 && result) {
       await removeJob()
       return {job: name, result: result as unknown as R, verdict, exitCode, elapsedMs: Date.now() - started}

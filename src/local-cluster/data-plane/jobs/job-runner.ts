@@ -16,6 +16,7 @@ import {CONTRACT, scriptOp} from './contract.js'
 import {type OpName, OPS} from './ops.js'
 import {statusAllOp} from './status-all.js'
 import {Session} from './session.js'
+import {type RedisJobAccess, runRedisCli} from '../redis/redis-cli.js'
 
 /** What a database Job's container did: its log lines, exit code and termination message. */
 export interface JobRun {
@@ -41,9 +42,11 @@ export interface JobRunInput {
   shippedScript(name: string): string | undefined
   /** Where `mygate-local-store` transfers archives (the local provider's object store). */
   archiveStore?: ArchiveStore
+  /** The simulated Redis servers, for redis-cli Jobs. */
+  redis?: RedisJobAccess
 }
 
-const PROGRAMS = ['mongosh', 'mongodump', 'mongorestore']
+const PROGRAMS = ['mongosh', 'mongodump', 'mongorestore', 'redis-cli']
 const DEFAULT_TERMINATION_PATH = '/dev/termination-log'
 /** The kubelet's limits for a termination message: 4096 bytes; from logs, 80 lines or 2048 bytes. */
 const MESSAGE_LIMIT = 4096
@@ -67,7 +70,12 @@ export function databaseToolContainer(pod: KubeObject): ContainerSpec | undefine
 export function runDatabaseJob(input: JobRunInput): JobRun | Promise<JobRun> | undefined {
   const container = databaseToolContainer(input.pod)
   if (!container) return undefined
-  if (basename(containerProcess(container).argv[0] ?? '') !== 'mongosh') return runArchiveJob(input)
+  const program = basename(containerProcess(container).argv[0] ?? '')
+  if (program === 'redis-cli') {
+    const ran = runRedisCli(input, container)
+    return {container: container.name, ...ran, ...terminationMessage(container, undefined, [...ran.stdout, ...ran.stderr], ran.exitCode)}
+  }
+  if (program !== 'mongosh') return runArchiveJob(input)
   const run = (stdout: string[], stderr: string[], exitCode: number, verdict?: string): JobRun => ({
     container: container.name,
     stdout,
