@@ -9,6 +9,8 @@ import {replicaSetConnection} from './connection.js'
 import {DatabaseOperationError} from './operation-error.js'
 import type {MemberStatus, RollbackEntry, StatusResult} from './operations.js'
 import {runStatusAll, type SetStatus} from './status-all.js'
+import {redisStatus, type RedisStatusView} from './redis-status.js'
+import {redisTopology} from './redis-topology.js'
 import {replicaSetTopology, type ReplicaSetTopology} from './topology.js'
 
 /**
@@ -84,20 +86,27 @@ export interface DatabaseStatusReport {
   environment: string
   regions: RegionReach[]
   databases: DatabaseStatus[]
+  /** Redis: each member's role, link and offset (src/db/redis-status.ts); absent with `--service` of a database, or when no region answers. */
+  redis?: RedisStatusView
   elapsedMs: number
 }
 
-/** The databases `--service NAME` means: a `-db` service, or the database an app owns. */
-export function selectDatabases(catalog: Catalog, service?: string): ServiceDescriptor[] {
+/**
+ * What `--service NAME` means: a `-db` service, the database an app owns, or `redis` (Redis only).
+ * Without it: every database, and Redis when the catalog has it.
+ */
+export function selectDatabases(catalog: Catalog, service?: string): {databases: ServiceDescriptor[]; redis?: ServiceDescriptor} {
   const databases = catalog.services.filter((s) => s.kind === 'mongodb')
-  if (service === undefined) return databases
+  const redis = catalog.services.find((s) => s.kind === 'redis')
+  if (service === undefined) return {databases, ...(redis ? {redis} : {})}
   const named = catalog.byName(service)
-  const names = databases.map((d) => d.name)
+  const names = [...databases, ...(redis ? [redis] : [])].map((d) => d.name)
   if (!named) throw new NotFoundError(`unknown service "${service}": expected ${oneOf(names)}`, {hint: 'run `mygate services list` to see the services', details: {service, databases: names}})
-  if (named.kind === 'mongodb') return [named]
+  if (named.kind === 'mongodb') return {databases: [named]}
+  if (named.kind === 'redis') return {databases: [], redis: named}
   const owned = named.dependencies.database ? catalog.byName(named.dependencies.database) : undefined
-  if (owned?.kind === 'mongodb') return [owned]
-  throw new UsageError(`service "${service}" has no MongoDB database${named.kind === 'redis' ? ' (it is a Redis cache)' : ''}`, {
+  if (owned?.kind === 'mongodb') return {databases: [owned]}
+  throw new UsageError(`service "${service}" has no database`, {
     hint: `use --service with ${oneOf(names)}`,
     details: {service, databases: names},
   })
@@ -110,7 +119,7 @@ export async function databaseStatus(options: DatabaseStatusOptions): Promise<Da
   if (options.region !== undefined && !regionNames.includes(options.region)) {
     throw new UsageError(`environment ${env.name} has no region "${options.region}"`, {hint: `use --region with ${oneOf(regionNames)}`})
   }
-  const databases = selectDatabases(options.catalog, options.service)
+  const {databases, redis} = selectDatabases(options.catalog, options.service)
   const regions = await Promise.all(
     regionNames.map(async (region): Promise<RegionReach> => {
       const role = region === env.regions.primary ? 'primary' : 'secondary'
@@ -123,8 +132,12 @@ export async function databaseStatus(options: DatabaseStatusOptions): Promise<Da
   // Where the Jobs run: the asked region, else the active one, else any that answers.
   const preferred = options.region ? [options.region] : [options.activeRegion, ...regionNames.filter((r) => r !== options.activeRegion)]
   const runIn = preferred.find((region) => regions.find((r) => r.region === region)?.reachable)
-  const statuses = await statusesIn(runIn, databases, options, regions)
-  return {environment: env.name, regions, databases: statuses, elapsedMs: Date.now() - started}
+  // MongoDB (one Job for every set) and Redis (one Job per member) at once.
+  const [statuses, redisView] = await Promise.all([
+    databases.length > 0 ? statusesIn(runIn, databases, options, regions) : Promise.resolve([]),
+    redis && runIn ? redisStatus(options.clients.get(runIn)!, redisTopology(redis, env), {image: imageReference(redis, env), timeoutMs: options.jobTimeoutMs ?? 30_000, onlyRegion: options.region}) : Promise.resolve(undefined),
+  ])
+  return {environment: env.name, regions, databases: statuses, ...(redisView ? {redis: redisView} : {}), elapsedMs: Date.now() - started}
 }
 
 /**
