@@ -248,6 +248,8 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
       peers: [peerFor(service, namespace)],
       // The labels of the database Jobs' pods (src/db/run-operation.ts).
       dbOps: {'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': service.name},
+      // The status Job of every database at once (src/db/status-all.ts).
+      dbOpsAll: {'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': 'all'},
       dbOpsEnabled: service.kind === 'mongodb' || service.kind === 'redis',
     },
     dnsPort: DNS_PORT,

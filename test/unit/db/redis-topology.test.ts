@@ -69,3 +69,20 @@ describe('redis as rendered', () => {
     expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).toEqual(['redis'])
   })
 })
+
+describe('the stores\' NetworkPolicies admit mygate\'s Jobs', () => {
+  const ingressSelectors = (objects: KubeObject[], name: string) =>
+    ((objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name) as Obj).spec.ingress as Array<{from: Array<{podSelector?: {matchLabels: Record<string, string>}}>}>).flatMap((rule) => rule.from.map((peer) => peer.podSelector?.matchLabels))
+
+  test('redis: its redis-cli Jobs (db-ops, database redis)', async () => {
+    const objects = await renderService(catalog.byName('redis')!, testEnvironment(), {catalog})
+    expect(ingressSelectors(objects, 'redis')).toContainEqual({'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': 'redis'})
+  })
+
+  test('a MongoDB database: its own Jobs and the status Job of every database', async () => {
+    const objects = await renderService(catalog.byName('billing-db')!, testEnvironment(), {catalog})
+    const selectors = ingressSelectors(objects, 'billing-db')
+    expect(selectors).toContainEqual({'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': 'billing-db'})
+    expect(selectors).toContainEqual({'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': 'all'})
+  })
+})
