@@ -14,7 +14,8 @@ export default class Deploy extends MygateCommand<DeployResult> {
     'or through the Istio VirtualService when the environment has the mesh; analysis of error rate and p99 latency against the ' +
     "descriptor's thresholds through Prometheus; automatic rollback on failed analysis or crash-looping pods. Without a strategy flag, " +
     "the service's descriptor decides; canary steps, pause and analysis interval default to the descriptor's rollout settings. " +
-    'Several services form a release train in dependency order. A prod-tier environment needs approval (typed in a terminal, --approve without one) ' +
+    'Several services form a release train in dependency order. A MongoDB service (`billing-db`) is upgraded by role instead: ' +
+    'secondaries restarted one at a time, the primary stepped down and restarted last. A prod-tier environment needs approval (typed in a terminal, --approve without one) ' +
     'and a clean git working tree unless --allow-dirty.'
 
   static override examples = [
