@@ -14,7 +14,8 @@ export default class Deploy extends MygateCommand<DeployResult> {
     'or through the Istio VirtualService when the environment has the mesh; analysis of error rate and p99 latency against the ' +
     "descriptor's thresholds through Prometheus; automatic rollback on failed analysis or crash-looping pods. Without a strategy flag, " +
     "the service's descriptor decides; canary steps, pause and analysis interval default to the descriptor's rollout settings. " +
-    'Several services form a release train in dependency order. A prod-tier environment needs approval (typed in a terminal, --approve without one) ' +
+    'Several services form a release train in dependency order. A MongoDB service (`billing-db`) is upgraded by role instead: ' +
+    'secondaries restarted one at a time, the primary stepped down and restarted last. A prod-tier environment needs approval (typed in a terminal, --approve without one) ' +
     'and a clean git working tree unless --allow-dirty.'
 
   static override examples = [
@@ -23,6 +24,7 @@ export default class Deploy extends MygateCommand<DeployResult> {
     '<%= config.bin %> deploy billing --env demo --image registry.mygate.dev/mygate/billing:2.1.0 --blue-green',
     '<%= config.bin %> deploy auth users visitors --env staging --version 2026.11.1 --concurrency 2',
     '<%= config.bin %> deploy visitors --env prod --version 3.5.0 --approve --json',
+    '<%= config.bin %> deploy billing-db --env demo --version 7.0.14',
   ]
 
   static override strict = false
@@ -90,6 +92,10 @@ export default class Deploy extends MygateCommand<DeployResult> {
       if (result.waves.length > 1) this.log(`Waves: ${result.waves.map((w) => w.join(', ')).join(' -> ')}`)
       this.log(result.summary)
       return
+    }
+    for (const d of result.databases ?? []) {
+      this.log(`${d.service}: ${d.outcome} (by role ${d.from ?? '(none)'} -> ${d.image})`)
+      d.restarted.forEach((m, i) => this.log(`  ${i + 1}. ${m.role} ${m.host} (${m.region})${m.role === 'primary' ? ', stepped down first' : ''}`))
     }
     for (const s of result.services) {
       const last = s.analysis.at(-1)

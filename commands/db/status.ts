@@ -1,12 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {MygateCommand} from '../../src/cli/base-command.js'
+import type {RedisStatusView} from '../../src/db/redis-status.js'
 import type {DatabaseStatus, DatabaseStatusReport} from '../../src/db/status.js'
 
 export default class DbStatus extends MygateCommand<DatabaseStatusReport> {
-  static override summary = "Show each MongoDB replica set of an environment: members by region, state, lag, oplog window, data, and a verdict."
+  static override summary = "Show each MongoDB replica set of an environment (members by region, state, lag, oplog window, data) and Redis (role, link, offset by member), each with a verdict."
   static override description =
-    'Runs one status Job per database (all at once) in a region that answers. A region whose cluster does not answer is shown as unreachable. With --watch, repeats every 2 seconds until interrupted.'
+    'Runs one status Job for every database (and one redis-cli Job per Redis member, at the same time) in a region that answers. A region whose cluster does not answer is shown as unreachable. With --watch, repeats every 2 seconds until interrupted.'
   static override examples = [
     '<%= config.bin %> db status --env demo',
     '<%= config.bin %> db status --env demo --service billing-db',
@@ -14,7 +15,7 @@ export default class DbStatus extends MygateCommand<DatabaseStatusReport> {
   ]
   static override flags = {
     env: Flags.string({description: 'Environment.', required: true}),
-    service: Flags.string({description: 'Only this database (a -db service, or the app that owns it).'}),
+    service: Flags.string({description: 'Only this database (a -db service, the app that owns it, or redis).'}),
     region: Flags.string({description: "Run the status from this region and show its members only."}),
     watch: Flags.boolean({description: 'Repeat every 2 seconds until interrupted.'}),
   }
@@ -52,9 +53,11 @@ function reportLines(report: DatabaseStatusReport): string[] {
     if (!region.reachable) lines.push(`Region ${region.region} [${region.role}]: unreachable (${region.error ?? 'no answer'})`)
   }
   for (const db of report.databases) lines.push('', ...databaseLines(db))
+  if (report.redis) lines.push('', ...redisLines(report.redis))
   const counts = new Map<string, number>()
   for (const db of report.databases) counts.set(db.verdict, (counts.get(db.verdict) ?? 0) + 1)
-  lines.push('', `Result: ${[...counts].map(([verdict, n]) => `${n} ${verdict}`).join(', ')} (${report.databases.length} database${report.databases.length === 1 ? '' : 's'}, ${report.elapsedMs} ms)`)
+  const redis = report.redis ? `; redis ${report.redis.verdict}` : ''
+  lines.push('', `Result: ${[...counts].map(([verdict, n]) => `${n} ${verdict}`).join(', ') || 'no MongoDB database'}${redis} (${report.databases.length} database${report.databases.length === 1 ? '' : 's'}, ${report.elapsedMs} ms)`)
   return lines
 }
 
@@ -73,6 +76,19 @@ function databaseLines(db: DatabaseStatus): string[] {
     lines.push(`    data: ${db.collections.map((c) => `${c.name} ${c.count} docs / ${formatBytes(c.sizeBytes)}`).join(', ')}`)
   }
   for (const r of db.rollbacks) lines.push(`    rollback on ${r.member} at ${r.at}: ${r.entries} writes (${r.namespaces.join(', ')}) kept in ${r.dataDirectory}`)
+  return lines
+}
+
+function redisLines(redis: RedisStatusView): string[] {
+  const lines = [`${MARK[redis.verdict] ?? '?'} ${redis.service}: ${redis.summary}`]
+  for (const region of [...new Set(redis.members.map((m) => m.region))]) {
+    lines.push(`    ${region}:`)
+    for (const m of redis.members.filter((member) => member.region === region)) {
+      const link = m.linkStatus ? `  link ${m.linkStatus}${m.linkDownSinceSeconds !== undefined ? ` (${m.linkDownSinceSeconds}s)` : ''}` : ''
+      const behind = m.lagBytes !== undefined ? `  ${m.lagBytes} bytes behind` : ''
+      lines.push(`      ${m.host.padEnd(58)} ${m.role.padEnd(10)} offset ${m.offset ?? '-'}${link}${behind}${m.error ? `  (${m.error})` : ''}`)
+    }
+  }
   return lines
 }
 

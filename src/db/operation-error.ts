@@ -1,5 +1,5 @@
 import {OperationFailedError, type ErrorOptions} from '../errors.js'
-import type {DatabaseOp} from './operations.js'
+import type {AnyDatabaseOp} from './operations.js'
 
 /**
  * A database operation that ran and did not succeed: the script's error (`codeName`, e.g.
@@ -9,7 +9,7 @@ import type {DatabaseOp} from './operations.js'
  */
 export class DatabaseOperationError extends OperationFailedError {
   readonly database: string
-  readonly op: DatabaseOp
+  readonly op: AnyDatabaseOp
   readonly job: string
   /** The script's error codeName, when it reported one. */
   readonly codeName?: string
@@ -20,7 +20,7 @@ export class DatabaseOperationError extends OperationFailedError {
 
   constructor(
     message: string,
-    fields: {database: string; op: DatabaseOp; job: string; exitCode?: number; codeName?: string; reason?: string; result?: Record<string, unknown>},
+    fields: {database: string; op: AnyDatabaseOp; job: string; exitCode?: number; codeName?: string; reason?: string; result?: Record<string, unknown>},
     options: ErrorOptions = {},
   ) {
     super(message, {

@@ -7,6 +7,21 @@ export type DatabaseOp = 'status' | 'initiate' | 'reconfigure' | 'step-down' | '
 
 export const DATABASE_OPS: readonly DatabaseOp[] = ['status', 'initiate', 'reconfigure', 'step-down', 'force-reconfigure', 'hashes']
 
+/**
+ * Operations over every database of a region in one Job (`mongosh --nodb`, credentials from each
+ * database's Secret volume): src/db/status-all.ts.
+ */
+export type FleetOp = 'status-all'
+
+/** Redis operations: a redis-cli Job (src/db/redis-ops.ts). */
+export type RedisOp = 'redis-info' | 'redis-promote'
+
+/** Any operation a Job runs: the label `mygate.dev/op`. */
+export type AnyDatabaseOp = DatabaseOp | FleetOp | RedisOp
+
+/** Every script the ops ConfigMap carries. */
+export const OPS_SCRIPTS: readonly string[] = [...DATABASE_OPS.map((op) => `${op}.js`), 'status-all.js']
+
 /** A member as the scripts take it (initiate, reconfigure, force-reconfigure). */
 export interface MemberSpec {
   host: string

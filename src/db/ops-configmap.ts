@@ -1,7 +1,7 @@
 import {NAMESPACES} from '../config/types.js'
 import type {KubeApi} from '../kube/api.js'
 import type {KubeObject} from '../kube/types.js'
-import {DATABASE_OPS, scriptFor} from './operations.js'
+import {OPS_SCRIPTS} from './operations.js'
 import {readOpsScript, renderOpsTemplate} from './ops-templates.js'
 
 /** The ConfigMap every database Job mounts at /ops (templates/mongodb/ops/README.md). */
@@ -14,7 +14,7 @@ export const OPS_CONFIGMAP = 'mygate-db-ops'
  */
 export async function renderOpsConfigMap(options: {labels?: Record<string, string>; templatesDir?: string; namespace?: string} = {}): Promise<KubeObject> {
   const scripts: Record<string, string> = {}
-  for (const op of DATABASE_OPS) scripts[scriptFor(op)] = await readOpsScript(scriptFor(op), options.templatesDir)
+  for (const script of OPS_SCRIPTS) scripts[script] = await readOpsScript(script, options.templatesDir)
   return renderOpsTemplate('configmap.yaml', {name: OPS_CONFIGMAP, namespace: options.namespace ?? NAMESPACES.data, labels: options.labels ?? {}, scripts}, options.templatesDir)
 }
 

@@ -11,8 +11,8 @@ import {defaultTemplateDirs} from '../render/template-loader.js'
  * MYGATE_TEMPLATES_DIR when set, like every other template).
  */
 
-export function opsDir(templatesDir = defaultTemplateDirs().templates): string {
-  return join(templatesDir, 'mongodb', 'ops')
+export function opsDir(templatesDir = defaultTemplateDirs().templates, store: 'mongodb' | 'redis' = 'mongodb'): string {
+  return join(templatesDir, store, 'ops')
 }
 
 const compiled = new Map<string, Promise<CompiledTemplate>>()
@@ -27,9 +27,9 @@ async function loadTemplate(file: string): Promise<CompiledTemplate> {
   return entry
 }
 
-/** Renders templates/mongodb/ops/NAME (one object). */
-export async function renderOpsTemplate(name: string, context: TemplateContext, templatesDir?: string): Promise<KubeObject> {
-  const file = join(opsDir(templatesDir), name)
+/** Renders templates/STORE/ops/NAME (one object; STORE mongodb unless said). */
+export async function renderOpsTemplate(name: string, context: TemplateContext, templatesDir?: string, store: 'mongodb' | 'redis' = 'mongodb'): Promise<KubeObject> {
+  const file = join(opsDir(templatesDir, store), name)
   const documents = renderTemplate(await loadTemplate(file), context)
   if (documents.length !== 1) throw new UsageError(`${file}: expected one Kubernetes object, found ${documents.length}`, {hint: 'keep one document in the template'})
   return documents[0] as KubeObject

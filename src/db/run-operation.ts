@@ -6,7 +6,7 @@ import type {KubeApi, WatchHandle} from '../kube/api.js'
 import type {KubeObject} from '../kube/types.js'
 import {lastJsonLine, logTail, readJobPod, type PodReading} from './job-outcome.js'
 import {DatabaseOperationError} from './operation-error.js'
-import {type DatabaseOp, type OpParams, type OpResults, scriptFor} from './operations.js'
+import {type AnyDatabaseOp, type DatabaseOp, type OpParams, type OpResults, scriptFor} from './operations.js'
 import {OPS_CONFIGMAP} from './ops-configmap.js'
 import {renderOpsTemplate} from './ops-templates.js'
 
@@ -91,7 +91,7 @@ export const LABEL_OP = 'mygate.dev/op'
 export const ANNOTATION_STARTED = 'mygate.dev/started-at'
 
 /** `dbop-billing-db-status-k3x9qa`: unique per run, and never `DATABASE-...`, which would read as one of the StatefulSet's pods. */
-export function operationJobName(database: string, op: DatabaseOp, suffix = randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(-6)): string {
+export function operationJobName(database: string, op: AnyDatabaseOp, suffix = randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(-6)): string {
   return `dbop-${database}-${op}-${suffix}`
 }
 
@@ -129,11 +129,44 @@ export async function renderOperationJob<Op extends DatabaseOp>(name: string, op
 }
 
 export async function runDatabaseOperation<Op extends DatabaseOp>(client: KubeApi, options: RunOperationOptions<Op>): Promise<OperationOutcome<OpResults[Op]>> {
+  const name = operationJobName(options.database, options.op)
+  const job = await renderOperationJob(name, options)
+  return runOperationJob<OpResults[Op]>(client, job, {
+    database: options.database,
+    op: options.op,
+    namespace: options.namespace,
+    timeoutMs: options.timeoutMs,
+    keepFailed: options.keepFailed,
+    onCreated: options.onCreated,
+    secrets: `Secret ${options.database}-credentials`,
+  })
+}
+
+/** What {@link runOperationJob} needs besides the rendered Job. */
+export interface OperationJobRun {
+  /** The `mygate.dev/database` label value (a database, or `all` for an operation on every one). */
+  database: string
+  /** The `mygate.dev/op` label value. */
+  op: AnyDatabaseOp
+  namespace?: string
+  timeoutMs?: number
+  keepFailed?: number
+  onCreated?: (job: string) => void
+  /** The Secrets the Job reads, named in the hint when its pod cannot start. */
+  secrets: string
+  /** The result from the pod's log (default: the JSON object on its last line). */
+  readResult?: (log: string) => Record<string, unknown> | undefined
+}
+
+/**
+ * Creates a rendered operation Job and reads its outcome (the steps and outcomes described at the
+ * top of this file): shared by every operation, whatever its template.
+ */
+export async function runOperationJob<R>(client: KubeApi, job: KubeObject, options: OperationJobRun): Promise<OperationOutcome<R>> {
   const started = Date.now()
   const namespace = options.namespace ?? NAMESPACES.data
   const timeoutMs = options.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS
-  const name = operationJobName(options.database, options.op)
-  const job = await renderOperationJob(name, options)
+  const name = String(job.metadata.name)
   const fields = {database: options.database, op: options.op, job: name}
   const jobRef = {apiVersion: 'batch/v1', kind: 'Job', name, namespace}
   const removeJob = () => client.delete(jobRef, {propagationPolicy: 'Background'})
@@ -172,15 +205,15 @@ export async function runDatabaseOperation<Op extends DatabaseOp>(client: KubeAp
       await removeJob()
       const {reason, message} = outcome.reading
       throw new DatabaseOperationError(`database operation ${options.op} on ${options.database} cannot start: ${reason}${message ? `: ${message}` : ''}`, {...fields, reason}, {
-        hint: reason === 'CreateContainerConfigError' ? `check Secret ${options.database}-credentials and ConfigMap ${OPS_CONFIGMAP} in ${namespace} (\`mygate env create\` creates them)` : 'check the database image',
+        hint: reason === 'CreateContainerConfigError' ? `check ${options.secrets} and ConfigMap ${OPS_CONFIGMAP} in ${namespace} (\`mygate env create\` creates them)` : 'check the database image',
       })
     }
     const {exitCode, verdict} = outcome.reading
     const log = await readLog(client, namespace, outcome.pod)
-    const result = lastJsonLine(log)
+    const result = (options.readResult ?? lastJsonLine)(log)
     if (exitCode === 0 && result) {
       await removeJob()
-      return {job: name, result: result as unknown as OpResults[Op], verdict, exitCode, elapsedMs: Date.now() - started}
+      return {job: name, result: result as unknown as R, verdict, exitCode, elapsedMs: Date.now() - started}
     }
     await pruneFailedJobs(client, namespace, {database: options.database, op: options.op, current: name}, options.keepFailed ?? DEFAULT_KEEP_FAILED)
     const error = (result?.error ?? undefined) as {codeName?: string | null; message?: string} | undefined
@@ -202,7 +235,7 @@ async function readLog(client: KubeApi, namespace: string, pod: string): Promise
 }
 
 /** Keeps the newest `keep` finished Jobs of this database and op (the one just failed among them), deletes the rest. */
-async function pruneFailedJobs(client: KubeApi, namespace: string, run: {database: string; op: DatabaseOp; current: string}, keep: number): Promise<void> {
+async function pruneFailedJobs(client: KubeApi, namespace: string, run: {database: string; op: AnyDatabaseOp; current: string}, keep: number): Promise<void> {
   const {database, op, current} = run
   const list = await client.list('batch/v1', 'Job', {namespace, labelSelector: `${LABEL_COMPONENT}=${COMPONENT_DB_OPS},${LABEL_DATABASE}=${database},${LABEL_OP}=${op}`})
   const finished = list.items

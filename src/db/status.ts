@@ -6,15 +6,17 @@ import {NotFoundError, UsageError, isMygateError, oneOf} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import {imageReference} from '../render/labels.js'
 import {replicaSetConnection} from './connection.js'
-import {mapBounded} from './form-replica-sets.js'
 import {DatabaseOperationError} from './operation-error.js'
 import type {MemberStatus, RollbackEntry, StatusResult} from './operations.js'
-import {runDatabaseOperation} from './run-operation.js'
+import {runStatusAll, type SetStatus} from './status-all.js'
+import {redisStatus, type RedisStatusView} from './redis-status.js'
+import {redisTopology} from './redis-topology.js'
 import {replicaSetTopology, type ReplicaSetTopology} from './topology.js'
 
 /**
- * `mygate db status`: one status Job per database (src/db/run-operation.ts), all at once (bounded),
- * in one region that answers, read as MongoDB reports it (replSetGetStatus through status.js).
+ * `mygate db status`: one status Job for all the databases (src/db/status-all.ts: status-all.js
+ * connects to each replica set in turn), in one region that answers, read as MongoDB reports it
+ * (replSetGetStatus, as status.js reads it).
  * A region whose API server does not answer within its own short time-out is reported as
  * unreachable and the Jobs run in the other one; a database whose Job fails is reported with why,
  * never as a crash of the whole command.
@@ -35,8 +37,6 @@ export interface DatabaseStatusOptions {
   reachabilityTimeoutMs?: number
   /** Time-out of each status Job (default 30 s). */
   jobTimeoutMs?: number
-  /** Status Jobs at once (default 8: one per bundled database). */
-  concurrency?: number
   /** A member lagging more than this is a problem (default 10 s). */
   maxLagSeconds?: number
 }
@@ -86,20 +86,27 @@ export interface DatabaseStatusReport {
   environment: string
   regions: RegionReach[]
   databases: DatabaseStatus[]
+  /** Redis: each member's role, link and offset (src/db/redis-status.ts); absent with `--service` of a database, or when no region answers. */
+  redis?: RedisStatusView
   elapsedMs: number
 }
 
-/** The databases `--service NAME` means: a `-db` service, or the database an app owns. */
-export function selectDatabases(catalog: Catalog, service?: string): ServiceDescriptor[] {
+/**
+ * What `--service NAME` means: a `-db` service, the database an app owns, or `redis` (Redis only).
+ * Without it: every database, and Redis when the catalog has it.
+ */
+export function selectDatabases(catalog: Catalog, service?: string): {databases: ServiceDescriptor[]; redis?: ServiceDescriptor} {
   const databases = catalog.services.filter((s) => s.kind === 'mongodb')
-  if (service === undefined) return databases
+  const redis = catalog.services.find((s) => s.kind === 'redis')
+  if (service === undefined) return {databases, ...(redis ? {redis} : {})}
   const named = catalog.byName(service)
-  const names = databases.map((d) => d.name)
+  const names = [...databases, ...(redis ? [redis] : [])].map((d) => d.name)
   if (!named) throw new NotFoundError(`unknown service "${service}": expected ${oneOf(names)}`, {hint: 'run `mygate services list` to see the services', details: {service, databases: names}})
-  if (named.kind === 'mongodb') return [named]
+  if (named.kind === 'mongodb') return {databases: [named]}
+  if (named.kind === 'redis') return {databases: [], redis: named}
   const owned = named.dependencies.database ? catalog.byName(named.dependencies.database) : undefined
-  if (owned?.kind === 'mongodb') return [owned]
-  throw new UsageError(`service "${service}" has no MongoDB database${named.kind === 'redis' ? ' (it is a Redis cache)' : ''}`, {
+  if (owned?.kind === 'mongodb') return {databases: [owned]}
+  throw new UsageError(`service "${service}" has no database`, {
     hint: `use --service with ${oneOf(names)}`,
     details: {service, databases: names},
   })
@@ -112,7 +119,7 @@ export async function databaseStatus(options: DatabaseStatusOptions): Promise<Da
   if (options.region !== undefined && !regionNames.includes(options.region)) {
     throw new UsageError(`environment ${env.name} has no region "${options.region}"`, {hint: `use --region with ${oneOf(regionNames)}`})
   }
-  const databases = selectDatabases(options.catalog, options.service)
+  const {databases, redis} = selectDatabases(options.catalog, options.service)
   const regions = await Promise.all(
     regionNames.map(async (region): Promise<RegionReach> => {
       const role = region === env.regions.primary ? 'primary' : 'secondary'
@@ -125,26 +132,45 @@ export async function databaseStatus(options: DatabaseStatusOptions): Promise<Da
   // Where the Jobs run: the asked region, else the active one, else any that answers.
   const preferred = options.region ? [options.region] : [options.activeRegion, ...regionNames.filter((r) => r !== options.activeRegion)]
   const runIn = preferred.find((region) => regions.find((r) => r.region === region)?.reachable)
-  const statuses = await mapBounded(databases, options.concurrency ?? 8, async (database): Promise<DatabaseStatus> => {
-    const topology = replicaSetTopology(database, env)
-    if (!runIn) return unknownStatus(database.name, options.region ?? options.activeRegion, `no region answers (${regions.map((r) => `${r.region}: ${r.error ?? 'unreachable'}`).join('; ')})`)
-    try {
-      const outcome = await runDatabaseOperation(options.clients.get(runIn)!, {
-        database: database.name,
-        op: 'status',
-        params: {database: database.name.replace(/-db$/, ''), maxLagSeconds: options.maxLagSeconds ?? 10},
-        connection: statusConnection(topology, runIn),
-        image: imageReference(database, env),
-        timeoutMs: options.jobTimeoutMs ?? 30_000,
-        keepFailed: 1,
-      })
-      return viewOf(database.name, topology, outcome.result, runIn, options.region)
-    } catch (error) {
-      if (!(error instanceof DatabaseOperationError) && !(isMygateError(error) && error.code === 'TIMEOUT')) throw error
-      return unknownStatus(database.name, runIn, (error as Error).message)
-    }
+  // MongoDB (one Job for every set) and Redis (one Job per member) at once.
+  const [statuses, redisView] = await Promise.all([
+    databases.length > 0 ? statusesIn(runIn, databases, options, regions) : Promise.resolve([]),
+    redis && runIn ? redisStatus(options.clients.get(runIn)!, redisTopology(redis, env), {image: imageReference(redis, env), timeoutMs: options.jobTimeoutMs ?? 30_000, onlyRegion: options.region}) : Promise.resolve(undefined),
+  ])
+  return {environment: env.name, regions, databases: statuses, ...(redisView ? {redis: redisView} : {}), elapsedMs: Date.now() - started}
+}
+
+/**
+ * Every selected database's status from ONE Job in `runIn` (src/db/status-all.ts): a set the Job
+ * could not read, or a Job that failed as a whole, is reported per database with why, never as a
+ * crash of the whole command.
+ */
+async function statusesIn(runIn: string | undefined, databases: ServiceDescriptor[], options: DatabaseStatusOptions, regions: RegionReach[]): Promise<DatabaseStatus[]> {
+  const {env} = options
+  const topologies = new Map(databases.map((database) => [database.name, replicaSetTopology(database, env)]))
+  if (!runIn) {
+    const why = `no region answers (${regions.map((r) => `${r.region}: ${r.error ?? 'unreachable'}`).join('; ')})`
+    return databases.map((database) => unknownStatus(database.name, options.region ?? options.activeRegion, why))
+  }
+  let sets: SetStatus[]
+  try {
+    const outcome = await runStatusAll(options.clients.get(runIn)!, {
+      sets: databases.map((database) => ({database: database.name, connection: statusConnection(topologies.get(database.name)!, runIn), appDatabase: database.name.replace(/-db$/, '')})),
+      maxLagSeconds: options.maxLagSeconds ?? 10,
+      image: databases.length > 0 ? imageReference(databases[0], env) : undefined,
+      timeoutMs: options.jobTimeoutMs ?? 30_000,
+    })
+    sets = outcome.result.sets
+  } catch (error) {
+    if (!(error instanceof DatabaseOperationError) && !(isMygateError(error) && error.code === 'TIMEOUT')) throw error
+    return databases.map((database) => unknownStatus(database.name, runIn, (error as Error).message))
+  }
+  return databases.map((database) => {
+    const set = sets.find((s) => s.name === database.name)
+    if (!set) return unknownStatus(database.name, runIn, 'the status Job did not report this database')
+    if (!set.ok) return unknownStatus(database.name, runIn, `${set.error.codeName ? `${set.error.codeName}: ` : ''}${set.error.message}`)
+    return viewOf(database.name, topologies.get(database.name)!, set, runIn, options.region)
   })
-  return {environment: env.name, regions, databases: statuses, elapsedMs: Date.now() - started}
 }
 
 /** The members of the Job's own region first: a status answers from a member it can reach. */

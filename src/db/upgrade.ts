@@ -34,9 +34,27 @@ export interface UpgradeOptions {
   onProgress?: (line: string) => void
 }
 
+export interface RestartedMember {
+  host: string
+  region: string
+  /** Its role when mygate restarted it: a primary is stepped down first. */
+  role: 'secondary' | 'primary'
+  /**
+   * A primary: false when no other member could take over (the only electable member: a dev set,
+   * or a two-region dev environment whose other member does not vote), so it restarted as primary
+   * and writes paused until it was back, as they would on any MongoDB set of that shape.
+   */
+  steppedDown?: boolean
+}
+
 export interface UpgradeResult {
   /** Member hosts restarted, in order (the primary at the time last). */
   restarted: string[]
+  /** The same, with each member's region and role. */
+  steps: RestartedMember[]
+  /** The PRIMARY before the upgrade and after it (null when there was none). */
+  primaryBefore: string | null
+  primaryAfter: string | null
 }
 
 export async function upgradeByRole(options: UpgradeOptions): Promise<UpgradeResult> {
@@ -44,13 +62,19 @@ export async function upgradeByRole(options: UpgradeOptions): Promise<UpgradeRes
   const deadline = Date.now() + (options.timeoutMs ?? 600_000)
   const jobs = options.clients.get(topology.primaryRegion)!
   const stale = await staleMembers(options.clients, topology)
-  if (stale.length === 0) return {restarted: []}
-  const restarted: string[] = []
   let current = await readStatus(jobs, options, deadline)
+  const primaryBefore = current.primary ?? null
+  if (stale.length === 0) return {restarted: [], steps: [], primaryBefore, primaryAfter: primaryBefore}
+  const restarted: string[] = []
+  const steps: RestartedMember[] = []
   const primaryFirst = (m: ReplicaSetMember) => (m.host === current.primary ? 1 : 0)
   for (const member of [...stale].sort((a, b) => primaryFirst(a) - primaryFirst(b))) {
     current = await readStatus(jobs, options, deadline)
-    if (member.host === current.primary) {
+    const role = member.host === current.primary ? 'primary' : 'secondary'
+    // rs.stepDown needs an electable secondary (priority > 0, a vote, healthy) to take over.
+    const successor = (current.members ?? []).some((m) => m.host !== member.host && m.health === 1 && m.priority > 0 && m.votes > 0 && !m.arbiterOnly)
+    if (role === 'primary' && !successor) options.onProgress?.(`${topology.set}: ${member.host} is the only electable member: it restarts as primary (writes pause until it is back)`)
+    if (role === 'primary' && successor) {
       const stepped = await runDatabaseOperation(jobs, {
         database: topology.set,
         op: 'step-down',
@@ -67,14 +91,15 @@ export async function upgradeByRole(options: UpgradeOptions): Promise<UpgradeRes
     }
     await restartMember(options.clients.get(member.region)!, member)
     restarted.push(member.host)
-    options.onProgress?.(`${topology.set}: restarted ${member.host} on ${options.image}`)
-    await until(deadline, `${member.host} to be SECONDARY and caught up`, async () => {
+    steps.push({host: member.host, region: member.region, role, ...(role === 'primary' ? {steppedDown: successor} : {})})
+    options.onProgress?.(`${topology.set}: restarted ${role} ${member.host} on ${options.image}`)
+    current = await until(deadline, `${member.host} to be SECONDARY and caught up`, async () => {
       const s = await readStatus(jobs, options, deadline)
       const m = s.members?.find((x) => x.host === member.host)
       return m && (m.state === 'SECONDARY' || m.state === 'PRIMARY') && (m.lagSeconds ?? 0) <= (options.maxLagSeconds ?? 10) && s.primary ? s : undefined
     })
   }
-  return {restarted}
+  return {restarted, steps, primaryBefore, primaryAfter: current.primary ?? null}
 }
 
 /** Members whose pod is not on the StatefulSet's update revision (controller-revision-hash). */

@@ -4,6 +4,7 @@ import {parseDuration} from '../duration.js'
 import {UsageError} from '../errors.js'
 import {chooseStrategy, parseCanarySteps, parseImageRef, validateImageTag} from '../rollout/flags.js'
 import {planBlueGreen, planCanary, planRolling, type RolloutStep} from '../rollout/plan.js'
+import type {DatabaseDeployRequest} from './deploy-database.js'
 
 /**
  * Deploy flags to per-service requests, checked completely before anything in a cluster changes:
@@ -45,6 +46,8 @@ export interface ServiceRequest {
 
 export interface DeployRequest {
   services: ServiceRequest[]
+  /** MongoDB services: upgraded by role (src/deploy/deploy-database.ts), never with a rollout strategy. */
+  databases: DatabaseDeployRequest[]
   readyTimeoutMs: number
   concurrency: number
 }
@@ -59,11 +62,17 @@ export function parseDeployFlags(flags: DeployFlags, catalog: Catalog): DeployRe
   }
   const descriptors = [...new Set(flags.services)].map((name) => requireService(catalog, name))
   for (const descriptor of descriptors) {
-    if (descriptor.kind !== 'app') {
-      throw new UsageError(`${descriptor.name} is a ${descriptor.kind} data service; mygate deploy rolls out app services only`, {
+    if (descriptor.kind !== 'app' && descriptor.kind !== 'mongodb') {
+      throw new UsageError(`${descriptor.name} is a ${descriptor.kind} data service; mygate deploy rolls out app services and upgrades MongoDB databases only`, {
         hint: 'data services change with `mygate env create` (their image is pinned in the descriptor)',
       })
     }
+  }
+  const databaseDescriptors = descriptors.filter((d) => d.kind === 'mongodb')
+  if (databaseDescriptors.length > 0 && databaseDescriptors.length < descriptors.length) {
+    throw new UsageError(`${databaseDescriptors.map((d) => d.name).join(', ')}: a database is upgraded on its own, not in a release train with app services`, {
+      hint: `deploy ${databaseDescriptors.map((d) => d.name).join(' ')} first, then the app services`,
+    })
   }
   if ((flags.version === undefined) === (flags.image === undefined)) {
     throw new UsageError(flags.version === undefined ? 'what to deploy? pass --version or --image' : '--version and --image cannot be combined', {
@@ -75,6 +84,8 @@ export function parseDeployFlags(flags: DeployFlags, catalog: Catalog): DeployRe
   }
   const imageRef = flags.image === undefined ? undefined : parseImageRef(flags.image)
   const version = imageRef?.version ?? validateImageTag(flags.version as string)
+
+  if (databaseDescriptors.length > 0) return databaseRequest(flags, databaseDescriptors, imageRef?.ref, version)
 
   const strategyFlags = {canary: flags.canary, blueGreen: flags.blueGreen, rolling: flags.rolling}
   const steps = flags.steps === undefined ? undefined : parseCanarySteps(flags.steps)
@@ -113,5 +124,21 @@ export function parseDeployFlags(flags: DeployFlags, catalog: Catalog): DeployRe
     const image = (registry: string) => imageRef?.ref ?? `${registry}/${descriptor.image.repository}:${version}`
     return {descriptor, strategy, image, version, plan, analysis, analysisEnabled}
   })
-  return {services, readyTimeoutMs, concurrency}
+  return {services, databases: [], readyTimeoutMs, concurrency}
+}
+
+/**
+ * MongoDB services: the image is `REPOSITORY:VERSION` of the descriptor's repository (`mongo`), or
+ * the given --image; the only order is by role, so rollout-strategy flags are refused.
+ */
+function databaseRequest(flags: DeployFlags, descriptors: ServiceDescriptor[], imageRef: string | undefined, version: string): DeployRequest {
+  const names = descriptors.map((d) => d.name).join(', ')
+  const strategyFlag = flags.canary ? '--canary' : flags.blueGreen ? '--blue-green' : flags.rolling ? '--rolling' : flags.steps !== undefined ? '--steps' : flags.pause !== undefined ? '--pause' : flags.scaleDownDelay !== undefined ? '--scale-down-delay' : undefined
+  if (strategyFlag) {
+    throw new UsageError(`${strategyFlag} does not apply to ${names}: a database is upgraded by role (secondaries first, the primary last after a step-down)`, {hint: `drop ${strategyFlag}`})
+  }
+  const readyTimeoutMs = parseDuration(flags.timeout ?? '10m', '--timeout')
+  if (readyTimeoutMs <= 0) throw new UsageError(`--timeout "${flags.timeout}" must be longer than 0`)
+  const databases = descriptors.map((descriptor) => ({descriptor, image: imageRef ?? `${descriptor.image.repository}:${version}`, version}))
+  return {services: [], databases, readyTimeoutMs, concurrency: 1}
 }

@@ -9,6 +9,7 @@ import {describeStep} from '../rollout/plan.js'
 import {planReleaseTrain, servicesToSkip, trainOutcome, type ServiceResult, type TrainOutcome} from '../rollout/release-train.js'
 import {parseDeployFlags, type DeployFlags} from './deploy-input.js'
 import {openEnvironment} from './open-environment.js'
+import {deployDatabase, type DatabaseDeployRequest, type DatabaseDeployResult} from './deploy-database.js'
 import {readGitInfo, type GitInfo} from '../audit/git-info.js'
 import {prepareService, runService, type PreparedService, type ServiceDeployResult} from '../strategies/run-service.js'
 
@@ -41,6 +42,8 @@ export interface DeployOptions extends DeployFlags {
 
 export interface DeployResult {
   environment: string
+  /** MongoDB services upgraded by role (`mygate deploy billing-db --version 7.0.14`); absent for app deploys. */
+  databases?: DatabaseDeployResult[]
   tier: string
   dryRun: boolean
   /** Service -> its planned steps (dry run) */
@@ -56,6 +59,7 @@ export interface DeployResult {
 
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const request = parseDeployFlags(options, options.catalog)
+  if (request.databases.length > 0) return deployDatabases(options, request.databases, request.readyTimeoutMs)
   const train = planReleaseTrain({
     services: request.services.map((s) => s.descriptor.name),
     dependsOn: (name) => options.catalog.byName(name)?.dependencies.services ?? [],
@@ -157,6 +161,44 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
 }
 
+/** The by-role plan of a database upgrade, one line per phase (`--dry-run` prints it). */
+const DATABASE_STEPS = [
+  'template the new image in every region (updateStrategy OnDelete: nothing restarts by itself)',
+  'restart each secondary in turn; wait for it to be SECONDARY and caught up',
+  'step the primary down, wait for a new primary, restart it last',
+]
+
+/**
+ * `mygate deploy billing-db --version 7.0.14`: the same guards as an app deploy (production
+ * approval, clean working tree), then each database upgraded by role, one after another.
+ */
+async function deployDatabases(options: DeployOptions, requests: DatabaseDeployRequest[], timeoutMs: number): Promise<DeployResult> {
+  const {connectEnvironment} = await import('../env/connect.js')
+  const connection = await connectEnvironment(options.environment)
+  try {
+    const {record, clients} = connection
+    const tier = record.spec.tier
+    const {git, gitError} = await readGitState(options.cwd)
+    const plan = requests.map((r) => ({service: r.descriptor.name, strategy: 'by-role', from: record.versions[r.descriptor.name], to: r.version, image: r.image, steps: DATABASE_STEPS}))
+    const base = {environment: record.name, tier, plan, waves: requests.map((r) => [r.descriptor.name]), git}
+    if (options.dryRun) {
+      return {...base, dryRun: true, services: [], databases: [], skipped: [], summary: `Dry run: ${plan.length} database(s) would be upgraded by role; nothing was changed.`, ok: true}
+    }
+    await guardDeploy(options, record.name, tier, git, gitError)
+    const databases: DatabaseDeployResult[] = []
+    for (const request of requests) {
+      const onProgress = (line: string) => options.progress.note(line)
+      databases.push(await deployDatabase({record, clients, request, timeoutMs, onProgress}))
+    }
+    const summary =
+      databases.length === 1
+        ? `Result: SUCCESS — ${databases[0].service} ${databases[0].image} by role: ${databases[0].message}`
+        : `Result: SUCCESS — ${databases.length} databases upgraded by role (${databases.map((d) => d.service).join(', ')})`
+    return {...base, dryRun: false, services: [], databases, skipped: [], summary, ok: true}
+  } finally {
+    connection.close()
+  }
+}
 
 /** The result a BookkeepingError carries (the rollout's, from driveRollout), if it is one. */
 function bookkeptResult(error: unknown): ServiceDeployResult | undefined {

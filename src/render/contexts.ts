@@ -19,6 +19,7 @@ import {LIMIT_RANGES, autoscalesIn, quotaFor} from './resource-policy.js'
 import {OMIT, TemplateContext} from './template-engine.js'
 import {replicaSetTopology, type ReplicaSetMember} from '../db/topology.js'
 import {memberEndpoint} from '../providers/member-load-balancer.js'
+import {redisServerArgs, redisTopology} from '../db/redis-topology.js'
 
 /**
  * The values templates can use. Each function documents its context; a placeholder outside it
@@ -197,7 +198,7 @@ function keyFileOf(service: ServiceDescriptor) {
  * two-region environment. Names: env, namespaces, service, namespace, member ({service, pod,
  * region, labels, annotations, type}).
  */
-export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec, member: ReplicaSetMember): TemplateContext {
+export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec, member: Pick<ReplicaSetMember, 'memberService' | 'pod' | 'region'>): TemplateContext {
   const endpoint = memberEndpoint(env, member.region)
   return {
     env: envContext(env),
@@ -220,8 +221,9 @@ export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec,
  * service, namespace, image, version, podLabels, selector, serviceSelector, replicas, resources,
  * storage, disruption, secretEnv, keyFile (mongodb: {secretName, key}), network, dnsPort.
  */
-export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog): TemplateContext {
+export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog, region = env.regions.primary): TemplateContext {
   const tierSettings = service.tiers[env.tier]
+  const redis = service.kind === 'redis' ? redisTopology(service, env) : undefined
   const version = imageTag(service, env)
   const namespace = NAMESPACES.data
   return {
@@ -246,12 +248,22 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
       peers: [peerFor(service, namespace)],
       // The labels of the database Jobs' pods (src/db/run-operation.ts).
       dbOps: {'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': service.name},
-      dbOpsEnabled: service.kind === 'mongodb',
+      // The status Job of every database at once (src/db/status-all.ts).
+      dbOpsAll: {'app.kubernetes.io/component': 'db-ops', 'mygate.dev/database': 'all'},
+      dbOpsEnabled: service.kind === 'mongodb' || service.kind === 'redis',
       // The labels of the backup Jobs' pods (templates/backup/): they read from the members and
       // write to object storage.
       backupJobs: {'app.kubernetes.io/component': 'backup', 'mygate.dev/database': service.name},
     },
     dnsPort: DNS_PORT,
+    // templates/redis: this region's StatefulSet (src/db/redis-topology.ts).
+    redis: redis
+      ? {
+          args: redisServerArgs(redis, region, service.secrets.find((s) => s.generate === 'password')?.env),
+          replicas: redis.replicasByRegion[region] ?? tierSettings.replicas,
+          regionLabels: env.regions.secondary ? {[LABEL_REGION]: region} : OMIT,
+        }
+      : OMIT,
   }
 }
 

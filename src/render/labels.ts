@@ -68,7 +68,9 @@ export function serviceNamespace(service: Pick<ServiceDescriptor, 'kind'>): stri
 
 /** The image tag deployed for a service in an environment (the version label's value). */
 export function imageTag(service: ServiceDescriptor, env: EnvironmentSpec): string {
-  return service.kind === 'app' ? (env.versions[service.name] ?? service.image.tag) : service.image.tag
+  // Apps and MongoDB databases are deployed (`mygate deploy`, a database by role): the version the
+  // environment recorded wins over the descriptor's. Redis stays pinned by its descriptor.
+  return service.kind === 'app' || service.kind === 'mongodb' ? (env.versions[service.name] ?? service.image.tag) : service.image.tag
 }
 
 export function imageReference(service: ServiceDescriptor, env: EnvironmentSpec): string {

@@ -10,6 +10,7 @@ import {packagePath} from '../package-root.js'
 import {appContext, baselineLabels, dataContext, memberContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
 import {renderOpsConfigMap} from '../db/ops-configmap.js'
 import {replicaSetTopology} from '../db/topology.js'
+import {redisTopology} from '../db/redis-topology.js'
 import {commonLabels, imageTag} from './labels.js'
 import {sortObjects} from '../kube/apply-order.js'
 import {CompiledTemplate, TemplateContext, renderTemplate} from './template-engine.js'
@@ -86,6 +87,16 @@ export async function renderService(
   if (service.kind === 'mongodb' && env.regions.secondary) {
     for (const member of replicaSetTopology(service, env).members) {
       objects.push(...(await renderFolder(join(dirs.templates, 'mongodb', 'member'), memberContext(service, env, member), labels)))
+    }
+  }
+  // Redis across two regions: the secondary region's own StatefulSet (one replica of the primary,
+  // src/db/redis-topology.ts) beside the primary region's, and a Service per member.
+  if (service.kind === 'redis' && env.regions.secondary) {
+    const secondary = env.regions.secondary
+    const replica = (await renderFolder(join(dirs.templates, 'redis'), dataContext(service, env, options.catalog, secondary), labels)).filter((o) => o.kind === 'StatefulSet')
+    objects.push(...replica)
+    for (const member of redisTopology(service, env).members) {
+      objects.push(...(await renderFolder(join(dirs.templates, 'redis', 'member'), memberContext(service, env, member), labels)))
     }
   }
   return sortObjects(objects)

@@ -57,7 +57,8 @@ describe('mygate db on a two-region local environment', () => {
       const ready = new Map(pods.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]))
       for (const db of DATABASES) expect(ready.get(`${db}-0`), `${region} ${db}-0`).toBe('True')
       const services = await runKubectl(['--context', created.contexts[region], 'get', 'services', '-n', 'mygate-data', '-l', 'mygate.dev/region', '-o', 'jsonpath={.items[*].metadata.name}'], {kubeconfig: created.kubeconfig})
-      expect(services.stdout.split(' ').sort()).toEqual(DATABASES.map((db) => `${db}-${region}-0`).sort())
+      // MongoDB's members and Redis' (src/db/redis-topology.ts).
+      expect(services.stdout.split(' ').sort()).toEqual([...DATABASES, 'redis'].map((store) => `${store}-${region}-0`).sort())
     }
     // The Jobs that formed the sets are gone (succeeded Jobs are deleted). The backup CronJobs'
     // runs (an oplog slice every 2 minutes) are not formation Jobs: left out by their label.
@@ -92,9 +93,49 @@ describe('mygate db on a two-region local environment', () => {
     expect(text.stdout).toMatch(/local-2:\n\s+billing-db-local-2-0\S+ SECONDARY/)
   }, 90_000)
 
+  test('Redis: the primary region\'s master and the secondary region\'s replica, linked through the clusterset name', async () => {
+    const redis = await until('the replica linked', async () => {
+      const r = (await status()).redis
+      return r?.verdict === 'healthy' ? r : undefined
+    })
+    expect(redis.members.map((m) => [m.host, m.region, m.role, m.linkStatus])).toEqual([
+      ['redis-local-1-0.mygate-data.svc.clusterset.local:6379', 'local-1', 'master', undefined],
+      ['redis-local-2-0.mygate-data.svc.clusterset.local:6379', 'local-2', 'slave', 'up'],
+    ])
+    // kubectl: the replica runs with --replicaof the primary's cross-region name, the password only as $(REDIS_PASSWORD).
+    const args = await runKubectl(['--context', created.contexts['local-2'], 'get', 'pod', 'redis-0', '-n', 'mygate-data', '-o', 'jsonpath={.spec.containers[0].args}'], {kubeconfig: created.kubeconfig})
+    expect(JSON.parse(args.stdout)).toEqual(expect.arrayContaining(['--replicaof', 'redis-local-1-0.mygate-data.svc.clusterset.local', '--requirepass', '$(REDIS_PASSWORD)']))
+    const only = await status('--service', 'redis')
+    expect(only.databases).toEqual([])
+    expect(only.redis?.verdict).toBe('healthy')
+    const text = await local.cli(['db', 'status', '--env', 'demo2', '--service', 'redis'])
+    expect(text.stdout).toMatch(/✔ redis: healthy \(primary redis-local-1-0\.mygate-data\.svc\.clusterset\.local:6379\)/)
+    expect(text.stdout).toMatch(/redis-local-2-0\S+ +slave +offset \d+ +link up/)
+  }, 60_000)
+
+  test('deploy billing-db upgrades by role; a dev set\'s only electable member restarts last, as primary', async () => {
+    const run = await local.cli(['deploy', 'billing-db', '--env', 'demo2', '--version', '7.0.14', '--json'])
+    expect(run.exitCode, run.stderr).toBe(0)
+    const result = parseEnvelope<{result: {databases: Array<{service: string; image: string; restarted: Array<{host: string; region: string; role: string; steppedDown?: boolean}>; primaryAfter: string}>}}>(run.stdout).result
+    const [billing] = result.databases
+    expect(billing.image).toBe('mongo:7.0.14')
+    expect(billing.restarted).toEqual([
+      {host: 'billing-db-local-2-0.mygate-data.svc.clusterset.local:27017', region: 'local-2', role: 'secondary'},
+      {host: 'billing-db-local-1-0.mygate-data.svc.clusterset.local:27017', region: 'local-1', role: 'primary', steppedDown: false},
+    ])
+    expect(billing.primaryAfter).toBe('billing-db-local-1-0.mygate-data.svc.clusterset.local:27017')
+    for (const region of ['local-1', 'local-2']) {
+      const image = await runKubectl(['--context', created.contexts[region], 'get', 'pod', 'billing-db-0', '-n', 'mygate-data', '-o', 'jsonpath={.spec.containers[0].image}'], {kubeconfig: created.kubeconfig})
+      expect(image.stdout, region).toBe('mongo:7.0.14')
+    }
+    expect((await status('--service', 'billing-db')).databases[0].verdict).toBe('healthy')
+    const refused = await local.cli(['deploy', 'billing-db', '--env', 'demo2', '--version', '7.0.15', '--canary'])
+    expect(refused.exitCode).toBe(2)
+    expect(expectOneLineError(refused)).toContain('--canary does not apply to billing-db: a database is upgraded by role')
+  }, 120_000)
+
   test.each([
-    [['--service', 'gateway'], 2, 'service "gateway" has no MongoDB database'],
-    [['--service', 'redis'], 2, 'service "redis" has no MongoDB database (it is a Redis cache)'],
+    [['--service', 'gateway'], 2, 'service "gateway" has no database'],
     [['--service', 'nope'], 3, 'unknown service "nope": expected one of amenities-db, auth-db'],
     [['--region', 'local-9'], 2, 'environment demo2 has no region "local-9"'],
   ])('db status %j exits %i: %s', async (args, code, message) => {
@@ -134,6 +175,9 @@ describe('mygate db on a two-region local environment', () => {
         expect(d.ranIn).toBe('local-2')
         expect(d.members.map((m) => [m.region, m.state])).toEqual([['local-1', 'DOWN'], ['local-2', 'SECONDARY']])
       }
+      // Redis: the primary is gone, the replica's link is down (its data as of then).
+      expect(report.redis?.members.map((m) => [m.region, m.role, m.linkStatus])).toEqual([['local-1', 'unreachable', undefined], ['local-2', 'slave', 'down']])
+      expect(report.redis?.verdict).toBe('no-primary')
       const text = await local.cli(['db', 'status', '--env', 'demo2', '--service', 'billing-db'])
       expect(text.stdout).toMatch(/Region local-1 \[primary\]: unreachable/)
       expect(text.stdout).toMatch(/✖ billing-db: no primary/)

@@ -25,6 +25,9 @@ import {evaluateProbe} from './probes.js'
 import type {Member, ReplicaSet} from './state.js'
 import {type DataPlaneTiming, resolveDataPlaneTiming, SIMULATION} from './timing.js'
 import {serviceWriteShares} from './write-targets.js'
+import {infoReplication, type MasterLookup, RedisFleet, type RedisInstance} from './redis/redis-fleet.js'
+import type {RedisJobAccess} from './redis/redis-cli.js'
+import {launchRedis, redisContainer} from './redis/redis-server.js'
 
 export interface DataPlaneOptions {
   /** Where the data plane persists; undefined keeps everything in memory (tests). */
@@ -57,7 +60,7 @@ export interface DataPlaneSummary {
   documents: number
 }
 
-type PodInfo = {kind: 'other'} | {kind: 'tool'} | {kind: 'mongod'; container: ContainerSpec; memberKey: string}
+type PodInfo = {kind: 'other'} | {kind: 'tool'} | {kind: 'mongod'; container: ContainerSpec; memberKey: string} | {kind: 'redis'; container: ContainerSpec}
 
 const PODS = {group: '', resource: 'pods'}
 const PVCS = {group: '', resource: 'persistentvolumeclaims'}
@@ -81,6 +84,8 @@ const GC_EVERY_MS = 5000
  */
 export class DataPlane {
   readonly engine: DataPlaneEngine
+  /** The simulated Redis servers (redis/redis-fleet.ts); in memory only, as Redis' replication state. */
+  readonly redis = new RedisFleet()
   readonly timing: DataPlaneTiming
   private readonly clusters = new Map<string, ClusterAttachment>()
   private readonly listeners = new Map<string, Set<(keys: string[]) => void>>()
@@ -187,6 +192,7 @@ export class DataPlane {
     this.observe(now)
     if (now - this.lastTrafficAt >= SIMULATION.trafficRefreshMs) this.refreshWriteRates(now)
     this.engine.tick(now)
+    this.redis.tick(now, (replica) => this.redisMaster(replica))
     this.notifyReadiness()
     this.persist(now)
   }
@@ -200,7 +206,9 @@ export class DataPlane {
     let info = this.podInfos.get(uid)
     if (info) return info
     const container = mongodContainer(pod)
+    const redis = container ? undefined : redisContainer(pod)
     if (container) info = {kind: 'mongod', container, memberKey: memberKeyOf(cluster.name, pod, container, cluster.store)}
+    else if (redis) info = {kind: 'redis', container: redis}
     else info = databaseToolContainer(pod) ? {kind: 'tool'} : {kind: 'other'}
     // A claim not bound yet gives no identity to remember.
     if (!(info.kind === 'mongod' && info.memberKey.endsWith('@pending'))) this.podInfos.set(uid, info)
@@ -233,12 +241,21 @@ export class DataPlane {
   /** Which members run now: their pod's mongod container is running and their region is up. */
   private observe(now: number): void {
     const seen = new Set<string>()
+    const redisRunning = new Set<string>()
     for (const cluster of this.clusters.values()) {
       const down = cluster.isDown()
       const objects = storeObjects(cluster.store)
       const faultsByNamespace = new Map<string, ReturnType<typeof listFaults>>()
       for (const pod of cluster.store.listShared(PODS).items) {
         const info = this.podInfo(cluster, pod)
+        if (info.kind === 'redis') {
+          if (down || !isPodActive(pod) || !containerRunning(pod, info.container.name)) continue
+          const launch = launchRedis(pod, info.container, objects)
+          if (!launch.ok) continue
+          const instance = this.redis.observe({cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), options: launch.options}, now)
+          redisRunning.add(instance.key)
+          continue
+        }
         if (info.kind !== 'mongod' || seen.has(info.memberKey)) continue
         if (down || !isPodActive(pod) || !containerRunning(pod, info.container.name)) continue
         const launch = launchMongod(pod, info.container, objects)
@@ -255,6 +272,7 @@ export class DataPlane {
       }
     }
     for (const member of this.engine.members.values()) if (!seen.has(member.key)) this.engine.setUp(member.key, false, now)
+    this.redis.markDown(redisRunning)
     if (now - this.lastGcAt >= GC_EVERY_MS) {
       this.lastGcAt = now
       this.collectGarbage()
@@ -281,6 +299,31 @@ export class DataPlane {
     member.auth = launch.options.auth
     member.bindAll = launch.options.bindAll
     return member
+  }
+
+  /** What a replica's `replicaof` host resolves to, from the replica's own cluster. */
+  private redisMaster(replica: RedisInstance): MasterLookup {
+    const own = this.clusters.get(replica.cluster)
+    if (!own || !replica.master) return {ok: false}
+    const views = this.views()
+    const resolution = resolveHost(`${replica.master.host}:${replica.master.port}`, views.find((v) => v.name === own.name)!, replica.namespace, views)
+    if (!resolution.ok || resolution.endpoints.length !== 1) return {ok: false}
+    const endpoint = resolution.endpoints[0]
+    if (this.clusters.get(endpoint.cluster)?.isDown()) return {ok: false}
+    const instance = this.redis.instances.get(`${endpoint.cluster}/${endpoint.pod.metadata.namespace}/${endpoint.pod.metadata.name}`)
+    return instance && instance.podUid === endpoint.pod.metadata.uid && instance.options.port === replica.master.port ? {ok: true, instance} : {ok: false}
+  }
+
+  /** redis-cli Jobs' view of the simulated Redis servers. */
+  private redisAccess(now: number): RedisJobAccess {
+    return {
+      instanceOf: (clusterName, pod) => {
+        const instance = this.redis.instances.get(`${clusterName}/${pod.metadata.namespace}/${pod.metadata.name}`)
+        return instance?.podUid === pod.metadata.uid ? instance : undefined
+      },
+      info: (instance) => infoReplication(instance, now, instance.role === 'master' ? this.redis.replicasOf(instance, (r) => this.redisMaster(r)) : []),
+      promote: (instance) => this.redis.promote(instance, now),
+    }
   }
 
   /** Members whose volume is gone lost their data (a deleted claim, or an emptyDir pod that is gone). */
@@ -337,6 +380,17 @@ export class DataPlane {
 
   private containerVerdict(cluster: ClusterAttachment, pod: KubeObject, now: number): ContainerVerdict | undefined {
     const info = this.podInfo(cluster, pod)
+    if (info.kind === 'redis') {
+      // redis-server exits 1 on a configuration it cannot read: the pod crash-loops, its log says why.
+      const launch = launchRedis(pod, info.container, storeObjects(cluster.store))
+      if (launch.ok) return undefined
+      const uid = String(pod.metadata.uid)
+      if (!this.launchLogged.has(uid)) {
+        this.launchLogged.set(uid, 'redis')
+        cluster.logs.append({namespace: String(pod.metadata.namespace), name: String(pod.metadata.name), uid}, info.container.name, launch.stderr.map((text) => ({stream: 'stderr' as const, text})), now)
+      }
+      return {crashExitCode: 1}
+    }
     if (info.kind !== 'mongod') return undefined
     const launch = launchMongod(pod, info.container, storeObjects(cluster.store))
     if (!launch.ok) {
@@ -379,6 +433,7 @@ export class DataPlane {
       memberOfPod: (clusterName, target) => this.memberOfPod(clusterName, target),
       shippedScript,
       ...(this.options.archiveStore ? {archiveStore: this.options.archiveStore} : {}),
+      redis: this.redisAccess(now),
     })
     if (!run) return undefined
     if (run instanceof Promise) {

@@ -7,6 +7,7 @@ import {directConnection, replicaSetConnection} from '../../../src/db/connection
 import {DATABASE_OPS} from '../../../src/db/operations.js'
 import {renderOpsConfigMap} from '../../../src/db/ops-configmap.js'
 import {renderOperationJob} from '../../../src/db/run-operation.js'
+import {renderStatusAllJob} from '../../../src/db/status-all.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {CONTRACT, PROBES} from '../../../src/local-cluster/data-plane/jobs/contract.js'
 import {launchMongod, mongodContainer} from '../../../src/local-cluster/data-plane/pod/mongod-launch.js'
@@ -105,6 +106,37 @@ describe('the database Jobs as rendered', () => {
     expect(CONTRACT.scripts[script]).toBe(op)
     expect(parseConnectionString(connection)).toMatchObject({ok: true})
     expect(container.env.map((e: {name: string}) => e.name)).toEqual([CONTRACT.paramsEnv, CONTRACT.usernameEnv, CONTRACT.passwordEnv])
+    await expect(validateObjects([job])).resolves.toBeUndefined()
+  })
+
+  test('status-all: mongosh --nodb with documented options and the shipped script; credentials only as Secret files, never the key file', async () => {
+    const sets = ['billing-db', 'visitors-db'].map((database) => ({database, connection: replicaSetConnection(database, [`${database}-0.${database}.mygate-data.svc.cluster.local:27017`], {readPreference: 'primaryPreferred'}), appDatabase: database.replace(/-db$/, '')}))
+    const job = (await renderStatusAllJob('dbop-all-status-all-x', {sets})) as Obj
+    const pod = job.spec.template.spec
+    const container = pod.containers[0]
+    expect(container.command).toEqual(['mongosh'])
+    expect(parseMongoshArgs(container.args)).toMatchObject({ok: true, parsed: {positional: []}})
+    expect(container.args).toContain('--nodb')
+    expect(CONTRACT.scripts[String(container.args.at(-1)).replace('/ops/', '')]).toBe('status-all')
+    // Nothing secret in env: only the parameters, whose connection strings carry no credentials.
+    expect(container.env).toEqual([{name: CONTRACT.paramsEnv, value: expect.any(String)}])
+    const params = JSON.parse(container.env[0].value) as {sets: Array<{set: string; connection: string; credentials: string; database: string}>}
+    expect(params.sets.map((s) => [s.set, s.credentials, s.database])).toEqual([
+      ['billing-db', `${CONTRACT.credentialsDir}/billing-db`, 'billing'],
+      ['visitors-db', `${CONTRACT.credentialsDir}/visitors-db`, 'visitors'],
+    ])
+    for (const set of params.sets) {
+      const parsed = parseConnectionString(set.connection)
+      expect(parsed).toMatchObject({ok: true})
+      expect(parsed.ok && parsed.value.username).toBeFalsy()
+    }
+    expect(pod.securityContext).toMatchObject({runAsUser: 999, fsGroup: 999})
+    const secretVolumes = pod.volumes.filter((v: {secret?: unknown}) => v.secret)
+    expect(secretVolumes.map((v: {secret: {secretName: string; items: Array<{key: string}>; optional: boolean}}) => [v.secret.secretName, v.secret.items.map((i) => i.key), v.secret.optional])).toEqual([
+      ['billing-db-credentials', [...CONTRACT.credentialFiles], true],
+      ['visitors-db-credentials', [...CONTRACT.credentialFiles], true],
+    ])
+    expect(container.volumeMounts.map((m: {mountPath: string}) => m.mountPath)).toEqual(['/ops', `${CONTRACT.credentialsDir}/billing-db`, `${CONTRACT.credentialsDir}/visitors-db`])
     await expect(validateObjects([job])).resolves.toBeUndefined()
   })
 

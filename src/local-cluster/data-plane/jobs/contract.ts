@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import {packagePath} from '../../../package-root.js'
-import type {OpName} from './ops.js'
+import type {ScriptOp} from './ops.js'
 
 /**
  * The contract between the rendered database Jobs / mongod probes and the local data plane
@@ -21,7 +21,14 @@ export const CONTRACT = {
     'step-down.js': 'step-down',
     'force-reconfigure.js': 'force-reconfigure',
     'hashes.js': 'hashes',
-  } as Record<string, OpName>,
+    'status-all.js': 'status-all',
+  } as Record<string, ScriptOp>,
+  /**
+   * status-all.js runs with `--nodb` and reads each database's root credentials from that
+   * database's Secret volume: CREDENTIALS_DIR/DATABASE/{root-username,root-password}.
+   */
+  credentialsDir: '/credentials',
+  credentialFiles: ['root-username', 'root-password'],
 } as const
 
 /**
@@ -36,7 +43,7 @@ export const PROBES = {
   minTimeoutSeconds: 5,
 } as const
 
-export function scriptOp(name: string): OpName | undefined {
+export function scriptOp(name: string): ScriptOp | undefined {
   return Object.prototype.hasOwnProperty.call(CONTRACT.scripts, name) ? CONTRACT.scripts[name] : undefined
 }
 

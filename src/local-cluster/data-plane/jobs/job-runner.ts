@@ -7,15 +7,17 @@ import {droppedByPolicy, podPeer} from './job-network.js'
 import {parseTimestamp} from '../optime.js'
 import {containerEnv} from '../pod/env.js'
 import type {ObjectReader} from '../pod/objects.js'
-import {PodFiles} from '../pod/pod-files.js'
+import {canRead, identityOf, PodFiles} from '../pod/pod-files.js'
 import {basename, type ContainerSpec, containerProcess, expandReferences, podSpecOf} from '../pod/pod-spec.js'
 import {parseConnectionString} from '../programs/connection-string.js'
 import {parseMongoshArgs, parseToolArgs, type ParsedCommandLine} from '../programs/options.js'
 import type {Member} from '../state.js'
 import {type ArchiveStore, runArchiveJob} from './archive-pipeline.js'
 import {CONTRACT, scriptOp} from './contract.js'
-import {OPS} from './ops.js'
+import {type OpName, OPS} from './ops.js'
+import {statusAllOp} from './status-all.js'
 import {Session} from './session.js'
+import {type RedisJobAccess, runRedisCli} from '../redis/redis-cli.js'
 
 /** What a database Job's container did: its log lines, exit code and termination message. */
 export interface JobRun {
@@ -41,9 +43,11 @@ export interface JobRunInput {
   shippedScript(name: string): string | undefined
   /** Where `mygate-local-store` transfers archives (the local provider's object store). */
   archiveStore?: ArchiveStore
+  /** The simulated Redis servers, for redis-cli Jobs. */
+  redis?: RedisJobAccess
 }
 
-const PROGRAMS = ['mongosh', 'mongodump', 'mongorestore']
+const PROGRAMS = ['mongosh', 'mongodump', 'mongorestore', 'redis-cli']
 const DEFAULT_TERMINATION_PATH = '/dev/termination-log'
 /** The kubelet's limits for a termination message: 4096 bytes; from logs, 80 lines or 2048 bytes. */
 const MESSAGE_LIMIT = 4096
@@ -67,7 +71,12 @@ export function databaseToolContainer(pod: KubeObject): ContainerSpec | undefine
 export function runDatabaseJob(input: JobRunInput): JobRun | Promise<JobRun> | undefined {
   const container = databaseToolContainer(input.pod)
   if (!container) return undefined
-  if (basename(containerProcess(container).argv[0] ?? '') !== 'mongosh') return runArchiveJob(input)
+  const program = basename(containerProcess(container).argv[0] ?? '')
+  if (program === 'redis-cli') {
+    const ran = runRedisCli(input, container)
+    return {container: container.name, ...ran, ...terminationMessage(container, undefined, [...ran.stdout, ...ran.stderr], ran.exitCode)}
+  }
+  if (program !== 'mongosh') return runArchiveJob(input)
   const run = (stdout: string[], stderr: string[], exitCode: number, verdict?: string): JobRun => ({
     container: container.name,
     stdout,
@@ -89,7 +98,6 @@ function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyM
   if (!parsed.ok) return finish([], parsed.stderr, 1)
   const {options, positional, warnings} = parsed.parsed
   if (options.has('eval')) return finish([], ['the local data plane runs only the contract scripts (templates/mongodb/ops/*.js) in Jobs; --eval is simulated for probes only'], 1)
-  if (options.has('nodb')) return finish([], ['--nodb: a Job that connects to nothing is not simulated'], 1)
   const rest = [...positional]
   const specifier = rest.length > 0 && (rest[0].startsWith('mongodb://') || rest[0].startsWith('mongodb+srv://') || !(rest[0].endsWith('.js') || rest[0].endsWith('.mongodb'))) ? rest.shift() : undefined
   const files = [...(options.get('file') ?? []), ...rest]
@@ -112,6 +120,13 @@ function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyM
   } catch (error) {
     return finish([], [`SyntaxError: ${(error as Error).message}`], 1)
   }
+  // With --nodb mongosh opens no connection of its own: only a script that opens its own
+  // connections (status-all.js, with `new Mongo(uri)`) can run; the others use `db` at once.
+  if (options.has('nodb')) {
+    if (op !== 'status-all') return finish([], [`ReferenceError: db is not defined (${name} needs a connection; --nodb is for status-all.js)`], 1)
+    return runNoDbScript(input, container, params, warnings, finish)
+  }
+  if (op === 'status-all') return finish(warnings, ['mygate contract: status-all.js opens its own connections: run it with --nodb'], 1)
   const host = options.get('host')?.at(-1)
   const port = options.get('port')?.at(-1)
   const uri = specifier ?? (host ? `mongodb://${host}${port && !host.includes(':') ? `:${port}` : ''}/` : `mongodb://127.0.0.1:${port ?? 27017}/`)
@@ -131,12 +146,47 @@ function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyM
     },
   }
   try {
-    const outcome = OPS[op](context)
+    const outcome = OPS[op as OpName](context)
     return finish([...warnings, JSON.stringify(outcome.result)], [], outcome.exitCode, outcome.verdict)
   } catch (error) {
     const e = error as {code?: number; codeName?: string; message?: string}
     const failure = {code: e.code ?? null, codeName: e.codeName ?? null, message: String(e.message ?? error)}
     return finish([...warnings, JSON.stringify({op, ok: false, error: failure})], [], 1, `FAILED: ${failure.message}`)
+  }
+}
+
+/** A `--nodb` script (status-all.js): it reads credential files and opens its own connections. */
+function runNoDbScript(input: JobRunInput, container: ContainerSpec, params: Record<string, unknown>, warnings: string[], finish: Finish): JobRun {
+  const files = new PodFiles(input.pod, input.objects)
+  const identity = identityOf(podSpecOf(input.pod), container)
+  const context = {
+    params,
+    readFile: (path: string): string => {
+      const file = files.lookup(container, path)
+      if (!file.ok) throw Object.assign(new Error(file.kind === 'mount-failed' ? file.message : `ENOENT: no such file or directory, open '${path}'`), {code: 'ENOENT'})
+      if (!canRead(identity, file.file)) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), {code: 'EACCES'})
+      return file.file.content
+    },
+    connectUri: (uri: string): Session => {
+      if (/^mongodb(\+srv)?:\/\/[^/]*@/.test(uri)) throw new Error('mygate contract: credentials come from the Secret volume files, never from a connection string in OP_PARAMS')
+      const connection = connect(input, uri)
+      if (!connection.ok) throw new Error(connection.error)
+      return connection.session
+    },
+    connectDirect: (host: string, credentials: {user: string; password: string}): Session => {
+      const connection = connect(input, `mongodb://${host}/?directConnection=true`)
+      if (!connection.ok) throw new Error(connection.error.replace(/^\w+: /, ''))
+      connection.session.auth(credentials.user, credentials.password)
+      return connection.session
+    },
+  }
+  try {
+    const outcome = statusAllOp(context)
+    return finish([...warnings, JSON.stringify(outcome.result)], [], outcome.exitCode, outcome.verdict)
+  } catch (error) {
+    const e = error as {code?: number; codeName?: string; message?: string}
+    const failure = {code: e.code ?? null, codeName: e.codeName ?? null, message: String(e.message ?? error)}
+    return finish([...warnings, JSON.stringify({op: 'status-all', ok: false, error: failure})], [], 1, `FAILED: ${failure.message}`)
   }
 }
 

@@ -28,6 +28,8 @@ export interface OpOutcome {
 }
 
 export type OpName = 'status' | 'initiate' | 'reconfigure' | 'step-down' | 'force-reconfigure' | 'hashes'
+/** Every script's operation: the OPS above connect first; status-all runs with --nodb (status-all.ts). */
+export type ScriptOp = OpName | 'status-all'
 
 export const OPS: Record<OpName, (context: OpContext) => OpOutcome> = {
   status: statusOp,
@@ -56,7 +58,7 @@ interface StatusMember {
   self?: boolean
 }
 
-function statusOp(context: OpContext): OpOutcome {
+export function statusOp(context: OpContext): OpOutcome {
   const {session, params} = context
   const maxLag = params.maxLagSeconds === undefined ? 10 : Number(params.maxLagSeconds)
   authenticate(context, session)

@@ -23,7 +23,7 @@ const SHELL_GLOBALS = ['print', 'quit', 'sleep', 'require', 'Mongo']
 /** Plain JavaScript the scripts use. */
 const JAVASCRIPT = [
   'parse', 'stringify', 'map', 'filter', 'find', 'some', 'every', 'includes', 'push', 'slice', 'sort', 'startsWith', 'join', 'entries', 'keys', 'max', 'round',
-  'now', 'toISOString', 'getTime', 'writeFileSync', 'isArray', 'has', 'get', 'set', 'assign', 'toLowerCase', 'main', 'String', 'Error', 'Date', 'Map', 'Set',
+  'now', 'toISOString', 'getTime', 'writeFileSync', 'readFileSync', 'trim', 'isArray', 'isArray', 'has', 'get', 'set', 'assign', 'toLowerCase', 'main', 'String', 'Error', 'Date', 'Map', 'Set',
   'forEach', 'reduce', 'BigInt', 'toString', 'padStart',
 ]
 /** Node.js built-ins mongosh scripts may require() (documented: mongosh supports require of Node modules). */
@@ -69,11 +69,21 @@ describe('the ops scripts (templates/mongodb/ops/)', () => {
     expect(unknown.map((c) => `${name}:${c.line} ${c.root ? `${c.root}.` : ''}${c.name}`)).toEqual([])
   })
 
-  test.each(scripts)('%s reads its parameters and credentials from the contract env and writes the termination log', (name) => {
+  const singleDatabase = scripts.filter((name) => name !== 'status-all.js')
+  test.each(singleDatabase)('%s reads its parameters and credentials from the contract env and writes the termination log', (name) => {
     const source = readFileSync(scriptPath(name), 'utf8')
     expect(source).toContain(`process.env.${CONTRACT.paramsEnv}`)
     expect(source).toContain(`process.env.${CONTRACT.usernameEnv}`)
     expect(source).toContain(`process.env.${CONTRACT.passwordEnv}`)
+    expect(source).toContain("writeFileSync('/dev/termination-log'")
+  })
+
+  test('status-all.js reads credentials from each database\'s Secret files, never from env', () => {
+    const source = readFileSync(scriptPath('status-all.js'), 'utf8')
+    expect(source).toContain(`process.env.${CONTRACT.paramsEnv}`)
+    expect(source).not.toContain(`process.env.${CONTRACT.usernameEnv}`)
+    expect(source).not.toContain(`process.env.${CONTRACT.passwordEnv}`)
+    for (const file of CONTRACT.credentialFiles) expect(source).toContain(`'${file}'`)
     expect(source).toContain("writeFileSync('/dev/termination-log'")
   })
 

@@ -1,0 +1,119 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {loadCatalog} from '../../../src/catalog/load-catalog.js'
+import {DatabaseOperationError} from '../../../src/db/operation-error.js'
+import {promoteRedisReplica, redisReplicationInfo, type RedisReplicationInfo} from '../../../src/db/redis-ops.js'
+import {redisTopology} from '../../../src/db/redis-topology.js'
+import {KubeClient} from '../../../src/kube/client.js'
+import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
+import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {objectsForRegion} from '../../../src/render/labels.js'
+import {renderService} from '../../../src/render/render-environment.js'
+import {testEnvironment} from '../../helpers/builders.js'
+import {namespace, NAMESPACE} from '../../helpers/data-plane.js'
+import {writeKubeconfig} from '../../helpers/kubectl.js'
+
+/**
+ * Redis across two local regions, with the manifests mygate renders: the secondary region's replica
+ * follows the primary through its cross-region member name with the generated password (link up,
+ * offsets moving together), loses its link when the primary's region goes down (offset frozen),
+ * and promoteRedisReplica makes it a master through a redis-cli Job; a re-run changes nothing.
+ */
+describe('Redis: a replica in the secondary region, promoted by a Job', () => {
+  let dir: string
+  let dataPlane: DataPlane
+  const clusters = new Map<string, LocalCluster>()
+  const clients = new Map<string, KubeClient>()
+  const env = testEnvironment({name: 'rd', tier: 'dev', regions: {primary: 'r1', secondary: 'r2'}})
+  const password = 'redis-test-password'
+  const secret = (value: string) => ({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'redis-auth', namespace: NAMESPACE}, stringData: {password: value}})
+  let hosts: {primary: string; replica: string}
+
+  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const value = await check().catch(() => undefined)
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  const info = (region: string, host: string) => redisReplicationInfo(clients.get(region)!, {host, timeoutMs: 20_000})
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mygate-redis-'))
+    dataPlane = new DataPlane({timing: {tickMs: 50}})
+    const catalog = await loadCatalog()
+    const redis = catalog.byName('redis')!
+    const topology = redisTopology(redis, env)
+    hosts = {primary: topology.members[0].host, replica: topology.members[1].host}
+    const objects = await renderService(redis, env, {catalog})
+    for (const region of ['r1', 'r2']) {
+      const cluster = await startLocalCluster({name: `rd-${region}`, region, clusterSet: 'rd', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
+      clusters.set(region, cluster)
+      const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+      clients.set(region, client)
+      for (const object of [namespace(), secret(password), ...objectsForRegion(objects, region)]) await client.apply(object)
+    }
+    dataPlane.start()
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const client of clients.values()) client.close()
+    for (const cluster of clusters.values()) await cluster.stop()
+    await dataPlane?.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  test('the replica follows the primary across regions: role, link up, offsets moving together', async () => {
+    const replica = await until('the replica link to be up', async () => {
+      const read = await info('r2', hosts.replica)
+      return read.linkStatus === 'up' && read.offset > 0 ? read : undefined
+    })
+    expect(replica).toMatchObject({role: 'slave', masterHost: hosts.primary.replace(/:6379$/, ''), masterPort: 6379, linkStatus: 'up'})
+    const primary = await info('r1', hosts.primary)
+    expect(primary).toMatchObject({role: 'master', connectedReplicas: 1})
+    expect(primary.replid).toBe(replica.replid)
+    expect(primary.offset).toBeGreaterThanOrEqual(replica.offset)
+    // The replica keeps up: a second reading is further on.
+    const later = await until('the replica offset to move', async () => {
+      const read = await info('r2', hosts.replica)
+      return read.offset > replica.offset ? read : undefined
+    })
+    expect(later.linkStatus).toBe('up')
+  }, 60_000)
+
+  test('a wrong password is refused: the Job fails with the reply', async () => {
+    const client = clients.get('r2')!
+    await client.apply({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'redis-wrong', namespace: NAMESPACE}, stringData: {password: 'nope'}})
+    const error = await redisReplicationInfo(client, {host: hosts.replica, secret: {name: 'redis-wrong', key: 'password'}, timeoutMs: 20_000}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DatabaseOperationError)
+    expect((error as Error).message).toMatch(/WRONGPASS|NOAUTH/)
+  }, 30_000)
+
+  test('the primary region down: the link is down and the offset frozen; the promotion makes the replica a master, once', async () => {
+    await clusters.get('r1')!.setDown(true)
+    const down = await until('the replica link to be down', async () => {
+      const read = await info('r2', hosts.replica)
+      return read.linkStatus === 'down' ? read : undefined
+    })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const still: RedisReplicationInfo = await info('r2', hosts.replica)
+    expect(still.offset).toBe(down.offset)
+
+    const promoted = await promoteRedisReplica(clients.get('r2')!, {host: hosts.replica, timeoutMs: 20_000})
+    expect(promoted.changed).toBe(true)
+    expect(promoted.before).toMatchObject({role: 'slave', linkStatus: 'down'})
+    expect(promoted.after).toMatchObject({role: 'master', connectedReplicas: 0})
+    expect(promoted.after.replid).not.toBe(promoted.before.replid)
+    expect(promoted.after.offset).toBeGreaterThanOrEqual(promoted.before.offset)
+
+    const again = await promoteRedisReplica(clients.get('r2')!, {host: hosts.replica, timeoutMs: 20_000})
+    expect(again).toMatchObject({changed: false, reason: 'already a master'})
+    const jobs = await clients.get('r2')!.list('batch/v1', 'Job', {namespace: NAMESPACE, labelSelector: 'mygate.dev/op=redis-promote'})
+    expect(jobs.items).toEqual([])
+  }, 60_000)
+})
