@@ -6,6 +6,8 @@ import {renderDumpJob, renderRestoreJob} from '../../../src/backup/jobs/job-valu
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import type {Catalog, ServiceDescriptor} from '../../../src/catalog/types.js'
 import {renderOperationJob} from '../../../src/db/run-operation.js'
+import {renderStatusAllJob} from '../../../src/db/status-all.js'
+import {renderRedisCliJob} from '../../../src/db/redis-ops.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {connectionAllowed, type PodPeer} from '../../../src/local-cluster/network/network-policy.js'
 import {renderEnvironment} from '../../../src/render/render-environment.js'
@@ -74,6 +76,21 @@ describe('the NetworkPolicies mygate renders admit its own traffic and nothing e
       const other = databases().find((d) => d.name !== database.name) as ServiceDescriptor
       expect(connectionAllowed(policies, {from: podOf(job), to: podOf(workload(other.name)), port: 27017}, namespaceLabels).allowed).toBe(false)
     }
+  })
+
+  test('the one status Job of `db status` reaches the members of every database', async () => {
+    const job = await renderStatusAllJob('dbop-status-all-x', {sets: databases().map((d) => ({database: d.name, connection: `mongodb://${d.name}/?replicaSet=${d.name}`}))})
+    for (const database of databases()) {
+      expect(connectionAllowed(policies, {from: podOf(job), to: podOf(workload(database.name)), port: 27017}, namespaceLabels), database.name).toEqual({allowed: true})
+    }
+    expect(connectionAllowed(policies, {from: podOf(job), to: podOf(workload('visitors')), port: 8080}, namespaceLabels).allowed).toBe(false)
+  })
+
+  test('the redis-cli Job reaches Redis, not a database', async () => {
+    const job = await renderRedisCliJob('dbop-redis-info-x', 'redis-info', ['INFO', 'replication'], {host: 'redis-0.redis.mygate-data.svc.cluster.local:6379'})
+    const redis = podOf(workload('redis'))
+    expect(connectionAllowed(policies, {from: podOf(job), to: redis, port: redis.ports?.[0]?.containerPort ?? 6379}, namespaceLabels)).toEqual({allowed: true})
+    expect(connectionAllowed(policies, {from: podOf(job), to: podOf(workload('visitors-db')), port: 27017}, namespaceLabels).allowed).toBe(false)
   })
 
   test('every dump Job reads its members and writes to object storage', () => {
