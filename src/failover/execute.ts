@@ -8,7 +8,7 @@ import {type AskTyped, confirmOperation} from '../ui/confirm.js'
 import {createProgress, type ProgressMode} from '../ui/progress.js'
 import {applyOverrides, blockingChecks, type CheckResult} from './checks.js'
 import {fenceRegion} from './fence.js'
-import {type FailoverMode, type FailoverPlan, planFailover} from './plan.js'
+import {type FailoverMode, type FailoverPlan, type FailoverStep, planFailover, stepBatches} from './plan.js'
 import {runReadinessChecks} from './readiness.js'
 import {type FailoverRun, measureRun, nextStep, reopen, type RunMeasures, startRun, stepDone, stepFailed, stepStarted} from './run-state.js'
 import {collectRuns, writeRun} from './run-store.js'
@@ -140,35 +140,49 @@ interface DriveOptions {
   now: () => Date
 }
 
-/** Runs the steps not done yet, one phase each, writing the run before and after every step. */
+/**
+ * Runs the steps not done yet, one phase each, writing the run before and after every step. The
+ * steps of one group (the databases) run at the same time; the run is one object updated as each
+ * of them starts and ends, and its writes to the cluster are queued so they land in order.
+ */
 async function driveRun(session: FailoverSession, initial: FailoverRun, options: DriveOptions): Promise<FailoverRun> {
   let run = initial
   const {plan} = run
   const target = session.client(plan.to)
-  const save = async () => {
-    await writeRun(target, run)
+  let writes: Promise<void> = Promise.resolve()
+  const save = () => {
+    const snapshot = run
+    writes = writes.then(() => writeRun(target, snapshot))
+    return writes
   }
   const progress = createProgress({mode: options.progress})
   const pending = plan.steps.filter((s) => run.steps.find((r) => r.id === s.id)?.status !== 'done')
   const block = progress.block(pending.map((s) => ({title: s.title})))
-  try {
-    for (const [index, step] of pending.entries()) {
-      const phase = block.phases[index]
-      phase.start()
-      run = stepStarted(run, step.id, options.now())
+  const runStep = async (step: FailoverStep): Promise<void> => {
+    const phase = block.phases[pending.indexOf(step)]
+    phase.start()
+    run = stepStarted(run, step.id, options.now())
+    await save()
+    try {
+      const outcome = await executeStep(step, {session, catalog: options.catalog, run, tuning: options.tuning, now: options.now, onProgress: (m) => phase.update(m)})
+      run = stepDone(mergeUpdate(run, outcome.update), step.id, options.now(), outcome.detail)
       await save()
-      try {
-        const outcome = await executeStep(step, {session, catalog: options.catalog, run, tuning: options.tuning, now: options.now, onProgress: (m) => phase.update(m)})
-        run = stepDone({...run, ...outcome.update}, step.id, options.now(), outcome.detail)
-        await save()
-        phase.end('succeeded', outcome.detail)
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
-        run = stepFailed(run, step.id, options.now(), message)
-        await save().catch(() => undefined)
-        phase.end(isMygateError(error) && error.code === 'TIMEOUT' ? 'timed out' : 'failed', message)
-        throw error
-      }
+      phase.end('succeeded', outcome.detail)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      run = stepFailed(run, step.id, options.now(), message)
+      await save().catch(() => undefined)
+      phase.end(isMygateError(error) && error.code === 'TIMEOUT' ? 'timed out' : 'failed', message)
+      throw error
+    }
+  }
+  try {
+    for (const batch of stepBatches(pending)) {
+      // Every step of a batch runs to its end (a database half-moved is worse than one not
+      // started); the first failure is then reported.
+      const settled = await Promise.allSettled(batch.map((step) => runStep(step)))
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
     }
   } finally {
     await block.close()
@@ -179,6 +193,16 @@ async function driveRun(session: FailoverSession, initial: FailoverRun, options:
   const measures = measureRun(run)
   progress.note(`RTO ${measures.rtoMs === undefined ? 'n/a' : formatDuration(measures.rtoMs)}, total ${measures.totalMs === undefined ? 'n/a' : formatDuration(measures.totalMs)}`)
   return run
+}
+
+/**
+ * A step's change to the run, merged so parallel steps do not undo each other: the data-loss
+ * window is the largest any of them saw.
+ */
+function mergeUpdate(run: FailoverRun, update: Partial<FailoverRun> | undefined): FailoverRun {
+  if (!update) return run
+  const window = Math.max(run.dataLossWindowSeconds ?? 0, update.dataLossWindowSeconds ?? 0)
+  return {...run, ...update, ...(update.dataLossWindowSeconds === undefined && run.dataLossWindowSeconds === undefined ? {} : {dataLossWindowSeconds: window})}
 }
 
 function reachableClients(session: FailoverSession): Map<string, KubeApi> {
