@@ -8,6 +8,7 @@ import {OperationFailedError, TimeoutError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import {bestCandidate, type DatabaseObservation} from './checks.js'
 import {electionWaitMs, priorityRank, takeoverWaitMs} from './election-timing.js'
+import type {RolledBackWrites} from './run-state.js'
 import {finalMembers, regionOfHost, sameMembers, survivorMembers, topologyWithActive, transitionalMembers} from './replica-moves.js'
 
 /**
@@ -172,7 +173,7 @@ export async function forcePrimary(ctx: DatabaseMoveContext, to: string): Promis
  * voter per reconfig, as the script does). Members that took writes the survivors never saw roll
  * them back when they rejoin; those are returned from the status' rollback log.
  */
-export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, active: string): Promise<Array<{database: string; member: string; entries: number; namespaces: string[]}>> {
+export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, active: string): Promise<RolledBackWrites[]> {
   const topology = topologyWithActive(ctx.database, ctx.spec, active)
   const final = finalMembers(topology)
   const status = await readStatus(ctx)
@@ -187,5 +188,5 @@ export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'da
     })
   }
   const after = await readStatus(ctx)
-  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces}))
+  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory}))
 }

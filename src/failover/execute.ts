@@ -10,9 +10,10 @@ import {applyOverrides, blockingChecks, type CheckResult} from './checks.js'
 import {fenceRegion} from './fence.js'
 import {type FailoverMode, type FailoverPlan, type FailoverStep, planFailover, stepBatches} from './plan.js'
 import {runReadinessChecks} from './readiness.js'
-import {type FailoverRun, measureRun, nextStep, reopen, type RunMeasures, startRun, stepDone, stepFailed, stepStarted} from './run-state.js'
+import {type FailoverRun, type RolledBackWrites, measureRun, nextStep, reopen, type RunMeasures, startRun, stepDone, stepFailed, stepStarted} from './run-state.js'
 import {collectRuns, writeRun} from './run-store.js'
 import {type FailoverSession, openFailoverSession} from './session.js'
+import {recordRollbacks, rejoinReturningRegion} from './recovery.js'
 import {executeStep, type StepTuning} from './steps.js'
 import {writeRecord, readRecord} from '../env/record.js'
 
@@ -52,6 +53,8 @@ export interface FailoverResult {
   measures?: RunMeasures
   /** Pending fences applied before anything else (a lost region that came back). */
   fencesApplied: string[]
+  /** Writes rolled back on the returning region's members as they rejoined (kept by MongoDB in their rollback directories). */
+  rollbacks?: RolledBackWrites[]
 }
 
 export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
@@ -110,7 +113,11 @@ export interface ResumeOptions {
   now?: () => Date
 }
 
-/** Continues the newest unfinished run from its first step not done. */
+/**
+ * Continues the newest unfinished run from its first step not done. When the newest run finished
+ * but left a fence pending and that region answers again, resuming finishes what the run left:
+ * the fence first, then the region's database members rejoin and resync (rollbacks reported).
+ */
 export async function resumeFailover(options: ResumeOptions): Promise<FailoverResult> {
   const now = options.now ?? (() => new Date())
   const session = await openFailoverSession(options.env, {home: options.home})
@@ -118,6 +125,15 @@ export async function resumeFailover(options: ResumeOptions): Promise<FailoverRe
     const fencesApplied = await applyPendingFences(session, now)
     const {runs} = await collectRuns(reachableClients(session))
     const last = runs.at(-1)
+    if (last && last.outcome === 'succeeded' && fencesApplied.includes(last.plan.from)) {
+      const lock = await lockEnvironment(session, options.env)
+      try {
+        const {run, rollbacks} = await rejoinAfterForced(session, last, options.catalog, options.tuning?.catchUpWaitMs)
+        return {environment: options.env, dryRun: false, plan: run.plan, checks: run.checks, run, measures: measureRun(run), fencesApplied, rollbacks}
+      } finally {
+        await lock.release()
+      }
+    }
     if (!last || last.outcome === 'succeeded') {
       throw new NotFoundError(`no unfinished failover of ${options.env} to resume`, {hint: `see \`mygate failover history --env ${options.env}\``})
     }
@@ -205,11 +221,21 @@ function mergeUpdate(run: FailoverRun, update: Partial<FailoverRun> | undefined)
   return {...run, ...update, ...(update.dataLossWindowSeconds === undefined && run.dataLossWindowSeconds === undefined ? {} : {dataLossWindowSeconds: window})}
 }
 
+/**
+ * The forced run's source is back and fenced: its members rejoin the sets in the run's target,
+ * resync, and what they rolled back is recorded on the run in every region that answers.
+ */
+export async function rejoinAfterForced(session: FailoverSession, run: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
+  const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, catchUpWaitMs})
+  const updated = await recordRollbacks(reachableClients(session).values(), run, rollbacks)
+  return {run: updated, rollbacks, behind}
+}
+
 function reachableClients(session: FailoverSession): Map<string, KubeApi> {
   return new Map([...session.reachable].map((region) => [region, session.client(region)]))
 }
 
-async function lockEnvironment(session: FailoverSession, environment: string): Promise<HeldEnvironmentLock> {
+export async function lockEnvironment(session: FailoverSession, environment: string): Promise<HeldEnvironmentLock> {
   const lock = await acquireEnvironmentLock(reachableClients(session), {operation: 'failover', holder: holderIdentity(), environment})
   lock.startRenewing()
   return lock

@@ -1,6 +1,6 @@
 import {formatDuration} from '../duration.js'
 import type {FailoverResult, HistoryEntry, StatusResult} from './execute.js'
-import {measureRun} from './run-state.js'
+import {measureRun, type RolledBackWrites} from './run-state.js'
 
 /** Human lines for the failover commands (stdout); `--json` prints the typed results instead. */
 
@@ -8,7 +8,8 @@ const ms = (value: number | undefined) => (value === undefined ? 'n/a' : formatD
 
 export function presentRun(result: FailoverResult): string[] {
   const lines: string[] = []
-  for (const region of result.fencesApplied) lines.push(`pending fence applied to ${region}`)
+  for (const region of result.fencesApplied) lines.push(`pending fence applied to ${region}: its writers at zero, deny-all NetworkPolicy`)
+  for (const r of result.rollbacks ?? []) lines.push(rollbackLine(r))
   const run = result.run
   if (!run) return lines
   const m = result.measures ?? measureRun(run)
@@ -17,6 +18,12 @@ export function presentRun(result: FailoverResult): string[] {
   const window = run.dataLossWindowSeconds === undefined ? '' : `, data-loss window ${formatDuration(run.dataLossWindowSeconds * 1000)}`
   lines.push(`Result: SUCCESS — ${result.environment} serves from ${run.plan.to} (${run.plan.mode}, RTO ${ms(m.rtoMs)}, total ${ms(m.totalMs)}${window})`)
   return lines
+}
+
+/** One rolled-back member: how many writes, where, and where MongoDB kept them. */
+export function rollbackLine(r: RolledBackWrites): string {
+  const kept = r.dataDirectory ? `, kept in ${r.dataDirectory} on that member` : ''
+  return `  rolled back on ${r.member} (${r.database}): ${r.entries} writes in ${r.namespaces.join(', ') || 'no namespace'}${kept}`
 }
 
 export function statusLines(result: StatusResult): string[] {
