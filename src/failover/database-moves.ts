@@ -188,5 +188,5 @@ export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'da
     })
   }
   const after = await readStatus(ctx)
-  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory}))
+  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory, commonPoint: r.commonPoint, lastRolledBack: r.lastRolledBack}))
 }

@@ -27,6 +27,8 @@ export interface RejoinInput {
   active: string
   /** The region coming back. */
   returning: string
+  /** Only rollbacks from this moment on (ISO): the member's log keeps those of earlier drills too. */
+  since?: string
   /** Longest wait for the returning members to catch up within every RPO (default 60 s). */
   catchUpWaitMs?: number
   pollMs?: number
@@ -47,7 +49,7 @@ export async function rejoinReturningRegion(input: RejoinInput): Promise<RejoinO
   const found = await Promise.all(
     databases.map(async (database) => {
       const status = await readStatus({client: input.client, database, spec: input.spec})
-      return (status.rollbacks ?? []).map((r) => ({database: database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory}))
+      return (status.rollbacks ?? []).filter((r) => input.since === undefined || r.at >= input.since).map((r) => ({database: database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory, commonPoint: r.commonPoint, lastRolledBack: r.lastRolledBack}))
     }),
   )
   return {rollbacks: found.flat(), behind}

@@ -63,6 +63,9 @@ export interface RolledBackWrites {
   namespaces: string[]
   at?: string
   dataDirectory?: string
+  /** The optimes (SECONDS:ORDINAL) of the common point and of the last write rolled back. */
+  commonPoint?: string
+  lastRolledBack?: string
 }
 
 export function newRunId(now: Date, random: () => number = Math.random): string {
