@@ -7,7 +7,7 @@ import {parseDuration} from '../duration.js'
 import {OperationFailedError, TimeoutError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import {bestCandidate, type DatabaseObservation} from './checks.js'
-import {electionWaitMs, priorityRank, takeoverWaitMs} from './election-timing.js'
+import {electionWaitMs, priorityRank, takeoverNeedsPrimaryVote, takeoverWaitMs} from './election-timing.js'
 import type {RolledBackWrites} from './run-state.js'
 import {finalMembers, regionOfHost, sameMembers, survivorMembers, topologyWithActive, transitionalMembers} from './replica-moves.js'
 
@@ -115,14 +115,16 @@ export async function movePrimary(ctx: DatabaseMoveContext, to: string): Promise
   const lagSeconds = candidate.lagSeconds ?? undefined
   const oldPrimary = status.primary
   const transitional = transitionalMembers(fromTopology, toTopology)
-  // The takeover gets the time MongoDB's rules give it under this set's settings, no more.
-  const takeoverWait = ctx.takeoverWaitMs ?? takeoverWaitMs(status.settings, priorityRank(transitional, candidate.host))
-  ctx.onProgress?.(`${name}: raising ${to} priorities (PRIMARY ${oldPrimary}); takeover expected within ${takeoverWait} ms`)
+  // The takeover gets the time MongoDB's rules give it under this set's settings, no more; none
+  // when it could only win with the primary's own vote (election-timing.ts).
+  const hopeless = takeoverNeedsPrimaryVote(transitional, oldPrimary)
+  const takeoverWait = ctx.takeoverWaitMs ?? (hopeless ? 0 : takeoverWaitMs(status.settings, priorityRank(transitional, candidate.host)))
+  ctx.onProgress?.(`${name}: raising ${to} priorities (PRIMARY ${oldPrimary}); ${takeoverWait > 0 ? `takeover expected within ${takeoverWait} ms` : 'a takeover would need its vote: stepping it down'}`)
   await reconfigure(ctx, transitional, hosts)
-  let moved = await waitForPrimaryIn(ctx, to, takeoverWait)
+  let moved = takeoverWait > 0 ? await waitForPrimaryIn(ctx, to, takeoverWait) : undefined
   let how = 'priority takeover'
   if (!moved) {
-    ctx.onProgress?.(`${name}: no takeover yet, stepping down ${oldPrimary}`)
+    if (takeoverWait > 0) ctx.onProgress?.(`${name}: no takeover yet, stepping down ${oldPrimary}`)
     await runDatabaseOperation(ctx.client, {
       database: name,
       op: 'step-down',

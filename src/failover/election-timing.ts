@@ -55,3 +55,21 @@ export function priorityRank(members: ReadonlyArray<{host: string; priority?: nu
   const own = members.find((m) => m.host.toLowerCase() === host.toLowerCase())?.priority ?? 1
   return members.filter((m) => (m.priority ?? 1) > own).length
 }
+
+/**
+ * Whether a priority takeover can only win with the current primary's own vote: the voters other
+ * than the primary are fewer than a majority. MongoDB's voter rule refuses a candidate whose last
+ * applied optime is older than the voter's ("candidate's data is staler than mine"), and a primary
+ * taking writes is always ahead of its secondaries, so such a takeover fails its dry run for as
+ * long as writes flow. A switchover then steps the primary down at once (rs.stepDown hands the
+ * election to the caught-up member of highest priority) instead of waiting out a takeover that
+ * will not come.
+ *   dev, one member per region: voters a-0 (primary), b-0 -> majority 2, others 1 -> true
+ *   staging, two per region:     voters a-0 (primary), a-1, b-0, b-1 -> majority 3, others 3 -> false
+ */
+export function takeoverNeedsPrimaryVote(members: ReadonlyArray<{host: string; votes?: number}>, primaryHost: string): boolean {
+  const voters = members.filter((m) => (m.votes ?? 1) > 0)
+  const majority = Math.floor(voters.length / 2) + 1
+  const others = voters.filter((m) => m.host.toLowerCase() !== primaryHost.toLowerCase()).length
+  return others < majority
+}

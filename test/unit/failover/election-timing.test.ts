@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {electionWaitMs, priorityRank, takeoverWaitMs} from '../../../src/failover/election-timing.js'
+import {electionWaitMs, priorityRank, takeoverNeedsPrimaryVote, takeoverWaitMs} from '../../../src/failover/election-timing.js'
 
 describe('takeoverWaitMs: (rank + 1) x electionTimeoutMillis x 1.15 + one heartbeat', () => {
   test.each([
@@ -34,5 +34,18 @@ describe('priorityRank', () => {
     ['b-1:27017', 3],
   ])('%s has rank %i', (host, rank) => {
     expect(priorityRank(members, host)).toBe(rank)
+  })
+})
+
+describe('takeoverNeedsPrimaryVote: the other voters are fewer than a majority', () => {
+  const m = (host: string, votes = 1) => ({host, votes})
+  test.each([
+    ['dev transitional: a-0 (primary) and b-0 vote', [m('a-0'), m('b-0')], true],
+    ['staging transitional: four voters, three besides the primary', [m('a-0'), m('a-1'), m('b-0'), m('b-1')], false],
+    ['three voters: two besides the primary make the majority', [m('a-0'), m('b-0'), m('b-1')], false],
+    ['non-voters do not count', [m('a-0'), m('b-0'), m('b-1', 0), m('b-2', 0)], true],
+    ['a single voter: only the primary', [m('a-0'), m('b-0', 0)], true],
+  ])('%s', (_name, members, expected) => {
+    expect(takeoverNeedsPrimaryVote(members, 'A-0')).toBe(expected)
   })
 })
