@@ -56,14 +56,20 @@ describe('mygate failover: killed at a step, resumed to completion', () => {
 
   const done = (run: StoredRun, id: string) => run.steps.some((s) => s.id === id && s.status === 'done')
   test.each([
-    ['after the target scaled up', (run: StoredRun) => done(run, 'scale-target')],
+    ['after the target scaled up', (run: StoredRun) => done(run, 'scale-target'), false],
     // Every database move started, none finished: each is between its reconfigs.
-    ['in the middle of the database moves', (run: StoredRun) => run.steps.filter((s) => s.kind === 'move-primary').every((s) => s.status === 'running')],
-    ['after the DNS switch', (run: StoredRun) => done(run, 'switch-traffic')],
-  ])('killed %s, resumed: every PRIMARY in the target', async (_point, killWhen) => {
+    ['in the middle of the database moves', (run: StoredRun) => run.steps.filter((s) => s.kind === 'move-primary').every((s) => s.status === 'running'), false],
+    // The steps after the DNS switch take well under a second; the source's API answering slowly
+    // (an API latency fault there) leaves the watcher time to kill before the run ends.
+    ['after the DNS switch', (run: StoredRun) => done(run, 'switch-traffic'), true],
+  ])('killed %s, resumed: every PRIMARY in the target', async (_point, killWhen, slowSource) => {
     const from = await activeRegion()
     const to = from === 'west' ? 'east' : 'west'
     const before = await newestRun(to)
+    if (slowSource) {
+      const slow = await local.cli(['local', 'fault', '--env', env, '--region', from, '--api-latency-ms', '700'])
+      expect(slow.exitCode, slow.stderr).toBe(0)
+    }
     const child = execa(process.execPath, [CLI_BIN, 'failover', '--env', env, '--planned', '--json'], {cwd: REPO_ROOT, env: {NO_COLOR: '1', ...local.env}, reject: false, stdin: 'ignore'})
     let killedAt: StoredRun | undefined
     const deadline = Date.now() + 120_000
@@ -75,6 +81,10 @@ describe('mygate failover: killed at a step, resumed to completion', () => {
       } else await new Promise((resolve) => setTimeout(resolve, 150))
     }
     const ended = await child
+    if (slowSource) {
+      const cleared = await local.cli(['local', 'fault', '--env', env, '--region', from, '--clear'])
+      expect(cleared.exitCode, cleared.stderr).toBe(0)
+    }
     expect(killedAt, `the kill point was never reached: ${ended.stderr}`).toBeDefined()
     expect(ended.signal).toBe('SIGKILL')
     const stored = (await newestRun(to)) as StoredRun
