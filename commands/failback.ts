@@ -33,7 +33,6 @@ export default class Failback extends MygateCommand<FailbackResult> {
   }
 
   protected override present(result: FailbackResult): void {
-    for (const r of result.rollbacks) this.log(`  rolled back on ${r.member} (${r.database}): ${r.entries} writes in ${r.namespaces.join(', ')}`)
     for (const line of presentRun(result)) this.log(line)
   }
 }

@@ -121,6 +121,8 @@ export interface StatusResult extends ResultBase<'status'> {
   set?: string
   term?: number
   configVersion?: number
+  /** rs.conf().settings' election timings: what a failover derives its waits from. */
+  settings?: {electionTimeoutMillis?: number; heartbeatIntervalMillis?: number}
   primary?: string | null
   majority?: {votingMembers: number; needed: number; healthyVoters: number}
   members?: MemberStatus[]

@@ -7,6 +7,8 @@ import {parseDuration} from '../duration.js'
 import {OperationFailedError, TimeoutError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import {bestCandidate, type DatabaseObservation} from './checks.js'
+import {electionWaitMs, priorityRank, takeoverNeedsPrimaryVote, takeoverWaitMs} from './election-timing.js'
+import type {RolledBackWrites} from './run-state.js'
 import {finalMembers, regionOfHost, sameMembers, survivorMembers, topologyWithActive, transitionalMembers} from './replica-moves.js'
 
 /**
@@ -21,9 +23,15 @@ export interface DatabaseMoveContext {
   client: KubeApi
   database: ServiceDescriptor
   spec: Pick<EnvironmentSpec, 'tier' | 'regions'>
-  /** How long to let priority takeover elect before stepping the old primary down (default 12 s). */
+  /**
+   * How long to let priority takeover elect before stepping the old primary down. Default: derived
+   * from the set's own settings (election-timing.ts takeoverWaitMs; 13.5 s with MongoDB's defaults).
+   */
   takeoverWaitMs?: number
-  /** Longest wait for a primary in the target after a step-down or a forced reconfig (default 60 s). */
+  /**
+   * Longest wait for a primary in the target after a step-down or a forced reconfig. Default:
+   * derived from the set's settings (election-timing.ts electionWaitMs; 27 s with the defaults).
+   */
   electionWaitMs?: number
   /** Pause between status reads while waiting (default 500 ms). */
   pollMs?: number
@@ -106,12 +114,17 @@ export async function movePrimary(ctx: DatabaseMoveContext, to: string): Promise
   if (!candidate) throw new OperationFailedError(`${name} has no electable member in ${to}`, {hint: `check \`mygate db status --env ...\`; its members in ${to} must be SECONDARY`})
   const lagSeconds = candidate.lagSeconds ?? undefined
   const oldPrimary = status.primary
-  ctx.onProgress?.(`${name}: raising ${to} priorities (PRIMARY ${oldPrimary})`)
-  await reconfigure(ctx, transitionalMembers(fromTopology, toTopology), hosts)
-  let moved = await waitForPrimaryIn(ctx, to, ctx.takeoverWaitMs ?? 12_000)
+  const transitional = transitionalMembers(fromTopology, toTopology)
+  // The takeover gets the time MongoDB's rules give it under this set's settings, no more; none
+  // when it could only win with the primary's own vote (election-timing.ts).
+  const hopeless = takeoverNeedsPrimaryVote(transitional, oldPrimary)
+  const takeoverWait = ctx.takeoverWaitMs ?? (hopeless ? 0 : takeoverWaitMs(status.settings, priorityRank(transitional, candidate.host)))
+  ctx.onProgress?.(`${name}: raising ${to} priorities (PRIMARY ${oldPrimary}); ${takeoverWait > 0 ? `takeover expected within ${takeoverWait} ms` : 'a takeover would need its vote: stepping it down'}`)
+  await reconfigure(ctx, transitional, hosts)
+  let moved = takeoverWait > 0 ? await waitForPrimaryIn(ctx, to, takeoverWait) : undefined
   let how = 'priority takeover'
   if (!moved) {
-    ctx.onProgress?.(`${name}: no takeover yet, stepping down ${oldPrimary}`)
+    if (takeoverWait > 0) ctx.onProgress?.(`${name}: no takeover yet, stepping down ${oldPrimary}`)
     await runDatabaseOperation(ctx.client, {
       database: name,
       op: 'step-down',
@@ -120,7 +133,7 @@ export async function movePrimary(ctx: DatabaseMoveContext, to: string): Promise
       timeoutMs: 90_000,
     })
     how = 'step-down'
-    moved = await waitForPrimaryIn(ctx, to, ctx.electionWaitMs ?? 60_000)
+    moved = await waitForPrimaryIn(ctx, to, ctx.electionWaitMs ?? electionWaitMs(status.settings))
     if (!moved) throw new TimeoutError(`${name}: no PRIMARY in ${to} after stepping down ${oldPrimary}`, {hint: 'check the members with `mygate db status`; re-run `mygate failover resume`'})
   }
   status = moved
@@ -151,7 +164,7 @@ export async function forcePrimary(ctx: DatabaseMoveContext, to: string): Promis
     connection: directConnection(survivor.host),
     timeoutMs: 90_000,
   })
-  const moved = await waitForPrimaryIn(ctx, to, ctx.electionWaitMs ?? 60_000)
+  const moved = await waitForPrimaryIn(ctx, to, ctx.electionWaitMs ?? electionWaitMs(status.settings))
   if (!moved) throw new TimeoutError(`${name}: the forced config elected no PRIMARY in ${to}`, {hint: 're-run `mygate failover resume`'})
   return {detail: `PRIMARY ${moved.primary} in ${to} by forced reconfig`, lagSeconds: candidate?.lagSeconds ?? undefined}
 }
@@ -162,7 +175,7 @@ export async function forcePrimary(ctx: DatabaseMoveContext, to: string): Promis
  * voter per reconfig, as the script does). Members that took writes the survivors never saw roll
  * them back when they rejoin; those are returned from the status' rollback log.
  */
-export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, active: string): Promise<Array<{database: string; member: string; entries: number; namespaces: string[]}>> {
+export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, active: string): Promise<RolledBackWrites[]> {
   const topology = topologyWithActive(ctx.database, ctx.spec, active)
   const final = finalMembers(topology)
   const status = await readStatus(ctx)
@@ -177,5 +190,5 @@ export async function rejoinRegion(ctx: Pick<DatabaseMoveContext, 'client' | 'da
     })
   }
   const after = await readStatus(ctx)
-  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces}))
+  return (after.rollbacks ?? []).map((r) => ({database: ctx.database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory, commonPoint: r.commonPoint, lastRolledBack: r.lastRolledBack}))
 }

@@ -8,11 +8,12 @@ import {type AskTyped, confirmOperation} from '../ui/confirm.js'
 import {createProgress, type ProgressMode} from '../ui/progress.js'
 import {applyOverrides, blockingChecks, type CheckResult} from './checks.js'
 import {fenceRegion} from './fence.js'
-import {type FailoverMode, type FailoverPlan, planFailover} from './plan.js'
+import {type FailoverMode, type FailoverPlan, type FailoverStep, planFailover, stepBatches} from './plan.js'
 import {runReadinessChecks} from './readiness.js'
-import {type FailoverRun, measureRun, nextStep, reopen, type RunMeasures, startRun, stepDone, stepFailed, stepStarted} from './run-state.js'
+import {type FailoverRun, type RolledBackWrites, measureRun, nextStep, reopen, type RunMeasures, startRun, stepDone, stepFailed, stepStarted} from './run-state.js'
 import {collectRuns, writeRun} from './run-store.js'
 import {type FailoverSession, openFailoverSession} from './session.js'
+import {recordRollbacks, rejoinReturningRegion} from './recovery.js'
 import {executeStep, type StepTuning} from './steps.js'
 import {writeRecord, readRecord} from '../env/record.js'
 
@@ -52,6 +53,8 @@ export interface FailoverResult {
   measures?: RunMeasures
   /** Pending fences applied before anything else (a lost region that came back). */
   fencesApplied: string[]
+  /** Writes rolled back on the returning region's members as they rejoined (kept by MongoDB in their rollback directories). */
+  rollbacks?: RolledBackWrites[]
 }
 
 export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
@@ -110,7 +113,11 @@ export interface ResumeOptions {
   now?: () => Date
 }
 
-/** Continues the newest unfinished run from its first step not done. */
+/**
+ * Continues the newest unfinished run from its first step not done. When the newest run finished
+ * but left a fence pending and that region answers again, resuming finishes what the run left:
+ * the fence first, then the region's database members rejoin and resync (rollbacks reported).
+ */
 export async function resumeFailover(options: ResumeOptions): Promise<FailoverResult> {
   const now = options.now ?? (() => new Date())
   const session = await openFailoverSession(options.env, {home: options.home})
@@ -118,6 +125,15 @@ export async function resumeFailover(options: ResumeOptions): Promise<FailoverRe
     const fencesApplied = await applyPendingFences(session, now)
     const {runs} = await collectRuns(reachableClients(session))
     const last = runs.at(-1)
+    if (last && last.outcome === 'succeeded' && fencesApplied.includes(last.plan.from)) {
+      const lock = await lockEnvironment(session, options.env)
+      try {
+        const {run, rollbacks} = await rejoinAfterForced(session, last, options.catalog, options.tuning?.catchUpWaitMs)
+        return {environment: options.env, dryRun: false, plan: run.plan, checks: run.checks, run, measures: measureRun(run), fencesApplied, rollbacks}
+      } finally {
+        await lock.release()
+      }
+    }
     if (!last || last.outcome === 'succeeded') {
       throw new NotFoundError(`no unfinished failover of ${options.env} to resume`, {hint: `see \`mygate failover history --env ${options.env}\``})
     }
@@ -140,35 +156,49 @@ interface DriveOptions {
   now: () => Date
 }
 
-/** Runs the steps not done yet, one phase each, writing the run before and after every step. */
+/**
+ * Runs the steps not done yet, one phase each, writing the run before and after every step. The
+ * steps of one group (the databases) run at the same time; the run is one object updated as each
+ * of them starts and ends, and its writes to the cluster are queued so they land in order.
+ */
 async function driveRun(session: FailoverSession, initial: FailoverRun, options: DriveOptions): Promise<FailoverRun> {
   let run = initial
   const {plan} = run
   const target = session.client(plan.to)
-  const save = async () => {
-    await writeRun(target, run)
+  let writes: Promise<void> = Promise.resolve()
+  const save = () => {
+    const snapshot = run
+    writes = writes.then(() => writeRun(target, snapshot))
+    return writes
   }
   const progress = createProgress({mode: options.progress})
   const pending = plan.steps.filter((s) => run.steps.find((r) => r.id === s.id)?.status !== 'done')
   const block = progress.block(pending.map((s) => ({title: s.title})))
-  try {
-    for (const [index, step] of pending.entries()) {
-      const phase = block.phases[index]
-      phase.start()
-      run = stepStarted(run, step.id, options.now())
+  const runStep = async (step: FailoverStep): Promise<void> => {
+    const phase = block.phases[pending.indexOf(step)]
+    phase.start()
+    run = stepStarted(run, step.id, options.now())
+    await save()
+    try {
+      const outcome = await executeStep(step, {session, catalog: options.catalog, run, tuning: options.tuning, now: options.now, onProgress: (m) => phase.update(m)})
+      run = stepDone(mergeUpdate(run, outcome.update), step.id, options.now(), outcome.detail)
       await save()
-      try {
-        const outcome = await executeStep(step, {session, catalog: options.catalog, run, tuning: options.tuning, now: options.now, onProgress: (m) => phase.update(m)})
-        run = stepDone({...run, ...outcome.update}, step.id, options.now(), outcome.detail)
-        await save()
-        phase.end('succeeded', outcome.detail)
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error)
-        run = stepFailed(run, step.id, options.now(), message)
-        await save().catch(() => undefined)
-        phase.end(isMygateError(error) && error.code === 'TIMEOUT' ? 'timed out' : 'failed', message)
-        throw error
-      }
+      phase.end('succeeded', outcome.detail)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      run = stepFailed(run, step.id, options.now(), message)
+      await save().catch(() => undefined)
+      phase.end(isMygateError(error) && error.code === 'TIMEOUT' ? 'timed out' : 'failed', message)
+      throw error
+    }
+  }
+  try {
+    for (const batch of stepBatches(pending)) {
+      // Every step of a batch runs to its end (a database half-moved is worse than one not
+      // started); the first failure is then reported.
+      const settled = await Promise.allSettled(batch.map((step) => runStep(step)))
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
     }
   } finally {
     await block.close()
@@ -181,11 +211,31 @@ async function driveRun(session: FailoverSession, initial: FailoverRun, options:
   return run
 }
 
+/**
+ * A step's change to the run, merged so parallel steps do not undo each other: the data-loss
+ * window is the largest any of them saw.
+ */
+function mergeUpdate(run: FailoverRun, update: Partial<FailoverRun> | undefined): FailoverRun {
+  if (!update) return run
+  const window = Math.max(run.dataLossWindowSeconds ?? 0, update.dataLossWindowSeconds ?? 0)
+  return {...run, ...update, ...(update.dataLossWindowSeconds === undefined && run.dataLossWindowSeconds === undefined ? {} : {dataLossWindowSeconds: window})}
+}
+
+/**
+ * The forced run's source is back and fenced: its members rejoin the sets in the run's target,
+ * resync, and what they rolled back is recorded on the run in every region that answers.
+ */
+export async function rejoinAfterForced(session: FailoverSession, run: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
+  const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
+  const updated = await recordRollbacks(reachableClients(session).values(), run, rollbacks)
+  return {run: updated, rollbacks, behind}
+}
+
 function reachableClients(session: FailoverSession): Map<string, KubeApi> {
   return new Map([...session.reachable].map((region) => [region, session.client(region)]))
 }
 
-async function lockEnvironment(session: FailoverSession, environment: string): Promise<HeldEnvironmentLock> {
+export async function lockEnvironment(session: FailoverSession, environment: string): Promise<HeldEnvironmentLock> {
   const lock = await acquireEnvironmentLock(reachableClients(session), {operation: 'failover', holder: holderIdentity(), environment})
   lock.startRenewing()
   return lock

@@ -16,6 +16,8 @@ import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 
 export const FENCE_POLICY = 'mygate-failover-fence'
 export const FENCED_ANNOTATION = 'mygate.dev/fenced-by'
+/** The replicas a Deployment asked for before the fence, so lifting it restores what mygate does not re-render (flagd). */
+export const REPLICAS_BEFORE_FENCE_ANNOTATION = 'mygate.dev/replicas-before-fence'
 
 export function fencePolicy(runId: string): KubeObject {
   return {
@@ -49,7 +51,10 @@ export async function fenceRegion(client: KubeApi, runId: string): Promise<Fence
     const name = String(deployment.metadata.name)
     const replicas = (deployment.spec as {replicas?: number} | undefined)?.replicas ?? 1
     if (replicas === 0 && deployment.metadata.annotations?.[FENCED_ANNOTATION]) continue
-    await client.mergePatch({apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: NAMESPACES.apps}, {metadata: {annotations: {[FENCED_ANNOTATION]: runId}}, spec: {replicas: 0}})
+    await client.mergePatch(
+      {apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: NAMESPACES.apps},
+      {metadata: {annotations: {[FENCED_ANNOTATION]: runId, [REPLICAS_BEFORE_FENCE_ANNOTATION]: String(replicas)}}, spec: {replicas: 0}},
+    )
     writersStopped.push(name)
   }
   return {writersStopped, autoscalersRemoved: autoscalers.items.length}
@@ -63,7 +68,24 @@ export async function isFenced(client: KubeApi): Promise<boolean> {
   return deployments.items.every((d) => ((d.spec as {replicas?: number} | undefined)?.replicas ?? 1) === 0)
 }
 
-/** Lifts the fence (failback, once the region is caught up): the policy goes; scaling is the caller's. */
+/**
+ * Lifts the fence (failback, once the region is caught up): the policy goes, and every Deployment
+ * the fence stopped gets back the replicas it had (the caller then sizes the apps it renders;
+ * this brings back the ones it does not, such as flagd). True when there was a fence.
+ */
 export async function liftFence(client: KubeApi): Promise<boolean> {
-  return client.delete({apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: FENCE_POLICY, namespace: NAMESPACES.apps})
+  const deployments = await client.list('apps/v1', 'Deployment', {namespace: NAMESPACES.apps})
+  let lifted = false
+  for (const deployment of deployments.items) {
+    const annotations = deployment.metadata.annotations ?? {}
+    if (annotations[FENCED_ANNOTATION] === undefined) continue
+    const before = Number(annotations[REPLICAS_BEFORE_FENCE_ANNOTATION] ?? '1')
+    await client.mergePatch(
+      {apiVersion: 'apps/v1', kind: 'Deployment', name: String(deployment.metadata.name), namespace: NAMESPACES.apps},
+      {metadata: {annotations: {[FENCED_ANNOTATION]: null, [REPLICAS_BEFORE_FENCE_ANNOTATION]: null}}, spec: {replicas: Number.isInteger(before) && before >= 0 ? before : 1}},
+    )
+    lifted = true
+  }
+  const removed = await client.delete({apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: FENCE_POLICY, namespace: NAMESPACES.apps})
+  return removed || lifted
 }

@@ -17,8 +17,14 @@ import {CHECK_NAMES, type CheckName} from './checks.js'
  *   fence-source -> scale-target -> force-primary (each database) -> redis -> switch-traffic
  *   -> verify-gateway -> record-active
  *
+ * The database steps form one parallel group: each replica set elects on its own and no database
+ * waits for another (the dependency order binds services, and every app step still comes after
+ * all of them: data before apps), so they run at the same time and the group takes as long as
+ * its slowest move instead of their sum. They stay separate steps, listed in dependency order,
+ * so progress, resume and the measures remain per database.
+ *
  * Worked example (regions a -> b, databases auth-db and billing-db, billing depends on auth):
- *   planned: scale-target(b), move-primary:auth-db(b), move-primary:billing-db(b), redis(b),
+ *   planned: scale-target(b), [move-primary:auth-db(b), move-primary:billing-db(b)], redis(b),
  *            switch-traffic(b), verify-gateway(b), scale-source(a), record-active(b)
  */
 
@@ -44,6 +50,29 @@ export interface FailoverStep {
   /** The database or service the step acts on, when it acts on one. */
   target?: string
   title: string
+  /**
+   * Consecutive steps with the same group run at the same time; the group keeps its place in
+   * the order (the next step starts when every step of the group is done).
+   */
+  group?: string
+}
+
+/** The group of the database steps. */
+export const DATABASES_GROUP = 'databases'
+
+/**
+ * The plan's steps as the executor runs them: consecutive steps of one group together, every
+ * other step alone, in order.
+ *   [a, b(g), c(g), d] -> [[a], [b, c], [d]]
+ */
+export function stepBatches<T extends {group?: string}>(steps: readonly T[]): T[][] {
+  const batches: T[][] = []
+  for (const step of steps) {
+    const last = batches.at(-1)
+    if (last && step.group !== undefined && last[0].group === step.group) last.push(step)
+    else batches.push([step])
+  }
+  return batches
 }
 
 export interface FailoverPlan {
@@ -129,14 +158,14 @@ export function planFailover(input: PlanFailoverInput): FailoverPlan {
   const databases = databaseOrder(input.catalog)
   const redis = input.catalog.services.filter((s) => s.kind === 'redis').map((s) => s.name)
   const steps: FailoverStep[] = []
-  const add = (kind: StepKind, region: string, title: string, target?: string) =>
-    steps.push({id: target === undefined ? kind : `${kind}:${target}`, kind, region, title, ...(target === undefined ? {} : {target})})
+  const add = (kind: StepKind, region: string, title: string, target?: string, group?: string) =>
+    steps.push({id: target === undefined ? kind : `${kind}:${target}`, kind, region, title, ...(target === undefined ? {} : {target}), ...(group === undefined ? {} : {group})})
 
   if (input.mode === 'forced') add('fence-source', from, `fence ${from}: writers to zero, deny-all NetworkPolicy (pending until it answers)`)
   add('scale-target', to, `scale ${to} to full: apps at the recorded versions, HPA bounds`)
   for (const db of databases) {
-    if (input.mode === 'planned') add('move-primary', to, `${db}: move the PRIMARY to ${to} (raise ${to} priorities, let MongoDB elect)`, db)
-    else add('force-primary', to, `${db}: force-reconfigure the ${to} members (fenced ${from} left out)`, db)
+    if (input.mode === 'planned') add('move-primary', to, `${db}: move the PRIMARY to ${to} (raise ${to} priorities, let MongoDB elect)`, db, DATABASES_GROUP)
+    else add('force-primary', to, `${db}: force-reconfigure the ${to} members (fenced ${from} left out)`, db, DATABASES_GROUP)
   }
   for (const name of redis) add('redis', to, `${name}: ready in ${to}`, name)
   add('switch-traffic', to, `switch traffic to ${to}`)
@@ -151,6 +180,6 @@ export function planFailover(input: PlanFailoverInput): FailoverPlan {
 export function planLines(plan: FailoverPlan): string[] {
   const lines = [`${plan.mode === 'planned' ? 'Planned switchover' : 'Forced failover'} of ${plan.environment}: ${plan.from} -> ${plan.to}`]
   lines.push(`  checks: ${plan.checks.map((c) => (plan.overrides.includes(c) ? `${c} (overridden)` : c)).join(', ')}`)
-  plan.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step.title}`))
+  plan.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step.title}${step.group === undefined ? '' : ` (with the other ${step.group} steps, at once)`}`))
   return lines
 }

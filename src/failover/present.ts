@@ -1,6 +1,7 @@
 import {formatDuration} from '../duration.js'
+import type {DrillResult} from './drill.js'
 import type {FailoverResult, HistoryEntry, StatusResult} from './execute.js'
-import {measureRun} from './run-state.js'
+import {measureRun, type RolledBackWrites} from './run-state.js'
 
 /** Human lines for the failover commands (stdout); `--json` prints the typed results instead. */
 
@@ -8,7 +9,8 @@ const ms = (value: number | undefined) => (value === undefined ? 'n/a' : formatD
 
 export function presentRun(result: FailoverResult): string[] {
   const lines: string[] = []
-  for (const region of result.fencesApplied) lines.push(`pending fence applied to ${region}`)
+  for (const region of result.fencesApplied) lines.push(`pending fence applied to ${region}: its writers at zero, deny-all NetworkPolicy`)
+  for (const r of result.rollbacks ?? []) lines.push(rollbackLine(r))
   const run = result.run
   if (!run) return lines
   const m = result.measures ?? measureRun(run)
@@ -17,6 +19,12 @@ export function presentRun(result: FailoverResult): string[] {
   const window = run.dataLossWindowSeconds === undefined ? '' : `, data-loss window ${formatDuration(run.dataLossWindowSeconds * 1000)}`
   lines.push(`Result: SUCCESS — ${result.environment} serves from ${run.plan.to} (${run.plan.mode}, RTO ${ms(m.rtoMs)}, total ${ms(m.totalMs)}${window})`)
   return lines
+}
+
+/** One rolled-back member: how many writes, where, and where MongoDB kept them. */
+export function rollbackLine(r: RolledBackWrites): string {
+  const kept = r.dataDirectory ? `, kept in ${r.dataDirectory} on that member` : ''
+  return `  rolled back on ${r.member} (${r.database}): ${r.entries} writes in ${r.namespaces.join(', ') || 'no namespace'}${kept}`
 }
 
 export function statusLines(result: StatusResult): string[] {
@@ -38,4 +46,20 @@ export function historyLines(runs: HistoryEntry[]): string[] {
     const why = r.reason ? ` "${r.reason}"` : ''
     return `${r.startedAt} ${r.id} ${r.mode} ${r.from} -> ${r.to} ${r.outcome} RTO ${ms(r.rtoMs)} total ${ms(r.totalMs)}${window} by ${r.who}${why}`
   })
+}
+
+/** The drill's report: its steps, the RTO and RPO per phase against each service's targets, the verdict. */
+export function drillLines(result: DrillResult): string[] {
+  const lines = [`Drill of ${result.environment} (${result.provider}, ${result.kind}): ${result.from} -> ${result.to}${result.kind === 'outage' ? ` -> ${result.from}` : ''}`]
+  for (const step of result.steps) lines.push(`  ${step.step.padEnd(18)} ${formatDuration(step.durationMs).padStart(7)}  ${step.detail}`)
+  for (const r of result.rollbacks) lines.push(rollbackLine(r))
+  for (const phase of result.phases) {
+    lines.push(`${phase.phase}: RTO ${ms(phase.rtoMs)}, replication lag at the switch ${formatDuration(phase.lagSeconds * 1000)}`)
+    for (const row of result.services.filter((s) => s.phase === phase.phase)) {
+      const mark = row.met ? 'met   ' : 'MISSED'
+      lines.push(`  ${mark} ${row.service.padEnd(17)} RTO ${ms(row.rtoMs).padStart(7)} / ${formatDuration(row.rtoTargetMs).padEnd(4)}  RPO ${formatDuration(row.rpoMs).padStart(6)} / ${formatDuration(row.rpoTargetMs)}`)
+    }
+  }
+  lines.push(`Result: ${result.verdict === 'met' ? 'SUCCESS' : 'FAILED'} — every service's RTO and RPO ${result.verdict === 'met' ? 'within its targets' : `missed in ${result.missed.length} case(s)`} (runs ${result.runs.join(', ')})`)
+  return lines
 }

@@ -48,7 +48,24 @@ export interface FailoverRun {
    */
   pendingFence?: {region: string; since: string}
   /** Writes MongoDB rolled back when the old members rejoined (billing's may be payments). */
-  rollbacks?: Array<{database: string; member: string; entries: number; namespaces: string[]}>
+  rollbacks?: RolledBackWrites[]
+}
+
+/**
+ * Writes one member rolled back when it rejoined: MongoDB keeps the documents in
+ * `dataDirectory` on that member (https://www.mongodb.com/docs/manual/core/replica-set-rollbacks/),
+ * from where they can be reviewed and re-applied.
+ */
+export interface RolledBackWrites {
+  database: string
+  member: string
+  entries: number
+  namespaces: string[]
+  at?: string
+  dataDirectory?: string
+  /** The optimes (SECONDS:ORDINAL) of the common point and of the last write rolled back. */
+  commonPoint?: string
+  lastRolledBack?: string
 }
 
 export function newRunId(now: Date, random: () => number = Math.random): string {

@@ -24,6 +24,8 @@ export interface StepTuning {
   pollMs?: number
   /** Longest wait for workloads to become ready (default 5 minutes). */
   waitTimeoutMs?: number
+  /** Longest wait for a returning region's members to catch up within their RPO (default 60 s). */
+  catchUpWaitMs?: number
 }
 
 export interface StepContext {

@@ -3,7 +3,7 @@
  * in the same run (these machines are noisy; absolute times drift). Missed targets print MISSED;
  * only a crash fails the run.
  */
-const suites = ['./render.ts', './api-server.ts', './controllers.ts', './env-create.ts', './rollout.ts', './blue-green.ts', './data-plane.ts', './db-status.ts', './backup-archive.ts', './backup.ts', './backup-verify.ts', './flags.ts', './env-diff.ts']
+const suites = ['./render.ts', './api-server.ts', './controllers.ts', './env-create.ts', './rollout.ts', './blue-green.ts', './data-plane.ts', './db-status.ts', './backup-archive.ts', './backup.ts', './backup-verify.ts', './flags.ts', './env-diff.ts', './failover.ts']
 
 let failed = false
 for (const suite of suites) {

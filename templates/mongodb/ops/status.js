@@ -157,6 +157,8 @@ function main() {
     set: status.set,
     term: status.term,
     configVersion: conf.version,
+    // The election timings the members run with: a failover derives its waits from them.
+    settings: {electionTimeoutMillis: conf.settings.electionTimeoutMillis, heartbeatIntervalMillis: conf.settings.heartbeatIntervalMillis},
     primary: primaryStatus ? primaryStatus.name : null,
     majority: {votingMembers: voters.length, needed: status.majorityVoteCount, healthyVoters: members.filter((m) => m.votes > 0 && m.health === 1).length},
     members,

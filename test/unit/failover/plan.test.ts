@@ -2,7 +2,7 @@ import {describe, expect, test} from 'vitest'
 
 import {createCatalog} from '../../../src/catalog/catalog.js'
 import {UsageError} from '../../../src/errors.js'
-import {chooseTarget, databaseOrder, parseOverrides, planFailover, planLines} from '../../../src/failover/plan.js'
+import {chooseTarget, databaseOrder, parseOverrides, planFailover, planLines, stepBatches} from '../../../src/failover/plan.js'
 import {testService} from '../../helpers/builders.js'
 
 const catalog = createCatalog([
@@ -45,6 +45,28 @@ describe('planFailover', () => {
     expect(ids).not.toContain('scale-source')
     expect(ids.some((id) => id.startsWith('move-primary'))).toBe(false)
     expect(ids.indexOf('fence-source')).toBeLessThan(ids.indexOf('force-primary:auth-db'))
+  })
+
+  test.each(['planned', 'forced'] as const)('%s: the databases move as one parallel batch, after the target scales and before any traffic step', (mode) => {
+    const plan = planFailover({spec, activeRegion: 'a', catalog, mode})
+    const batches = stepBatches(plan.steps).map((batch) => batch.map((s) => s.id))
+    const databases = batches.find((batch) => batch.length > 1)
+    const kind = mode === 'planned' ? 'move-primary' : 'force-primary'
+    expect(databases).toEqual([`${kind}:auth-db`, `${kind}:billing-db`, `${kind}:orphan-db`])
+    expect(batches.filter((batch) => batch.length > 1)).toHaveLength(1)
+    const at = batches.indexOf(databases as string[])
+    expect(batches.slice(0, at).flat()).toContain('scale-target')
+    expect(batches.slice(at + 1).flat()).toEqual(expect.arrayContaining(['redis:redis', 'switch-traffic', 'verify-gateway', 'record-active']))
+  })
+
+  test.each([
+    [[], []],
+    [[{id: 'a'}], [['a']]],
+    [[{id: 'a'}, {id: 'b', group: 'g'}, {id: 'c', group: 'g'}, {id: 'd'}], [['a'], ['b', 'c'], ['d']]],
+    [[{id: 'a', group: 'g'}, {id: 'b', group: 'h'}, {id: 'c', group: 'g'}], [['a'], ['b'], ['c']]],
+    [[{id: 'a'}, {id: 'b'}], [['a'], ['b']]],
+  ])('stepBatches %j -> %j', (steps, expected) => {
+    expect(stepBatches(steps).map((batch) => batch.map((s) => s.id))).toEqual(expected)
   })
 
   test('step ids are unique (the state store keys progress by them)', () => {

@@ -140,6 +140,7 @@ export function statusOp(context: OpContext): OpOutcome {
     set: status.set,
     term: status.term,
     configVersion: conf.version,
+    settings: {electionTimeoutMillis: conf.settings.electionTimeoutMillis, heartbeatIntervalMillis: conf.settings.heartbeatIntervalMillis},
     primary: primaryStatus ? primaryStatus.name : null,
     majority: {votingMembers: voters.length, needed: status.majorityVoteCount, healthyVoters: members.filter((m) => (m.votes ?? 0) > 0 && m.health === 1).length},
     members: cleaned,

@@ -90,6 +90,8 @@ describe('status', () => {
     const outcome = run(w, 'status', w.primary() as string, {database: 'rs'})
     expect(outcome.exitCode).toBe(0)
     expect(outcome.result).toMatchObject({op: 'status', ok: true, initiated: true, verdict: 'healthy', problems: [], set: 'rs', primary: host(w.primary() as string), majority: {votingMembers: 3, needed: 2, healthyVoters: 3}})
+    // The config's election timings (MongoDB's defaults here): a failover derives its waits from them.
+    expect(outcome.result.settings).toEqual({electionTimeoutMillis: 10_000, heartbeatIntervalMillis: 2000})
     const counted = (outcome.result.collections as Array<{count: number}>).reduce((sum, c) => sum + c.count, 0)
     expect(counted).toBe(w.set().data.totalDocuments())
     expect(counted).toBeGreaterThan(50)
