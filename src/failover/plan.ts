@@ -167,7 +167,8 @@ export function planFailover(input: PlanFailoverInput): FailoverPlan {
     if (input.mode === 'planned') add('move-primary', to, `${db}: move the PRIMARY to ${to} (raise ${to} priorities, let MongoDB elect)`, db, DATABASES_GROUP)
     else add('force-primary', to, `${db}: force-reconfigure the ${to} members (fenced ${from} left out)`, db, DATABASES_GROUP)
   }
-  for (const name of redis) add('redis', to, `${name}: ready in ${to}`, name)
+  // Redis is data too: its replica in the target is promoted with the databases, before any app step.
+  for (const name of redis) add('redis', to, `${name}: ready in ${to}, its replica promoted (REPLICAOF NO ONE)`, name, DATABASES_GROUP)
   add('switch-traffic', to, `switch traffic to ${to}`)
   add('verify-gateway', to, `verify the gateway serves in ${to}`)
   if (input.mode === 'planned') add('scale-source', from, `scale ${from} to standby`)

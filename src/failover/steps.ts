@@ -6,6 +6,8 @@ import {readRecord, writeRecord} from '../env/record.js'
 import {NotFoundError, OperationFailedError} from '../errors.js'
 import {waitForWorkloads} from '../kube/wait.js'
 import {GATEWAY_SERVICE} from '../render/contexts.js'
+import {promoteRedisReplica} from '../db/redis-ops.js'
+import {redisTopology} from '../db/redis-topology.js'
 import {forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
 import {fenceRegion, liftFence} from './fence.js'
 import type {FailoverStep} from './plan.js'
@@ -83,7 +85,14 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
         timeoutMs: ctx.tuning.waitTimeoutMs ?? 300_000,
       })
       if (result.verdict !== 'succeeded') throw new OperationFailedError(`${step.target} is not ready in ${to}: ${result.message}`, {hint: 'fix it, then `mygate failover resume`'})
-      return {detail: `${step.target} ready in ${to} (cache, not replicated across regions)`}
+      // The target region runs a replica of the active region's Redis (src/db/redis-topology.ts):
+      // promote it. It reads the member first, so a re-run, or a failback to a region whose Redis
+      // never stopped being a master, changes nothing.
+      const descriptor = catalog.services.find((s) => s.name === step.target && s.kind === 'redis')
+      const member = descriptor && record.spec.regions.secondary ? redisTopology(descriptor, record.spec).members.find((m) => m.region === to) : undefined
+      if (!member) return {detail: `${step.target} ready in ${to} (one region: nothing to promote)`}
+      const promotion = await promoteRedisReplica(session.client(to), {host: member.host})
+      return {detail: promotion.changed ? `${step.target} in ${to} promoted to master at replication offset ${promotion.before.offset}` : `${step.target} in ${to} already a master (${promotion.reason ?? 'nothing to do'})`}
     }
     case 'switch-traffic': {
       const traffic = await session.traffic()
@@ -114,7 +123,15 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
         written.push(region)
       }
       session.record = {...record, activeRegion: to}
-      return {detail: `active region ${to} recorded in ${written.join(', ')}`}
+      const detail = `active region ${to} recorded in ${written.join(', ')}`
+      // Backups follow the active region (as env create puts them there; local is the provider
+      // whose backup store is wired): created in the target, removed from every region that
+      // answers. A region that does not answer loses its CronJobs at failback, which runs this again.
+      if (record.provider !== 'local') return {detail}
+      const {reconcileBackupSchedules} = await import('../backup/schedule/reconcile-schedules.js')
+      const clients = new Map([...session.reachable].map((region) => [region, session.client(region)] as const))
+      const schedules = await reconcileBackupSchedules({clients}, session.record, {catalog})
+      return {detail: `${detail}; ${schedules.applied.length} backup CronJobs in ${to}${schedules.removed.length > 0 ? `, ${schedules.removed.length} removed elsewhere` : ''}`}
     }
   }
 }

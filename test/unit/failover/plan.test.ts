@@ -47,16 +47,16 @@ describe('planFailover', () => {
     expect(ids.indexOf('fence-source')).toBeLessThan(ids.indexOf('force-primary:auth-db'))
   })
 
-  test.each(['planned', 'forced'] as const)('%s: the databases move as one parallel batch, after the target scales and before any traffic step', (mode) => {
+  test.each(['planned', 'forced'] as const)('%s: the databases and Redis move as one parallel batch, after the target scales and before any traffic step', (mode) => {
     const plan = planFailover({spec, activeRegion: 'a', catalog, mode})
     const batches = stepBatches(plan.steps).map((batch) => batch.map((s) => s.id))
     const databases = batches.find((batch) => batch.length > 1)
     const kind = mode === 'planned' ? 'move-primary' : 'force-primary'
-    expect(databases).toEqual([`${kind}:auth-db`, `${kind}:billing-db`, `${kind}:orphan-db`])
+    expect(databases).toEqual([`${kind}:auth-db`, `${kind}:billing-db`, `${kind}:orphan-db`, 'redis:redis'])
     expect(batches.filter((batch) => batch.length > 1)).toHaveLength(1)
     const at = batches.indexOf(databases as string[])
     expect(batches.slice(0, at).flat()).toContain('scale-target')
-    expect(batches.slice(at + 1).flat()).toEqual(expect.arrayContaining(['redis:redis', 'switch-traffic', 'verify-gateway', 'record-active']))
+    expect(batches.slice(at + 1).flat()).toEqual(expect.arrayContaining(['switch-traffic', 'verify-gateway', 'record-active']))
   })
 
   test.each([
