@@ -1,9 +1,11 @@
+import {deserialize, type Timestamp} from 'bson'
 import {execa} from 'execa'
 import {gunzipSync, gzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {LocalObjectStore} from '../../src/backup/storage/local-store.js'
-import {readSmallObject} from '../../src/backup/storage/object-store.js'
+import {listAll, readSmallObject} from '../../src/backup/storage/object-store.js'
+import {readBsonFile} from '../../src/formats/bson-file/bson-file.js'
 import {CLI_BIN, expectOneLineError, parseEnvelope} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
@@ -17,6 +19,12 @@ import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
  * restore killed during restore-beside leaves the live set serving and a re-run resumes it to the
  * switch; --undo switches back and counts the writes the restored set took.
  */
+const compareStamps = (a: string, b: string): number => {
+  const [as, ai] = a.split(':').map(Number)
+  const [bs, bi] = b.split(':').map(Number)
+  return as - bs || ai - bi
+}
+
 describe('mygate backup restore (local environment)', () => {
   let local: LocalHome
   let kubeconfig: string
@@ -154,6 +162,38 @@ describe('mygate backup restore (local environment)', () => {
     expect(abandoned.exitCode, abandoned.stderr).toBe(0)
     expect(await restoredSets()).toBe('')
   }, 120_000)
+
+  test('--to-time between two writes past the backup: the oplog slice is replayed up to the later one, which is absent, the earlier present', async () => {
+    // Writes after the backup, then a slice that captures them.
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const sliced = await local.cli(['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice', '--json'])
+    expect(sliced.exitCode, sliced.stderr).toBe(0)
+    const listed = parseEnvelope<{result: {store: string}}>((await local.cli(['backup', 'list', '--env', 'demo', '--json'])).stdout).result
+    const store = await LocalObjectStore.open({mygateHome: local.home, bucket: listed.store.replace('local://', '')})
+    const keys: string[] = []
+    for await (const object of listAll(store, 'backups/visitors/oplog/')) if (object.key.endsWith('.bson.gz')) keys.push(object.key)
+    expect(keys.length).toBeGreaterThan(0)
+    // The oplog entries of the newest slice, as the restore will replay them.
+    const entries = readBsonFile(gunzipSync(await readSmallObject(store, keys.sort().at(-1) as string))).map((bytes) => deserialize(bytes).ts as Timestamp)
+    const stamps = entries.map((ts) => `${ts.t}:${ts.i}`).filter((stamp) => compareStamps(stamp, goodConsistentAt) > 0)
+    expect(stamps.length, 'writes after the backup').toBeGreaterThan(1)
+    // Two writes in the same second if there are any: only the oplog timestamp tells them apart.
+    const index = Math.max(1, stamps.findIndex((stamp, i) => i > 0 && stamp.split(':')[0] === stamps[i - 1].split(':')[0]))
+    const [earlier, later] = [stamps[index - 1], stamps[index]]
+
+    // --to-time names the last operation to apply (included); mongorestore gets the next one as its
+    // exclusive --oplogLimit, which must not pass the later write.
+    const run = await local.cli(['backup', 'restore', '--env', 'demo', '--service', 'visitors', '--to-time', earlier, '--no-switch', '--json'])
+    expect(run.exitCode, run.stderr + run.stdout).toBe(0)
+    const [restore] = parseEnvelope<{result: {restores: Array<{backupId: string; oplogLimit: string; lastAppliedOp: string; outcome: string}>}}>(run.stdout).result.restores
+    // The proof compared the restored set with what the archive plus the slice give up to there.
+    expect(restore).toMatchObject({backupId: good, lastAppliedOp: earlier, outcome: 'succeeded'})
+    expect(compareStamps(restore.oplogLimit, earlier)).toBeGreaterThan(0)
+    expect(compareStamps(restore.oplogLimit, later)).toBeLessThanOrEqual(0)
+    const abandoned = await local.cli(['backup', 'restore', '--env', 'demo', '--service', 'visitors', '--abandon'])
+    expect(abandoned.exitCode, abandoned.stderr).toBe(0)
+    expect(await readsSet()).toBe('visitors-db')
+  }, 180_000)
 
   test('a restore killed during restore-beside leaves the live set serving; the re-run resumes and switches; --undo switches back and counts the writes', async () => {
     const before = await liveDocuments()

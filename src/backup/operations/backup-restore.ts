@@ -1,4 +1,6 @@
 import {holderIdentity} from '../../audit/identity.js'
+import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
+import {expectedStateAtPointInTime} from '../pitr/point-in-time-expectation.js'
 import type {Catalog} from '../../catalog/types.js'
 import {replicaSetTopology} from '../../db/topology.js'
 import {connectEnvironment, type EnvironmentConnection} from '../../env/connect.js'
@@ -9,7 +11,7 @@ import {acquireEnvironmentLock} from '../../locks/environment-lock.js'
 import {type AskTyped, confirmOperation} from '../../ui/confirm.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import {abandonRestoreRun, executeRestoreRun, type RestoreContext, undoRestoreRun} from '../restore/execute-restore.js'
-import {chooseRestoreSource, describeSource, type RestoreSource} from '../restore/restore-source.js'
+import {chooseRestoreSource, type RestoreSource} from '../restore/restore-source.js'
 import {decideAbandon, decideRerun, decideUndo, NO_SWITCH_STEPS, RESTORE_STEPS, type RestoreRequest, type RestoreRun, type RestoreStepKind, startRestoreRun} from '../restore/restore-run.js'
 import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
@@ -110,16 +112,18 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
     if (switching && decision.kind === 'refuse') throw decision.error
     const site = await activeBackupSite(connection, options.home)
     const sources = new Map<string, RestoreSource>()
+    const expectations = new Map<string, ContentHashes>()
     if (action === 'restore') {
       for (const target of targets) {
         const catalog = await listCatalog(site.store, {service: target.service})
         const source = chooseRestoreSource({service: target.service, backups: catalog.backups, slices: catalog.slices, ...(options.id ? {id: options.id} : {}), ...(options.toTime ? {toTime: options.toTime} : {}), now: now()})
-        if (source.slices.length > 0) {
-          throw new UsageError(`${options.toTime} needs ${source.slices.length} oplog slice(s) replayed after ${describeSource(source)}, which this restore cannot do yet`, {
-            hint: `restore to ${source.base.oplog.last} (the backup's consistent point) or take a new backup`,
-          })
-        }
         sources.set(target.service, source)
+        // Past the base's consistent point: what the restore must leave is computed from the
+        // stored archive and slices alone (never a live count), and the proof compares with it.
+        if (source.slices.length > 0 && source.oplogLimit) {
+          const plan = {base: source.base, slices: source.slices, oplogLimit: source.oplogLimit, lastAppliedAtMost: source.lastAppliedAtMost ?? source.oplogLimit}
+          expectations.set(target.service, (await expectedStateAtPointInTime(site.store, plan)).collections)
+        }
       }
     }
     if (options.dryRun) return {environment: record.name, action, dryRun: true, restores: targets.map((t) => plannedSummary(t, sources.get(t.service), action, !options.noSwitch))}
@@ -176,7 +180,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
         const rerun = decideRerun(stored, request)
         if (rerun.kind === 'refuse') throw rerun.error
         const run = rerun.kind === 'resume' ? rerun.run : startRestoreRun({request, previousSet: previousSetOf(stored, target.database), who: holderIdentity(), now: now()})
-        const finished = await executeRestoreRun(run, {...context, entry: source.base, expected: source.base.collections})
+        const finished = await executeRestoreRun(run, {...context, entry: source.base, slices: source.slices, expected: expectations.get(target.service) ?? source.base.collections})
         const summary = summaryOf(finished, rerun.kind === 'resume')
         if (!finished.request.switch) summary.connection = {...(await driver.connection(finished.restoredSet)), namespace: 'mygate-data'}
         restores.push(summary)

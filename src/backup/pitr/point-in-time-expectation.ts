@@ -2,6 +2,7 @@ import {hashArchiveAtConsistentPoint} from '../../formats/content-hash/archive-h
 import {type ContentHashes, hashOpFromOplogEntry, type HashOp} from '../../formats/content-hash/content-hash.js'
 import {rawField} from '../../formats/content-hash/raw-bson.js'
 import {readBsonFile} from '../../formats/bson-file/bson-file.js'
+import type {OplogSliceEntry} from '../catalog/entry.js'
 import type {RestorePlan} from '../catalog/restore-window.js'
 import {compareOplogTimestamps, formatOplogTimestamp, parseOplogTimestamp, type OplogTimestamp} from '../catalog/oplog-timestamp.js'
 import {streamOf} from '../operations/create-backup.js'
@@ -21,6 +22,24 @@ export interface PointInTimeExpectation {
   lastApplied: string
   /** Slice operations replayed after the base's consistent point. */
   sliceOperations: number
+}
+
+/**
+ * The operation a replay of `slices` up to `oplogLimit` (exclusive) applied last: the newest slice
+ * operation before the limit, or `consistentPoint` (the base's) when none is after it.
+ */
+export async function lastSliceOperationBefore(store: ObjectStore, slices: readonly OplogSliceEntry[], oplogLimit: string, consistentPoint: string): Promise<string> {
+  const limit = parseOplogTimestamp(oplogLimit)
+  let last = parseOplogTimestamp(consistentPoint)
+  for (const slice of slices) {
+    const what = `${store.location}/${slice.object.key}`
+    for (const entry of readBsonFile(await readSmallObject(store, slice.object.key), what)) {
+      const ts = timestampOf(entry, what)
+      if (compareOplogTimestamps(ts, limit) >= 0) return formatOplogTimestamp(last)
+      if (compareOplogTimestamps(ts, last) > 0) last = ts
+    }
+  }
+  return formatOplogTimestamp(last)
 }
 
 /** A BSON timestamp field (type 0x11): the low four bytes are the ordinal, the high four the seconds. */

@@ -1,4 +1,5 @@
 import {isMygateError} from '../../errors.js'
+import type {OplogSliceEntry} from '../catalog/entry.js'
 import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
 import type {KubeApi} from '../../kube/api.js'
 import type {BackupEntry} from '../catalog/entry.js'
@@ -32,6 +33,8 @@ export interface RestoreContext {
   clients: ReadonlyMap<string, KubeApi>
   driver: RestoredSetDriver
   entry: BackupEntry
+  /** Oplog slices replayed after the archive (a point-in-time restore beyond its consistent point). */
+  slices?: OplogSliceEntry[]
   /** What the restored set must hold: the entry's hashes, or the point-in-time expectation. */
   expected: ContentHashes
   secret: ConnectionSecretRef
@@ -75,7 +78,7 @@ async function runStep(kind: RestoreStepKind, current: () => RestoreRun, save: (
   const service = {clients: context.clients, service: run.request.service}
   switch (kind) {
     case 'restore-beside': {
-      const measured = await context.driver.restoreInto({entry: context.entry, set: run.restoredSet, ...(run.request.oplogLimit ? {oplogLimit: run.request.oplogLimit} : {}), ...(context.onProgress ? {onProgress: context.onProgress} : {})})
+      const measured = await context.driver.restoreInto({entry: context.entry, set: run.restoredSet, ...(run.request.oplogLimit ? {oplogLimit: run.request.oplogLimit} : {}), ...(context.slices?.length ? {slices: context.slices} : {}), ...(context.onProgress ? {onProgress: context.onProgress} : {})})
       await save({...current(), measured: measured.collections, ...(measured.lastAppliedOp ? {lastAppliedOp: measured.lastAppliedOp} : {})})
       return `${run.restoredSet} holds backup ${run.request.backupId}${measured.lastAppliedOp ? ` up to ${measured.lastAppliedOp}` : ''} (restored in ${(measured.restoreMs / 1000).toFixed(1)}s)`
     }

@@ -1,5 +1,7 @@
 import {deserialize, type Timestamp} from 'bson'
 
+import type {OplogSliceEntry} from '../catalog/entry.js'
+import {lastSliceOperationBefore} from '../pitr/point-in-time-expectation.js'
 import type {Catalog} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import {replicaSetConnection} from '../../db/connection.js'
@@ -63,6 +65,12 @@ export interface RestoreIntoSetOptions {
   targetSet: string
   /** mongorestore --oplogLimit SECONDS:ORDINAL: replay the archive's oplog up to, not including, this entry. */
   oplogLimit?: string
+  /**
+   * Oplog slices replayed after the archive's own oplog, oldest first, each up to `oplogLimit`
+   * (a point-in-time plan's slices: restore-window.ts); `lastAppliedOp` then says which operation
+   * of them was applied last.
+   */
+  slices?: OplogSliceEntry[]
   purpose: 'verify' | 'restore'
   /** Members of the new set (default: the tier's replica count). One region either way. */
   replicas?: number
@@ -144,16 +152,21 @@ export async function restoreIntoSet(options: RestoreIntoSetOptions): Promise<Re
       purpose: options.purpose,
       namespace,
       ...(options.oplogLimit ? {oplogLimit: options.oplogLimit} : {}),
+      ...(options.slices?.length ? {slices: options.slices.map((slice) => ({location: site.locate(slice.object.key)}))} : {}),
     }),
     restoredSetLabels(targetSet, entry.id),
   )
-  phase('restore', `${targetSet}: mongorestore of ${entry.id}${options.oplogLimit ? ` up to ${options.oplogLimit} (excluded)` : ''} (Job ${String(job.metadata.name)})`)
+  const replayed = options.slices?.length ? ` and ${options.slices.length} oplog slice(s)` : ''
+  phase('restore', `${targetSet}: mongorestore of ${entry.id}${replayed}${options.oplogLimit ? ` up to ${options.oplogLimit} (excluded)` : ''} (Job ${String(job.metadata.name)})`)
   const outcome = await runBackupJob(client, job, {timeoutMs: left()})
 
   phase('measure', `${targetSet}: counting and hashing every collection`)
   const dbName = databaseNameOf(entry.database)
   const hashes = await runDatabaseOperation(client, {database: targetSet, op: 'hashes', params: {database: dbName}, connection: replicaSetConnection(targetSet, hosts), image, namespace, timeoutMs: left()})
-  const lastAppliedOp = options.oplogLimit ? await lastOplogEntryBefore(site, entry, options.oplogLimit) : entry.oplog.last
+  const lastAppliedOp =
+    options.slices?.length && options.oplogLimit
+      ? await lastSliceOperationBefore(site.store, options.slices, options.oplogLimit, entry.oplog.last)
+      : options.oplogLimit ? await lastOplogEntryBefore(site, entry, options.oplogLimit) : entry.oplog.last
   return {
     targetSet,
     namespace,

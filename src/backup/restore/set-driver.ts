@@ -1,4 +1,5 @@
 import type {Catalog} from '../../catalog/types.js'
+import type {OplogSliceEntry} from '../catalog/entry.js'
 import {NAMESPACES, type EnvironmentSpec} from '../../config/types.js'
 import {replicaSetConnection} from '../../db/connection.js'
 import {runDatabaseOperation} from '../../db/run-operation.js'
@@ -20,7 +21,7 @@ import {credentialsSecretName, restoredSetTopology} from './restored-set.js'
  */
 export interface RestoredSetDriver {
   /** Provisions `set` (if missing), restores the backup into it (if not yet), measures it. */
-  restoreInto(input: {entry: BackupEntry; set: string; oplogLimit?: string; onProgress?: (message: string) => void}): Promise<RestoredSetMeasure>
+  restoreInto(input: {entry: BackupEntry; set: string; oplogLimit?: string; slices?: OplogSliceEntry[]; onProgress?: (message: string) => void}): Promise<RestoredSetMeasure>
   /** The set's members (`host:port`), port and credentials Secret (in mygate-data). */
   connection(set: string): Promise<{hosts: string[]; port: number; credentialsSecret: string}>
   /** Documents per collection (`db.collection`) in the set now, through a database Job. */
@@ -48,7 +49,7 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
   const dbName = databaseNameOf(input.database)
   const hostsOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace}, input.env).members.map((m) => m.host)
   return {
-    async restoreInto({entry, set, oplogLimit, onProgress}) {
+    async restoreInto({entry, set, oplogLimit, slices, onProgress}) {
       // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room.
       if (!(await input.site.client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(input.site.client, descriptor.tiers[input.env.tier].replicas, namespace)
       const restored = await restoreIntoSet({
@@ -60,6 +61,7 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
         targetSet: set,
         purpose: 'restore',
         ...(oplogLimit ? {oplogLimit} : {}),
+        ...(slices?.length ? {slices} : {}),
         ...(input.timeoutMs ? {timeoutMs: input.timeoutMs} : {}),
         ...(onProgress ? {onPhase: (phase: string, detail: string) => onProgress(`[${phase}] ${detail}`)} : {}),
       })
