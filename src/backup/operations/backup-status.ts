@@ -1,4 +1,5 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
+import {ingestScheduledRuns} from '../schedule/ingest-scheduled.js'
 import {parseDuration} from '../../duration.js'
 import {connectEnvironment} from '../../env/connect.js'
 import {mygateHome} from '../../home.js'
@@ -67,6 +68,9 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
     const now = (options.now ?? (() => new Date()))()
     const services: ServiceBackupStatus[] = []
     for (const target of targets) {
+      // Runs of the backup CronJobs land in the bucket uncatalogued: catalogue them first, or the
+      // last good backup would look older than it is.
+      await ingestScheduledRuns(site.store, target, connection.record.activeRegion)
       const {backups, slices} = await listCatalog(site.store, {service: target.service})
       const descriptor = options.catalog.byName(target.database)
       const health = backupHealth({
