@@ -15,6 +15,8 @@ import type {LiveObjects} from './live-objects.js'
  *              disaster-recovery scale elsewhere)
  *   secrets    (contributors/secrets.ts)    the Secrets the services read: presence, keys and the
  *              value mygate wrote (compared, then shown only as a hash)
+ *   backups    (contributors/backup-schedules.ts)  the backup CronJobs in the active region, with
+ *              the overrides `backup schedule --set` recorded on them
  *
  * A contributor reads live objects only through `live` (batched lists shared with the diff).
  */

@@ -13,6 +13,7 @@ import {infrastructureDrift} from './infrastructure-drift.js'
 import type {InfrastructureDrift} from './infrastructure.js'
 import {compareObject, type FieldDifference} from './compare.js'
 import {manifestsContributor} from './contributors/manifests.js'
+import {backupSchedulesContributor} from './contributors/backup-schedules.js'
 import {secretsContributor} from './contributors/secrets.js'
 import {buildDesiredState, type DesiredObject, type DesiredStateContributor, renderedSpec} from './desired-state.js'
 import {classify} from './drift-rules.js'
@@ -31,7 +32,7 @@ import {handMadeBy, MYGATE_NAMESPACES, SCANNED_KINDS} from './undeclared.js'
  */
 
 /** The contributors of today's desired state; areas that land later append theirs. */
-export const DEFAULT_CONTRIBUTORS: readonly DesiredStateContributor[] = [manifestsContributor, secretsContributor]
+export const DEFAULT_CONTRIBUTORS: readonly DesiredStateContributor[] = [manifestsContributor, secretsContributor, backupSchedulesContributor]
 
 export interface DiffOptions {
   name: string

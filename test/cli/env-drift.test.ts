@@ -153,6 +153,23 @@ describe('configuration drift on a staging-tier local environment', () => {
     // About twenty CLI and kubectl runs in a row: longer than the default on a shared, busy machine.
   }, 240_000)
 
+  test('backup CronJobs: a schedule changed with `backup schedule --set` is not drift; a CronJob suspended by hand is, and sync resumes it', async () => {
+    const set = await local.cli(['backup', 'schedule', '--env', 's1', '--service', 'visitors', '--set', '15 */4 * * *'])
+    expect(set.exitCode, set.stderr).toBe(0)
+    expect(await kubectl('-n', 'mygate-data', 'get', 'cronjob', 'visitors-db-backup', '-o', 'jsonpath={.spec.schedule}')).toBe('15 */4 * * *')
+    const chosen = await diff('--service', 'visitors')
+    expect(chosen.exitCode, JSON.stringify(chosen.diff.objects)).toBe(0)
+
+    await kubectl('-n', 'mygate-data', 'patch', 'cronjob', 'billing-db-oplog-slice', '--type=merge', '-p', '{"spec":{"suspend":true}}')
+    const drifted = await diff('--service', 'billing')
+    expect(drifted.exitCode, drifted.stderr).toBe(9)
+    expect(object(drifted.diff, 'CronJob', 'billing-db-oplog-slice')?.fields).toContainEqual(expect.objectContaining({field: 'spec.suspend', change: 'added', owner: 'kubectl-patch', live: true}))
+    const synced = await local.cli(['env', 'sync', 's1', '--service', 'billing', '--yes'])
+    expect(synced.exitCode, synced.stderr).toBe(0)
+    expect(await kubectl('-n', 'mygate-data', 'get', 'cronjob', 'billing-db-oplog-slice', '-o', 'jsonpath={.spec.suspend}')).not.toBe('true')
+    expect(await kubectl('-n', 'mygate-data', 'get', 'cronjob', 'visitors-db-backup', '-o', 'jsonpath={.spec.schedule}')).toBe('15 */4 * * *')
+  }, 120_000)
+
   test.each([
     ['an unknown environment', ['env', 'diff', 'nope'], 3, /environment "nope" not found/],
     ['an unknown service', ['env', 'diff', 's1', '--service', 'nope'], 3, /unknown service "nope"/],

@@ -42,12 +42,8 @@ export async function reconcileBackupSchedules(env: {clients: ReadonlyMap<string
   if (!client) throw new UsageError(`environment ${record.name} has no cluster for its active region ${region}`)
   const recorded = await recordedOverrides(env.clients, region)
   for (const [database, override] of options.overrides ?? []) recorded.set(database, {...recorded.get(database), ...override})
-  const targets = resolveBackupTargets(options.catalog)
-  const schedules = planSchedules(targets, recorded)
   if (record.provider === 'local') await openBackupStore({record}, region, options.home ?? mygateHome())
-  const provider: StoreProvider = record.provider === 'local' ? 'local' : record.provider === 'aws' ? 'aws' : 'gcp'
-  const bucket = backupBucketName(record.name, region)
-  const cronJobs = renderBackupCronJobs({schedules, region, locate: (key) => ({provider, bucket, key})})
+  const {schedules, cronJobs} = desiredBackupCronJobs(record, options.catalog, recorded)
 
   await ensureServiceAccount(client)
   for (const s of schedules) {
@@ -78,13 +74,20 @@ export async function scheduleCronJobs(client: KubeApi): Promise<KubeObject[]> {
 
 /** Overrides recorded on the base CronJobs of every region (the active one wins when both have one). */
 async function recordedOverrides(clients: ReadonlyMap<string, KubeApi>, active: string): Promise<Map<string, ScheduleOverride>> {
+  const byRegion = new Map<string, KubeObject[]>()
+  for (const [region, client] of clients) byRegion.set(region, await scheduleCronJobs(client))
+  return overridesOnCronJobs(byRegion, active)
+}
+
+/** Overrides recorded on the base CronJobs of every region, read from listed objects (the active region wins). */
+export function overridesOnCronJobs(cronJobsByRegion: ReadonlyMap<string, readonly KubeObject[]>, active: string): Map<string, ScheduleOverride> {
   const overrides = new Map<string, ScheduleOverride>()
-  const ordered = [...clients].sort(([a], [b]) => Number(a === active) - Number(b === active)).map(([, client]) => client)
-  for (const client of ordered) {
-    for (const cronJob of await scheduleCronJobs(client)) {
+  const ordered = [...cronJobsByRegion].sort(([a], [b]) => Number(a === active) - Number(b === active)).map(([, items]) => items)
+  for (const items of ordered) {
+    for (const cronJob of items) {
       const text = (cronJob.metadata.annotations as Record<string, string> | undefined)?.[OVERRIDE_ANNOTATION]
       const database = (cronJob.metadata.labels as Record<string, string> | undefined)?.['mygate.dev/database']
-      if (!text || !database) continue
+      if (!text || !database || (cronJob.metadata.labels as Record<string, string> | undefined)?.[SCHEDULE_LABEL] === undefined) continue
       try {
         overrides.set(database, JSON.parse(text) as ScheduleOverride)
       } catch {
@@ -93,4 +96,17 @@ async function recordedOverrides(clients: ReadonlyMap<string, KubeApi>, active: 
     }
   }
   return overrides
+}
+
+/**
+ * The backup CronJobs the environment should have in its active region (pure): the descriptors'
+ * schedules with the recorded overrides, writing to that region's bucket. `reconcileBackupSchedules`
+ * applies them; `env diff` compares them (src/drift/contributors/backup-schedules.ts).
+ */
+export function desiredBackupCronJobs(record: EnvironmentRecord, catalog: Catalog, overrides: ReadonlyMap<string, ScheduleOverride>): {schedules: DatabaseSchedule[]; cronJobs: KubeObject[]} {
+  const region = record.activeRegion
+  const schedules = planSchedules(resolveBackupTargets(catalog), overrides)
+  const provider: StoreProvider = record.provider === 'local' ? 'local' : record.provider === 'aws' ? 'aws' : 'gcp'
+  const bucket = backupBucketName(record.name, region)
+  return {schedules, cronJobs: renderBackupCronJobs({schedules, region, locate: (key) => ({provider, bucket, key})})}
 }
