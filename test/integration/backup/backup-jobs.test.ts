@@ -1,4 +1,3 @@
-import {BSON, EJSON} from 'bson'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,15 +11,15 @@ import {readSmallObject} from '../../../src/backup/storage/object-store.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import type {ArchiveLocation} from '../../../src/backup/jobs/transfer.js'
 import {hashArchiveAtConsistentPoint} from '../../../src/formats/content-hash/archive-hashes.js'
-import {hashCollections} from '../../../src/formats/content-hash/content-hash.js'
 import {readArchiveIntoMemory} from '../../../src/formats/mongo-archive/decode.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
 import type {ArchiveStore} from '../../../src/local-cluster/data-plane/jobs/archive-pipeline.js'
 import type {ReplicaSet} from '../../../src/local-cluster/data-plane/state.js'
-import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap, toYaml} from '../../helpers/data-plane.js'
-import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap} from '../../helpers/data-plane.js'
+import {documentsOf, hashesOf, kubectlOps, setNamed as setNamedIn} from '../../helpers/data-plane-ops.js'
+import {writeKubeconfig} from '../../helpers/kubectl.js'
 
 /**
  * Backup Jobs rendered from templates/backup/ run by the local control plane through real kubectl:
@@ -49,31 +48,10 @@ describe('backup and restore Jobs on the local data plane', () => {
   const location: ArchiveLocation = {provider: 'local', bucket: 'demo-local', key: 'backups/billing-db/b1/archive.gz'}
   const timing = {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 100}
 
-  const kubectl = (...args: string[]) => runKubectl(args, {kubeconfig})
-  const apply = async (objs: KubeObject[]) => {
-    const applied = await runKubectl(['apply', '-f', '-'], {kubeconfig, input: toYaml(objs)})
-    if (applied.exitCode !== 0) throw new Error(applied.stderr)
-  }
-  const until = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  const finished = async (job: string) =>
-    until(`job ${job} to finish`, async () => {
-      const phase = await kubectl('get', 'job', job, '-n', NAMESPACE, '-o', 'jsonpath={.status.conditions[*].type}')
-      if (/Complete/.test(phase.stdout)) return 'Complete'
-      if (!/Failed/.test(phase.stdout)) return undefined
-      const log = await kubectl('logs', `job/${job}`, '-n', NAMESPACE, '--all-containers')
-      failures.set(job, log.stdout + log.stderr)
-      return 'Failed'
-    })
+  const {kubectl, apply, until, jobOutcome} = kubectlOps(() => kubeconfig)
+  const setNamed = (name: string): ReplicaSet | undefined => setNamedIn(dataPlane, name)
+  const finished = (job: string) => jobOutcome(job, (log) => failures.set(job, log))
   const failures = new Map<string, string>()
-  const setNamed = (name: string): ReplicaSet | undefined => [...dataPlane.engine.sets.values()].find((s) => s.name === name)
   const toolsSecret = (db: string): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -94,9 +72,6 @@ describe('backup and restore Jobs on the local data plane', () => {
       return set?.primary ? set : undefined
     })
   }
-  const documentsOf = (set: ReplicaSet) => Object.fromEntries(set.data.names().map((name) => [name, new Map(set.data.entries(name))]))
-  const hashesOf = (set: ReplicaSet) =>
-    hashCollections(set.data.names().map((name) => ({ns: `${set.database}.${name}`, documents: [...set.data.entries(name)].map(([, text]) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))})))
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mygate-backup-jobs-'))

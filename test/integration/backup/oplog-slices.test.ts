@@ -1,4 +1,4 @@
-import {BSON, EJSON, ObjectId} from 'bson'
+import {EJSON, ObjectId} from 'bson'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -14,15 +14,15 @@ import {expectedStateAtPointInTime} from '../../../src/backup/pitr/point-in-time
 import {readSliceEntries, takeOplogSlice} from '../../../src/backup/pitr/take-oplog-slice.js'
 import {MemoryObjectStore} from '../../../src/backup/storage/memory-store.js'
 import {readSmallObject} from '../../../src/backup/storage/object-store.js'
-import {hashCollections} from '../../../src/formats/content-hash/content-hash.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
 import type {ArchiveStore} from '../../../src/local-cluster/data-plane/jobs/archive-pipeline.js'
 import type {ReplicaSet} from '../../../src/local-cluster/data-plane/state.js'
-import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap, toYaml} from '../../helpers/data-plane.js'
-import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
+import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap} from '../../helpers/data-plane.js'
+import {hashesOf, kubectlOps, setNamed as setNamedIn} from '../../helpers/data-plane-ops.js'
+import {writeKubeconfig} from '../../helpers/kubectl.js'
 
 /**
  * Point-in-time restore through oplog slices, with the Jobs rendered from templates/backup/ and
@@ -53,27 +53,8 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
   const site = (): BackupSite => ({client, region: 'r1', store: bucket, locate: (key) => ({provider: 'local', bucket: 'demo-local', key})})
   const hostsOf = (db: string) => [memberHost(db, 0), memberHost(db, 1)]
 
-  const kubectl = (...args: string[]) => runKubectl(args, {kubeconfig})
-  const apply = async (objs: KubeObject[]) => {
-    const applied = await runKubectl(['apply', '-f', '-'], {kubeconfig, input: toYaml(objs)})
-    if (applied.exitCode !== 0) throw new Error(applied.stderr)
-  }
-  const until = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  const jobOutcome = async (job: string) =>
-    until(`job ${job} to finish`, async () => {
-      const phase = await kubectl('get', 'job', job, '-n', NAMESPACE, '-o', 'jsonpath={.status.conditions[*].type}')
-      if (/Complete/.test(phase.stdout)) return 'Complete'
-      return /Failed/.test(phase.stdout) ? 'Failed' : undefined
-    })
-  const setNamed = (name: string): ReplicaSet | undefined => [...dataPlane.engine.sets.values()].find((s) => s.name === name)
+  const {kubectl, apply, until, jobOutcome} = kubectlOps(() => kubeconfig)
+  const setNamed = (name: string): ReplicaSet | undefined => setNamedIn(dataPlane, name)
   const toolsSecret = (db: string, members: number): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -96,8 +77,6 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
   }
   const caughtUp = (set: ReplicaSet) =>
     until('the secondaries caught up', () => ([...dataPlane.engine.members.values()].filter((m) => m.setId === set.id).every((m) => m.applied === set.oplog.end) ? true : undefined))
-  const hashesOf = (set: ReplicaSet) =>
-    hashCollections(set.data.names().map((name) => ({ns: `${set.database}.${name}`, documents: [...set.data.entries(name)].map(([, text]) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))})))
   const insert = (set: ReplicaSet, guest: string, wallMs: number) => {
     const id = new ObjectId()
     expect(dataPlane.engine.clientWrite(set, {op: 'i', coll: 'visits', id: id.toHexString(), doc: EJSON.stringify({_id: id, guest}, {relaxed: true})}, wallMs)).toBe(true)

@@ -1,4 +1,3 @@
-import {BSON, EJSON} from 'bson'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,15 +10,14 @@ import {deleteScratchNamespace, scratchNamespace} from '../../../src/backup/rest
 import {MemoryObjectStore} from '../../../src/backup/storage/memory-store.js'
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import type {Catalog} from '../../../src/catalog/types.js'
-import {hashCollections} from '../../../src/formats/content-hash/content-hash.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import type {KubeObject} from '../../../src/kube/types.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
 import type {ArchiveStore} from '../../../src/local-cluster/data-plane/jobs/archive-pipeline.js'
 import type {ReplicaSet} from '../../../src/local-cluster/data-plane/state.js'
 import {testEnvironment} from '../../helpers/builders.js'
 import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap, toYaml} from '../../helpers/data-plane.js'
+import {documentsOf, hashesOf, kubectlOps, setNamed as setNamedIn} from '../../helpers/data-plane-ops.js'
 import {runKubectl, writeKubeconfig} from '../../helpers/kubectl.js'
 
 /**
@@ -53,24 +51,8 @@ describe('restoreIntoSet: a backup restored into a new replica set beside the li
   const env = testEnvironment({name: 'demo', regions: {primary: 'r1'}})
   const SCRATCH = 'mygate-verify-t1'
 
-  const kubectl = (...args: string[]) => runKubectl(args, {kubeconfig})
-  const apply = async (objs: KubeObject[]) => {
-    const applied = await runKubectl(['apply', '-f', '-'], {kubeconfig, input: toYaml(objs)})
-    if (applied.exitCode !== 0) throw new Error(applied.stderr)
-  }
-  const until = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  const setNamed = (name: string): ReplicaSet | undefined => [...dataPlane.engine.sets.values()].find((s) => s.name === name)
-  const documentsOf = (set: ReplicaSet) => Object.fromEntries(set.data.names().map((name) => [name, new Map(set.data.entries(name))]))
-  const hashesOf = (set: ReplicaSet) =>
-    hashCollections(set.data.names().map((name) => ({ns: `${set.database}.${name}`, documents: [...set.data.entries(name)].map(([, text]) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))})))
+  const {kubectl, apply, until} = kubectlOps(() => kubeconfig)
+  const setNamed = (name: string): ReplicaSet | undefined => setNamedIn(dataPlane, name)
   const asCatalogHashes = (collections: Array<{name: string; count: number; hash: string}>) =>
     Object.fromEntries(collections.map((c) => [`visitors.${c.name}`, {documents: c.count, sha256Sum: c.hash}]))
 
