@@ -12,7 +12,7 @@ import {type AskTyped, confirmOperation} from '../../ui/confirm.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import {abandonRestoreRun, executeRestoreRun, type RestoreContext, undoRestoreRun} from '../restore/execute-restore.js'
 import {chooseRestoreSource, type RestoreSource} from '../restore/restore-source.js'
-import {decideAbandon, decideRerun, decideUndo, NO_SWITCH_STEPS, RESTORE_STEPS, type RestoreRequest, type RestoreRun, type RestoreStepKind, startRestoreRun} from '../restore/restore-run.js'
+import {decideAbandon, decideRerun, decideUndo, NO_SWITCH_STEPS, refuseSwitchAcrossRegions, RESTORE_STEPS, type RestoreRequest, type RestoreRun, type RestoreStepKind, startRestoreRun} from '../restore/restore-run.js'
 import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
@@ -108,6 +108,8 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
     const switching = action === 'undo' || (action === 'restore' && !options.noSwitch)
     const confirmation = {environment: record.name, tier: record.spec.tier, destructive: false, terminal: options.terminal, yes: false, ...(options.confirm === undefined ? {} : {confirm: options.confirm})}
     const decision = decideConfirmation({...confirmation, action: `switch ${options.services.join(', ')} of ${record.name} to restored data`, doing: `a restore of ${record.name}`})
+    const acrossRegions = refuseSwitchAcrossRegions({environment: record.name, secondaryRegion: record.spec.regions.secondary, switching: action === 'restore' && !options.noSwitch, services: options.services})
+    if (acrossRegions) throw acrossRegions
     // Refused now, before any work, when nobody can be asked; asked after the proof otherwise.
     if (switching && decision.kind === 'refuse') throw decision.error
     const site = await activeBackupSite(connection, options.home)

@@ -259,3 +259,16 @@ export function keepPreviousUntil(switchedAt: Date, keepMs = 7 * 24 * 3600_000):
 export function markUndone(run: RestoreRun, now: Date, writesSinceSwitch: number, detail: string): RestoreRun {
   return {...run, outcome: 'undone', undo: {at: now.toISOString(), writesSinceSwitch, detail}}
 }
+
+/**
+ * A restored set has members in the active region only (restore-into-set.ts). Switching a service
+ * of a two-region environment to it would leave the standby region's pods with a connection string
+ * naming hosts they cannot reach, and a failover would lose the data: refused (fail closed) until
+ * restored sets span both regions. `--no-switch` (read beside the live set) is fine.
+ */
+export function refuseSwitchAcrossRegions(input: {environment: string; secondaryRegion?: string; switching: boolean; services: readonly string[]}): UsageError | undefined {
+  if (!input.switching || input.secondaryRegion === undefined) return undefined
+  return new UsageError(`${input.environment} runs in two regions, and a restored set has members in its active region only: switching ${input.services.join(', ')} to it would leave ${input.secondaryRegion} unable to reach its database`, {
+    hint: 'restore with --no-switch to read the data beside the live set, and copy what you need from it',
+  })
+}

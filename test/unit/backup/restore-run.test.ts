@@ -4,6 +4,7 @@ import {
   decideAbandon,
   decideRerun,
   decideUndo,
+  refuseSwitchAcrossRegions,
   keepPreviousUntil,
   liveTouched,
   markUndone,
@@ -180,5 +181,20 @@ describe('--undo', () => {
 
   test('the old set is kept a week after the switch by default', () => {
     expect(keepPreviousUntil(at(0))).toBe('2026-12-10T09:00:00.000Z')
+  })
+})
+
+describe('a switch in a two-region environment', () => {
+  test.each([
+    ['one region, switching', undefined, true, false],
+    ['two regions, --no-switch', 'west-2', false, false],
+    ['two regions, switching', 'west-2', true, true],
+  ] as const)('%s: refused = %s', (_what, secondaryRegion, switching, refused) => {
+    const error = refuseSwitchAcrossRegions({environment: 'prod', ...(secondaryRegion ? {secondaryRegion} : {}), switching, services: ['visitors']})
+    expect(error !== undefined).toBe(refused)
+    if (error) {
+      expect(error.message).toBe('prod runs in two regions, and a restored set has members in its active region only: switching visitors to it would leave west-2 unable to reach its database')
+      expect(error.exitCode).toBe(2)
+    }
   })
 })
