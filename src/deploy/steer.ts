@@ -2,7 +2,7 @@ import {BookkeepingError, UsageError} from '../errors.js'
 import {bookkeepingError, recordOutcome} from '../strategies/bookkeeping.js'
 import {summarizeRollout} from '../rollout/summary.js'
 import {applyEvent, noRolloutInProgressMessage, type RolloutEvent} from '../rollout/state-machine.js'
-import {isTerminal, type RolloutState} from '../rollout/state.js'
+import {isInProgress, isTerminal, type RolloutState} from '../rollout/state.js'
 import {readAudit, type AuditEntry} from '../audit/audit-log.js'
 import {openEnvironment} from './open-environment.js'
 import {currentOperator, holderIdentity} from '../audit/identity.js'
@@ -104,7 +104,18 @@ export async function steerRollout(action: SteerResult['action'], options: Steer
             ? {type: 'undoRequested', by}
             : {type: 'resumeRequested', by}
     // Steering errors (nothing in progress, no previous revision) are UsageErrors from applyEvent.
-    const stored = await updateRollout(env.client, existing, (fresh) => applyEvent(fresh.state, event, Date.now()))
+    let stored: StoredRollout
+    try {
+      stored = await updateRollout(env.client, existing, (fresh) => applyEvent(fresh.state, event, Date.now()))
+    } catch (error) {
+      // An abort whose write went through while its response was lost (the retry then finds the
+      // rollout rolling back or aborted), or that raced the rollout's own end: what was asked for
+      // holds, so the command says so instead of failing. Only for a rollout that was in progress
+      // when this command read it.
+      const settled = action === 'abort' && error instanceof UsageError && isInProgress(existing.state) ? await readRollout(env.client, service) : undefined
+      if (!settled || !['RollingBack', 'Aborted', 'RolledBack'].includes(settled.state.phase)) throw error
+      stored = settled
+    }
     progress.note(`${action}: ${stored.state.message}`)
 
     const holder = await liveHolder(env.client, service)
