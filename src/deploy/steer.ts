@@ -2,7 +2,7 @@ import {BookkeepingError, UsageError} from '../errors.js'
 import {bookkeepingError, recordOutcome} from '../strategies/bookkeeping.js'
 import {summarizeRollout} from '../rollout/summary.js'
 import {applyEvent, noRolloutInProgressMessage, type RolloutEvent} from '../rollout/state-machine.js'
-import {isInProgress, isTerminal, type RolloutState} from '../rollout/state.js'
+import {isInProgress, isTerminal, type RolloutPhase, type RolloutState} from '../rollout/state.js'
 import {readAudit, type AuditEntry} from '../audit/audit-log.js'
 import {openEnvironment} from './open-environment.js'
 import {currentOperator, holderIdentity} from '../audit/identity.js'
@@ -12,6 +12,9 @@ import {auditOutcomeOf, driveRollout, resultOf, type EnvironmentContext, type Se
 import {readRollout, requireRollout, updateRollout, watchRollout, type StoredRollout} from '../strategies/rollout-store.js'
 import {rolloutPhase} from '../strategies/rollout-progress.js'
 import type {Progress} from '../ui/progress.js'
+
+/** Phases in which an abort's intent (traffic back on the previous version) holds already. */
+const ABORT_HOLDS_PHASES: readonly RolloutPhase[] = ['RollingBack', 'Aborted', 'RolledBack']
 
 /**
  * `mygate rollout status|promote|abort|undo|resume|history`: each steering command writes its
@@ -104,19 +107,18 @@ export async function steerRollout(action: SteerResult['action'], options: Steer
             ? {type: 'undoRequested', by}
             : {type: 'resumeRequested', by}
     // Steering errors (nothing in progress, no previous revision) are UsageErrors from applyEvent.
-    let stored: StoredRollout
-    try {
-      stored = await updateRollout(env.client, existing, (fresh) => applyEvent(fresh.state, event, Date.now()))
-    } catch (error) {
-      // An abort whose write went through while its response was lost (the retry then finds the
-      // rollout rolling back or aborted), or that raced the rollout's own end: what was asked for
-      // holds, so the command says so instead of failing. Only for a rollout that was in progress
-      // when this command read it.
-      const settled = action === 'abort' && error instanceof UsageError && isInProgress(existing.state) ? await readRollout(env.client, service) : undefined
-      if (!settled || !['RollingBack', 'Aborted', 'RolledBack'].includes(settled.state.phase)) throw error
-      stored = settled
-    }
-    progress.note(`${action}: ${stored.state.message}`)
+    // An abort of a rollout that was in progress when read, re-applied after a 409 to a record
+    // that another writer (the driving deploy, its analysis) has meanwhile sent back or ended:
+    // what the abort asked for holds, so nothing is written and the command says who ended it.
+    const abortHolds = (fresh: StoredRollout): boolean =>
+      action === 'abort' && fresh !== existing && isInProgress(existing.state) && fresh.state.id === existing.state.id && ABORT_HOLDS_PHASES.includes(fresh.state.phase)
+    const stored = await updateRollout(env.client, existing, (fresh) => (abortHolds(fresh) ? undefined : applyEvent(fresh.state, event, Date.now())))
+    const endedByOther = action === 'abort' && stored.state.rollback !== undefined && stored.state.rollback.cause !== 'abort'
+    progress.note(
+      endedByOther
+        ? `abort: ${service} was already ${stored.state.phase === 'RollingBack' ? 'rolling back' : stored.state.phase} (${stored.state.rollback?.cause}: ${stored.state.rollback?.reason})`
+        : `${action}: ${stored.state.message}`,
+    )
 
     const holder = await liveHolder(env.client, service)
     if (holder !== undefined && holder !== holderIdentity(operator)) {

@@ -3,6 +3,7 @@ import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import {decodeState, encodeState} from '../rollout/state-codec.js'
 import type {RolloutState} from '../rollout/state.js'
 import type {KubeApi, WatchHandle} from '../kube/api.js'
+import {writeLanded} from '../kube/write-landed.js'
 import {LABEL_ROLLOUT_SERVICE, ROLLOUT_NAMESPACE, stateConfigMapName} from '../rollout/names.js'
 
 /**
@@ -112,8 +113,12 @@ export async function writeNewRollout(
 
 /**
  * Read-modify-write with optimistic concurrency. `change` gets the freshest stored record and
- * returns the new state, or undefined to write nothing (its event no longer applies). On 409 the
- * record is read again and `change` runs again, up to `attempts` times.
+ * returns the new state, or undefined to write nothing (its event no longer applies, or what it
+ * asked for already holds). On 409 the record is read again: when it holds exactly what this call
+ * sent, the write landed though its answer was lost (the transport retried a replace our own write
+ * had already moved on, kube/write-landed.ts) and is not applied twice; otherwise `change` runs
+ * again on the fresh record, up to `attempts` times. Every steering event goes through here, so
+ * none of them reports "nothing in progress" for a change it made itself.
  */
 export async function updateRollout(
   client: KubeApi,
@@ -121,18 +126,21 @@ export async function updateRollout(
   change: (stored: StoredRollout) => RolloutState | undefined,
   attempts = 5,
 ): Promise<StoredRollout> {
+  const service = current.state.service
   let stored = current
   for (let attempt = 1; ; attempt++) {
     const next = change(stored)
     if (next === undefined || next === stored.state) return stored
+    const sent = toConfigMap(next, stored.io, stored.resourceVersion)
     try {
-      const written = await client.replace(toConfigMap(next, stored.io, stored.resourceVersion))
+      const written = await client.replace(sent)
       return {state: next, io: stored.io, resourceVersion: String(written.metadata.resourceVersion)}
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= attempts) throw error
-      const fresh = await readRollout(client, current.state.service)
-      if (fresh === undefined) throw new NotFoundError(`${source(current.state.service)} was deleted while the rollout was running`)
-      stored = fresh
+      const fresh = await client.get('v1', 'ConfigMap', stateConfigMapName(service), ROLLOUT_NAMESPACE)
+      if (fresh === undefined) throw new NotFoundError(`${source(service)} was deleted while the rollout was running`)
+      if (writeLanded(sent, fresh)) return fromConfigMap(fresh, service)
+      stored = fromConfigMap(fresh, service)
     }
   }
 }

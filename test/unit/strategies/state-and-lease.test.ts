@@ -83,6 +83,54 @@ describe('rollout record in a ConfigMap', () => {
     expect(updated.state.phase).toBe('RollingBack')
     expect((await readRollout(kube, 'visitors'))?.state.rollback?.reason).toBe('aborted by bob@desk')
   })
+
+  test.each([
+    ['abortRequested', {type: 'abortRequested', by: 'alice@laptop'}],
+    ['promoteRequested', {type: 'promoteRequested', full: true, by: 'alice@laptop'}],
+  ] as const)('a %s whose write landed but whose answer was lost (the retry meets our own write: 409) is not applied twice', async (_name, event) => {
+    const kube = fakeKube()
+    const stored = await writeNewRollout(kube, testRollout(), IO, undefined)
+    // The lost answer: the replace is stored, then the retried request is refused with 409.
+    kube.failWrite = (write) => {
+      if (write.kind !== 'ConfigMap' || write.verb !== 'replace') return undefined
+      kube.failWrite = () => new ConflictError('the object has been modified (the retry of a write that landed)')
+      return undefined
+    }
+    const realReplace = kube.replace.bind(kube)
+    kube.replace = async (object) => {
+      await realReplace(object)
+      return realReplace(object)
+    }
+    const applied: string[] = []
+    const updated = await updateRollout(kube, stored, (fresh) => {
+      applied.push(fresh.state.phase)
+      return applyEvent(fresh.state, event, Date.parse('2026-11-23T12:00:05Z'))
+    })
+    expect(applied).toEqual(['Pending'])
+    const expected = applyEvent(stored.state, event, Date.parse('2026-11-23T12:00:05Z'))
+    expect(updated.state).toEqual(expected)
+    expect((await readRollout(kube, 'visitors'))?.state).toEqual(expected)
+  })
+
+  test('a 409 from someone else\'s write is not taken for ours: the change runs again on their record', async () => {
+    const kube = fakeKube()
+    const stored = await writeNewRollout(kube, testRollout(), IO, undefined)
+    let interfered = false
+    kube.beforeReplace = () => {
+      if (interfered) return
+      interfered = true
+      const object = [...kube.objects.values()].find((o) => o.metadata.name === 'mygate-rollout-visitors')!
+      const promoted = applyEvent(stored.state, {type: 'promoteRequested', full: true, by: 'bob@desk'}, Date.parse('2026-11-23T12:00:01Z'))
+      kube.put({...object, data: {...(object.data as Record<string, string>), 'rollout.json': JSON.stringify(promoted)}})
+    }
+    const applied: string[] = []
+    await updateRollout(kube, stored, (fresh) => {
+      applied.push(fresh.state.message)
+      return applyEvent(fresh.state, {type: 'abortRequested', by: 'alice@laptop'}, Date.parse('2026-11-23T12:00:05Z'))
+    })
+    expect(applied).toHaveLength(2)
+    expect((await readRollout(kube, 'visitors'))?.state.rollback?.reason).toBe('aborted by alice@laptop')
+  })
 })
 
 describe('deploy lease', () => {
