@@ -8,7 +8,7 @@ import {waitForWorkloads} from '../kube/wait.js'
 import {GATEWAY_SERVICE} from '../render/contexts.js'
 import {promoteRedisReplica} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
-import {forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
+import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
 import {fenceRegion, liftFence} from './fence.js'
 import type {FailoverStep} from './plan.js'
 import {scaleRegionDown, scaleRegionUp} from './region-scale.js'
@@ -69,6 +69,19 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       const lifted = await liftFence(client)
       const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
       return {detail: lifted ? `fence lifted; ${detail}` : detail}
+    }
+    case 'reopen-target': {
+      // Active-active: the target already serves at full scale. Only a fence an earlier forced
+      // failover left there is lifted, and its full scale re-applied (the fence removed its HPAs).
+      const client = session.client(to)
+      if (!(await liftFence(client))) return {detail: `${to} already serves at full scale (active-active): nothing to reopen`}
+      const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
+      return {detail: `fence lifted; ${detail}`}
+    }
+    case 'confirm-primary': {
+      const database = catalog.byName(step.target as string)
+      if (!database) throw new NotFoundError(`database ${step.target} is not in the catalog`)
+      return {detail: (await confirmPrimary({client: session.client(to), database, spec: record.spec}, to)).detail}
     }
     case 'move-primary':
     case 'force-primary': {
