@@ -43,7 +43,8 @@ export default class FailoverWatch extends MygateCommand<WatchResult> {
         threshold: flags.threshold,
         once: flags.once,
         progress: progressMode({json: this.jsonEnabled()}),
-        onLine: (line) => this.logToStderr(`${new Date().toISOString()} ${line}`),
+        // Always on stderr, with --json too: the alerts are for whoever watches the log.
+        onLine: (line) => this.note(`${new Date().toISOString()} ${line}`),
         signal: controller.signal,
       })
     } finally {

@@ -71,7 +71,8 @@ export function decideOnLoss(input: LossInput): LossDecision {
   if (elsewhere.length === 0) return {action: 'act', survivor, why: `MongoDB elected every PRIMARY in ${survivor} by itself`}
   const minority = elsewhere.filter((d) => !holdsMajority(d.survivorVotes, d.totalVotes))
   if (minority.length > 0) {
-    const names = minority.map((d) => `${d.database} (${d.survivorVotes} of ${d.totalVotes} votes)`)
+    const named = minority.slice(0, 3).map((d) => `${d.database} (${d.survivorVotes} of ${d.totalVotes} votes)`)
+    const names = minority.length > 3 ? [...named, `${minority.length - 3} more`] : named
     return {
       action: 'alert',
       why: `${lost} is lost and ${survivor} holds no majority of ${names.join(', ')}: only a forced reconfiguration makes ${survivor} writable, and the watch never forces`,
