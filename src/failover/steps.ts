@@ -6,6 +6,7 @@ import {readRecord, writeRecord} from '../env/record.js'
 import {NotFoundError, OperationFailedError} from '../errors.js'
 import {waitForWorkloads} from '../kube/wait.js'
 import {GATEWAY_SERVICE} from '../render/contexts.js'
+import {hasManagedDns} from '../traffic-dns/environment-traffic.js'
 import {promoteRedisReplica} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
 import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
@@ -53,8 +54,10 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
     case 'fence-source': {
       const parts: string[] = []
       // DNS first: it answers even when the region does not.
-      await (await session.traffic()).withdraw(from)
-      parts.push(`${from} withdrawn from DNS`)
+      if (hasManagedDns(record.spec)) {
+        await (await session.traffic()).withdraw(from)
+        parts.push(`${from} withdrawn from DNS`)
+      } else parts.push(`DNS is not mygate's (provider ${record.spec.provider}): withdraw ${from} from your records`)
       if (session.reachable.has(from)) {
         const fenced = await fenceRegion(session.client(from), run.id)
         parts.push(`${fenced.writersStopped.length} writers at zero, deny-all NetworkPolicy`)
@@ -108,6 +111,8 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       return {detail: promotion.changed ? `${step.target} in ${to} promoted to master at replication offset ${promotion.before.offset}` : `${step.target} in ${to} already a master (${promotion.reason ?? 'nothing to do'})`}
     }
     case 'switch-traffic': {
+      // kubeconfig (and gcp) environments bring their own DNS: the user moves it, mygate says so.
+      if (!hasManagedDns(record.spec)) return {detail: `DNS is not mygate's (provider ${record.spec.provider}): point your records at ${to}'s entry point`}
       const traffic = await session.traffic()
       try {
         await traffic.switchActive(to)
