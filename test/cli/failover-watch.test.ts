@@ -1,7 +1,7 @@
 import {execa, type ResultPromise} from 'execa'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {CLI_BIN, parseEnvelope, REPO_ROOT} from '../helpers/cli.js'
+import {CLI_BIN, expectOneLineError, parseEnvelope, REPO_ROOT} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
 
@@ -45,6 +45,17 @@ describe('mygate failover watch (local provider, two regions)', () => {
 
   afterAll(async () => {
     await local?.cleanup()
+  })
+
+  test.each([
+    {args: ['--interval', '0'], message: '--interval 0ms is too short', hint: 'use --interval 1s or more'},
+    {args: ['--interval', 'soon'], message: '--interval "soon" is not a duration', hint: 'e.g. 30s'},
+  ])('bad input $args: one line, exit 2, nothing probed', async ({args, message, hint}) => {
+    const run = await local.cli(['failover', 'watch', '--env', 'dr', '--once', ...args])
+    expect(run.exitCode).toBe(2)
+    const line = expectOneLineError(run)
+    expect(line).toContain(message)
+    expect(line).toContain(hint)
   })
 
   test('warm standby, the active region down: alerts after the threshold, never forces, keeps watching, and sees it return', async () => {

@@ -69,6 +69,8 @@ export async function watchEnvironment(options: WatchEnvironmentOptions): Promis
   if (!Number.isInteger(threshold) || threshold < 1) throw new UsageError(`--threshold ${threshold} is not a whole number of probes >= 1`, {hint: 'use --threshold 3 (a region is lost after 3 failed probes in a row)'})
   const clock = options.clock ?? systemClock
   const intervalMs = options.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS
+  // Below a second the probes would only load the API servers they watch (Route 53 probes every 10 s or 30 s).
+  if (intervalMs < 1000) throw new UsageError(`--interval ${intervalMs}ms is too short: probes would load the clusters they watch`, {hint: 'use --interval 1s or more (default 10s)'})
   // Short requests and no long retries: a region that does not answer must not hold a round.
   const connection = await connectEnvironment(options.env, {home: options.home, tolerateUnreachable: true, retry: {deadlineMs: 3000}})
   try {
