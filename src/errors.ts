@@ -30,6 +30,16 @@ export const ExitCode = {
    * reports changes), so a scheduled pipeline can alert on it. Errors keep their own codes.
    */
   drift: 9,
+  /**
+   * Not an error: `mygate failover watch --once` found a serving region lost and handled it (its
+   * own failover run succeeded: MongoDB had elected in the survivors), so a schedule can report it.
+   */
+  watchHandled: 10,
+  /**
+   * Not an error of mygate: `failover watch --once` found a region lost that a person must handle
+   * (a forced reconfiguration is needed, or the watch could not act); the alert says what to run.
+   */
+  watchNeedsHuman: 11,
 } as const
 
 export type ErrorCode = 'USAGE' | 'NOT_FOUND' | 'EXTERNAL' | 'TIMEOUT' | 'CONFLICT' | 'FAILED' | 'BOOKKEEPING'

@@ -67,7 +67,7 @@ export async function observeDatabase(ctx: Pick<DatabaseMoveContext, 'client' | 
   }
 }
 
-function primaryRegionOf(status: StatusResult, ctx: DatabaseMoveContext): string | undefined {
+function primaryRegionOf(status: StatusResult, ctx: Pick<DatabaseMoveContext, 'database' | 'spec'>): string | undefined {
   const topology = topologyWithActive(ctx.database, ctx.spec, ctx.spec.regions.primary)
   return status.primary ? regionOfHost(topology, status.primary) : undefined
 }
@@ -167,6 +167,25 @@ export async function forcePrimary(ctx: DatabaseMoveContext, to: string): Promis
   const moved = await waitForPrimaryIn(ctx, to, ctx.electionWaitMs ?? electionWaitMs(status.settings))
   if (!moved) throw new TimeoutError(`${name}: the forced config elected no PRIMARY in ${to}`, {hint: 're-run `mygate failover resume`'})
   return {detail: `PRIMARY ${moved.primary} in ${to} by forced reconfig`, lagSeconds: candidate?.lagSeconds ?? undefined}
+}
+
+/**
+ * The watch's automatic failover: MongoDB elected the PRIMARY in `to` by itself (the survivors
+ * hold a majority). Only reads: a PRIMARY that is not there fails the step, and nothing is moved,
+ * stepped down or forced (the watch then alerts a person).
+ */
+export async function confirmPrimary(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, to: string): Promise<MoveOutcome> {
+  const status = await readStatus(ctx)
+  if (!status.initiated) throw new OperationFailedError(`${ctx.database.name} is not initiated: there is no PRIMARY`, {hint: 're-run `mygate env create`'})
+  const region = primaryRegionOf(status, ctx)
+  if (region !== to) {
+    throw new OperationFailedError(`${ctx.database.name} has ${status.primary ? `its PRIMARY in ${region ?? 'an unknown region'}` : 'no PRIMARY'}, not in ${to}: the watch does not force it`, {
+      hint: `a person decides: \`mygate failover --env NAME --forced --confirm NAME\``,
+    })
+  }
+  // The lag of the members the survivors left behind is not a loss: the PRIMARY was elected from a
+  // majority, which holds every majority-committed write.
+  return {detail: `PRIMARY ${status.primary} in ${to}, elected by MongoDB`}
 }
 
 /**

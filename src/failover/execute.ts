@@ -25,7 +25,7 @@ import {writeRecord, readRecord} from '../env/record.js'
 export interface FailoverOptions {
   env: string
   catalog: Catalog
-  mode: FailoverMode
+  mode: Exclude<FailoverMode, 'automatic'>
   to?: string
   dryRun?: boolean
   overrides?: string[]
@@ -149,7 +149,7 @@ export async function resumeFailover(options: ResumeOptions): Promise<FailoverRe
   }
 }
 
-interface DriveOptions {
+export interface DriveOptions {
   catalog: Catalog
   progress: ProgressMode
   tuning: StepTuning
@@ -161,7 +161,7 @@ interface DriveOptions {
  * steps of one group (the databases) run at the same time; the run is one object updated as each
  * of them starts and ends, and its writes to the cluster are queued so they land in order.
  */
-async function driveRun(session: FailoverSession, initial: FailoverRun, options: DriveOptions): Promise<FailoverRun> {
+export async function driveRun(session: FailoverSession, initial: FailoverRun, options: DriveOptions): Promise<FailoverRun> {
   let run = initial
   const {plan} = run
   const target = session.client(plan.to)

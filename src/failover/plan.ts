@@ -26,15 +26,27 @@ import {CHECK_NAMES, type CheckName} from './checks.js'
  * Worked example (regions a -> b, databases auth-db and billing-db, billing depends on auth):
  *   planned: scale-target(b), [move-primary:auth-db(b), move-primary:billing-db(b)], redis(b),
  *            switch-traffic(b), verify-gateway(b), scale-source(a), record-active(b)
+ *
+ * Active-active (drMode active-active): both regions already serve at full scale through weighted
+ * DNS, so there is no scale-up of the target and no shrinking of the source. The target step is
+ * reopen-target instead (a fence an earlier forced failover left there is lifted and the full
+ * scale re-applied; otherwise nothing), and switch-traffic takes the source out of the weighted
+ * records (weight 0). The plan's notes say so (`--dry-run` prints them):
+ *   planned: reopen-target(b), [move-primary:auth-db(b), move-primary:billing-db(b)], redis(b),
+ *            switch-traffic(b), verify-gateway(b), record-active(b)
+ *
+ * Automatic (`failover watch`, automatic-plan.ts): MongoDB already elected in the survivors.
  */
 
-export type FailoverMode = 'planned' | 'forced'
+export type FailoverMode = 'planned' | 'forced' | 'automatic'
 
 export type StepKind =
   | 'fence-source'
   | 'scale-target'
   | 'move-primary'
   | 'force-primary'
+  | 'confirm-primary'
+  | 'reopen-target'
   | 'redis'
   | 'switch-traffic'
   | 'verify-gateway'
@@ -85,13 +97,16 @@ export interface FailoverPlan {
   checks: CheckName[]
   /** Checks the user skipped with --override (after typed confirmation). */
   overrides: CheckName[]
+  /** What differs from the usual plan and why (active-active: no scale steps, weighted DNS). */
+  notes?: string[]
 }
 
 export interface PlanFailoverInput {
-  spec: Pick<EnvironmentSpec, 'name' | 'regions'>
+  spec: Pick<EnvironmentSpec, 'name' | 'regions'> & Partial<Pick<EnvironmentSpec, 'drMode'>>
   activeRegion: string
   catalog: Catalog
-  mode: FailoverMode
+  /** A person's failover; the watch's automatic one is planned by watch/automatic-plan.ts. */
+  mode: Exclude<FailoverMode, 'automatic'>
   /** --to; default: the region that is not active. */
   to?: string
   /** --override CHECK ...; each must name a known check. */
@@ -161,26 +176,35 @@ export function planFailover(input: PlanFailoverInput): FailoverPlan {
   const add = (kind: StepKind, region: string, title: string, target?: string, group?: string) =>
     steps.push({id: target === undefined ? kind : `${kind}:${target}`, kind, region, title, ...(target === undefined ? {} : {target}), ...(group === undefined ? {} : {group})})
 
+  const activeActive = input.spec.drMode === 'active-active'
   if (input.mode === 'forced') add('fence-source', from, `fence ${from}: writers to zero, deny-all NetworkPolicy (pending until it answers)`)
-  add('scale-target', to, `scale ${to} to full: apps at the recorded versions, HPA bounds`)
+  if (activeActive) add('reopen-target', to, `${to} already serves at full scale: lift a fence an earlier forced failover left, if any`)
+  else add('scale-target', to, `scale ${to} to full: apps at the recorded versions, HPA bounds`)
   for (const db of databases) {
     if (input.mode === 'planned') add('move-primary', to, `${db}: move the PRIMARY to ${to} (raise ${to} priorities, let MongoDB elect)`, db, DATABASES_GROUP)
     else add('force-primary', to, `${db}: force-reconfigure the ${to} members (fenced ${from} left out)`, db, DATABASES_GROUP)
   }
   // Redis is data too: its replica in the target is promoted with the databases, before any app step.
   for (const name of redis) add('redis', to, `${name}: ready in ${to}, its replica promoted (REPLICAOF NO ONE)`, name, DATABASES_GROUP)
-  add('switch-traffic', to, `switch traffic to ${to}`)
+  add('switch-traffic', to, activeActive ? `weighted DNS: ${to} serves, ${from} out of the records (weight 0)` : `switch traffic to ${to}`)
   add('verify-gateway', to, `verify the gateway serves in ${to}`)
-  if (input.mode === 'planned') add('scale-source', from, `scale ${from} to standby`)
+  if (input.mode === 'planned' && !activeActive) add('scale-source', from, `scale ${from} to standby`)
   add('record-active', to, `record ${to} as the active region`)
 
-  return {environment: input.spec.name, mode: input.mode, from, to, steps, checks: [...CHECK_NAMES], overrides}
+  const notes = activeActive ? [ACTIVE_ACTIVE_NOTE] : []
+  return {environment: input.spec.name, mode: input.mode, from, to, steps, checks: [...CHECK_NAMES], overrides, ...(notes.length > 0 ? {notes} : {})}
 }
+
+/** Why an active-active plan has no scale steps (the plan's notes; `--dry-run` prints it). */
+export const ACTIVE_ACTIVE_NOTE =
+  'active-active: both regions already serve at full scale through weighted DNS, so there is no scale-up of the target and no standby scale for the source; the source only leaves the weighted records (weight 0)'
 
 /** Lines for `--dry-run` in a terminal. */
 export function planLines(plan: FailoverPlan): string[] {
-  const lines = [`${plan.mode === 'planned' ? 'Planned switchover' : 'Forced failover'} of ${plan.environment}: ${plan.from} -> ${plan.to}`]
+  const title = {planned: 'Planned switchover', forced: 'Forced failover', automatic: 'Automatic failover'}[plan.mode]
+  const lines = [`${title} of ${plan.environment}: ${plan.from} -> ${plan.to}`]
   lines.push(`  checks: ${plan.checks.map((c) => (plan.overrides.includes(c) ? `${c} (overridden)` : c)).join(', ')}`)
+  for (const note of plan.notes ?? []) lines.push(`  note: ${note}`)
   plan.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step.title}${step.group === undefined ? '' : ` (with the other ${step.group} steps, at once)`}`))
   return lines
 }

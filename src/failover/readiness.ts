@@ -6,7 +6,7 @@ import {NotFoundError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import type {KubeObject} from '../kube/types.js'
 import {LABEL_NAME, LABEL_VERSION} from '../render/labels.js'
-import type {EnvironmentTraffic} from '../traffic-dns/environment-traffic.js'
+import {hasManagedDns, type EnvironmentTraffic} from '../traffic-dns/environment-traffic.js'
 import {
   type CheckResult,
   judgeBackupAge,
@@ -112,6 +112,8 @@ async function capacityCheck(input: ReadinessInput): Promise<CheckResult> {
 }
 
 async function dnsCheck(input: ReadinessInput): Promise<CheckResult> {
+  // Records mygate does not manage (kubeconfig, gcp) are the user's to move: nothing to check here.
+  if (!hasManagedDns(input.record.spec)) return {check: 'dns', verdict: 'skipped', measured: `DNS of ${input.record.name} is not managed by mygate (provider ${input.record.spec.provider}): move your records to ${input.target}`}
   const started = Date.now()
   try {
     const traffic = await input.traffic()

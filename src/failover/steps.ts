@@ -6,9 +6,10 @@ import {readRecord, writeRecord} from '../env/record.js'
 import {NotFoundError, OperationFailedError} from '../errors.js'
 import {waitForWorkloads} from '../kube/wait.js'
 import {GATEWAY_SERVICE} from '../render/contexts.js'
+import {hasManagedDns} from '../traffic-dns/environment-traffic.js'
 import {promoteRedisReplica} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
-import {forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
+import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
 import {fenceRegion, liftFence} from './fence.js'
 import type {FailoverStep} from './plan.js'
 import {scaleRegionDown, scaleRegionUp} from './region-scale.js'
@@ -53,8 +54,10 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
     case 'fence-source': {
       const parts: string[] = []
       // DNS first: it answers even when the region does not.
-      await (await session.traffic()).withdraw(from)
-      parts.push(`${from} withdrawn from DNS`)
+      if (hasManagedDns(record.spec)) {
+        await (await session.traffic()).withdraw(from)
+        parts.push(`${from} withdrawn from DNS`)
+      } else parts.push(`DNS is not mygate's (provider ${record.spec.provider}): withdraw ${from} from your records`)
       if (session.reachable.has(from)) {
         const fenced = await fenceRegion(session.client(from), run.id)
         parts.push(`${fenced.writersStopped.length} writers at zero, deny-all NetworkPolicy`)
@@ -69,6 +72,19 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       const lifted = await liftFence(client)
       const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
       return {detail: lifted ? `fence lifted; ${detail}` : detail}
+    }
+    case 'reopen-target': {
+      // Active-active: the target already serves at full scale. Only a fence an earlier forced
+      // failover left there is lifted, and its full scale re-applied (the fence removed its HPAs).
+      const client = session.client(to)
+      if (!(await liftFence(client))) return {detail: `${to} already serves at full scale (active-active): nothing to reopen`}
+      const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
+      return {detail: `fence lifted; ${detail}`}
+    }
+    case 'confirm-primary': {
+      const database = catalog.byName(step.target as string)
+      if (!database) throw new NotFoundError(`database ${step.target} is not in the catalog`)
+      return {detail: (await confirmPrimary({client: session.client(to), database, spec: record.spec}, to)).detail}
     }
     case 'move-primary':
     case 'force-primary': {
@@ -95,6 +111,8 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       return {detail: promotion.changed ? `${step.target} in ${to} promoted to master at replication offset ${promotion.before.offset}` : `${step.target} in ${to} already a master (${promotion.reason ?? 'nothing to do'})`}
     }
     case 'switch-traffic': {
+      // kubeconfig (and gcp) environments bring their own DNS: the user moves it, mygate says so.
+      if (!hasManagedDns(record.spec)) return {detail: `DNS is not mygate's (provider ${record.spec.provider}): point your records at ${to}'s entry point`}
       const traffic = await session.traffic()
       try {
         await traffic.switchActive(to)

@@ -1,0 +1,146 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {directConnection} from '../../../src/db/connection.js'
+import {ensureOpsConfigMap} from '../../../src/db/ops-configmap.js'
+import {runDatabaseOperation} from '../../../src/db/run-operation.js'
+import {memberServiceName} from '../../../src/db/topology.js'
+import {OperationFailedError} from '../../../src/errors.js'
+import {confirmPrimary, readStatus} from '../../../src/failover/database-moves.js'
+import {finalMembers, regionOfHost, topologyWithActive} from '../../../src/failover/replica-moves.js'
+import {recordAlertEvent} from '../../../src/failover/watch/alert.js'
+import {decideOnLoss} from '../../../src/failover/watch/loss-decision.js'
+import {databaseViewsFor, probeRegions} from '../../../src/failover/watch/probe.js'
+import {KubeClient} from '../../../src/kube/client.js'
+import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
+import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {testEnvironment, testService} from '../../helpers/builders.js'
+import {credentialsSecret, headlessService, memberService, mongodStatefulSet, namespace} from '../../helpers/data-plane.js'
+import {writeKubeconfig} from '../../helpers/kubectl.js'
+
+/**
+ * What `failover watch` measures and reads, over real HTTP against two local clusters of one
+ * cluster set sharing the simulated data plane (staging layout: r1 holds the votes' majority):
+ * a probe round (API, gateway, one status Job), the decision it feeds when a region goes down
+ * (act when the survivors hold the majority and MongoDB kept the PRIMARY there, alert with the
+ * forced command when they do not), confirm-primary never moving a PRIMARY, and the alert Event.
+ */
+describe('failover watch probes against the local control plane', () => {
+  let dir: string
+  let dataPlane: DataPlane
+  const clusters: Record<string, LocalCluster> = {}
+  const clients: Record<string, KubeClient> = {}
+  const spec = testEnvironment({name: 'demo', tier: 'staging', regions: {primary: 'r1', secondary: 'r2'}})
+  const database = testService({name: 'billing-db', kind: 'mongodb', port: 27017})
+  const settings = {electionTimeoutMillis: 1000, heartbeatIntervalMillis: 200}
+  const clientMap = () => new Map(Object.entries(clients))
+  const probe = (serving: string[]) => probeRegions({spec, clients: clientMap(), databases: [database], serving, preferredRegion: 'r1', apiTimeoutMs: 1000, now: Date.now})
+
+  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const value = await check()
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mygate-watch-probe-'))
+    dataPlane = new DataPlane({stateDir: join(dir, 'data-plane'), timing: {tickMs: 50}})
+    for (const region of ['r1', 'r2']) {
+      clusters[region] = await startLocalCluster({name: `demo-${region}`, region, clusterSet: 'demo', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
+      clients[region] = await KubeClient.connect({kubeconfigPath: writeKubeconfig(clusters[region].url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+    }
+    dataPlane.start()
+    const replicas = database.tiers.staging.replicas
+    for (const region of ['r1', 'r2']) {
+      const perMember = Array.from({length: replicas}, (_, i) => memberService(memberServiceName('billing-db', region, i), `billing-db-${i}`))
+      for (const object of [namespace(), credentialsSecret('billing-db'), headlessService('billing-db'), mongodStatefulSet('billing-db', {replicas}), ...perMember]) await clients[region].apply(object)
+      await ensureOpsConfigMap(clients[region])
+    }
+    const topology = topologyWithActive(database, spec, 'r1')
+    await until('initiate', async () => {
+      try {
+        return await runDatabaseOperation(clients.r1, {database: 'billing-db', op: 'initiate', params: {set: 'billing-db', members: finalMembers(topology), settings}, connection: directConnection(topology.members[0].host), timeoutMs: 20_000})
+      } catch {
+        return undefined
+      }
+    })
+    await until('a healthy set with its PRIMARY in r1', async () => {
+      const status = await readStatus({client: clients.r1, database, spec})
+      return status.verdict === 'healthy' && status.primary && regionOfHost(topology, status.primary) === 'r1' ? status : undefined
+    })
+  }, 90_000)
+
+  afterAll(async () => {
+    for (const client of Object.values(clients)) client.close()
+    for (const cluster of Object.values(clusters)) await cluster.stop()
+    await dataPlane?.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  test('both regions up: every probe passes (no region serves, so no gateway is asked for); one status Job sees the PRIMARY in r1', async () => {
+    const round = await probe([])
+    expect(round.probes.map((p) => [p.region, p.ok])).toEqual([['r1', true], ['r2', true]])
+    expect(round.statusRanIn).toBe('r1')
+    expect(databaseViewsFor(round.databases ?? [], 'r2')).toEqual([{database: 'billing-db', primaryRegion: 'r1', survivorVotes: 1, totalVotes: 3}])
+  }, 60_000)
+
+  test('a serving region without a ready gateway fails its probe, however well its API answers', async () => {
+    const round = await probe(['r1'])
+    expect(round.probes.find((p) => p.region === 'r1')).toMatchObject({ok: false, error: 'gateway: no Deployment'})
+    expect(round.probes.find((p) => p.region === 'r2')?.ok).toBe(true)
+  }, 60_000)
+
+  test('confirm-primary only reads: with the PRIMARY in r1, confirming r2 fails and moves nothing', async () => {
+    const before = await readStatus({client: clients.r2, database, spec})
+    await expect(confirmPrimary({client: clients.r2, database, spec}, 'r2')).rejects.toThrow(OperationFailedError)
+    await expect(confirmPrimary({client: clients.r2, database, spec}, 'r2')).rejects.toThrow(/its PRIMARY in r1, not in r2: the watch does not force it/)
+    expect((await readStatus({client: clients.r2, database, spec})).primary).toBe(before.primary)
+    expect((await confirmPrimary({client: clients.r1, database, spec}, 'r1')).detail).toBe(`PRIMARY ${before.primary} in r1, elected by MongoDB`)
+  }, 60_000)
+
+  test('r2 (the minority) down: its probe fails on the API; from r1 the PRIMARY stayed and r1 holds the majority, so the watch would act', async () => {
+    await clusters.r2.setDown(true)
+    try {
+      const round = await probe([])
+      expect(round.probes.find((p) => p.region === 'r2')).toMatchObject({ok: false, error: expect.stringMatching(/^API did not answer within 1s/)})
+      const views = databaseViewsFor(round.databases ?? [], 'r1')
+      expect(views).toEqual([{database: 'billing-db', primaryRegion: 'r1', survivorVotes: 2, totalVotes: 3}])
+      const decision = decideOnLoss({environment: 'demo', lost: 'r2', serving: ['r1', 'r2'], survivor: 'r1', databases: views, drMode: 'active-active', lostForMs: 0, electionGraceMs: 10_000})
+      expect(decision).toEqual({action: 'act', survivor: 'r1', why: 'MongoDB elected every PRIMARY in r1 by itself'})
+    } finally {
+      await clusters.r2.setDown(false)
+    }
+  }, 60_000)
+
+  test('r1 (the majority) down: r2 cannot elect, so the watch alerts with the forced command; the alert is a Warning Event in r2', async () => {
+    await clusters.r1.setDown(true)
+    try {
+      const round = await until('r2 without a PRIMARY', async () => {
+        const r = await probe([])
+        return r.statusRanIn === 'r2' && r.databases?.[0]?.primary === null ? r : undefined
+      })
+      expect(round.probes.find((p) => p.region === 'r1')?.ok).toBe(false)
+      const views = databaseViewsFor(round.databases ?? [], 'r2')
+      expect(views).toEqual([{database: 'billing-db', primaryRegion: null, survivorVotes: 1, totalVotes: 3}])
+      const decision = decideOnLoss({environment: 'demo', lost: 'r1', serving: ['r1'], survivor: 'r2', databases: views, drMode: 'warm-standby', lostForMs: 0, electionGraceMs: 10_000})
+      expect(decision).toMatchObject({action: 'alert', command: 'mygate failover --env demo --forced --confirm demo'})
+      if (decision.action !== 'alert') throw new Error('expected an alert')
+
+      // Every environment has mygate-system (its record lives there); this harness makes it here.
+      await clients.r2.apply({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'mygate-system'}})
+      const written = await recordAlertEvent(clients.r2, {environment: 'demo', lost: 'r1', why: decision.why, command: decision.command}, new Date())
+      const events = await clients.r2.list('v1', 'Event', {namespace: 'mygate-system'})
+      const event = events.items.find((e) => `mygate-system/${e.metadata.name}` === written) as Record<string, unknown> | undefined
+      expect(event).toMatchObject({type: 'Warning', reason: 'RegionLost', involvedObject: {kind: 'ConfigMap', name: 'mygate-environment', namespace: 'mygate-system'}})
+      expect(event?.message).toContain('Run: mygate failover --env demo --forced --confirm demo')
+    } finally {
+      await clusters.r1.setDown(false)
+    }
+  }, 90_000)
+})
