@@ -21,8 +21,22 @@ export interface CloudFenceRecord {
   parts: CloudFencePart[]
   /** Set once every part is closed. */
   closedAt?: string
+  /** Set when its data paths were opened again for the region's members to rejoin (see dataParts). */
+  dataReopenedAt?: string
   /** Set when failback restored the parts. */
   liftedAt?: string
+}
+
+/**
+ * The parts that carry the database members' traffic: the aws database rules, the gcp deny rule
+ * (it closes every port of the region). They open again when the region is back and fenced
+ * through its cluster API (writers at zero, deny-all NetworkPolicy), because its members must
+ * reach the survivors to rejoin and resync before failback, and the forced configuration has
+ * already taken them out of the set, so they cannot be elected. The rest (the gateway's entry)
+ * stays closed until failback.
+ */
+export function dataParts(parts: readonly CloudFencePart[]): CloudFencePart[] {
+  return parts.filter((part) => (part.kind === 'ingress-rule' && part.purpose === 'database') || part.kind === 'deny-firewall')
 }
 
 /** A stable identity of a part, to merge what was recorded with what a re-read finds. */

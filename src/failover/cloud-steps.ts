@@ -1,5 +1,6 @@
+import {OperationFailedError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
-import {type CloudFenceRecord, closeCloudFence, describeParts, liftCloudFence, pendingReason} from './cloud-fence.js'
+import {type CloudFenceRecord, closeCloudFence, dataParts, describeParts, liftCloudFence, pendingReason} from './cloud-fence.js'
 import {describeChanges, lowerNodeGroups, raiseNodeGroups} from './node-capacity.js'
 import type {FailoverRun} from './run-state.js'
 import {collectRuns, writeRun} from './run-store.js'
@@ -52,6 +53,26 @@ export async function applyPendingCloudFence(session: FailoverSession, run: Fail
   } catch (error) {
     return {run: current, pending: pendingReason(error)}
   }
+}
+
+/**
+ * Before the returning region's members rejoin (failback, resume after a forced failover): the
+ * data paths of its cloud fence open again (cloud-fence.ts dataParts), recorded on the run in
+ * every region that answers. A cloud failure here is the command's failure: without the paths
+ * the members cannot catch up, and the catch-up wait would only time out.
+ */
+export async function reopenDataPaths(session: FailoverSession, run: FailoverRun): Promise<FailoverRun> {
+  const record = run.cloudFence
+  if (!record || record.dataReopenedAt !== undefined || record.liftedAt !== undefined) return run
+  const parts = dataParts(record.parts)
+  if (parts.length > 0) {
+    const cloud = await session.cloud()
+    if (!cloud) throw new OperationFailedError(`the run ${run.id} closed a ${record.provider} cloud fence, and environment ${session.record.name} has no cloud access to open it`)
+    await cloud.fence.open(record.region, parts)
+  }
+  const updated: FailoverRun = {...run, cloudFence: {...record, dataReopenedAt: new Date().toISOString()}}
+  await writeEverywhere(session, updated)
+  return updated
 }
 
 /** scale-target: every cloud fence an earlier run closed on `region` and nobody lifted, restored. */

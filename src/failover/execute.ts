@@ -14,7 +14,7 @@ import {type FailoverRun, type RolledBackWrites, measureRun, nextStep, reopen, t
 import {collectRuns, writeRun} from './run-store.js'
 import {type FailoverSession, openFailoverSession} from './session.js'
 import {recordRollbacks, rejoinReturningRegion} from './recovery.js'
-import {applyPendingCloudFence} from './cloud-steps.js'
+import {applyPendingCloudFence, reopenDataPaths} from './cloud-steps.js'
 import type {CloudAccessOptions} from '../providers/cloud-failover.js'
 import {executeStep, type StepTuning} from './steps.js'
 import {writeRecord, readRecord} from '../env/record.js'
@@ -234,7 +234,10 @@ function mergeUpdate(run: FailoverRun, update: Partial<FailoverRun> | undefined)
  * The forced run's source is back and fenced: its members rejoin the sets in the run's target,
  * resync, and what they rolled back is recorded on the run in every region that answers.
  */
-export async function rejoinAfterForced(session: FailoverSession, run: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
+export async function rejoinAfterForced(session: FailoverSession, initial: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
+  // The members cannot rejoin through a closed cloud fence: its data paths open first (the cluster
+  // fence holds the region now); its entry stays closed until failback.
+  const run = await reopenDataPaths(session, initial)
   const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
   const updated = await recordRollbacks(reachableClients(session).values(), run, rollbacks)
   return {run: updated, rollbacks, behind}

@@ -9,7 +9,7 @@ import {
 import {CreateClusterCommand, CreateNodegroupCommand, DescribeNodegroupCommand, EKSClient} from '@aws-sdk/client-eks'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {applyPendingCloudFence, fenceInTheCloud} from '../../../src/failover/cloud-steps.js'
+import {applyPendingCloudFence, fenceInTheCloud, reopenDataPaths} from '../../../src/failover/cloud-steps.js'
 import type {FailoverRun} from '../../../src/failover/run-state.js'
 import type {FailoverSession} from '../../../src/failover/session.js'
 import type {StepContext} from '../../../src/failover/steps.js'
@@ -179,6 +179,14 @@ describe('the cloud fence on moto', () => {
       expect(applied.run.cloudFence).toMatchObject({region: REGION, provider: 'aws', closedAt: '2026-12-03T13:05:00.000Z'})
       expect(await ingress(databaseGroup)).toEqual(['tcp 22-22 10.99.0.0/16 "bastion"'])
       expect(await ingress(gatewayGroup)).toEqual([])
+
+      // The region fenced through its cluster API: its members rejoin, so the database paths open
+      // again (recorded), while the gateway's entry stays closed until failback.
+      const reopened = await reopenDataPaths(session, applied.run)
+      expect(reopened.cloudFence?.dataReopenedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+      expect(await ingress(databaseGroup)).toHaveLength(4)
+      expect(await ingress(gatewayGroup)).toEqual([])
+      expect(await reopenDataPaths(session, reopened)).toBe(reopened)
       await access.fence.open(REGION, applied.run.cloudFence!.parts)
       expect(await ingress(databaseGroup)).toHaveLength(4)
       expect(await ingress(gatewayGroup)).toHaveLength(2)

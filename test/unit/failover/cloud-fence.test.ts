@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {closeCloudFence, describeParts, mergeParts, pendingReason} from '../../../src/failover/cloud-fence.js'
+import {closeCloudFence, dataParts, describeParts, mergeParts, pendingReason} from '../../../src/failover/cloud-fence.js'
 import {ExternalError} from '../../../src/errors.js'
 import type {CloudFailoverAccess, CloudFencePart} from '../../../src/providers/cloud-failover.js'
 
@@ -57,5 +57,13 @@ describe('pendingReason', () => {
   test('a cloud failure leaves the fence pending with its message; a bug is not swallowed', () => {
     expect(pendingReason(new ExternalError('AWS revoking failed: timeout'))).toBe('AWS revoking failed: timeout')
     expect(() => pendingReason(new TypeError('x is undefined'))).toThrow(TypeError)
+  })
+})
+
+describe('dataParts', () => {
+  test('the database rules and the deny rule carry the members\' traffic; the gateway entry does not', () => {
+    const deny: CloudFencePart = {kind: 'deny-firewall', name: 'f', network: 'n', destinationRanges: [], priority: 0}
+    const backend: CloudFencePart = {kind: 'backend', backendService: 's', group: 'g', backend: {}}
+    expect(dataParts([rule('a'), rule('b', 'gateway load balancer'), deny, backend])).toEqual([rule('a'), deny])
   })
 })
