@@ -50,3 +50,24 @@ describe('plannedGroupSizes', () => {
     expect(plannedGroupSizes('prod', [], 'full')).toEqual(new Map([[ON_DEMAND_GROUP, size(3, 12, 3)]]))
   })
 })
+
+describe('every size sent is one EKS and GKE accept (min <= desired <= max)', () => {
+  // moto does not check this; EKS answers InvalidParameterException and GKE INVALID_ARGUMENT.
+  test('for valid live and planned sizes, raised and lowered sizes stay valid', () => {
+    let seed = 7
+    const next = (limit: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % limit
+    const valid = () => {
+      const minSize = next(4)
+      const maxSize = minSize + next(10)
+      return size(minSize, maxSize, minSize + next(maxSize - minSize + 1))
+    }
+    for (let i = 0; i < 500; i++) {
+      const raised = raiseToFull(valid(), valid())
+      const lowered = lowerToStandby(valid(), next(20))
+      for (const result of [raised, lowered]) {
+        expect(result.minSize).toBeLessThanOrEqual(result.desiredSize)
+        expect(result.desiredSize).toBeLessThanOrEqual(result.maxSize)
+      }
+    }
+  })
+})
