@@ -8,7 +8,8 @@ import type {FailoverMode} from './plan.js'
  *   target-cluster  the target region's API server answers (its own short time-out)
  *   database-lag    every database has an electable member in the target within its RPO
  *   versions        the target runs the versions the environment record says are live
- *   capacity        the target's nodes hold the full-scale requests (or can be asked for more)
+ *   capacity        the target's nodes hold the full-scale requests (or can be asked for more):
+ *                   judged in node-capacity.ts, where the node groups are
  *   dns             the traffic (DNS) API answers
  *   backup-age      the newest backup against the RPO: a warning, never a blocker
  *
@@ -126,17 +127,6 @@ export function judgeVersions(recorded: Record<string, string>, running: Record<
   return {check: 'versions', verdict: 'pass', measured: `${Object.keys(running).length} workloads at the live versions${absent > 0 ? `, ${absent} to deploy` : ''}`}
 }
 
-/**
- * Capacity for full scale: CPU and memory requests of the full-scale workloads against what the
- * target's nodes can still take (allocatable minus what runs there now and will be replaced).
- * A provider that can grow its node groups turns a shortfall into a warning.
- */
-export function judgeCapacity(needed: {cpuMilli: number; memoryBytes: number}, free: {cpuMilli: number; memoryBytes: number}, canGrow: boolean): CheckResult {
-  const measured = `needs ${needed.cpuMilli}m CPU / ${mib(needed.memoryBytes)} Mi, free ${free.cpuMilli}m / ${mib(free.memoryBytes)} Mi`
-  if (needed.cpuMilli <= free.cpuMilli && needed.memoryBytes <= free.memoryBytes) return {check: 'capacity', verdict: 'pass', measured}
-  return {check: 'capacity', verdict: canGrow ? 'warn' : 'fail', measured: canGrow ? `${measured}; node groups will be scaled` : measured}
-}
-
 export function judgeDns(answer: {ok: boolean; detail: string}): CheckResult {
   return {check: 'dns', verdict: answer.ok ? 'pass' : 'fail', measured: answer.detail}
 }
@@ -150,8 +140,4 @@ export function judgeBackupAge(newest: {ageMs: number; rpoMs: number} | 'no cata
   if (newest === 'none') return {check: 'backup-age', verdict: 'warn', measured: 'no backup found in the target region'}
   const measured = `newest backup ${formatDuration(newest.ageMs)} old (RPO ${formatDuration(newest.rpoMs)})`
   return {check: 'backup-age', verdict: newest.ageMs <= newest.rpoMs ? 'pass' : 'warn', measured}
-}
-
-function mib(bytes: number): number {
-  return Math.round(bytes / 1024 / 1024)
 }

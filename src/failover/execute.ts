@@ -14,6 +14,8 @@ import {type FailoverRun, type RolledBackWrites, measureRun, nextStep, reopen, t
 import {collectRuns, writeRun} from './run-store.js'
 import {type FailoverSession, openFailoverSession} from './session.js'
 import {recordRollbacks, rejoinReturningRegion} from './recovery.js'
+import {applyPendingCloudFence, reopenDataPaths} from './cloud-steps.js'
+import type {CloudAccessOptions} from '../providers/cloud-failover.js'
 import {executeStep, type StepTuning} from './steps.js'
 import {writeRecord, readRecord} from '../env/record.js'
 
@@ -41,6 +43,8 @@ export interface FailoverOptions {
   drill?: boolean
   tuning?: StepTuning
   now?: () => Date
+  /** Cloud endpoints and credentials (tests: moto, the GKE fake). */
+  cloud?: CloudAccessOptions
 }
 
 /** The `--json` result of `mygate failover` (and of resume). */
@@ -59,7 +63,7 @@ export interface FailoverResult {
 
 export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
   const now = options.now ?? (() => new Date())
-  const session = await openFailoverSession(options.env, {home: options.home})
+  const session = await openFailoverSession(options.env, {home: options.home, cloud: options.cloud})
   try {
     const {record} = session
     const plan = planFailover({spec: record.spec, activeRegion: record.activeRegion, catalog: options.catalog, mode: options.mode, to: options.to, overrides: options.overrides})
@@ -80,7 +84,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       const checksBlock = progress.block([{title: `Readiness checks in ${plan.to}`}])
       const phase = checksBlock.phases[0]
       phase.start()
-      const measured = await runReadinessChecks({record, catalog: options.catalog, target: plan.to, client: session.client(plan.to), traffic: session.traffic})
+      const measured = await runReadinessChecks({record, catalog: options.catalog, target: plan.to, client: session.client(plan.to), traffic: session.traffic, cloud: session.cloud})
       const checks = applyOverrides(measured, plan.overrides)
       for (const c of checks) phase.update(`${c.verdict}${c.overridden ? ' (overridden)' : ''}: ${c.check}: ${c.measured}`)
       const blocking = blockingChecks(checks, plan.mode)
@@ -111,6 +115,7 @@ export interface ResumeOptions {
   home?: string
   tuning?: StepTuning
   now?: () => Date
+  cloud?: CloudAccessOptions
 }
 
 /**
@@ -120,7 +125,7 @@ export interface ResumeOptions {
  */
 export async function resumeFailover(options: ResumeOptions): Promise<FailoverResult> {
   const now = options.now ?? (() => new Date())
-  const session = await openFailoverSession(options.env, {home: options.home})
+  const session = await openFailoverSession(options.env, {home: options.home, cloud: options.cloud})
   try {
     const fencesApplied = await applyPendingFences(session, now)
     const {runs} = await collectRuns(reachableClients(session))
@@ -180,7 +185,11 @@ export async function driveRun(session: FailoverSession, initial: FailoverRun, o
     run = stepStarted(run, step.id, options.now())
     await save()
     try {
-      const outcome = await executeStep(step, {session, catalog: options.catalog, run, tuning: options.tuning, now: options.now, onProgress: (m) => phase.update(m)})
+      const checkpoint = async (update: Partial<FailoverRun>) => {
+        run = mergeUpdate(run, update)
+        await save()
+      }
+      const outcome = await executeStep(step, {session, catalog: options.catalog, run, tuning: options.tuning, now: options.now, onProgress: (m) => phase.update(m), checkpoint})
       run = stepDone(mergeUpdate(run, outcome.update), step.id, options.now(), outcome.detail)
       await save()
       phase.end('succeeded', outcome.detail)
@@ -225,7 +234,10 @@ function mergeUpdate(run: FailoverRun, update: Partial<FailoverRun> | undefined)
  * The forced run's source is back and fenced: its members rejoin the sets in the run's target,
  * resync, and what they rolled back is recorded on the run in every region that answers.
  */
-export async function rejoinAfterForced(session: FailoverSession, run: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
+export async function rejoinAfterForced(session: FailoverSession, initial: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
+  // The members cannot rejoin through a closed cloud fence: its data paths open first (the cluster
+  // fence holds the region now); its entry stays closed until failback.
+  const run = await reopenDataPaths(session, initial)
   const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
   const updated = await recordRollbacks(reachableClients(session).values(), run, rollbacks)
   return {run: updated, rollbacks, behind}
@@ -289,7 +301,10 @@ export async function applyPendingFences(session: FailoverSession, now: () => Da
     const fresh = session.record
     const stale = await readRecord(client)
     if (!stale || stale.activeRegion !== fresh.activeRegion) await writeRecord(client, {...fresh, updatedAt: now().toISOString()})
-    const updated: FailoverRun = {...run, pendingFence: undefined}
+    // Its cloud part too, when the cloud could not close it then. Failing again, it stays pending
+    // (failback refuses until it is done) while the cluster fence, in place now, holds the region.
+    const cloud = await applyPendingCloudFence(session, run, now)
+    const updated: FailoverRun = {...cloud.run, pendingFence: cloud.pending === undefined ? undefined : {...pending, cloud: cloud.pending}}
     for (const region of session.reachable) await writeRun(session.client(region), updated)
     applied.push(pending.region)
   }

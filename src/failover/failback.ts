@@ -21,7 +21,7 @@ export interface FailbackResult extends FailoverResult {
 
 export async function runFailback(options: Omit<FailoverOptions, 'mode' | 'to'> & {catchUpWaitMs?: number}): Promise<FailbackResult> {
   const now = options.now ?? (() => new Date())
-  const session = await openFailoverSession(options.env, {home: options.home})
+  const session = await openFailoverSession(options.env, {home: options.home, cloud: options.cloud})
   let back: string
   let rollbacks: RolledBackWrites[] = []
   try {
@@ -33,6 +33,11 @@ export async function runFailback(options: Omit<FailoverOptions, 'mode' | 'to'> 
     if (last.outcome !== 'succeeded') throw new ConflictError(`the last failover of ${options.env} (${last.id}) is unfinished`, {hint: `finish it with \`mygate failover resume --env ${options.env}\``})
     back = last.plan.from
     if (session.record.activeRegion === back) throw new ConflictError(`${options.env} already serves from ${back}`, {hint: 'there is nothing to fail back'})
+    if (last.pendingFence?.cloud !== undefined && session.reachable.has(back)) {
+      throw new ConflictError(`failback of ${options.env} refused: the cloud fence of ${back} is still pending (${last.pendingFence.cloud})`, {
+        hint: `it is applied again by \`mygate failover resume --env ${options.env}\` once the cloud API answers; then run \`mygate failback --env ${options.env}\``,
+      })
+    }
     if (last.pendingFence || !session.reachable.has(back)) {
       throw new ConflictError(`failback of ${options.env} refused: ${back} is not fenced yet (it does not answer)`, {
         hint: `the fence is applied first when ${back} answers again; then run \`mygate failback --env ${options.env}\``,

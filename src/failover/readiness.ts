@@ -6,17 +6,19 @@ import {NotFoundError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
 import type {KubeObject} from '../kube/types.js'
 import {LABEL_NAME, LABEL_VERSION} from '../render/labels.js'
+import type {CloudFailoverAccess} from '../providers/cloud-failover.js'
+import {plannedGroupSizes} from '../providers/node-group-sizing.js'
 import {hasManagedDns, type EnvironmentTraffic} from '../traffic-dns/environment-traffic.js'
 import {
   type CheckResult,
   judgeBackupAge,
-  judgeCapacity,
   judgeDatabases,
   judgeDns,
   judgeTargetCluster,
   judgeVersions,
 } from './checks.js'
 import {observeDatabase} from './database-moves.js'
+import {allocatable, growthOf, growthUnknownOn, judgeNodeCapacity, type NodeGrowth} from './node-capacity.js'
 import {appObjectsFor} from './region-scale.js'
 import {regionOfHost, topologyWithActive} from './replica-moves.js'
 
@@ -33,6 +35,8 @@ export interface ReadinessInput {
   client: KubeApi
   /** Opened lazily: the DNS check is the only user. */
   traffic: () => Promise<EnvironmentTraffic>
+  /** The cloud's node groups (aws, gcp); absent or undefined: growth is unknown and said so. */
+  cloud?: () => Promise<CloudFailoverAccess | undefined>
   /** Time-out of the target's reachability probe (default 3 s). */
   probeTimeoutMs?: number
 }
@@ -95,10 +99,12 @@ async function capacityCheck(input: ReadinessInput): Promise<CheckResult> {
   const nodes = await client.list('v1', 'Node')
   const pods = await client.list('v1', 'Pod')
   const free = {cpuMilli: 0, memoryBytes: 0}
+  let perNode = {cpuMilli: 0, memoryBytes: 0}
   for (const node of nodes.items) {
-    const allocatable = ((node.status as {allocatable?: Record<string, string>} | undefined)?.allocatable ?? {}) as Record<string, string>
-    free.cpuMilli += allocatable.cpu ? cpuMillicores(allocatable.cpu) : 0
-    free.memoryBytes += allocatable.memory ? memoryBytes(allocatable.memory) : 0
+    const offer = allocatable(node)
+    free.cpuMilli += offer.cpuMilli
+    free.memoryBytes += offer.memoryBytes
+    if (offer.cpuMilli > perNode.cpuMilli) perNode = offer
   }
   for (const pod of pods.items) {
     const phase = (pod.status as {phase?: string} | undefined)?.phase
@@ -107,8 +113,22 @@ async function capacityCheck(input: ReadinessInput): Promise<CheckResult> {
     free.cpuMilli -= used.cpuMilli
     free.memoryBytes -= used.memoryBytes
   }
-  const canGrow = input.record.provider === 'aws' || input.record.provider === 'gcp'
-  return judgeCapacity(needed, free, canGrow)
+  return judgeNodeCapacity(needed, free, await nodeGrowth(input, perNode))
+}
+
+/** How far the target's node groups can grow, read from the cloud; unknown (and why) otherwise. */
+async function nodeGrowth(input: ReadinessInput, perNode: {cpuMilli: number; memoryBytes: number}): Promise<NodeGrowth> {
+  const {record} = input
+  try {
+    const cloud = await input.cloud?.()
+    if (!cloud) return {kind: 'unknown', reason: growthUnknownOn(record.provider)}
+    const names = [...plannedGroupSizes(record.spec.tier, input.catalog.services, 'full').keys()]
+    const live = await cloud.nodeGroups.read(input.target, names)
+    if (live.length === 0) return {kind: 'unknown', reason: `no node group of ${input.target} found (${names.join(', ')})`}
+    return growthOf(live, perNode)
+  } catch (error) {
+    return {kind: 'unknown', reason: `node groups unreadable: ${(error as Error).message}`}
+  }
 }
 
 async function dnsCheck(input: ReadinessInput): Promise<CheckResult> {

@@ -1,4 +1,5 @@
 import type {CheckResult} from './checks.js'
+import type {CloudFenceRecord} from './cloud-fence.js'
 import type {FailoverPlan, StepKind} from './plan.js'
 
 /**
@@ -46,7 +47,14 @@ export interface FailoverRun {
    * Forced failover: the source did not answer, so its fence waits. It is applied first when the
    * region answers again, before anything else, and failback refuses until then.
    */
-  pendingFence?: {region: string; since: string}
+  pendingFence?: {
+    region: string
+    since: string
+    /** The cloud fence could not be closed either (its API failed): why. Applied with the rest. */
+    cloud?: string
+  }
+  /** What the cloud fence closed in the lost region (aws, gcp), so failback restores exactly that. */
+  cloudFence?: CloudFenceRecord
   /** Writes MongoDB rolled back when the old members rejoined (billing's may be payments). */
   rollbacks?: RolledBackWrites[]
 }

@@ -1,6 +1,7 @@
 import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {readRecord, type EnvironmentRecord} from '../env/record.js'
 import type {KubeApi} from '../kube/api.js'
+import {type CloudAccessOptions, type CloudFailoverAccess, openCloudFailoverAccess} from '../providers/cloud-failover.js'
 import {openEnvironmentTraffic, type EnvironmentTraffic} from '../traffic-dns/environment-traffic.js'
 
 /**
@@ -17,6 +18,8 @@ export interface FailoverSession {
   reachable: Set<string>
   client(region: string): KubeApi
   traffic(): Promise<EnvironmentTraffic>
+  /** The cloud's node groups and fence (aws, gcp), opened when first asked for; undefined elsewhere. */
+  cloud(): Promise<CloudFailoverAccess | undefined>
   close(): Promise<void>
 }
 
@@ -24,6 +27,8 @@ export interface OpenSessionOptions {
   home?: string
   /** Time-out of each region's reachability probe (default 3 s). */
   probeTimeoutMs?: number
+  /** Cloud endpoints and credentials (tests: moto, the GKE fake); default: the SDKs' own. */
+  cloud?: CloudAccessOptions
 }
 
 export async function openFailoverSession(envName: string, options: OpenSessionOptions = {}): Promise<FailoverSession> {
@@ -41,6 +46,7 @@ export async function openFailoverSession(envName: string, options: OpenSessionO
       if (found && found.updatedAt > record.updatedAt) record = found
     }
     let traffic: Promise<EnvironmentTraffic> | undefined
+    let cloud: Promise<CloudFailoverAccess | undefined> | undefined
     return {
       connection,
       record,
@@ -51,8 +57,10 @@ export async function openFailoverSession(envName: string, options: OpenSessionO
         return client
       },
       traffic: () => (traffic ??= openEnvironmentTraffic(record, {home: options.home})),
+      cloud: () => (cloud ??= openCloudFailoverAccess(record.spec, options.cloud)),
       async close() {
         if (traffic) await (await traffic.catch(() => undefined))?.close()
+        if (cloud) await (await cloud.catch(() => undefined))?.close()
         connection.close()
       },
     }

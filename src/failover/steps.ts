@@ -10,6 +10,7 @@ import {hasManagedDns} from '../traffic-dns/environment-traffic.js'
 import {promoteRedisReplica} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
 import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
+import {fenceInTheCloud, liftCloudFences, lowerRegionNodeGroups, raiseRegionNodeGroups} from './cloud-steps.js'
 import {fenceRegion, liftFence} from './fence.js'
 import type {FailoverStep} from './plan.js'
 import {scaleRegionDown, scaleRegionUp} from './region-scale.js'
@@ -38,6 +39,8 @@ export interface StepContext {
   tuning: StepTuning
   now: () => Date
   onProgress: (message: string) => void
+  /** Saves a change to the run before the step ends (the cloud fence records what it closes first). */
+  checkpoint?: (update: Partial<FailoverRun>) => Promise<void>
 }
 
 export interface StepOutcome {
@@ -64,22 +67,29 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
         return {detail: parts.join('; ')}
       }
       parts.push(`${from} does not answer: fence pending until it returns`)
-      return {detail: parts.join('; '), update: {pendingFence: {region: from, since: ctx.now().toISOString()}}}
+      // Its cloud closes it meanwhile (aws, gcp); what the cloud cannot do now waits with the rest.
+      const cloud = await fenceInTheCloud(ctx, from)
+      if (cloud.detail) parts.push(cloud.detail)
+      return {detail: parts.join('; '), update: {...cloud.update, pendingFence: {region: from, since: ctx.now().toISOString(), ...(cloud.pending ? {cloud: cloud.pending} : {})}}}
     }
     case 'scale-target': {
       const client = session.client(to)
       // A region fenced by an earlier forced failover is opened again only now, as it takes over.
       const lifted = await liftFence(client)
+      const cloudLifted = await liftCloudFences(ctx, to)
+      // Nodes before workloads: the apps scaled up next need room to schedule.
+      const nodes = await raiseRegionNodeGroups(ctx, to)
       const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
-      return {detail: lifted ? `fence lifted; ${detail}` : detail}
+      return {detail: [lifted ? 'fence lifted' : undefined, cloudLifted, nodes, detail].filter((part) => part !== undefined).join('; ')}
     }
     case 'reopen-target': {
       // Active-active: the target already serves at full scale. Only a fence an earlier forced
       // failover left there is lifted, and its full scale re-applied (the fence removed its HPAs).
       const client = session.client(to)
-      if (!(await liftFence(client))) return {detail: `${to} already serves at full scale (active-active): nothing to reopen`}
+      const cloudLifted = await liftCloudFences(ctx, to)
+      if (!(await liftFence(client))) return {detail: [cloudLifted, `${to} already serves at full scale (active-active): nothing to reopen`].filter((part) => part !== undefined).join('; ')}
       const detail = await scaleRegionUp({client, record, catalog, region: to, activeRegion: to, waitTimeoutMs: ctx.tuning.waitTimeoutMs, onProgress: ctx.onProgress})
-      return {detail: `fence lifted; ${detail}`}
+      return {detail: [cloudLifted, 'fence lifted', detail].filter((part) => part !== undefined).join('; ')}
     }
     case 'confirm-primary': {
       const database = catalog.byName(step.target as string)
@@ -130,7 +140,9 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       return {detail: await verifyGateway(ctx)}
     case 'scale-source': {
       if (!session.reachable.has(from)) return {detail: `${from} does not answer: left as it is`}
-      return {detail: await scaleRegionDown({client: session.client(from), record, catalog, region: from, activeRegion: to})}
+      const detail = await scaleRegionDown({client: session.client(from), record, catalog, region: from, activeRegion: to})
+      const nodes = await lowerRegionNodeGroups(ctx, from)
+      return {detail: nodes === undefined ? detail : `${detail}; ${nodes}`}
     }
     case 'record-active': {
       const written: string[] = []

@@ -14,10 +14,19 @@ import {cidrsOverlap} from '../../src/providers/cidr.js'
  * secondary ranges overlap another subnetwork of its network is refused (Compute does), a cluster
  * on a network or subnetwork that does not exist, or naming secondary ranges its subnetwork lacks,
  * is refused (GKE does), and a network or subnetwork still in use cannot be deleted.
+ *
+ * For the failover (issue 11): node pools can be read, resized (`nodePools.setSize`, nodeCount per
+ * zone) and given autoscaling bounds (`nodePools.setAutoscaling`), as long-running operations. As
+ * on GKE, a node pool reports no current size: its `instanceGroupUrls` name one managed instance
+ * group per zone (three zones for a regional cluster, one for a zonal one), whose `targetSize`
+ * the Compute fake serves (`instanceGroupManagers.get`). Compute also serves firewall rules
+ * (insert, get, delete; a rule needs an existing network, a priority in 0-65535 and exactly one of
+ * allowed/denied) and backend services (list, get, patch; a patch needs the current fingerprint,
+ * else 412 conditionNotMet, and changes the fingerprint).
  */
 
-type OperationType = 'CREATE_CLUSTER' | 'DELETE_CLUSTER' | 'CREATE_NODE_POOL'
-const OPERATION_TYPE: Record<OperationType, number> = {CREATE_CLUSTER: 1, DELETE_CLUSTER: 2, CREATE_NODE_POOL: 7}
+type OperationType = 'CREATE_CLUSTER' | 'DELETE_CLUSTER' | 'CREATE_NODE_POOL' | 'SET_NODE_POOL_SIZE' | 'UPDATE_CLUSTER'
+const OPERATION_TYPE: Record<OperationType, number> = {CREATE_CLUSTER: 1, DELETE_CLUSTER: 2, CREATE_NODE_POOL: 7, SET_NODE_POOL_SIZE: 14, UPDATE_CLUSTER: 6}
 /** google.container.v1.Cluster.Status / NodePool.Status / Operation.Status as integers. */
 const CLUSTER = {PROVISIONING: 1, RUNNING: 2, STOPPING: 4, ERROR: 5}
 const POOL = {PROVISIONING: 1, RUNNING: 2, ERROR: 6}
@@ -29,6 +38,33 @@ export interface FakeNodePool {
   autoscaling?: {enabled?: boolean; minNodeCount?: number; maxNodeCount?: number}
   config?: {machineType?: string; spot?: boolean; labels?: Record<string, string>}
   status: number
+  /** One managed instance group per zone, as GKE reports them. */
+  instanceGroupUrls?: string[]
+}
+
+export interface FakeInstanceGroup {
+  name: string
+  zone: string
+  targetSize: number
+}
+
+export interface FakeFirewall {
+  name: string
+  network: string
+  direction?: string
+  priority?: number
+  denied?: Array<{IPProtocol: string}>
+  allowed?: Array<{IPProtocol: string}>
+  sourceRanges?: string[]
+  destinationRanges?: string[]
+  description?: string
+}
+
+export interface FakeBackendService {
+  name: string
+  description?: string
+  fingerprint: string
+  backends: Array<Record<string, unknown> & {group: string}>
 }
 
 export interface FakeNetwork {
@@ -92,6 +128,12 @@ export interface GkeFake {
   networks: Map<string, FakeNetwork>
   /** Keyed by projects/P/regions/R/subnetworks/S. */
   subnetworks: Map<string, FakeSubnetwork>
+  /** Keyed by projects/P/zones/Z/instanceGroupManagers/N. */
+  instanceGroups: Map<string, FakeInstanceGroup>
+  /** Keyed by projects/P/global/firewalls/N. */
+  firewalls: Map<string, FakeFirewall>
+  /** Keyed by projects/P/global/backendServices/N; tests put the ones GKE Ingress would make. */
+  backendServices: Map<string, FakeBackendService>
   pollsUntilDone: number
   failNext(type: OperationType, message: string): void
   /** listClusters in this project answers 403 PERMISSION_DENIED. */
@@ -105,6 +147,9 @@ export async function startGkeFake(): Promise<GkeFake> {
   const clusters = new Map<string, FakeCluster>()
   const networks = new Map<string, FakeNetwork>()
   const subnetworks = new Map<string, FakeSubnetwork>()
+  const instanceGroups = new Map<string, FakeInstanceGroup>()
+  const firewalls = new Map<string, FakeFirewall>()
+  const backendServices = new Map<string, FakeBackendService>()
   const operations = new Map<string, FakeOperation>()
   const computeOperations = new Map<string, {name: string; region?: string; status: string; polls: number; finish: () => void}>()
   const failures = new Map<OperationType, string>()
@@ -152,6 +197,9 @@ export async function startGkeFake(): Promise<GkeFake> {
     computeEndpoint: '',
     networks,
     subnetworks,
+    instanceGroups,
+    firewalls,
+    backendServices,
     pollsUntilDone: 2,
     failNext: (type, message) => failures.set(type, message),
     denyProject: (project) => denied.add(project),
@@ -173,6 +221,17 @@ export async function startGkeFake(): Promise<GkeFake> {
       ...(region ? {region: `https://compute.googleapis.com/compute/v1/projects/${project}/regions/${region}`} : {}),
     }
   }
+
+  /** GKE makes one managed instance group per zone of the pool, sized to its node count. */
+  const attachInstanceGroups = (project: string, location: string, clusterName: string, pool: FakeNodePool) => {
+    const zones = /-[a-z]$/.test(location) ? [location] : ['a', 'b', 'c'].map((zone) => `${location}-${zone}`)
+    pool.instanceGroupUrls = zones.map((zone) => {
+      const name = `gke-${clusterName}-${pool.name}-grp`
+      instanceGroups.set(`projects/${project}/zones/${zone}/instanceGroupManagers/${name}`, {name, zone, targetSize: pool.initialNodeCount ?? 0})
+      return `https://www.googleapis.com/compute/v1/projects/${project}/zones/${zone}/instanceGroupManagers/${name}`
+    })
+  }
+  const groupKey = (url: string) => url.replace(/^.*\/compute\/v1\//, '')
 
   const handleCompute = (request: IncomingMessage, response: ServerResponse, path: string, parsed: Record<string, unknown> | undefined): void => {
     const method = request.method
@@ -228,6 +287,44 @@ export async function startGkeFake(): Promise<GkeFake> {
         const user = [...clusters.values()].find((cluster) => cluster.subnetwork === subnetwork.name && cluster.location.startsWith(subnetwork.region))
         if (user) return computeError(response, 400, 'resourceInUseByAnotherResource', `The subnetwork resource '${key}' is already being used by cluster '${user.name}'`)
         return send(response, 200, startComputeOperation(match[2], match[3], () => subnetworks.delete(key)))
+      }
+    }
+    if ((match = path.match(/^\/compute\/v1\/(projects\/[^/]+\/zones\/[^/]+\/instanceGroupManagers\/[^/]+)$/)) && method === 'GET') {
+      const group = instanceGroups.get(match[1])
+      if (!group) return computeError(response, 404, 'notFound', `The resource '${match[1]}' was not found`)
+      return send(response, 200, {kind: 'compute#instanceGroupManager', name: group.name, zone: group.zone, targetSize: group.targetSize})
+    }
+    if ((match = path.match(/^\/compute\/v1\/projects\/([^/]+)\/global\/firewalls$/)) && method === 'POST') {
+      const rule = parsed as unknown as FakeFirewall
+      const key = `projects/${match[1]}/global/firewalls/${rule.name}`
+      if (firewalls.has(key)) return computeError(response, 409, 'alreadyExists', `The resource '${key}' already exists`)
+      if (!networks.has(rule.network)) return computeError(response, 404, 'notFound', `The resource '${rule.network}' was not found`)
+      if (rule.priority !== undefined && (rule.priority < 0 || rule.priority > 65535)) return computeError(response, 400, 'invalid', `Invalid value for field 'resource.priority': '${rule.priority}'.`)
+      if (Boolean(rule.denied?.length) === Boolean(rule.allowed?.length)) return computeError(response, 400, 'invalid', 'Exactly one of allowed or denied must be set.')
+      return send(response, 200, startComputeOperation(match[1], undefined, () => firewalls.set(key, {...rule})))
+    }
+    if ((match = path.match(/^\/compute\/v1\/(projects\/([^/]+)\/global\/firewalls\/([^/]+))$/))) {
+      const key = match[1]
+      const rule = firewalls.get(key)
+      if (!rule) return computeError(response, 404, 'notFound', `The resource '${key}' was not found`)
+      if (method === 'GET') return send(response, 200, rule)
+      if (method === 'DELETE') return send(response, 200, startComputeOperation(match[2], undefined, () => firewalls.delete(key)))
+    }
+    if ((match = path.match(/^\/compute\/v1\/projects\/([^/]+)\/global\/backendServices$/)) && method === 'GET') {
+      const prefix = `projects/${match[1]}/`
+      return send(response, 200, {kind: 'compute#backendServiceList', items: [...backendServices.entries()].filter(([key]) => key.startsWith(prefix)).map(([, service]) => service)})
+    }
+    if ((match = path.match(/^\/compute\/v1\/(projects\/([^/]+)\/global\/backendServices\/([^/]+))$/))) {
+      const key = match[1]
+      const service = backendServices.get(key)
+      if (!service) return computeError(response, 404, 'notFound', `The resource '${key}' was not found`)
+      if (method === 'GET') return send(response, 200, service)
+      if (method === 'PATCH') {
+        const change = parsed as Partial<FakeBackendService>
+        if (change.fingerprint !== service.fingerprint) return computeError(response, 412, 'conditionNotMet', 'Supplied fingerprint does not match current metadata fingerprint.')
+        counter++
+        const fingerprint = Buffer.from(`fp-${counter}`).toString('base64')
+        return send(response, 200, startComputeOperation(match[2], undefined, () => backendServices.set(key, {...service, ...change, fingerprint})))
       }
     }
     return computeError(response, 404, 'notFound', `the Compute fake does not serve ${method} ${path}`)
@@ -290,6 +387,7 @@ export async function startGkeFake(): Promise<GkeFake> {
         masterAuth: {clusterCaCertificate: Buffer.from(`fake CA of ${cluster.name}`).toString('base64')},
       }
       clusters.set(key, created)
+      for (const pool of created.nodePools) attachInstanceGroups(match[1].split('/')[1], match[2], created.name, pool)
       const operation = startOperation(match[2], 'CREATE_CLUSTER', (failed) => {
         created.status = failed ? CLUSTER.ERROR : CLUSTER.RUNNING
         for (const pool of created.nodePools) pool.status = failed ? POOL.ERROR : POOL.RUNNING
@@ -305,10 +403,36 @@ export async function startGkeFake(): Promise<GkeFake> {
       }
       const created = {...pool, status: POOL.PROVISIONING}
       cluster.nodePools.push(created)
+      attachInstanceGroups(match[1].split('/')[1], match[2], cluster.name, created)
       const operation = startOperation(match[2], 'CREATE_NODE_POOL', (failed) => {
         created.status = failed ? POOL.ERROR : POOL.RUNNING
       })
       return send(response, 200, operationJson(operation))
+    }
+    if ((match = path.match(/^\/v1\/(projects\/[^/]+\/locations\/([^/]+)\/clusters\/[^/]+)\/nodePools\/([^/:]+)(?::(setSize|setAutoscaling))?$/))) {
+      const cluster = clusters.get(match[1])
+      const pool = cluster?.nodePools.find((candidate) => candidate.name === match![3])
+      if (!pool) return googleError(response, 404, 'NOT_FOUND', `Not found: ${match[1]}/nodePools/${match[3]}.`)
+      if (request.method === 'GET' && !match[4]) return send(response, 200, pool)
+      if (request.method === 'POST' && match[4] === 'setSize') {
+        const nodeCount = Number(parsed?.nodeCount ?? 0)
+        if (!Number.isInteger(nodeCount) || nodeCount < 0) return googleError(response, 400, 'INVALID_ARGUMENT', `node_count must be non-negative, got ${parsed?.nodeCount}.`)
+        const operation = startOperation(match[2], 'SET_NODE_POOL_SIZE', (failed) => {
+          if (failed) return
+          for (const url of pool.instanceGroupUrls ?? []) instanceGroups.get(groupKey(url))!.targetSize = nodeCount
+        })
+        return send(response, 200, operationJson(operation))
+      }
+      if (request.method === 'POST' && match[4] === 'setAutoscaling') {
+        const autoscaling = parsed?.autoscaling as FakeNodePool['autoscaling']
+        if (autoscaling?.enabled && (autoscaling.minNodeCount ?? 0) > (autoscaling.maxNodeCount ?? 0)) {
+          return googleError(response, 400, 'INVALID_ARGUMENT', 'Autoscaling min_node_count must not be greater than max_node_count.')
+        }
+        const operation = startOperation(match[2], 'UPDATE_CLUSTER', (failed) => {
+          if (!failed) pool.autoscaling = autoscaling
+        })
+        return send(response, 200, operationJson(operation))
+      }
     }
     if ((match = path.match(/^\/v1\/(projects\/[^/]+\/locations\/([^/]+)\/clusters\/[^/]+)$/))) {
       const cluster = clusters.get(match[1])

@@ -9,7 +9,7 @@ import {ExternalError, TimeoutError} from '../../errors.js'
  */
 
 /** One authenticated HTTP exchange; non-2xx answers are returned, not thrown. */
-export type AuthorizedRequest = (options: {url: string; method: 'GET' | 'POST' | 'DELETE'; data?: unknown}) => Promise<{status: number; data: unknown}>
+export type AuthorizedRequest = (options: {url: string; method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; data?: unknown}) => Promise<{status: number; data: unknown}>
 
 interface ComputeOperation {
   name?: string
@@ -29,6 +29,8 @@ export interface ComputeClient {
   insert(path: string, body: unknown, action: string): Promise<boolean>
   /** DELETE, then wait for the operation. False when it was already gone (404). */
   remove(path: string, action: string): Promise<boolean>
+  /** PATCH (only the fields sent change), then wait for the operation. */
+  patch(path: string, body: unknown, action: string): Promise<void>
 }
 
 export interface ComputeClientOptions {
@@ -59,7 +61,7 @@ export function computeFailure(action: string, status: number, body: unknown): E
 export function createComputeClient(options: ComputeClientOptions): ComputeClient {
   const base = `${options.endpoint.replace(/\/$/, '')}/projects/${options.project}`
 
-  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, action: string, data?: unknown) {
+  async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, action: string, data?: unknown) {
     try {
       return await options.request({url: `${base}/${path}`, method, ...(data === undefined ? {} : {data})})
     } catch (error) {
@@ -115,6 +117,11 @@ export function createComputeClient(options: ComputeClientOptions): ComputeClien
       if (answer.status !== 200) throw computeFailure(action, answer.status, answer.data)
       await wait(answer.data as ComputeOperation, action)
       return true
+    },
+    async patch(path, body, action) {
+      const answer = await call('PATCH', path, action, body)
+      if (answer.status !== 200) throw computeFailure(action, answer.status, answer.data)
+      await wait(answer.data as ComputeOperation, action)
     },
   }
 }

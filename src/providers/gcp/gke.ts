@@ -26,7 +26,10 @@ export interface GkeContext {
   timeoutMs: number
 }
 
-const parentOf = (ctx: GkeContext) => `projects/${ctx.project}/locations/${ctx.plan.region}`
+/** What polling an operation needs: a narrower view of GkeContext, so node pool resizes can use it too. */
+export type OperationContext = Pick<GkeContext, 'client' | 'project' | 'pollIntervalMs' | 'timeoutMs'> & {plan: Pick<ClusterPlan, 'region'>}
+
+const parentOf = (ctx: OperationContext) => `projects/${ctx.project}/locations/${ctx.plan.region}`
 const clusterPath = (ctx: GkeContext) => `${parentOf(ctx)}/clusters/${ctx.plan.clusterName}`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -51,7 +54,7 @@ export async function getCluster(ctx: GkeContext): Promise<Cluster | undefined> 
  * Polls a long-running operation until DONE. An operation that ends with an error is an
  * ExternalError carrying GKE's message; running past the time-out is a TimeoutError.
  */
-export async function waitForOperation(ctx: GkeContext, operation: Operation, what: string): Promise<void> {
+export async function waitForOperation(ctx: OperationContext, operation: Operation, what: string): Promise<void> {
   const name = operation.name?.includes('/') ? operation.name : `${parentOf(ctx)}/operations/${operation.name}`
   const deadline = Date.now() + ctx.timeoutMs
   let current = operation

@@ -7,7 +7,6 @@ import {
   bestCandidate,
   blockingChecks,
   judgeBackupAge,
-  judgeCapacity,
   judgeDatabases,
   judgeTargetCluster,
   judgeVersions,
@@ -71,18 +70,6 @@ describe('judgeVersions', () => {
     [{billing: '2.0.0', auth: '1.0.0'}, {billing: '1.9.0', auth: '0.9.0'}, 'fail', 'stale in target: auth 0.9.0 (live 1.0.0), billing 1.9.0 (live 2.0.0)'],
   ])('recorded %o running %o -> %s', (recorded, running, verdict, measured) => {
     expect(judgeVersions(recorded, running)).toEqual({check: 'versions', verdict, measured})
-  })
-})
-
-describe('judgeCapacity', () => {
-  const Mi = 1024 * 1024
-  test.each([
-    [{cpuMilli: 1000, memoryBytes: 512 * Mi}, {cpuMilli: 1000, memoryBytes: 512 * Mi}, false, 'pass'],
-    [{cpuMilli: 1001, memoryBytes: 512 * Mi}, {cpuMilli: 1000, memoryBytes: 512 * Mi}, false, 'fail'],
-    [{cpuMilli: 100, memoryBytes: 513 * Mi}, {cpuMilli: 1000, memoryBytes: 512 * Mi}, false, 'fail'],
-    [{cpuMilli: 5000, memoryBytes: 0}, {cpuMilli: 1000, memoryBytes: 512 * Mi}, true, 'warn'],
-  ])('needs %o, free %o, can grow %s -> %s', (needed, free, canGrow, verdict) => {
-    expect(judgeCapacity(needed, free, canGrow).verdict).toBe(verdict)
   })
 })
 
