@@ -92,6 +92,15 @@ export class GcsObjectStore implements ObjectStore {
     return store
   }
 
+  /** Opens an existing bucket without changing it; NotFoundError when there is none. */
+  static async open(options: GcsStoreOptions): Promise<GcsObjectStore> {
+    const store = new GcsObjectStore(options)
+    const response = await store.call('GET', `/storage/v1/b/${encodeURIComponent(options.bucket)}`, undefined, [404])
+    await response.body?.cancel()
+    if (response.status === 404) throw new NotFoundError(`backup bucket gs://${options.bucket} does not exist`)
+    return store
+  }
+
   private objectPath(key: string): string {
     return `/storage/v1/b/${encodeURIComponent(this.bucket)}/o/${encodeURIComponent(key)}`
   }

@@ -37,13 +37,21 @@ export interface S3StoreOptions {
 const PART_BYTES = 8 * 1024 * 1024
 const SHA256_TAG = 'sha256'
 
+/**
+ * An endpoint other than AWS's (moto, MinIO), given in the client config or through the SDK's own
+ * AWS_ENDPOINT_URL(_S3) variables: such endpoints want path-style bucket addressing.
+ */
+export function usesCustomEndpoint(config: AwsClientConfig, env: NodeJS.ProcessEnv = process.env): boolean {
+  return config.endpoint !== undefined || Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL)
+}
+
 async function clients(region: string, config: AwsClientConfig = {}): Promise<{s3: S3Client; kms: KMSClient; s3sdk: typeof import('@aws-sdk/client-s3'); kmssdk: typeof import('@aws-sdk/client-kms')}> {
   silenceNodeVersionWarning()
   const [s3sdk, kmssdk] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/client-kms')])
   const settings = {maxAttempts: DEFAULT_MAX_ATTEMPTS, ...config, region}
   return {
     // Path-style addressing works with every endpoint (moto, MinIO) and with real S3.
-    s3: new s3sdk.S3Client({...(settings as NonNullable<ConstructorParameters<typeof s3sdk.S3Client>[0]>), forcePathStyle: config.endpoint !== undefined}),
+    s3: new s3sdk.S3Client({...(settings as NonNullable<ConstructorParameters<typeof s3sdk.S3Client>[0]>), forcePathStyle: usesCustomEndpoint(config)}),
     kms: new kmssdk.KMSClient(settings as NonNullable<ConstructorParameters<typeof kmssdk.KMSClient>[0]>),
     s3sdk,
     kmssdk,
@@ -135,6 +143,35 @@ export class S3ObjectStore implements ObjectStore {
       ),
     )
     return new S3ObjectStore(Bucket, options.region, keyArn, s3, sdk)
+  }
+
+  /**
+   * Opens an existing bucket without changing it (commands reading or writing backups; env create
+   * made it). NotFoundError when the bucket or its key alias does not exist.
+   */
+  static async open(options: Pick<S3StoreOptions, 'region' | 'bucket' | 'kmsKeyAlias' | 'client'>): Promise<S3ObjectStore> {
+    const {s3, kms, s3sdk: sdk, kmssdk} = await clients(options.region, options.client)
+    try {
+      try {
+        await s3.send(new sdk.HeadBucketCommand({Bucket: options.bucket}))
+      } catch (error) {
+        if (isAwsError(error, 'NotFound', 'NoSuchBucket')) throw new NotFoundError(`backup bucket s3://${options.bucket} does not exist in ${options.region}`, {cause: error})
+        throw awsFailure(`S3 HeadBucket ${options.bucket}`, error)
+      }
+      let keyArn: string
+      try {
+        keyArn = (await kms.send(new kmssdk.DescribeKeyCommand({KeyId: options.kmsKeyAlias}))).KeyMetadata!.Arn!
+      } catch (error) {
+        if (isAwsError(error, 'NotFoundException')) throw new NotFoundError(`KMS key ${options.kmsKeyAlias} does not exist in ${options.region}`, {cause: error})
+        throw awsFailure(`KMS DescribeKey ${options.kmsKeyAlias}`, error)
+      }
+      return new S3ObjectStore(options.bucket, options.region, keyArn, s3, sdk)
+    } catch (error) {
+      s3.destroy()
+      throw error
+    } finally {
+      kms.destroy()
+    }
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
