@@ -67,6 +67,8 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
   protected override present(result: DestroyResult): void {
     for (const d of result.destroyed) {
       for (const kept of d.kept) this.log(`  kept ${kept.resource}: ${kept.reason}`)
+      // Deleted backups are said in full: the key's deletion is only scheduled (KMS waits at least 7 days).
+      for (const removed of d.removed.filter((r) => /^(backup bucket|KMS key|Cloud KMS key)/.test(r))) this.log(`  deleted ${removed}`)
       for (const left of d.leftBehind) this.log(`  could not remove ${left.resource}: ${left.reason}`)
       this.log(
         d.leftBehind.length === 0
