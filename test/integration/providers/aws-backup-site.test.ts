@@ -26,6 +26,8 @@ const ROLE = `mygate-bsite-${REGION}-backup`
 let moto: MotoServer
 let home: string
 let provider: ClusterProvider
+/** The AWS commands the provider's clients sent (the SDK's logger middleware names each). */
+const commands: string[] = []
 const env = testEnvironment({name: 'bsite', provider: 'aws', tier: 'staging', regions: {primary: REGION}})
 const progress = {update() {}}
 
@@ -53,7 +55,8 @@ beforeAll(async () => {
   if (!findOnPath('aws')) throw new Error('the aws CLI is not on PATH: it is the independent check of the backup site')
   moto = await startMoto()
   home = await mkdtemp(join(tmpdir(), 'mygate-aws-backup-'))
-  provider = createAwsProvider({clientConfig: {endpoint: moto.endpoint, credentials: moto.credentials}, waiterMinDelaySeconds: 1, waiterMaxWaitSeconds: 20, processEnv: {MYGATE_HOME: home}})
+  const logger = {debug() {}, info: (entry: {commandName?: string}) => entry.commandName && commands.push(entry.commandName), warn() {}, error() {}}
+  provider = createAwsProvider({clientConfig: {endpoint: moto.endpoint, credentials: moto.credentials, logger}, waiterMinDelaySeconds: 1, waiterMaxWaitSeconds: 20, processEnv: {MYGATE_HOME: home}})
 }, 60_000)
 afterAll(async () => {
   await moto?.stop()
@@ -100,8 +103,12 @@ describe('the backup site of an AWS environment (moto + aws CLI)', () => {
 
   test('a re-run reuses the key, the provider and the role', async () => {
     const before = await aws('iam', 'get-role', '--role-name', ROLE)
+    commands.length = 0
     const [again] = await provider.ensureClusters(env, progress)
     expect(again.backup).toEqual(handle.backup)
+    // Read first: the re-run writes nothing to S3, KMS or IAM.
+    expect(commands.filter((c) => /^(Put|CreateKey|CreateAlias|CreateBucket|CreateOpenIDConnectProvider|CreateRole|UpdateAssumeRolePolicy)/.test(c))).toEqual([])
+    expect(commands).toEqual(expect.arrayContaining(['GetBucketEncryptionCommand', 'GetBucketLifecycleConfigurationCommand', 'GetRolePolicyCommand']))
     const aliases = ((await aws('kms', 'list-aliases')).Aliases as Array<{AliasName: string}>).filter((a) => a.AliasName === ALIAS)
     expect(aliases).toHaveLength(1)
     expect(((await aws('kms', 'list-keys')).Keys as unknown[]).length).toBe(1)

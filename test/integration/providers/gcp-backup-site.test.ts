@@ -86,7 +86,8 @@ describe('the backup site of a GCP environment (GKE, GCS, KMS and IAM fakes)', (
     const [again] = await provider.ensureClusters(env, progress)
     expect(again.backup).toEqual(handle.backup)
     expect(site.requests.filter((r) => !r.startsWith('GET') && !r.endsWith(':getIamPolicy'))).toEqual([])
-    expect(gcs.requests.filter((r) => r.endsWith('/iam') && !r.startsWith('GET'))).toEqual([])
+    // Read first: no bucket create or patch, no IAM write.
+    expect(gcs.requests.filter((r) => !r.startsWith('GET'))).toEqual([])
   })
 
   test('destroy keeps bucket and key and removes the account; deleteBackups deletes every generation and destroys the key versions', async () => {
