@@ -16,15 +16,17 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
   static override summary = 'Destroy an environment: services, baseline, then clusters and node groups.'
   static override description =
     'Asks for the environment\'s name to be typed in a terminal. Without a terminal (CI) it never prompts: pass --yes, ' +
-    'and for a prod-tier environment also --confirm NAME. --expired removes every environment whose TTL has run out.'
+    'and for a prod-tier environment also --confirm NAME. --expired removes every environment whose TTL has run out. ' +
+    'Backup buckets and their keys are kept (a new environment can restore from them) unless --delete-backups.'
 
-  static override examples = ['<%= config.bin %> env destroy demo', '<%= config.bin %> env destroy demo --yes', '<%= config.bin %> env destroy prod --yes --confirm prod', '<%= config.bin %> env destroy --expired --yes']
+  static override examples = ['<%= config.bin %> env destroy demo', '<%= config.bin %> env destroy demo --yes', '<%= config.bin %> env destroy prod --yes --confirm prod', '<%= config.bin %> env destroy --expired --yes', '<%= config.bin %> env destroy demo --delete-backups --confirm demo']
 
   static override args = {name: Args.string({description: 'Environment name.'})}
   static override flags = {
     yes: Flags.boolean({description: 'Do not ask (required without a terminal).'}),
     confirm: Flags.string({description: 'The environment name again (required for prod without a terminal).'}),
     expired: Flags.boolean({description: 'Destroy every environment whose TTL has expired.'}),
+    'delete-backups': Flags.boolean({description: 'Also delete the backup buckets (every version) and schedule their keys for deletion. Needs the typed name (--confirm NAME without a terminal).'}),
   }
 
   protected async execute(): Promise<DestroyResult> {
@@ -43,13 +45,14 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
         environment: name,
         tier,
         destructive: true,
-        action: `destroy environment ${name}`,
-        doing: `destroying environment ${name}`,
+        action: flags['delete-backups'] ? `destroy environment ${name} and delete its backups` : `destroy environment ${name}`,
+        doing: flags['delete-backups'] ? `destroying environment ${name} with its backups` : `destroying environment ${name}`,
+        ...(flags['delete-backups'] ? {typedNameBecause: 'it deletes the backups, which nothing can recreate'} : {}),
         terminal: canPrompt() && !this.jsonEnabled(),
         yes: flags.yes,
         confirm: flags.confirm,
       })
-      destroyed.push(await destroyEnvironment({name, providerFor: (spec) => providerFor(spec.provider), interactive}))
+      destroyed.push(await destroyEnvironment({name, providerFor: (spec) => providerFor(spec.provider), interactive, deleteBackups: flags['delete-backups']}))
     }
     const leftovers = destroyed.flatMap((d) => d.leftBehind.map((l) => `${d.environment}: ${l.resource} (${l.reason})`))
     if (leftovers.length > 0) {
@@ -64,6 +67,8 @@ export default class EnvDestroy extends MygateCommand<DestroyResult> {
   protected override present(result: DestroyResult): void {
     for (const d of result.destroyed) {
       for (const kept of d.kept) this.log(`  kept ${kept.resource}: ${kept.reason}`)
+      // Deleted backups are said in full: the key's deletion is only scheduled (KMS waits at least 7 days).
+      for (const removed of d.removed.filter((r) => /^(backup bucket|KMS key|Cloud KMS key)/.test(r))) this.log(`  deleted ${removed}`)
       for (const left of d.leftBehind) this.log(`  could not remove ${left.resource}: ${left.reason}`)
       this.log(
         d.leftBehind.length === 0

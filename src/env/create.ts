@@ -185,14 +185,15 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         summarize: (formed) => databasesSummary(formed as DatabaseFormation[]),
       },
       {
-        // Base backups and oplog slices as CronJobs in the active region (local: the only provider whose backup store is wired).
+        // Base backups and oplog slices as CronJobs in the active region, writing to the region's bucket
+        // (local: made on first use; aws/gcp: made with the clusters). kubeconfig has no object store.
         title: 'Backup schedules',
         run: async () => {
-          if (env.provider !== 'local') return 0
+          if (env.provider === 'kubeconfig') return 0
           const {reconcileBackupSchedules} = await import('../backup/schedule/reconcile-schedules.js')
           return (await reconcileBackupSchedules({clients}, buildRecord(env, result.clusters, existing, 'creating', now()), {catalog, home: options.home})).applied.length
         },
-        summarize: (n) => (n === 0 ? `no backup schedules (${env.provider}: backups are not wired to its object store yet)` : `${n} backup CronJobs in the active region`),
+        summarize: (n) => (n === 0 ? `no backup schedules (${env.provider}: no object store for backups)` : `${n} backup CronJobs in the active region`),
       },
       {
         // flagd, its FeatureFlag CRD when absent, and the bundled flags (all off) when the environment has none.

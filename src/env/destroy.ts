@@ -29,6 +29,8 @@ export interface DestroyEnvironmentOptions {
   silent?: boolean
   /** How long to wait for namespaces to finish terminating. */
   timeoutMs?: number
+  /** Also delete the backup buckets and (scheduled) their keys; by default they are kept. */
+  deleteBackups?: boolean
 }
 
 /** What destroy must know of an environment: its spec, and clients for the regions that answer. */
@@ -132,7 +134,7 @@ export async function destroyEnvironment(options: DestroyEnvironmentOptions): Pr
     {
       title: 'Clusters',
       run: async (ctx) => {
-        const report: DestroyReport = await provider.destroyClusters(target.spec, ctx)
+        const report: DestroyReport = await provider.destroyClusters(target.spec, ctx, {deleteBackups: options.deleteBackups})
         result.removed.push(...report.removed)
         result.leftBehind.push(...report.leftBehind)
         result.kept.push(...(report.kept ?? []))

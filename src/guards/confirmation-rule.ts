@@ -44,6 +44,12 @@ export interface ConfirmationRequest {
    * Undefined for commands without the flag; it is never enough for a destructive operation.
    */
   approve?: boolean
+  /**
+   * The operation loses what cannot be recreated (`env destroy --delete-backups`): the name must be
+   * typed (or `--confirm NAME`) whatever the tier, as for production; `--yes` never stands in for it.
+   * Says why, for the refusal: "it deletes the backups".
+   */
+  typedNameBecause?: string
 }
 
 export type ConfirmationDecision =
@@ -80,11 +86,11 @@ export function decideConfirmation(request: ConfirmationRequest): ConfirmationDe
     return {kind: 'proceed', because: '--confirm'}
   }
   const ask: ConfirmationDecision = {kind: 'ask', question: `Type "${name}" to ${request.action}:`, expected: name}
-  if (isProductionTier(request.tier)) {
+  if (isProductionTier(request.tier) || request.typedNameBecause !== undefined) {
     if (request.approve === true && !request.destructive) return {kind: 'proceed', because: '--approve'}
     if (request.terminal) return ask
     const hint = request.approve !== undefined && !request.destructive ? 'pass --approve (CI), or run it in a terminal' : `pass --yes --confirm ${name}`
-    if (request.yes) return refuse(`--yes alone is not enough for ${request.doing}: ${why(request.tier)}`, hint)
+    if (request.yes) return refuse(`--yes alone is not enough for ${request.doing}: ${request.typedNameBecause ?? why(request.tier)}`, hint)
     return refuse(`${request.doing} needs ${request.approve !== undefined ? 'approval' : 'confirmation'}, and there is no terminal to ask in`, hint)
   }
   if (!request.destructive) return {kind: 'proceed', because: 'not production'}

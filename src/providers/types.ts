@@ -1,3 +1,4 @@
+import type {BackupSiteHandle} from '../backup/site/site-names.js'
 import type {EnvironmentSpec, ProviderName} from '../config/types.js'
 
 /**
@@ -40,6 +41,8 @@ export interface ClusterHandle {
   endpoint?: string
   /** kubeconfig context name for this cluster. */
   context: string
+  /** The region's backup bucket, key and Job identity, when the provider makes them (aws, gcp). */
+  backup?: BackupSiteHandle
 }
 
 export interface KubeconfigRef {
@@ -57,6 +60,11 @@ export interface DestroyReport {
   kept?: Array<{resource: string; reason: string}>
 }
 
+export interface DestroyClustersOptions {
+  /** Also delete the backup buckets (every object version) and schedule their keys' deletion. */
+  deleteBackups?: boolean
+}
+
 export interface ClusterProvider {
   readonly name: ProviderName
   /** Checks credentials, regions and anything else that would make ensureClusters fail early. */
@@ -67,6 +75,9 @@ export interface ClusterProvider {
   ensureClusters(env: EnvironmentSpec, progress: Progress): Promise<ClusterHandle[]>
   /** Writes (or refreshes) the kubeconfig for the environment's clusters. */
   writeKubeconfig(env: EnvironmentSpec, clusters: ClusterHandle[]): Promise<KubeconfigRef>
-  /** Removes clusters, node groups and supporting infrastructure, reporting what is left. */
-  destroyClusters(env: EnvironmentSpec, progress: Progress): Promise<DestroyReport>
+  /**
+   * Removes clusters, node groups and supporting infrastructure, reporting what is left. Backup
+   * buckets and their keys are kept (and reported as kept) unless `deleteBackups`.
+   */
+  destroyClusters(env: EnvironmentSpec, progress: Progress, options?: DestroyClustersOptions): Promise<DestroyReport>
 }

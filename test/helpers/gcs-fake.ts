@@ -5,7 +5,10 @@ import {type IncomingMessage, type ServerResponse, createServer} from 'node:http
  * (https://cloud.google.com/storage/docs/json_api/v1): buckets.insert/patch/get, objects insert
  * (uploadType=multipart), get (metadata and alt=media), list (prefix, maxResults, pageToken),
  * patch (custom metadata), delete, and rewrite. Versioned like the real thing: every upload is a
- * new generation, a delete of a versioned bucket's object leaves it noncurrent.
+ * new generation, a delete of a versioned bucket's object leaves it noncurrent. For the backup
+ * site: the project's service agent (projects.serviceAccount.get), bucket IAM policies (getIamPolicy,
+ * setIamPolicy with etags), listing with versions=true, deleting one generation, and deleting a
+ * bucket (409 while any generation is left, as GCS does).
  *
  * As strict as GCS where the store's requests could trip: a request without a bearer token is
  * 401; an upload to a missing bucket is 404; a Cloud KMS key outside the bucket's location is
@@ -30,6 +33,7 @@ export interface FakeGcsBucket {
   project: string
   settings: Record<string, unknown>
   objects: FakeGcsObject[]
+  iam?: {bindings: Array<{role: string; members: string[]}>; etag: string}
 }
 
 export interface GcsFake {
@@ -105,6 +109,47 @@ export async function startGcsFake(): Promise<GcsFake> {
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) return fail(res, 401, 'Anonymous caller does not have storage access')
     const body = await readBody(req)
 
+    // projects.serviceAccount.get: the Cloud Storage service agent (it must be able to use a CMEK key).
+    let site = /^\/storage\/v1\/projects\/([^/]+)\/serviceAccount$/.exec(path)
+    if (site && req.method === 'GET') return send(res, 200, {kind: 'storage#serviceAccount', email_address: `service-123456789@gs-project-accounts.iam.gserviceaccount.com`})
+    // buckets.getIamPolicy / setIamPolicy
+    site = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(path)
+    if (site) {
+      const bucket = buckets.get(decodeURIComponent(site[1]))
+      if (!bucket) return fail(res, 404, 'The specified bucket does not exist.')
+      const current = bucket.iam ?? {bindings: [], etag: 'CAE='}
+      if (req.method === 'GET') return send(res, 200, {kind: 'storage#policy', resourceId: `projects/_/buckets/${bucket.name}`, ...current})
+      if (req.method === 'PUT') {
+        const next = JSON.parse(body.toString('utf8')) as {bindings?: Array<{role: string; members: string[]}>; etag?: string}
+        if (next.etag !== undefined && next.etag !== current.etag) return fail(res, 412, 'At least one of the pre-conditions you specified did not hold.')
+        bucket.iam = {bindings: next.bindings ?? [], etag: `${current.etag}${bucket.name.length}`}
+        return send(res, 200, {kind: 'storage#policy', ...bucket.iam})
+      }
+    }
+    // buckets.delete: only an empty bucket (no generation at all, live or noncurrent).
+    site = /^\/storage\/v1\/b\/([^/]+)$/.exec(path)
+    if (site && req.method === 'DELETE') {
+      const bucket = buckets.get(decodeURIComponent(site[1]))
+      if (!bucket) return fail(res, 404, 'The specified bucket does not exist.')
+      if (bucket.objects.length > 0) return fail(res, 409, 'The bucket you tried to delete is not empty.')
+      buckets.delete(bucket.name)
+      res.writeHead(204)
+      res.end()
+      return
+    }
+    // objects.delete of one generation: gone for good.
+    site = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path)
+    if (site && req.method === 'DELETE' && url.searchParams.has('generation')) {
+      const bucket = buckets.get(decodeURIComponent(site[1]))
+      if (!bucket) return fail(res, 404, 'The specified bucket does not exist.')
+      const index = bucket.objects.findIndex((o) => o.name === decodeURIComponent(site![2]) && o.generation === Number(url.searchParams.get('generation')))
+      if (index < 0) return fail(res, 404, 'No such object')
+      bucket.objects.splice(index, 1)
+      res.writeHead(204)
+      res.end()
+      return
+    }
+
     // buckets.insert
     if (req.method === 'POST' && path === '/storage/v1/b') {
       const spec = JSON.parse(body.toString('utf8')) as {name: string; location: string; encryption?: {defaultKmsKeyName?: string}}
@@ -161,7 +206,8 @@ export async function startGcsFake(): Promise<GcsFake> {
       const prefix = url.searchParams.get('prefix') ?? ''
       const max = Number(url.searchParams.get('maxResults') ?? '1000')
       const after = url.searchParams.get('pageToken')
-      const names = bucket.objects.filter((o) => o.live && o.name.startsWith(prefix) && (after === null || o.name > after)).sort((a, b) => (a.name < b.name ? -1 : 1))
+      const versions = url.searchParams.get('versions') === 'true'
+      const names = bucket.objects.filter((o) => (o.live || versions) && o.name.startsWith(prefix) && (after === null || o.name > after)).sort((a, b) => (a.name < b.name ? -1 : 1))
       const page = names.slice(0, max)
       return send(res, 200, {kind: 'storage#objects', items: page.map((o) => resource(bucket, o)), ...(names.length > max ? {nextPageToken: page[page.length - 1].name} : {})})
     }

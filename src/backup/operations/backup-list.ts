@@ -1,5 +1,9 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
-import {connectEnvironment} from '../../env/connect.js'
+import type {EnvironmentSpec} from '../../config/types.js'
+import {cachedKubeconfigPath, connectEnvironment} from '../../env/connect.js'
+import {environmentFromKubeconfig} from '../../env/kubeconfig-extension.js'
+import {mygateHome} from '../../home.js'
+import {openSiteStore} from '../site/open-store.js'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import type {BackupEntry, OplogSliceEntry} from '../catalog/entry.js'
@@ -84,14 +88,29 @@ export async function backupDescribe(options: Omit<BackupListOptions, 'services'
   return {environment, region, store: store.location, backup: entry}
 }
 
+/**
+ * The bucket to read. The catalog lives in object storage, so the cluster is asked only for the
+ * active region: with --region, or for an infra-only environment (no record, nothing ever ran, its
+ * active region is its primary), the spec this machine caches in the kubeconfig is enough.
+ */
 async function storeOf(options: {env: string; region?: string; home?: string}) {
+  const home = options.home ?? mygateHome()
+  const cached = await environmentFromKubeconfig(cachedKubeconfigPath(options.env, home))
+  if (cached && (options.region !== undefined || cached.infraOnly)) {
+    const region = regionOf(cached.spec, options.region ?? cached.spec.regions.primary)
+    return {store: await openSiteStore({name: cached.spec.name, provider: cached.spec.provider, spec: cached.spec}, region, {home}), environment: cached.spec.name, region}
+  }
   const connection = await connectEnvironment(options.env, {home: options.home})
   try {
-    const regions = [connection.record.spec.regions.primary, connection.record.spec.regions.secondary].filter((r): r is string => Boolean(r))
-    const region = options.region ?? connection.record.activeRegion
-    if (!regions.includes(region)) throw new UsageError(`environment ${connection.record.name} has no region "${region}"`, {hint: `use --region ${regions.join(' or --region ')}`})
+    const region = regionOf(connection.record.spec, options.region ?? connection.record.activeRegion)
     return {store: await openBackupStore(connection, region, options.home), environment: connection.record.name, region}
   } finally {
     connection.close()
   }
+}
+
+function regionOf(spec: EnvironmentSpec, region: string): string {
+  const regions = [spec.regions.primary, spec.regions.secondary].filter((r): r is string => Boolean(r))
+  if (!regions.includes(region)) throw new UsageError(`environment ${spec.name} has no region "${region}"`, {hint: `use --region ${regions.join(' or --region ')}`})
+  return region
 }

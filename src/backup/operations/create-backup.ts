@@ -31,6 +31,8 @@ export interface BackupSite {
   store: ObjectStore
   /** Where the Job's transfer container puts an object key of this store. */
   locate(key: string): ArchiveLocation
+  /** Annotations binding the `mygate-backup` ServiceAccount to the cloud identity (IRSA, Workload Identity). */
+  serviceAccountAnnotations?: Record<string, string>
 }
 
 export interface CreateBackupOptions {
@@ -54,7 +56,7 @@ export interface CreatedBackup {
 
 export async function createBackups(options: CreateBackupOptions): Promise<CreatedBackup[]> {
   const created: CreatedBackup[] = []
-  await ensureServiceAccount(options.site.client)
+  await ensureServiceAccount(options.site.client, DATA_NAMESPACE, options.site.serviceAccountAnnotations)
   for (const target of options.targets) created.push(await createOne(options, target))
   return created
 }
@@ -147,8 +149,12 @@ export function toolsSecretName(database: string): string {
 }
 
 /** The account backup Jobs run as; on clouds the provider binds it to the bucket's identity. */
-export async function ensureServiceAccount(client: KubeApi, namespace = DATA_NAMESPACE): Promise<void> {
-  await client.apply({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: BACKUP_SERVICE_ACCOUNT, namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}}})
+export async function ensureServiceAccount(client: KubeApi, namespace = DATA_NAMESPACE, annotations?: Record<string, string>): Promise<void> {
+  await client.apply({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {name: BACKUP_SERVICE_ACCOUNT, namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}, ...(annotations && Object.keys(annotations).length > 0 ? {annotations} : {})},
+  })
 }
 
 /**

@@ -42,10 +42,11 @@ export async function reconcileBackupSchedules(env: {clients: ReadonlyMap<string
   if (!client) throw new UsageError(`environment ${record.name} has no cluster for its active region ${region}`)
   const recorded = await recordedOverrides(env.clients, region)
   for (const [database, override] of options.overrides ?? []) recorded.set(database, {...recorded.get(database), ...override})
-  if (record.provider === 'local') await openBackupStore({record}, region, options.home ?? mygateHome())
+  // Opening it proves the bucket is there (the local one is made on first use; clouds' by the provider).
+  await openBackupStore({record}, region, options.home ?? mygateHome())
   const {schedules, cronJobs} = desiredBackupCronJobs(record, options.catalog, recorded)
 
-  await ensureServiceAccount(client)
+  await ensureServiceAccount(client, DATA_NAMESPACE, record.clusters.find((c) => c.region === region)?.backup?.serviceAccountAnnotations)
   for (const s of schedules) {
     const descriptor = options.catalog.byName(s.database)
     if (!descriptor) throw new NotFoundError(`no descriptor for ${s.database}`)
@@ -108,5 +109,7 @@ export function desiredBackupCronJobs(record: EnvironmentRecord, catalog: Catalo
   const schedules = planSchedules(resolveBackupTargets(catalog), overrides)
   const provider: StoreProvider = record.provider === 'local' ? 'local' : record.provider === 'aws' ? 'aws' : 'gcp'
   const bucket = backupBucketName(record.name, region)
-  return {schedules, cronJobs: renderBackupCronJobs({schedules, region, locate: (key) => ({provider, bucket, key})})}
+  // `aws s3 cp --sse aws:kms` without a key id would use the account's aws/s3 key, not the bucket's.
+  const encryptionKey = record.clusters.find((c) => c.region === region)?.backup?.encryptionKey
+  return {schedules, cronJobs: renderBackupCronJobs({schedules, region, locate: (key) => ({provider, bucket, key, ...(encryptionKey ? {encryptionKey} : {})})})}
 }

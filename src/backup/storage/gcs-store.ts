@@ -87,8 +87,25 @@ export class GcsObjectStore implements ObjectStore {
       iamConfiguration: {publicAccessPrevention: 'enforced', uniformBucketLevelAccess: {enabled: true}},
       lifecycle: {rule: [{action: {type: 'Delete'}, condition: {isLive: false, daysSinceNoncurrentTime: options.noncurrentDays ?? 30}}]},
     }
-    const created = await store.call('POST', `/storage/v1/b?project=${encodeURIComponent(options.project)}`, {name: options.bucket, location: options.region, ...settings}, [409])
-    if (created.status === 409) await store.call('PATCH', `/storage/v1/b/${encodeURIComponent(options.bucket)}`, settings)
+    // Read first: an existing bucket is patched only where it differs, so a re-run writes nothing.
+    const current = await store.call('GET', `/storage/v1/b/${encodeURIComponent(options.bucket)}`, undefined, [404])
+    if (current.status === 404) {
+      await current.body?.cancel()
+      const created = await store.call('POST', `/storage/v1/b?project=${encodeURIComponent(options.project)}`, {name: options.bucket, location: options.region, ...settings}, [409])
+      if (created.status !== 409) return store
+    } else if (bucketHolds((await current.json()) as Record<string, unknown>, settings)) {
+      return store
+    }
+    await store.call('PATCH', `/storage/v1/b/${encodeURIComponent(options.bucket)}`, settings)
+    return store
+  }
+
+  /** Opens an existing bucket without changing it; NotFoundError when there is none. */
+  static async open(options: GcsStoreOptions): Promise<GcsObjectStore> {
+    const store = new GcsObjectStore(options)
+    const response = await store.call('GET', `/storage/v1/b/${encodeURIComponent(options.bucket)}`, undefined, [404])
+    await response.body?.cancel()
+    if (response.status === 404) throw new NotFoundError(`backup bucket gs://${options.bucket} does not exist`)
     return store
   }
 
@@ -193,6 +210,16 @@ export class GcsObjectStore implements ObjectStore {
     const response = await this.call('DELETE', this.objectPath(key), undefined, [404])
     await response.body?.cancel()
   }
+}
+
+/** True when every setting mygate asks for is already what the bucket resource says (extra fields ignored). */
+function bucketHolds(resource: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
+  const holds = (have: unknown, want: unknown): boolean => {
+    if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(have[i], w))
+    if (want !== null && typeof want === 'object') return have !== null && typeof have === 'object' && Object.entries(want).every(([k, w]) => holds((have as Record<string, unknown>)[k], w))
+    return have === want
+  }
+  return holds(resource, wanted)
 }
 
 /** GCS reports the key version used (`.../cryptoKeyVersions/N`); the key is the id we record. */

@@ -36,6 +36,15 @@ export interface S3StoreOptions {
 
 const PART_BYTES = 8 * 1024 * 1024
 const SHA256_TAG = 'sha256'
+const LIFECYCLE_RULE_ID = 'mygate-expire-noncurrent-versions'
+
+/**
+ * An endpoint other than AWS's (moto, MinIO), given in the client config or through the SDK's own
+ * AWS_ENDPOINT_URL(_S3) variables: such endpoints want path-style bucket addressing.
+ */
+export function usesCustomEndpoint(config: AwsClientConfig, env: NodeJS.ProcessEnv = process.env): boolean {
+  return config.endpoint !== undefined || Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL)
+}
 
 async function clients(region: string, config: AwsClientConfig = {}): Promise<{s3: S3Client; kms: KMSClient; s3sdk: typeof import('@aws-sdk/client-s3'); kmssdk: typeof import('@aws-sdk/client-kms')}> {
   silenceNodeVersionWarning()
@@ -43,7 +52,7 @@ async function clients(region: string, config: AwsClientConfig = {}): Promise<{s
   const settings = {maxAttempts: DEFAULT_MAX_ATTEMPTS, ...config, region}
   return {
     // Path-style addressing works with every endpoint (moto, MinIO) and with real S3.
-    s3: new s3sdk.S3Client({...(settings as NonNullable<ConstructorParameters<typeof s3sdk.S3Client>[0]>), forcePathStyle: config.endpoint !== undefined}),
+    s3: new s3sdk.S3Client({...(settings as NonNullable<ConstructorParameters<typeof s3sdk.S3Client>[0]>), forcePathStyle: usesCustomEndpoint(config)}),
     kms: new kmssdk.KMSClient(settings as NonNullable<ConstructorParameters<typeof kmssdk.KMSClient>[0]>),
     s3sdk,
     kmssdk,
@@ -84,57 +93,139 @@ export class S3ObjectStore implements ObjectStore {
 
   /**
    * Creates (or converges) the bucket and its key: versioning, default SSE-KMS, public access
-   * block, noncurrent-only lifecycle. Safe to re-run.
+   * block, noncurrent-only lifecycle. Each setting is read first and written only when it
+   * differs, so a re-run reads and changes nothing.
    */
   static async ensure(options: S3StoreOptions): Promise<S3ObjectStore> {
     const {s3, kms, s3sdk: sdk, kmssdk} = await clients(options.region, options.client)
     const keyArn = await ensureKmsKey(kms, kmssdk, options.kmsKeyAlias, options.region)
     kms.destroy()
     const Bucket = options.bucket
-    const step = async (what: string, run: () => Promise<unknown>) => {
+    const noncurrentDays = options.noncurrentDays ?? 30
+    /** Reads the setting first and writes it only when it differs: a re-run changes nothing. */
+    const converge = async (what: string, holds: () => Promise<boolean>, put: () => Promise<unknown>, absent: string[]) => {
       try {
-        await run()
+        let ok = false
+        try {
+          ok = await holds()
+        } catch (error) {
+          if (!isAwsError(error, ...absent)) throw error
+        }
+        if (!ok) await put()
       } catch (error) {
         throw awsFailure(`S3 ${what} ${Bucket}`, error)
       }
     }
+    let exists = true
     try {
-      await s3.send(new sdk.CreateBucketCommand({Bucket, ...(options.region === 'us-east-1' ? {} : {CreateBucketConfiguration: {LocationConstraint: options.region as never}})}))
+      await s3.send(new sdk.HeadBucketCommand({Bucket}))
     } catch (error) {
-      if (!isAwsError(error, 'BucketAlreadyOwnedByYou')) throw awsFailure(`S3 CreateBucket ${Bucket}`, error)
+      if (!isAwsError(error, 'NotFound', 'NoSuchBucket')) throw awsFailure(`S3 HeadBucket ${Bucket}`, error)
+      exists = false
     }
-    await step('PutPublicAccessBlock', () =>
-      s3.send(new sdk.PutPublicAccessBlockCommand({Bucket, PublicAccessBlockConfiguration: {BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}})),
+    if (!exists) {
+      try {
+        await s3.send(new sdk.CreateBucketCommand({Bucket, ...(options.region === 'us-east-1' ? {} : {CreateBucketConfiguration: {LocationConstraint: options.region as never}})}))
+      } catch (error) {
+        if (!isAwsError(error, 'BucketAlreadyOwnedByYou')) throw awsFailure(`S3 CreateBucket ${Bucket}`, error)
+      }
+    }
+    const block = {BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true}
+    await converge(
+      'PutPublicAccessBlock',
+      async () => {
+        const current = (await s3.send(new sdk.GetPublicAccessBlockCommand({Bucket}))).PublicAccessBlockConfiguration
+        return Object.entries(block).every(([k, v]) => current?.[k as keyof typeof block] === v)
+      },
+      () => s3.send(new sdk.PutPublicAccessBlockCommand({Bucket, PublicAccessBlockConfiguration: block})),
+      ['NoSuchPublicAccessBlockConfiguration'],
     )
-    await step('PutBucketVersioning', () => s3.send(new sdk.PutBucketVersioningCommand({Bucket, VersioningConfiguration: {Status: 'Enabled'}})))
-    await step('PutBucketEncryption', () =>
-      s3.send(
-        new sdk.PutBucketEncryptionCommand({
-          Bucket,
-          ServerSideEncryptionConfiguration: {Rules: [{ApplyServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn}, BucketKeyEnabled: true}]},
-        }),
-      ),
+    await converge(
+      'PutBucketVersioning',
+      async () => (await s3.send(new sdk.GetBucketVersioningCommand({Bucket}))).Status === 'Enabled',
+      () => s3.send(new sdk.PutBucketVersioningCommand({Bucket, VersioningConfiguration: {Status: 'Enabled'}})),
+      [],
     )
-    await step('PutBucketLifecycleConfiguration', () =>
-      s3.send(
-        new sdk.PutBucketLifecycleConfigurationCommand({
-          Bucket,
-          LifecycleConfiguration: {
-            Rules: [
-              {
-                ID: 'mygate-expire-noncurrent-versions',
-                Status: 'Enabled',
-                Filter: {Prefix: ''},
-                // Only noncurrent versions expire: retention of current backups is mygate's decision.
-                NoncurrentVersionExpiration: {NoncurrentDays: options.noncurrentDays ?? 30},
-                AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7},
-              },
-            ],
-          },
-        }),
-      ),
+    await converge(
+      'PutBucketEncryption',
+      async () => {
+        const rules = (await s3.send(new sdk.GetBucketEncryptionCommand({Bucket}))).ServerSideEncryptionConfiguration?.Rules ?? []
+        const byDefault = rules[0]?.ApplyServerSideEncryptionByDefault
+        return rules.length === 1 && byDefault?.SSEAlgorithm === 'aws:kms' && byDefault.KMSMasterKeyID === keyArn
+      },
+      () =>
+        s3.send(
+          new sdk.PutBucketEncryptionCommand({
+            Bucket,
+            ServerSideEncryptionConfiguration: {Rules: [{ApplyServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn}, BucketKeyEnabled: true}]},
+          }),
+        ),
+      ['ServerSideEncryptionConfigurationNotFoundError'],
+    )
+    await converge(
+      'PutBucketLifecycleConfiguration',
+      async () => {
+        const rules = (await s3.send(new sdk.GetBucketLifecycleConfigurationCommand({Bucket}))).Rules ?? []
+        const rule = rules[0]
+        return (
+          rules.length === 1 &&
+          rule.ID === LIFECYCLE_RULE_ID &&
+          rule.Status === 'Enabled' &&
+          rule.Expiration === undefined &&
+          rule.NoncurrentVersionExpiration?.NoncurrentDays === noncurrentDays &&
+          rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation === 7
+        )
+      },
+      () =>
+        s3.send(
+          new sdk.PutBucketLifecycleConfigurationCommand({
+            Bucket,
+            LifecycleConfiguration: {
+              Rules: [
+                {
+                  ID: LIFECYCLE_RULE_ID,
+                  Status: 'Enabled',
+                  Filter: {Prefix: ''},
+                  // Only noncurrent versions expire: retention of current backups is mygate's decision.
+                  NoncurrentVersionExpiration: {NoncurrentDays: noncurrentDays},
+                  AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7},
+                },
+              ],
+            },
+          }),
+        ),
+      ['NoSuchLifecycleConfiguration'],
     )
     return new S3ObjectStore(Bucket, options.region, keyArn, s3, sdk)
+  }
+
+  /**
+   * Opens an existing bucket without changing it (commands reading or writing backups; env create
+   * made it). NotFoundError when the bucket or its key alias does not exist.
+   */
+  static async open(options: Pick<S3StoreOptions, 'region' | 'bucket' | 'kmsKeyAlias' | 'client'>): Promise<S3ObjectStore> {
+    const {s3, kms, s3sdk: sdk, kmssdk} = await clients(options.region, options.client)
+    try {
+      try {
+        await s3.send(new sdk.HeadBucketCommand({Bucket: options.bucket}))
+      } catch (error) {
+        if (isAwsError(error, 'NotFound', 'NoSuchBucket')) throw new NotFoundError(`backup bucket s3://${options.bucket} does not exist in ${options.region}`, {cause: error})
+        throw awsFailure(`S3 HeadBucket ${options.bucket}`, error)
+      }
+      let keyArn: string
+      try {
+        keyArn = (await kms.send(new kmssdk.DescribeKeyCommand({KeyId: options.kmsKeyAlias}))).KeyMetadata!.Arn!
+      } catch (error) {
+        if (isAwsError(error, 'NotFoundException')) throw new NotFoundError(`KMS key ${options.kmsKeyAlias} does not exist in ${options.region}`, {cause: error})
+        throw awsFailure(`KMS DescribeKey ${options.kmsKeyAlias}`, error)
+      }
+      return new S3ObjectStore(options.bucket, options.region, keyArn, s3, sdk)
+    } catch (error) {
+      s3.destroy()
+      throw error
+    } finally {
+      kms.destroy()
+    }
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {

@@ -10,6 +10,7 @@ import {type RegionContext, type WaitSettings, regionContext} from './context.js
 import {destroyCluster, ensureCluster, ensureNodegroup} from './eks.js'
 import {awsFailure} from './errors.js'
 import {destroyRoles, ensureRoles} from './iam.js'
+import {destroyBackupIdentity, ensureAwsBackupSite, settleAwsBackupSite} from './backup-site.js'
 import {type EksKubeconfigCluster, eksKubeconfig} from './kubeconfig.js'
 import {type Network, describeNamedNetwork, destroyNetwork, ensureNetwork} from './network.js'
 import {planAwsClusters, usesOwnNetwork} from './plan.js'
@@ -111,7 +112,9 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
               clusterRoleArn: roles.clusterRoleArn,
             })
             await Promise.all(plan.nodeGroups.map((group) => ensureNodegroup(ctx, group, {subnetIds: nodeSubnets, nodeRoleArn: roles.nodeRoleArn})))
-            return {region: ctx.region, role: ctx.role, clusterName: ctx.clusterName, endpoint: cluster.endpoint, context: ctx.clusterName}
+            // After the cluster: the backup role trusts the cluster's own OIDC issuer.
+            const backup = await ensureAwsBackupSite(ctx, cluster, options.clientConfig)
+            return {region: ctx.region, role: ctx.role, clusterName: ctx.clusterName, endpoint: cluster.endpoint, context: ctx.clusterName, backup}
           }),
         )
       })
@@ -149,14 +152,16 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
       return {path, contexts: Object.fromEntries(present.map((entry) => [entry.region, entry.name]))}
     },
 
-    async destroyClusters(env, progress): Promise<DestroyReport> {
+    async destroyClusters(env, progress, destroyOptions = {}): Promise<DestroyReport> {
       return withContexts(env, progress, async (contexts) => {
         // Routes, peering and database security groups first: the VPCs cannot go while they exist.
         const link: DestroyReport = {removed: [], leftBehind: []}
         await destroyRegionLink(contexts, link)
         const reports = await Promise.all(
           contexts.map(async (ctx) => {
-            const report: DestroyReport = {removed: [], leftBehind: []}
+            const report: DestroyReport = {removed: [], leftBehind: [], kept: []}
+            // Backups outlive the environment unless asked; the bucket does not depend on the cluster.
+            await settleAwsBackupSite(env.name, ctx.region, Boolean(destroyOptions.deleteBackups), report, options.clientConfig)
             const clusterGone = await destroyCluster(ctx, report)
             if (!clusterGone) {
               report.leftBehind.push({resource: `VPC and IAM roles of ${ctx.clusterName}`, reason: 'kept because the cluster still exists'})
@@ -167,6 +172,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
             } catch (error) {
               report.leftBehind.push({resource: `VPC of ${ctx.clusterName}`, reason: awsFailure('listing the VPC', error).message})
             }
+            await destroyBackupIdentity(ctx, report)
             await destroyRoles(ctx, report)
             return report
           }),
@@ -174,6 +180,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): ClusterProv
         return {
           removed: [link, ...reports].flatMap((report) => report.removed),
           leftBehind: [link, ...reports].flatMap((report) => report.leftBehind),
+          kept: reports.flatMap((report) => report.kept ?? []),
         }
       })
     },

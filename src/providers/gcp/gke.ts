@@ -150,6 +150,8 @@ export async function ensureGkeCluster(ctx: GkeContext): Promise<Cluster> {
           initialClusterVersion: plan.kubernetesVersion,
           resourceLabels: gkeLabels(ctx.env, plan.region, plan.role),
           ...clusterNetworkRequest(ctx),
+          // Workload Identity: backup Jobs act as a Google service account, never with a key file.
+          workloadIdentityConfig: {workloadPool: `${ctx.project}.svc.id.goog`},
           nodePools: plan.nodeGroups.map(nodePoolRequest),
         },
       })

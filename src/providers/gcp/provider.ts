@@ -12,8 +12,9 @@ import {checkDistinctRegions} from '../naming.js'
 import {GCP_LOCATION_PATTERN, gkeContextName, resolveProject} from './names.js'
 import {planGcpClusters} from './plan.js'
 import {planGcpNetwork} from './address-plan.js'
-import {type AuthorizedRequest, DEFAULT_COMPUTE_ENDPOINT, createComputeClient} from './compute.js'
+import {DEFAULT_COMPUTE_ENDPOINT, createComputeClient} from './compute.js'
 import {type NetworkContext, destroyGcpNetwork, ensureGcpNetwork} from './network.js'
+import {DEFAULT_SITE_ENDPOINTS, type GcpSiteContext, type GcpSiteEndpoints, type SiteRequest, backupServiceAccountEmail, ensureGcpBackupSite, settleGcpBackupSite} from './backup-site.js'
 
 export interface GcpProviderOptions {
   /** The catalog's descriptors: decide whether a spot node pool is needed. */
@@ -28,6 +29,8 @@ export interface GcpProviderOptions {
   processEnv?: NodeJS.ProcessEnv
   /** Base URL of the Compute Engine v1 REST API (networks). Default https://compute.googleapis.com/compute/v1. */
   computeEndpoint?: string
+  /** Base URLs of Cloud KMS, IAM and Cloud Storage (the backup site). Default: Google's. */
+  siteEndpoints?: Partial<GcpSiteEndpoints>
 }
 
 /**
@@ -66,14 +69,31 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
     }))
   }
 
-  /** Compute calls go through the OAuth client the GKE client already holds (same credentials, same scopes). */
-  function networkContext(env: EnvironmentSpec, client: ClusterManagerClient, progress: Progress): NetworkContext {
-    const project = resolveProject(env, processEnv)
-    const request: AuthorizedRequest = async ({url, method, data}) => {
+  /** REST calls go through the OAuth client the GKE client already holds (same credentials, same scopes). */
+  function authorizedRequest(client: ClusterManagerClient): SiteRequest {
+    return async ({url, method, data}) => {
       const auth = await client.auth.getClient()
       const answer = await auth.request({url, method, data, responseType: 'json', validateStatus: () => true})
       return {status: answer.status, data: answer.data}
     }
+  }
+
+  function siteContext(env: EnvironmentSpec, region: string, client: ClusterManagerClient, progress: Progress): GcpSiteContext {
+    return {
+      project: resolveProject(env, processEnv),
+      envName: env.name,
+      region,
+      request: authorizedRequest(client),
+      accessToken: async () => (await client.auth.getAccessToken()) ?? '',
+      endpoints: {...DEFAULT_SITE_ENDPOINTS, ...options.siteEndpoints},
+      progress,
+    }
+  }
+
+  /** Compute calls go through the OAuth client the GKE client already holds (same credentials, same scopes). */
+  function networkContext(env: EnvironmentSpec, client: ClusterManagerClient, progress: Progress): NetworkContext {
+    const project = resolveProject(env, processEnv)
+    const request = authorizedRequest(client)
     const compute = createComputeClient({request, endpoint: options.computeEndpoint ?? DEFAULT_COMPUTE_ENDPOINT, project, pollIntervalMs, timeoutMs})
     return {compute, project, envName: env.name, progress}
   }
@@ -126,12 +146,14 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
         return Promise.all(
           contexts(env, client, progress).map(async (ctx): Promise<ClusterHandle> => {
             const cluster = await ensureGkeCluster(ctx)
+            const backup = await ensureGcpBackupSite(siteContext(env, ctx.plan.region, client, progress))
             return {
               region: ctx.plan.region,
               role: ctx.plan.role,
               clusterName: ctx.plan.clusterName,
               endpoint: cluster.endpoint ? `https://${cluster.endpoint}` : undefined,
               context: gkeContextName(env.name, ctx.plan.region),
+              backup,
             }
           }),
         )
@@ -165,10 +187,13 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
       return {path, contexts: Object.fromEntries(entries.map((entry) => [regionOf.get(entry.name)!, entry.name]))}
     },
 
-    async destroyClusters(env, progress): Promise<DestroyReport> {
-      const report: DestroyReport = {removed: [], leftBehind: []}
+    async destroyClusters(env, progress, destroyOptions = {}): Promise<DestroyReport> {
+      const report: DestroyReport = {removed: [], leftBehind: [], kept: []}
       await withClient(async (client) => {
         const all = contexts(env, client, progress)
+        // Backups outlive the environment unless asked; the Jobs' identity goes with it.
+        for (const ctx of all) await settleGcpBackupSite(siteContext(env, ctx.plan.region, client, progress), Boolean(destroyOptions.deleteBackups), report)
+        await deleteBackupIdentity(siteContext(env, all[0].plan.region, client, progress), report)
         const gone = await Promise.all(all.map((ctx) => destroyGkeCluster(ctx, report)))
         // Subnetworks only where the cluster is gone (GKE refuses to lose a subnetwork in use), then the network.
         const clustersGone = new Set(all.filter((_ctx, index) => gone[index]).map((ctx) => ctx.plan.region))
@@ -177,4 +202,11 @@ export function createGcpProvider(options: GcpProviderOptions = {}): ClusterProv
       return report
     },
   }
+}
+
+async function deleteBackupIdentity(ctx: GcpSiteContext, report: DestroyReport): Promise<void> {
+  const email = backupServiceAccountEmail(ctx.project, ctx.envName)
+  const answer = await ctx.request({url: `${ctx.endpoints.iam}/v1/projects/${ctx.project}/serviceAccounts/${email}`, method: 'DELETE'})
+  if (answer.status >= 200 && answer.status < 300) report.removed.push(`service account ${email}`)
+  else if (answer.status !== 404) report.leftBehind.push({resource: `service account ${email}`, reason: `HTTP ${answer.status}`})
 }

@@ -1,4 +1,9 @@
+import {rm, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {backupBucketName} from '../../backup/site/site-names.js'
 import {UsageError} from '../../errors.js'
+import {localObjectStoreRoot} from '../../formats/local-object-store/bucket.js'
 import {mygateHome} from '../../home.js'
 import {deleteCluster, ensureCluster, ensureDaemon} from '../../local-control/control-client.js'
 import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
@@ -66,8 +71,8 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
       return {path, contexts: Object.fromEntries(clusters.map((c) => [c.region, c.context]))}
     },
 
-    async destroyClusters(env, progress): Promise<DestroyReport> {
-      const report: DestroyReport = {removed: [], leftBehind: []}
+    async destroyClusters(env, progress, options = {}): Promise<DestroyReport> {
+      const report: DestroyReport = {removed: [], leftBehind: [], kept: []}
       for (const {region} of environmentRegions(env).reverse()) {
         const name = localClusterName(env.name, region)
         try {
@@ -78,8 +83,34 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
         } catch (error) {
           report.leftBehind.push({resource: `local cluster ${name}`, reason: (error as Error).message})
         }
+        await settleLocalBackups(home(), env.name, region, Boolean(options.deleteBackups), report)
       }
       return report
     },
+  }
+}
+
+/**
+ * The region's local backup bucket (its directory holds the objects and the key that encrypts
+ * them): kept, like a cloud bucket, unless `deleteBackups`.
+ */
+async function settleLocalBackups(home: string, envName: string, region: string, deleteBackups: boolean, report: DestroyReport): Promise<void> {
+  const bucket = backupBucketName(envName, region)
+  const dir = join(localObjectStoreRoot(home), bucket)
+  try {
+    await stat(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  if (!deleteBackups) {
+    report.kept!.push({resource: `backup bucket local://${bucket}`, reason: 'backups outlive the environment (pass --delete-backups to delete them)'})
+    return
+  }
+  try {
+    await rm(dir, {recursive: true})
+    report.removed.push(`backup bucket local://${bucket} and its key`)
+  } catch (error) {
+    report.leftBehind.push({resource: `backup bucket local://${bucket}`, reason: (error as Error).message})
   }
 }

@@ -261,8 +261,15 @@ describe('AWS provider against moto_server', () => {
     const groups = (await ec2.send(new DescribeSecurityGroupsCommand({Filters: [{Name: 'tag:mygate.dev/environment', Values: ['itest']}]}))).SecurityGroups ?? []
     expect(groups).toEqual([])
 
+    // Nothing left to remove; the backup buckets and keys are kept (as every destroy without --delete-backups says).
     const again = await provider.destroyClusters(env, progress)
-    expect(again).toEqual({removed: [], leftBehind: []})
+    expect(again).toMatchObject({removed: [], leftBehind: []})
+    expect(again.kept?.map((k) => k.resource)).toEqual([
+      `backup bucket s3://mygate-itest-${REGION}-backups`,
+      `KMS key alias/mygate-itest-${REGION}-backups in ${REGION}`,
+      `backup bucket s3://mygate-itest-${SECONDARY}-backups`,
+      `KMS key alias/mygate-itest-${SECONDARY}-backups in ${SECONDARY}`,
+    ])
   })
 
   test('a VPC made before the address plan keeps its range: subnets are carved from 192.168.0.0/16', async () => {

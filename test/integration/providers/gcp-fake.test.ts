@@ -8,6 +8,8 @@ import {readKubeconfigFile} from '../../../src/kube/kubeconfig/files.js'
 import type {ClusterProvider} from '../../../src/providers/types.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {FAKE_ACCESS_TOKEN, type GkeFake, startGkeFake} from '../../helpers/gke-fake.js'
+import {type GcpSiteFake, startGcpSiteFake} from '../../helpers/gcp-site-fake.js'
+import {type GcsFake, startGcsFake} from '../../helpers/gcs-fake.js'
 
 const PROJECT = 'mygate-test-project'
 const PRIMARY = 'europe-west1'
@@ -15,6 +17,9 @@ const SECONDARY = 'us-central1'
 const KEY = `projects/${PROJECT}/locations/${PRIMARY}/clusters/mygate-gtest-${PRIMARY}`
 
 let fake: GkeFake
+// The backup site (bucket, key, identity) made with each cluster: gcp-backup-site.test.ts checks it.
+let gcs: GcsFake
+let site: GcpSiteFake
 let home: string
 let provider: ClusterProvider
 const progress = {update() {}}
@@ -31,6 +36,7 @@ const make = (overrides: Parameters<typeof createGcpProvider>[0] = {}) =>
     services,
     clientOptions: fake.clientOptions,
     computeEndpoint: fake.computeEndpoint,
+    siteEndpoints: {...site.endpoints, storage: gcs.endpoint},
     pollIntervalMs: 10,
     timeoutMs: 5000,
     processEnv: {MYGATE_HOME: home},
@@ -42,11 +48,13 @@ const isGke = (request: {path: string}) => request.path.startsWith('/v1/')
 
 beforeAll(async () => {
   fake = await startGkeFake()
+  ;[gcs, site] = await Promise.all([startGcsFake(), startGcpSiteFake()])
   home = await mkdtemp(join(tmpdir(), 'mygate-gcp-'))
   provider = make()
 })
 afterAll(async () => {
   await fake?.stop()
+  await Promise.all([gcs?.stop(), site?.stop()])
   if (home) await rm(home, {recursive: true, force: true})
 })
 beforeEach(() => {
@@ -94,8 +102,8 @@ describe('GCP provider against a fake GKE v1 REST API', () => {
     fake.pollsUntilDone = 3
     const handles = await provider.ensureClusters(env, progress)
     expect(handles).toEqual([
-      {region: PRIMARY, role: 'primary', clusterName: `mygate-gtest-${PRIMARY}`, endpoint: expect.stringMatching(/^https:\/\/203\.0\.113\./), context: `mygate-gtest-${PRIMARY}`},
-      {region: SECONDARY, role: 'secondary', clusterName: `mygate-gtest-${SECONDARY}`, endpoint: expect.any(String), context: `mygate-gtest-${SECONDARY}`},
+      {region: PRIMARY, role: 'primary', clusterName: `mygate-gtest-${PRIMARY}`, endpoint: expect.stringMatching(/^https:\/\/203\.0\.113\./), context: `mygate-gtest-${PRIMARY}`, backup: expect.objectContaining({bucket: `mygate-gtest-${PRIMARY}-backups`})},
+      {region: SECONDARY, role: 'secondary', clusterName: `mygate-gtest-${SECONDARY}`, endpoint: expect.any(String), context: `mygate-gtest-${SECONDARY}`, backup: expect.objectContaining({bucket: `mygate-gtest-${SECONDARY}-backups`})},
     ])
     const cluster = fake.clusters.get(KEY)!
     expect(cluster.status).toBe(2)

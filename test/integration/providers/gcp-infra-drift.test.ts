@@ -9,6 +9,8 @@ import {compareInfrastructure} from '../../../src/drift/infrastructure.js'
 import type {EnvironmentRecord} from '../../../src/env/record.js'
 import {describeGkeInfrastructure, plannedGkeInfrastructure} from '../../../src/providers/gcp/describe-infrastructure.js'
 import {createGcpProvider} from '../../../src/providers/gcp/index.js'
+import {type GcpSiteFake, startGcpSiteFake} from '../../helpers/gcp-site-fake.js'
+import {type GcsFake, startGcsFake} from '../../helpers/gcs-fake.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {type GkeFake, startGkeFake} from '../../helpers/gke-fake.js'
 
@@ -18,19 +20,23 @@ const REGION = 'asia-south1'
 const env = testEnvironment({name: 'gdrift', provider: 'gcp', regions: {primary: REGION}, gcp: {project: PROJECT, kubernetesVersion: '1.30'}})
 const services = [testService({name: 'visitors', spot: true})]
 let fake: GkeFake
+let gcs: GcsFake
+let site: GcpSiteFake
 let home: string
 let client: ClusterManagerClient
 
 beforeAll(async () => {
   fake = await startGkeFake()
+  ;[gcs, site] = await Promise.all([startGcsFake(), startGcpSiteFake()])
   home = await mkdtemp(join(tmpdir(), 'mygate-gcp-drift-'))
-  const provider = createGcpProvider({services, clientOptions: fake.clientOptions, computeEndpoint: fake.computeEndpoint, pollIntervalMs: 10, timeoutMs: 5000, processEnv: {MYGATE_HOME: home}})
+  const provider = createGcpProvider({services, clientOptions: fake.clientOptions, computeEndpoint: fake.computeEndpoint, siteEndpoints: {...site.endpoints, storage: gcs.endpoint}, pollIntervalMs: 10, timeoutMs: 5000, processEnv: {MYGATE_HOME: home}})
   await provider.ensureClusters(env, {update() {}})
   client = new ClusterManagerClient(fake.clientOptions)
 })
 afterAll(async () => {
   await client?.close()
   await fake?.stop()
+  await Promise.all([gcs?.stop(), site?.stop()])
   if (home) await rm(home, {recursive: true, force: true})
 })
 

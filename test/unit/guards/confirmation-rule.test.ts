@@ -113,6 +113,23 @@ describe('the confirmation rule (tier x terminal x flags x destructive)', () => 
     for (const row of all.filter((r) => r.confirm === 'p2')) expect(outcome(row), JSON.stringify(row)).toMatch(/^refuse:--confirm "p2" does not match "p1"/)
   })
 
+  // An operation that needs the typed name whatever the tier (env destroy --delete-backups).
+  const backupsGone = (row: Row) => {
+    const decision = decideConfirmation({...request(row), typedNameBecause: 'it deletes the backups'})
+    if (decision.kind === 'proceed') return `proceed:${decision.because}`
+    if (decision.kind === 'ask') return 'ask'
+    return `refuse:${decision.error.message} (${decision.error.hint})`
+  }
+  test.each<[string, Row, string]>([
+    ['dev in CI with --yes', {tier: 'dev', terminal: false, yes: true, destructive: true}, 'refuse:--yes alone is not enough for destroying environment p1: it deletes the backups (pass --yes --confirm p1)'],
+    ['dev in a terminal with --yes still asks', {tier: 'dev', terminal: true, yes: true, destructive: true}, 'ask'],
+    ['dev in CI with --confirm NAME', {tier: 'dev', terminal: false, confirm: 'p1', destructive: true}, 'proceed:--confirm'],
+    ['staging in CI without flags', {tier: 'staging', terminal: false, destructive: true}, 'refuse:destroying environment p1 needs confirmation, and there is no terminal to ask in (pass --yes --confirm p1)'],
+    ['prod in CI with --yes says why in its own words', {tier: 'prod', terminal: false, yes: true, destructive: true}, 'refuse:--yes alone is not enough for destroying environment p1: it deletes the backups (pass --yes --confirm p1)'],
+  ])('typed name whatever the tier: %s', (_name, row, expected) => {
+    expect(backupsGone(row)).toBe(expected)
+  })
+
   test.each([
     ['dev', false], ['staging', false], ['prod', true], [undefined, true], ['production', true], ['', true],
   ])('tier %j is production: %s', (tier, production) => {
