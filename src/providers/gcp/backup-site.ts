@@ -4,6 +4,7 @@ import {backupBucketName, gcpBackupKeyName, gcpBackupServiceAccountId, type Back
 import {NAMESPACES} from '../../config/types.js'
 import {ExternalError} from '../../errors.js'
 import type {DestroyReport, Progress} from '../types.js'
+import type {AuthorizedRequest} from './compute.js'
 
 /**
  * A region's backup site on GCP: a Cloud KMS key in the region (GCS requires a customer-managed
@@ -21,7 +22,8 @@ import type {DestroyReport, Progress} from '../types.js'
 export const GCP_SA_ANNOTATION = 'iam.gke.io/gcp-service-account'
 
 /** An authorized JSON call (the GKE client's OAuth client); answers every status, never throws on one. */
-export type SiteRequest = (options: {url: string; method: 'GET' | 'POST' | 'PUT' | 'DELETE'; data?: unknown}) => Promise<{status: number; data: unknown}>
+/** The same authorized request the Compute client uses (one OAuth client per provider). */
+export type SiteRequest = AuthorizedRequest
 
 export interface GcpSiteContext {
   project: string

@@ -9,7 +9,7 @@ import {ExternalError, TimeoutError} from '../../errors.js'
  */
 
 /** One authenticated HTTP exchange; non-2xx answers are returned, not thrown. */
-export type AuthorizedRequest = (options: {url: string; method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; data?: unknown}) => Promise<{status: number; data: unknown}>
+export type AuthorizedRequest = (options: {url: string; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; data?: unknown}) => Promise<{status: number; data: unknown}>
 
 interface ComputeOperation {
   name?: string
