@@ -24,7 +24,8 @@ const twoRegions = (provider: ProviderName, primary: string, secondary: string) 
 describe('memberEndpoint: how a replica-set member is reached from the other cluster', () => {
   test.each([
     ['aws', 'eu-west-1', 'us-east-2', {kind: 'load-balancer', annotations: AWS_INTERNAL_NLB('eu-west-1')}, {kind: 'load-balancer', annotations: AWS_INTERNAL_NLB('us-east-2')}],
-    ['gcp', 'europe-west1', 'us-central1', {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL}, {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL}],
+    // externalTrafficPolicy Local: the member sees the client's address, which its NetworkPolicy admits by range.
+    ['gcp', 'europe-west1', 'us-central1', {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL, externalTrafficPolicy: 'Local'}, {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL, externalTrafficPolicy: 'Local'}],
     ['local', 'local-1', 'local-2', {kind: 'none', reason: expect.stringMatching(/local control plane routes/)}, {kind: 'none', reason: expect.any(String)}],
     ['kubeconfig', 'west', 'east', {kind: 'none', reason: expect.stringMatching(/user-owned/)}, {kind: 'none', reason: expect.any(String)}],
   ] as const)('%s, two regions', (provider, primary, secondary, inPrimary, inSecondary) => {
