@@ -4,7 +4,7 @@ import type {AuthorizedRequest} from '../../src/providers/gcp/compute.js'
 
 /**
  * A local fake of the Cloud DNS v1 REST API (https://cloud.google.com/dns/docs/reference/rest/v1)
- * for the resources mygate uses: managedZones (create, get, delete), resourceRecordSets (list),
+ * for the resources mygate uses: managedZones (create, get, list by dnsName, delete), resourceRecordSets (list),
  * changes (create, get). On 127.0.0.1 and a free port; `stop()` closes it.
  *
  * As strict as the real API where mygate's requests could trip:
@@ -16,7 +16,9 @@ import type {AuthorizedRequest} from '../../src/providers/gcp/compute.js'
  *   rrdatas) or the whole change fails with 412 conditionNotMet; an addition whose name and type
  *   exist after the deletions is 409 alreadyExists; names end with a dot and lie inside the zone;
  *   an A record's rrdatas are IPv4 addresses; a CNAME has one target and no other record set of
- *   its name; a record set has rrdatas or a routing policy, not both;
+ *   its name; a record set has rrdatas or a routing policy, not both; a weighted round robin
+ *   policy (`wrr`, the one routing policy modelled) has items with a non-negative weight and
+ *   rrdatas; TXT strings are quoted;
  * - a change is `pending` for `pendingReads` reads of it, then `done`.
  */
 
@@ -83,6 +85,13 @@ function invalidAddition(zone: FakeZone, set: FakeRecordSet): string | undefined
   if (!set.type) return 'a record set needs a type'
   const hasData = (set.rrdatas ?? []).length > 0
   if (hasData === (set.routingPolicy !== undefined)) return `record set ${set.name} ${set.type} needs either rrdatas or a routingPolicy`
+  const wrr = (set.routingPolicy as {wrr?: {items?: Array<{weight?: number; rrdatas?: string[]}>}} | undefined)?.wrr
+  if (set.routingPolicy !== undefined) {
+    if (!wrr || (wrr.items ?? []).length === 0) return `record set ${set.name}: only a non-empty wrr routing policy is part of this fake`
+    if (wrr.items!.some((item) => typeof item.weight !== 'number' || item.weight < 0 || (item.rrdatas ?? []).length === 0)) return `record set ${set.name}: a wrr item has a non-negative weight and rrdatas`
+    if (set.type === 'A' && !wrr.items!.every((item) => item.rrdatas!.every((ip) => IPV4.test(ip)))) return `Invalid value for A record ${set.name} in its routing policy`
+  }
+  if (set.type === 'TXT' && !(set.rrdatas ?? []).every((text) => /^".*"$/.test(text))) return `a TXT record's strings are quoted: ${set.rrdatas?.join(' ')}`
   if (set.type === 'A' && !(set.rrdatas ?? []).every((ip) => IPV4.test(ip))) return `Invalid value for A record ${set.name}: ${set.rrdatas?.join(', ')}`
   if (set.type === 'CNAME' && hasData && ((set.rrdatas ?? []).length !== 1 || !set.rrdatas![0].endsWith('.'))) return `a CNAME has exactly one fully qualified target: ${set.rrdatas?.join(', ')}`
   return undefined
@@ -108,6 +117,11 @@ export async function startCloudDnsFake(project: string): Promise<CloudDnsFake> 
       const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean)
       const method = request.method ?? 'GET'
 
+      if (parts.length === 0 && method === 'GET') {
+        const dnsName = url.searchParams.get('dnsName')
+        const listed = [...zones.values()].filter((z) => !dnsName || z.dnsName === dnsName).map(({records: _records, ...view}) => ({...view, kind: 'dns#managedZone'}))
+        return send(response, {kind: 'dns#managedZonesListResponse', managedZones: listed})
+      }
       if (parts.length === 0 && method === 'POST') {
         const body = (await readBody(request)) as Partial<FakeZone>
         if (!body?.name || !ZONE_NAME.test(body.name)) return googleError(response, 400, 'invalid', `Invalid value for 'entity.managedZone.name': '${body?.name}'`)

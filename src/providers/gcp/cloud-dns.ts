@@ -40,6 +40,8 @@ export interface CloudDnsChange {
 
 export interface CloudDnsClient {
   getZone(zone: string): Promise<ManagedZone | undefined>
+  /** The project's zones whose dnsName is `dnsName` (fully qualified). */
+  listZones(dnsName: string): Promise<ManagedZone[]>
   /** False when a zone of that name already existed (409). */
   createZone(zone: ManagedZone): Promise<boolean>
   /** False when it was already gone (404). */
@@ -98,6 +100,19 @@ export function createCloudDnsClient(options: CloudDnsClientOptions): CloudDnsCl
       if (answer.status === 404) return undefined
       if (answer.status !== 200) throw cloudDnsFailure(`reading zone ${zone}`, answer.status, answer.data)
       return answer.data as ManagedZone
+    },
+    async listZones(dnsName) {
+      const zones: ManagedZone[] = []
+      let pageToken: string | undefined
+      do {
+        const query = new URLSearchParams({dnsName, ...(pageToken ? {pageToken} : {})}).toString()
+        const answer = await call('GET', `?${query}`, `listing the zones for ${dnsName}`)
+        if (answer.status !== 200) throw cloudDnsFailure(`listing the zones for ${dnsName}`, answer.status, answer.data)
+        const page = answer.data as {managedZones?: ManagedZone[]; nextPageToken?: string}
+        zones.push(...(page.managedZones ?? []))
+        pageToken = page.nextPageToken
+      } while (pageToken)
+      return zones
     },
     async createZone(zone) {
       const answer = await call('POST', '', `creating zone ${zone.name}`, zone)
