@@ -1,4 +1,4 @@
-import type {Catalog} from '../catalog/types.js'
+import type {Catalog, ServiceDescriptor} from '../catalog/types.js'
 import {NAMESPACES, type EnvironmentSpec} from '../config/types.js'
 import {TimeoutError} from '../errors.js'
 import type {KubeApi} from '../kube/api.js'
@@ -36,9 +36,9 @@ export interface EnsureMemberNamesOptions {
 }
 
 /** The per-member Services of the environment, by region: every MongoDB and Redis member. */
-export function memberServices(env: EnvironmentSpec, catalog: Catalog): Array<{service: string; region: string}> {
+export function memberServices(env: EnvironmentSpec, services: readonly ServiceDescriptor[]): Array<{service: string; region: string}> {
   const members: Array<{service: string; region: string}> = []
-  for (const service of catalog.services) {
+  for (const service of services) {
     const topology = service.kind === 'mongodb' ? replicaSetTopology(service, env).members : service.kind === 'redis' ? redisTopology(service, env).members : []
     for (const member of topology) if (member.memberService) members.push({service: member.memberService, region: member.region})
   }
@@ -55,7 +55,7 @@ export async function ensureMemberNames(options: EnsureMemberNamesOptions): Prom
   const {env} = options
   if (!needsMemberZone(env)) return undefined
   const progress = options.onProgress ?? (() => undefined)
-  const members = memberServices(env, options.catalog)
+  const members = memberServices(env, options.catalog.services)
   const names = new Set(members.map((m) => m.service))
 
   for (const region of options.plan.regions) {

@@ -66,7 +66,7 @@ describe('the Member names step of env create (gcp, Cloud DNS fake)', () => {
     const result = await ensureMemberNames({env, catalog, clients, plan, apply: apply as never, pollIntervalMs: 50, addressTimeoutMs: 20_000, openZone})
     clearTimeout(timer)
 
-    const members = memberServices(env, catalog)
+    const members = memberServices(env, catalog.services)
     // staging: mongodb members in both regions per database, redis members in both.
     expect(members.length).toBeGreaterThan(10)
     expect(applied.sort()).toEqual(members.map((m) => `Service/${m.service}`).sort())
@@ -84,7 +84,7 @@ describe('the Member names step of env create (gcp, Cloud DNS fake)', () => {
   test('a member whose load balancer never gets an address: a time-out naming it, and the zone is not touched', async () => {
     const {plan, clients} = await setup()
     const changes = fake.changes.length
-    const stuck = memberServices(env, catalog).find((m) => m.region === 'europe-west4')!.service
+    const stuck = memberServices(env, catalog.services).find((m) => m.region === 'europe-west4')!.service
     const timer = setTimeout(() => {
       for (const client of clients.values()) giveAddresses(client, (name) => (name === stuck ? undefined : ipOf(name)))
     }, 100)
@@ -99,5 +99,31 @@ describe('the Member names step of env create (gcp, Cloud DNS fake)', () => {
     expect(await removeMemberNames(env, {openZone})).toEqual([expect.stringMatching(/^Cloud DNS private zone mygate-demo-members/)])
     expect(fake.zones.has('mygate-demo-members')).toBe(false)
     expect(await removeMemberNames(testEnvironment({provider: 'local', regions: {primary: 'local-1', secondary: 'local-2'}}))).toEqual([])
+  })
+})
+
+describe('env diff: the member names\' zone in the infrastructure drift (gcp, Cloud DNS fake)', () => {
+  test('missing zone, then in shape after the step, then a deleted record is drift', async () => {
+    const {memberZoneDrift} = await import('../../../src/drift/member-zone-drift.js')
+    const fake = await startCloudDnsFake('mygate-test')
+    try {
+      const catalog = await loadCatalog()
+      const env = testEnvironment({name: 'dz', provider: 'gcp', tier: 'staging', regions: {primary: 'europe-west1', secondary: 'europe-west4'}, gcp: {project: 'mygate-test'}})
+      const openZone = () => openCloudDnsMemberZone(env, {request: fake.request, endpoint: fake.endpoint, pollIntervalMs: 10})
+      expect(await memberZoneDrift(env, {services: catalog.services, openZone})).toEqual([{region: 'europe-west1', resource: 'private zone mygate-data.svc.clusterset.local', field: '(zone)', desired: 'present', live: 'missing'}])
+      const members = memberServices(env, catalog.services)
+      const zone = await openZone()
+      await zone.ensure(members.map((m, i) => ({...m, address: `10.20.0.${i + 1}`})))
+      await zone.close()
+      expect(await memberZoneDrift(env, {services: catalog.services, openZone})).toEqual([])
+      // Someone deletes one record by hand (as gcloud would).
+      const gone = fake.zones.get('mygate-dz-members')!.records.find((r) => r.name.startsWith(`${members[0].service}.`))!
+      await fake.request({url: `${fake.endpoint}/projects/mygate-test/managedZones/mygate-dz-members/changes`, method: 'POST', data: {deletions: [gone]}})
+      expect(await memberZoneDrift(env, {services: catalog.services, openZone})).toEqual([
+        {region: 'europe-west1', resource: 'private zone mygate-data.svc.clusterset.local', field: `record ${members[0].service}`, desired: 'present', live: 'missing'},
+      ])
+    } finally {
+      await fake.stop()
+    }
   })
 })
