@@ -11,6 +11,8 @@ const AWS_INTERNAL_NLB = (region: string) => ({
   'service.beta.kubernetes.io/aws-load-balancer-security-groups': `mygate-demo-${region}-db-lb`,
   'service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules': 'true',
   'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+  // Off: mongod reaches itself through its own NLB (no NAT loopback with preservation on).
+  'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=false',
   'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags': `mygate.dev/environment=demo,mygate.dev/region=${region}`,
 })
 const GKE_INTERNAL_GLOBAL = {
