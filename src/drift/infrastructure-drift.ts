@@ -9,15 +9,23 @@ import {compareInfrastructure, type InfrastructureDrift} from './infrastructure.
  * The infrastructure part of `env diff`: for an aws environment, each region's EKS cluster and
  * node groups against what the recorded spec plans (src/providers/aws/plan.ts). Read-only; the
  * same for a gcp environment's GKE clusters and node pools. The cloud SDKs load only here (fast
- * start for every other provider). Undefined for local and kubeconfig, which have no
- * infrastructure of mygate's own.
+ * start for every other provider). Two regions: the member names' private zone too
+ * (member-zone-drift.ts). Undefined for local and kubeconfig, which have no infrastructure of
+ * mygate's own.
  */
 export async function infrastructureDrift(
   record: EnvironmentRecord,
   options: {services: ServiceDescriptor[]; regions?: string[]; clientConfig?: AwsClientConfig; gcpClientOptions?: ConstructorParameters<typeof ClusterManagerClient>[0]},
 ): Promise<InfrastructureDrift[] | undefined> {
-  if (record.provider === 'gcp') return gkeDrift(record, options)
-  if (record.provider !== 'aws') return undefined
+  if (record.provider !== 'aws' && record.provider !== 'gcp') return undefined
+  const clusters = record.provider === 'gcp' ? await gkeDrift(record, options) : await awsDrift(record, options)
+  // As gkeDrift: a gcp record without its project has nothing to compare against.
+  if (record.provider === 'gcp' && !record.spec.gcp?.project) return clusters
+  const {memberZoneDrift} = await import('./member-zone-drift.js')
+  return [...clusters, ...(await memberZoneDrift(record.spec, {services: options.services, zoneOptions: {aws: {config: options.clientConfig}}}))]
+}
+
+async function awsDrift(record: EnvironmentRecord, options: {services: ServiceDescriptor[]; regions?: string[]; clientConfig?: AwsClientConfig}): Promise<InfrastructureDrift[]> {
   const [{createAwsProvider}, {createRegionClients, destroyRegionClients}, {describeAwsInfrastructure, plannedAwsInfrastructure}] = await Promise.all([
     import('../providers/aws/index.js'),
     import('../providers/aws/clients.js'),

@@ -20,6 +20,8 @@ import {ensureTrafficEntry, type TrafficEntryResult} from '../traffic-dns/entry-
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {connectEnvironment} from './connect.js'
 import {createDatabases, databasesSummary} from './create-databases.js'
+import {ensureMemberNames} from './member-names.js'
+import {needsMemberZone, type MemberZoneResult} from '../providers/member-names.js'
 import type {DatabaseFormation} from '../db/form-replica-sets.js'
 import {annotateKubeconfig} from './kubeconfig-extension.js'
 import {PlanSummary, RegionPlan, activeRegionOf, planEnvironment, summarizePlan} from './plan.js'
@@ -67,6 +69,8 @@ export interface CreateEnvironmentResult {
   services: ServiceVerdict[]
   /** The Secrets step: generated, placeholder, missing and changed keys (names only, never values). */
   secrets?: EnsureSecretsResult
+  /** Two regions on aws or gcp: the private zone that makes the members' clusterset names resolve (src/env/member-names.ts). */
+  memberNames?: MemberZoneResult
   /** The Databases phase: each MongoDB replica set and its PRIMARY. */
   databases?: DatabaseFormation[]
   /** Services restarted because a value they read changed (a rebuilt connection string). */
@@ -174,6 +178,24 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         },
         summarize: (secrets) => secretsSummary(secrets as EnsureSecretsResult),
       },
+      // Two regions on aws or gcp only (local and kubeconfig clusters resolve the names themselves).
+      ...(needsMemberZone(env)
+        ? ([
+          {
+            // Before the Databases: the replica sets name their members by clusterset names, which
+            // on aws and gcp resolve only through this private zone (local: the daemon answers them).
+            title: 'Member names',
+            run: async (ctx) => {
+              result.memberNames = await ensureMemberNames({env, catalog, clients, plan, onProgress: ctx.update, apply: (client, objects) => applyServed(client, objects, result).then(count)})
+              return result.memberNames
+            },
+            summarize: (zone) => {
+              const names = zone as MemberZoneResult | undefined
+              return names ? `${names.records.length} member names in ${names.domain}${names.changed.length > 0 ? `, ${names.changed.length} written` : ', all in shape'}` : 'no private zone needed'
+            },
+          },
+          ] satisfies Phase[])
+        : []),
       {
         // After the Secrets (the members read theirs) and before the apps: a member is Ready only
         // as PRIMARY or SECONDARY, so the sets must be formed before anything waits on them.

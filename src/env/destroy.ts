@@ -5,6 +5,7 @@ import {mygateHome} from '../home.js'
 import type {KubeApi} from '../kube/api.js'
 import type {ClusterProvider, DestroyReport} from '../providers/types.js'
 import {removeTrafficRecords} from '../traffic-dns/entry-points.js'
+import {removeMemberNames} from './member-names.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
 import {cachedKubeconfigPath, connectEnvironment, EnvironmentConnection} from './connect.js'
 import {environmentFromKubeconfig} from './kubeconfig-extension.js'
@@ -113,6 +114,11 @@ export async function destroyEnvironment(options: DestroyEnvironmentOptions): Pr
           result.removed.push(...(await removeTrafficRecords(target.spec, target.connection?.record.activeRegion ?? target.spec.regions.primary, {home})))
         } catch (error) {
           result.leftBehind.push({resource: `DNS records of ${target.spec.name}`, reason: (error as Error).message})
+        }
+        try {
+          result.removed.push(...(await removeMemberNames(target.spec)))
+        } catch (error) {
+          result.leftBehind.push({resource: `private zone of the member names of ${target.spec.name}`, reason: (error as Error).message})
         }
       },
     },

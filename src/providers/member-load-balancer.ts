@@ -16,7 +16,18 @@ import {gcpMemberLoadBalancerAnnotations} from './gcp/load-balancer.js'
  *   load balancers): mygate cannot know which, and a guess would open or break the wrong thing.
  */
 export type MemberEndpoint =
-  | {kind: 'load-balancer'; annotations: Record<string, string>}
+  | {
+      kind: 'load-balancer'
+      annotations: Record<string, string>
+      /**
+       * gcp: `Local`, so no node re-masquerades the packets a passthrough load balancer delivers with
+       * the client's address ("Local preserves the client source IP",
+       * https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip),
+       * which the members' NetworkPolicies admit by range (member-network.ts). aws: unset (IP targets
+       * reach the pod without kube-proxy).
+       */
+      externalTrafficPolicy?: 'Local'
+    }
   | {kind: 'none'; reason: string}
 
 export function memberEndpoint(env: EnvironmentSpec, region: string): MemberEndpoint {
@@ -28,7 +39,7 @@ export function memberEndpoint(env: EnvironmentSpec, region: string): MemberEndp
     case 'aws':
       return {kind: 'load-balancer', annotations: awsMemberLoadBalancerAnnotations(env, region)}
     case 'gcp':
-      return {kind: 'load-balancer', annotations: gcpMemberLoadBalancerAnnotations()}
+      return {kind: 'load-balancer', annotations: gcpMemberLoadBalancerAnnotations(), externalTrafficPolicy: 'Local'}
     case 'local':
       return {kind: 'none', reason: 'the local control plane routes between its region clusters'}
     case 'kubeconfig':

@@ -19,6 +19,7 @@ import {LIMIT_RANGES, autoscalesIn, quotaFor} from './resource-policy.js'
 import {OMIT, TemplateContext} from './template-engine.js'
 import {replicaSetTopology, type ReplicaSetMember} from '../db/topology.js'
 import {memberEndpoint} from '../providers/member-load-balancer.js'
+import {memberEgressAnywhere, memberRanges} from '../providers/member-network.js'
 import {redisServerArgs, redisTopology} from '../db/redis-topology.js'
 
 /**
@@ -119,10 +120,10 @@ function dependentsOf(service: ServiceDescriptor, catalog: Catalog): ServiceDesc
   )
 }
 
-function dataEgress(service: ServiceDescriptor, name: string | undefined, catalog: Catalog) {
+function dataEgress(service: ServiceDescriptor, name: string | undefined, catalog: Catalog, ranges: string[] = []) {
   const target = name ? lookupDependency(catalog, service, name) : undefined
   if (!target) return {enabled: false}
-  return {enabled: true, to: [peerFor(target, NAMESPACES.apps)], port: target.port}
+  return {enabled: true, to: [peerFor(target, NAMESPACES.apps), ...ranges.map((cidr) => ({ipBlock: {cidr}}))], port: target.port}
 }
 
 /**
@@ -164,7 +165,9 @@ export function appContext(service: ServiceDescriptor, env: EnvironmentSpec, cat
     network: {
       // The gateway faces the outside: no `from` means any source may reach its port.
       ingressFrom: service.name === GATEWAY_SERVICE ? OMIT : callers.map((c) => peerFor(c, namespace)),
-      database: dataEgress(service, service.dependencies.database, catalog),
+      // The connection string names the members by their clusterset names: on a cloud, their
+      // load balancers, which only address ranges admit (src/providers/member-network.ts).
+      database: dataEgress(service, service.dependencies.database, catalog, memberEgressAnywhere(env)),
       cache: dataEgress(service, service.dependencies.cache, catalog),
       services:
         serviceDependencies.length === 0
@@ -196,7 +199,7 @@ function keyFileOf(service: ServiceDescriptor) {
 /**
  * Context for templates/mongodb/member/*.yaml, rendered once per replica-set member of a
  * two-region environment. Names: env, namespaces, service, namespace, member ({service, pod,
- * region, labels, annotations, type}).
+ * region, labels, annotations, type, externalTrafficPolicy}).
  */
 export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec, member: Pick<ReplicaSetMember, 'memberService' | 'pod' | 'region'>): TemplateContext {
   const endpoint = memberEndpoint(env, member.region)
@@ -212,6 +215,7 @@ export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec,
       labels: {[LABEL_REGION]: member.region},
       annotations: endpoint.kind === 'load-balancer' ? endpoint.annotations : OMIT,
       type: endpoint.kind === 'load-balancer' ? 'LoadBalancer' : 'ClusterIP',
+      externalTrafficPolicy: endpoint.kind === 'load-balancer' && endpoint.externalTrafficPolicy ? endpoint.externalTrafficPolicy : OMIT,
     },
   }
 }
@@ -264,6 +268,31 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
           regionLabels: env.regions.secondary ? {[LABEL_REGION]: region} : OMIT,
         }
       : OMIT,
+  }
+}
+
+/**
+ * Context for templates/mongodb/cross-region/*.yaml and templates/redis/cross-region/*.yaml,
+ * rendered once per region of a two-region environment on a cloud. Names: env, namespace,
+ * service, serviceSelector, crossRegion ({labels, ingressEnabled, egressEnabled, ingressFrom,
+ * egressTo}: ipBlock peers from src/providers/member-network.ts).
+ */
+export function crossRegionContext(service: ServiceDescriptor, env: EnvironmentSpec, region: string): TemplateContext {
+  const ranges = memberRanges(env, region)
+  const peers = (cidrs: string[]) => cidrs.map((cidr) => ({ipBlock: {cidr}}))
+  return {
+    env: envContext(env),
+    namespace: NAMESPACES.data,
+    service: {name: service.name, port: service.port},
+    serviceSelector: serviceSelectorLabels(service.name),
+    crossRegion: {
+      labels: {[LABEL_REGION]: region},
+      // A rule with an empty peer list would admit every peer: no ranges, no policy.
+      ingressEnabled: (ranges?.ingressFrom.length ?? 0) > 0 && (ranges?.egressTo.length ?? 0) > 0,
+      egressEnabled: (ranges?.egressTo.length ?? 0) > 0,
+      ingressFrom: peers(ranges?.ingressFrom ?? []),
+      egressTo: peers(ranges?.egressTo ?? []),
+    },
   }
 }
 

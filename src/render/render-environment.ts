@@ -7,8 +7,9 @@ import {requireService} from '../catalog/catalog.js'
 import {UsageError} from '../errors.js'
 import type {KubeObject} from '../kube/types.js'
 import {packagePath} from '../package-root.js'
-import {appContext, baselineLabels, dataContext, memberContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
+import {appContext, baselineLabels, crossRegionContext, dataContext, memberContext, NamespaceRole, namespaceContext, servicePolicyContext} from './contexts.js'
 import {renderOpsConfigMap} from '../db/ops-configmap.js'
+import {memberRanges} from '../providers/member-network.js'
 import {replicaSetTopology} from '../db/topology.js'
 import {redisTopology} from '../db/redis-topology.js'
 import {commonLabels, imageTag} from './labels.js'
@@ -87,6 +88,12 @@ export async function renderService(
   if (service.kind === 'mongodb' && env.regions.secondary) {
     for (const member of replicaSetTopology(service, env).members) {
       objects.push(...(await renderFolder(join(dirs.templates, 'mongodb', 'member'), memberContext(service, env, member), labels)))
+    }
+  }
+  // Two regions on a cloud: per region, the address ranges the member names need (src/providers/member-network.ts).
+  if ((service.kind === 'mongodb' || service.kind === 'redis') && env.regions.secondary && memberRanges(env, env.regions.primary)) {
+    for (const region of [env.regions.primary, env.regions.secondary]) {
+      objects.push(...(await renderFolder(join(dirs.templates, service.kind, 'cross-region'), crossRegionContext(service, env, region), labels)))
     }
   }
   // Redis across two regions: the secondary region's own StatefulSet (one replica of the primary,

@@ -56,6 +56,8 @@ export interface OpenTrafficOptions {
   home?: string
   /** aws: SDK client settings and sync time-out (tests point them at moto). */
   aws?: import('../providers/aws/route53-traffic.js').Route53TrafficOptions
+  /** gcp: the Cloud DNS endpoint and request (tests point them at the fake). */
+  gcp?: import('../providers/gcp/cloud-dns-traffic.js').CloudDnsTrafficOptions
 }
 
 /** What the traffic layer needs to know of an environment: its spec and the region serving now. */
@@ -79,11 +81,8 @@ export function trafficModeFor(spec: Pick<EnvironmentSpec, 'drMode'>): TrafficMo
   return spec.drMode === 'active-active' ? 'weighted' : 'failover'
 }
 
-/**
- * Providers whose DNS records mygate manages. gcp (Cloud DNS) is not implemented yet: there
- * `dns.name` is the Ingress host and ManagedCertificate domain, and the records are the user's.
- */
-const MANAGED_DNS_PROVIDERS = new Set(['local', 'aws'])
+/** Providers whose DNS records mygate manages (kubeconfig environments bring their own DNS). */
+const MANAGED_DNS_PROVIDERS = new Set(['local', 'aws', 'gcp'])
 
 /** Whether the environment has a DNS name mygate manages (create/destroy/describe skip it otherwise). */
 export function hasManagedDns(spec: Pick<EnvironmentSpec, 'name' | 'provider' | 'dns'>): boolean {
@@ -106,9 +105,7 @@ export async function openTrafficFor(target: TrafficTarget, options: OpenTraffic
       hint:
         spec.provider === 'kubeconfig'
           ? 'kubeconfig environments bring their own DNS; move traffic with your DNS provider'
-          : spec.provider === 'gcp'
-            ? 'Cloud DNS records are not managed by mygate yet; point your records at the regions\' Ingress addresses (`mygate env create` reports them)'
-            : `add dns: {zone, name} to environments.${spec.name} in mygate.yaml`,
+          : `add dns: {zone, name} to environments.${spec.name} in mygate.yaml`,
     })
   }
   switch (spec.provider) {
@@ -119,6 +116,10 @@ export async function openTrafficFor(target: TrafficTarget, options: OpenTraffic
     case 'aws': {
       const {openRoute53Traffic} = await import('../providers/aws/route53-traffic.js')
       return openRoute53Traffic(target, options.aws)
+    }
+    case 'gcp': {
+      const {openCloudDnsTraffic} = await import('../providers/gcp/cloud-dns-traffic.js')
+      return openCloudDnsTraffic(target, options.gcp)
     }
     default:
       throw new UsageError(`DNS for provider ${spec.provider} is not available yet`)

@@ -37,7 +37,12 @@ export interface ExternalPeer {
 export type Peer = PodPeer | ExternalPeer
 
 export interface Connection {
-  from: PodPeer
+  /**
+   * An address outside the cluster as the source is a connection arriving from elsewhere (a pod of
+   * another cluster, seen by its address or its load balancer's): only the destination's ingress
+   * applies, and only `ipBlock` can admit it.
+   */
+  from: Peer
   to: Peer
   port: number
   protocol?: 'TCP' | 'UDP' | 'SCTP'
@@ -73,14 +78,14 @@ interface PolicySpec {
 /** `namespaceLabels(name)`: the namespace's labels (with `kubernetes.io/metadata.name`), undefined when it does not exist. */
 export function connectionAllowed(policies: readonly KubeObject[], connection: Connection, namespaceLabels: (name: string) => Record<string, string> | undefined): PolicyVerdict {
   const {from, to} = connection
-  const egress = isolating(policies, from, 'Egress')
-  if (egress.length > 0 && !egress.some((policy) => (spec(policy).egress ?? []).some((rule) => ruleMatches(rule, rule.to, policy, to, connection, namespaceLabels)))) {
+  const egress = from.kind === 'pod' ? isolating(policies, from, 'Egress') : []
+  if (from.kind === 'pod' && egress.length > 0 && !egress.some((policy) => (spec(policy).egress ?? []).some((rule) => ruleMatches(rule, rule.to, policy, to, connection, namespaceLabels)))) {
     return {allowed: false, reason: `no NetworkPolicy in ${from.namespace} lets ${describePod(from)} connect to ${describePeer(to)} port ${connection.port} (egress isolated by ${names(egress)})`}
   }
   if (to.kind === 'pod') {
     const ingress = isolating(policies, to, 'Ingress')
     if (ingress.length > 0 && !ingress.some((policy) => (spec(policy).ingress ?? []).some((rule) => ruleMatches(rule, rule.from, policy, from, connection, namespaceLabels)))) {
-      return {allowed: false, reason: `no NetworkPolicy in ${to.namespace} lets ${describePod(from)} in to ${describePod(to)} port ${connection.port} (ingress isolated by ${names(ingress)})`}
+      return {allowed: false, reason: `no NetworkPolicy in ${to.namespace} lets ${describePeer(from)} in to ${describePod(to)} port ${connection.port} (ingress isolated by ${names(ingress)})`}
     }
   }
   return {allowed: true}

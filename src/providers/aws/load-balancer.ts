@@ -16,6 +16,10 @@ import {TAG, databaseSecurityGroupName} from './names.js'
  *   keeps the controller adding the rule from that group to the pods' security group;
  * - cross-zone load balancing on: a member is one pod in one zone, and the NLB's nodes in the other
  *   zones must still reach it;
+ * - client IP preservation off, stated although it is the default for TCP IP targets: mongod
+ *   connects to its own member name to find itself in the replica-set config, and with
+ *   preservation on a target cannot reach itself through its NLB; the members' NetworkPolicies
+ *   admit the NLBs' own addresses accordingly (src/providers/member-network.ts);
  * - the environment's tags on the NLB and its target groups.
  */
 export function awsMemberLoadBalancerAnnotations(env: EnvironmentSpec, region: string): Record<string, string> {
@@ -26,6 +30,7 @@ export function awsMemberLoadBalancerAnnotations(env: EnvironmentSpec, region: s
     'service.beta.kubernetes.io/aws-load-balancer-security-groups': databaseSecurityGroupName(env.name, region),
     'service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules': 'true',
     'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+    'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=false',
     'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags': `${TAG.environment}=${env.name},${TAG.region}=${region}`,
   }
 }

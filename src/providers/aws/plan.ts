@@ -5,6 +5,7 @@ import {environmentRegions} from '../naming.js'
 import {DATABASE_PORTS, type RegionRole, vpcCidrFor} from './address-plan.js'
 import {DEFAULT_EKS_VERSION, awsClusterName, clusterRoleName, databaseSecurityGroupName, nodeRoleName} from './names.js'
 import {planNodeGroups} from '../node-groups.js'
+import {MEMBER_ZONE_DOMAIN} from '../member-names.js'
 
 /** What an environment needs on AWS, as data: one EKS cluster per region with its node groups. */
 
@@ -38,6 +39,8 @@ function regionLinkResources(env: EnvironmentSpec, region: string, role: RegionR
       ? `VPC peering with ${peerRegion} (requested here, accepted in ${peerRegion}); routes to ${plannedRange(env, peerRole)} through it`
       : `VPC peering with ${peerRegion} (accepted here); routes to ${plannedRange(env, peerRole)} through it`,
     `security group ${databaseSecurityGroupName(env.name, region)} for the per-member database load balancers: TCP ${ports} from ${plannedRange(env, 'primary')} and ${plannedRange(env, 'secondary')}`,
+    // Global, listed once: made by env create once the member load balancers have addresses (src/env/member-names.ts).
+    ...(role === 'primary' ? [`Route 53 private hosted zone ${MEMBER_ZONE_DOMAIN} for the members' names, associated with both regions' VPCs`] : []),
   ]
 }
 

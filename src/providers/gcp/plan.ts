@@ -5,6 +5,8 @@ import {planNodeGroups} from '../node-groups.js'
 import type {ClusterPlan} from '../types.js'
 import {planGcpNetwork} from './address-plan.js'
 import {DEFAULT_GKE_VERSION, gkeClusterName} from './names.js'
+import {MEMBER_ZONE_DOMAIN} from '../member-names.js'
+import {memberZoneName} from './member-zone.js'
 
 /**
  * One GKE cluster per location. A region gives a regional cluster, whose node pool sizes are per
@@ -27,6 +29,8 @@ function networkResources(env: EnvironmentSpec, location: string, role: 'primary
     )
   }
   lines.push(`subnetwork ${subnetwork.name} in ${subnetwork.region}: nodes ${nodes}, pods ${pods}, services ${services}`)
+  // Made by env create once the member load balancers have addresses (src/env/member-names.ts).
+  if (role === 'primary' && env.regions.secondary) lines.push(`Cloud DNS private zone ${memberZoneName(env.name)} (${MEMBER_ZONE_DOMAIN}) for the members' names, visible to network ${network.name}`)
   return lines
 }
 

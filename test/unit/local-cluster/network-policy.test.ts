@@ -76,3 +76,25 @@ describe('connectionAllowed (Kubernetes NetworkPolicy semantics)', () => {
     expect(cidrContains(cidr, ip)).toBe(expected)
   })
 })
+
+describe('a connection from outside the cluster (another cluster\'s pod, seen by its or its load balancer\'s address)', () => {
+  const crossRegion = policy('visitors-db-cross-region', 'mygate-data', {
+    podSelector: {matchLabels: {'app.kubernetes.io/name': 'visitors-db'}},
+    policyTypes: ['Ingress'],
+    ingress: [{from: [{ipBlock: {cidr: '10.80.0.0/14', except: ['10.80.9.0/24']}}], ports: [{protocol: 'TCP', port: 27017}]}],
+  })
+  test.each([
+    ['inside the admitted range, on the port', '10.80.5.9', 27017, true],
+    ['inside the range but on another port', '10.80.5.9', 6379, false],
+    ['in the range\'s exception', '10.80.9.4', 27017, false],
+    ['outside the range', '10.64.5.9', 27017, false],
+  ])('%s', (_what, ip, port, allowed) => {
+    expect(connectionAllowed([...all, crossRegion], {from: {kind: 'external', ip}, to: mongo, port}, labelsOf).allowed).toBe(allowed)
+  })
+  test('only ipBlock admits it: a podSelector rule never matches an outside address, and the refusal names the address', () => {
+    expect(connectionAllowed(all, {from: {kind: 'external', ip: '10.80.5.9'}, to: mongo, port: 27017}, labelsOf)).toEqual({
+      allowed: false,
+      reason: 'no NetworkPolicy in mygate-data lets 10.80.5.9 in to pod mygate-data/visitors-db port 27017 (ingress isolated by default-deny, visitors-db)',
+    })
+  })
+})

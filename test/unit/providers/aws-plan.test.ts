@@ -20,6 +20,7 @@ describe('planAwsClusters', () => {
       'internet gateway and route tables',
       'VPC peering with eu-central-1 (requested here, accepted in eu-central-1); routes to 10.20.0.0/16 through it',
       'security group mygate-demo-eu-west-1-db-lb for the per-member database load balancers: TCP 27017 (MongoDB), 6379 (Redis) from 10.10.0.0/16 and 10.20.0.0/16',
+      "Route 53 private hosted zone mygate-data.svc.clusterset.local for the members' names, associated with both regions' VPCs",
       'IAM role mygate-demo-eu-west-1-cluster',
       'IAM role mygate-demo-eu-west-1-node',
     ])
@@ -56,6 +57,7 @@ describe('planAwsClusters', () => {
     expect(primary.supportingResources).toEqual([
       "VPC peering with eu-central-1 (requested here, accepted in eu-central-1); routes to 10.20.0.0/16 through it",
       "security group mygate-demo-eu-west-1-db-lb for the per-member database load balancers: TCP 27017 (MongoDB), 6379 (Redis) from the range of the named subnets' VPC and 10.20.0.0/16",
+      "Route 53 private hosted zone mygate-data.svc.clusterset.local for the members' names, associated with both regions' VPCs",
     ])
     expect(primary.kubernetesVersion).toBe('1.30')
     expect(secondary.supportingResources[2]).toBe("VPC peering with eu-west-1 (accepted here); routes to the range of the named subnets' VPC through it")

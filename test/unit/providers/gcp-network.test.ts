@@ -50,6 +50,7 @@ describe('GCP address plan', () => {
     expect(primary.supportingResources).toEqual([
       "VPC network mygate-demo (custom subnets, shared by the environment's regions)",
       'subnetwork mygate-demo-europe-west1 in europe-west1: nodes 10.10.0.0/20, pods 10.64.0.0/14, services 10.10.16.0/20',
+      "Cloud DNS private zone mygate-demo-members (mygate-data.svc.clusterset.local) for the members' names, visible to network mygate-demo",
     ])
     expect(secondary.supportingResources).toEqual(['subnetwork mygate-demo-us-central1-a in us-central1: nodes 10.20.0.0/20, pods 10.80.0.0/14, services 10.20.16.0/20'])
   })

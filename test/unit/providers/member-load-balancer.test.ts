@@ -11,6 +11,8 @@ const AWS_INTERNAL_NLB = (region: string) => ({
   'service.beta.kubernetes.io/aws-load-balancer-security-groups': `mygate-demo-${region}-db-lb`,
   'service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules': 'true',
   'service.beta.kubernetes.io/aws-load-balancer-attributes': 'load_balancing.cross_zone.enabled=true',
+  // Off: mongod reaches itself through its own NLB (no NAT loopback with preservation on).
+  'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=false',
   'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags': `mygate.dev/environment=demo,mygate.dev/region=${region}`,
 })
 const GKE_INTERNAL_GLOBAL = {
@@ -24,7 +26,8 @@ const twoRegions = (provider: ProviderName, primary: string, secondary: string) 
 describe('memberEndpoint: how a replica-set member is reached from the other cluster', () => {
   test.each([
     ['aws', 'eu-west-1', 'us-east-2', {kind: 'load-balancer', annotations: AWS_INTERNAL_NLB('eu-west-1')}, {kind: 'load-balancer', annotations: AWS_INTERNAL_NLB('us-east-2')}],
-    ['gcp', 'europe-west1', 'us-central1', {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL}, {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL}],
+    // externalTrafficPolicy Local: the member sees the client's address, which its NetworkPolicy admits by range.
+    ['gcp', 'europe-west1', 'us-central1', {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL, externalTrafficPolicy: 'Local'}, {kind: 'load-balancer', annotations: GKE_INTERNAL_GLOBAL, externalTrafficPolicy: 'Local'}],
     ['local', 'local-1', 'local-2', {kind: 'none', reason: expect.stringMatching(/local control plane routes/)}, {kind: 'none', reason: expect.any(String)}],
     ['kubeconfig', 'west', 'east', {kind: 'none', reason: expect.stringMatching(/user-owned/)}, {kind: 'none', reason: expect.any(String)}],
   ] as const)('%s, two regions', (provider, primary, secondary, inPrimary, inSecondary) => {

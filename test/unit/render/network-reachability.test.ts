@@ -10,7 +10,10 @@ import {renderStatusAllJob} from '../../../src/db/status-all.js'
 import {renderRedisCliJob} from '../../../src/db/redis-ops.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {connectionAllowed, type PodPeer} from '../../../src/local-cluster/network/network-policy.js'
+import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderEnvironment} from '../../../src/render/render-environment.js'
+import {validateObjects} from '../../../src/render/validate.js'
+import type {EnvironmentSpec} from '../../../src/config/types.js'
 import {testEnvironment} from '../../helpers/builders.js'
 
 /**
@@ -116,5 +119,117 @@ describe('the NetworkPolicies mygate renders admit its own traffic and nothing e
     expect(connectionAllowed(all, {from: app, to: target, port: 27017}, namespaceLabels).allowed).toBe(false)
     const switched = [...all, ...switchNetworkPolicies({service: 'visitors', set: 'visitors-db-r1', port: 27017})]
     expect(connectionAllowed(switched, {from: app, to: target, port: 27017}, namespaceLabels)).toEqual({allowed: true})
+  })
+})
+
+/**
+ * Two regions on a cloud: the member names reach the other region's members through their load
+ * balancers, which pods see as addresses outside the cluster (src/providers/member-network.ts). A
+ * connection from region B to a member in region A needs B's egress to the load balancer's address
+ * (checked with B's policies) and A's ingress from the address A's member sees (A's policies).
+ */
+describe('cross-region member connections through the members\' load balancers', () => {
+  let catalog: Catalog
+  beforeAll(async () => {
+    catalog = await loadCatalog()
+  })
+
+  /** What each side sees, per provider: the load balancer address B dials, and the source A's member sees. */
+  const SEEN = {
+    // gcp: an internal passthrough LB's IP comes from the member's subnetwork (node range); the client's Pod IP arrives unchanged.
+    gcp: {lbIn: {r1: '10.10.0.21', r2: '10.20.0.33'}, sourceAt: (_to: 'r1' | 'r2', from: 'r1' | 'r2') => (from === 'r1' ? '10.64.3.7' : '10.80.5.9')},
+    // aws: an internal NLB in the member VPC's private subnets; the member sees the NLB's own address.
+    aws: {lbIn: {r1: '10.10.100.5', r2: '10.20.130.8'}, sourceAt: (to: 'r1' | 'r2') => (to === 'r1' ? '10.10.161.4' : '10.20.97.12')},
+  } as const
+
+  const setup = async (provider: 'aws' | 'gcp', overrides: Partial<EnvironmentSpec> = {}) => {
+    const env = testEnvironment({name: 'demo', tier: 'staging', provider, regions: {primary: 'r1', secondary: 'r2'}, gcp: {project: 'mygate-test'}, ...overrides})
+    const objects = (await renderEnvironment({catalog, env})).objects
+    const policiesIn = (region: string) => objectsForRegion(objects, region).filter((o) => o.kind === 'NetworkPolicy')
+    const namespaceLabels = (name: string) => {
+      const ns = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name)
+      return ns ? {...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name} : undefined
+    }
+    const pod = (name: string) => {
+      const found = objects.find((o) => (o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.metadata.name === name)
+      if (!found) throw new Error(`no workload ${name}`)
+      return podOf(found)
+    }
+    /** `from` (a pod of region `fromRegion`) connecting to `to` (a member pod of region `toRegion`) through the member's load balancer. */
+    const across = (fromRegion: 'r1' | 'r2', from: PodPeer, toRegion: 'r1' | 'r2', to: PodPeer, port: number) => {
+      const seen = SEEN[provider]
+      const out = connectionAllowed(policiesIn(fromRegion), {from, to: {kind: 'external', ip: seen.lbIn[toRegion]}, port}, namespaceLabels)
+      if (!out.allowed) return out
+      return connectionAllowed(policiesIn(toRegion), {from: {kind: 'external', ip: seen.sourceAt(toRegion, fromRegion)}, to, port}, namespaceLabels)
+    }
+    return {env, objects, pod, across, policiesIn, namespaceLabels}
+  }
+
+  test.each(['gcp', 'aws'] as const)('%s: a member in region A reaches a member in region B and back; an app pod of region B that owns no database does not', async (provider) => {
+    const {pod, across} = await setup(provider)
+    const member = pod('billing-db')
+    expect(across('r1', member, 'r2', member, 27017)).toEqual({allowed: true})
+    expect(across('r2', member, 'r1', member, 27017)).toEqual({allowed: true})
+    const redis = pod('redis')
+    expect(across('r2', redis, 'r1', redis, 6379)).toEqual({allowed: true})
+    const gateway = pod('gateway')
+    expect(across('r2', gateway, 'r1', member, 27017)).toMatchObject({allowed: false, reason: expect.stringMatching(/lets pod mygate\/gateway connect to 10\.\d+\.\d+\.\d+ port 27017/)})
+    // Not on another port either: the ranges are admitted on the member port only.
+    expect(across('r1', member, 'r2', member, 6379).allowed).toBe(false)
+  })
+
+  test.each(['gcp', 'aws'] as const)('%s: an app reaches its database in the other region (its connection string names every member); a database Job reaches the other region\'s members', async (provider) => {
+    const {pod, across} = await setup(provider)
+    expect(across('r2', pod('billing'), 'r1', pod('billing-db'), 27017)).toEqual({allowed: true})
+    const job = podOf(await renderOperationJob('dbop-x', {database: 'billing-db', op: 'status', params: {}, connection: 'mongodb://x/'}))
+    expect(across('r1', job, 'r2', pod('billing-db'), 27017)).toEqual({allowed: true})
+  })
+
+  test.each(['gcp', 'aws'] as const)('%s: the cross-region policies and member Services pass the upstream schemas', async (provider) => {
+    const {objects} = await setup(provider)
+    await expect(validateObjects(objects)).resolves.toBeUndefined()
+    const member = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'billing-db-r1-0')
+    expect((member?.spec as {externalTrafficPolicy?: string}).externalTrafficPolicy).toBe(provider === 'gcp' ? 'Local' : undefined)
+  })
+
+  test('gcp: a member admits only the other region\'s Pods by range, never its own cluster\'s (ipBlock on in-cluster Pods is not portable)', async () => {
+    const {policiesIn, pod, namespaceLabels} = await setup('gcp')
+    const member = pod('billing-db')
+    // A's own Pod range arriving as an outside address (as a Calico cluster would match it): not admitted.
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.64.3.7'}, to: member, port: 27017}, namespaceLabels).allowed).toBe(false)
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.80.5.9'}, to: member, port: 27017}, namespaceLabels)).toEqual({allowed: true})
+    expect(connectionAllowed(policiesIn('r2'), {from: {kind: 'external', ip: '10.64.3.7'}, to: member, port: 27017}, namespaceLabels)).toEqual({allowed: true})
+  })
+
+  test('aws: a member admits the NLBs of its own region (every connection through its NLB has their address), not the other VPC directly', async () => {
+    const {policiesIn, pod, namespaceLabels} = await setup('aws')
+    const member = pod('billing-db')
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.10.161.4'}, to: member, port: 27017}, namespaceLabels)).toEqual({allowed: true})
+    // A pod of the other VPC dialling a pod IP over the peering (bypassing the NLB): not admitted.
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.20.5.9'}, to: member, port: 27017}, namespaceLabels).allowed).toBe(false)
+    // Public subnets (nodes and pods) of its own VPC are not admitted by range either.
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.10.5.9'}, to: member, port: 27017}, namespaceLabels).allowed).toBe(false)
+  })
+
+  test.each([
+    ['one region on aws', {provider: 'aws' as const, regions: {primary: 'r1'}}],
+    ['two regions on local (the daemon routes between its clusters)', {provider: 'local' as const}],
+    ['two regions on kubeconfig (the route is the user\'s)', {provider: 'kubeconfig' as const}],
+  ])('%s: no cross-region policy, no address range in any policy', async (_what, overrides) => {
+    const env = testEnvironment({name: 'demo', tier: 'staging', regions: {primary: 'r1', secondary: 'r2'}, ...overrides})
+    const objects = (await renderEnvironment({catalog, env})).objects
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy')
+    expect(policies.filter((p) => String(p.metadata.name).includes('cross-region'))).toEqual([])
+    expect(JSON.stringify(policies.filter((p) => p.metadata.namespace !== 'mygate-data' || !String(p.metadata.name).endsWith('-backup')))).not.toMatch(/"cidr":"10\./)
+  })
+
+  test('aws with named subnets for the primary: its NLB ranges are unknown at render time and left out, the secondary\'s are there', async () => {
+    const {policiesIn} = await setup('aws', {aws: {subnetIds: ['subnet-a', 'subnet-b']}})
+    const r1 = policiesIn('r1').find((p) => p.metadata.name === 'billing-db-cross-region')
+    const r2 = policiesIn('r2').find((p) => p.metadata.name === 'billing-db-cross-region')
+    // r1 has no known NLB range to admit: no ingress policy rather than one that admits everyone.
+    expect(r1).toBeUndefined()
+    expect(JSON.stringify(r2?.spec)).toContain('10.20.96.0/19')
+    expect(JSON.stringify(r2?.spec)).not.toContain('10.10.')
   })
 })

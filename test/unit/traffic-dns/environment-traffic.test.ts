@@ -12,7 +12,8 @@ describe('which environments have a DNS name mygate manages', () => {
     ['local with dns: that name', {provider: 'local', dns}, 'app.example.com', true],
     ['aws with dns: Route 53', {provider: 'aws', dns}, 'app.example.com', true],
     ['aws without dns: none', {provider: 'aws'}, undefined, false],
-    ['gcp with dns: the Ingress host, records not managed yet', {provider: 'gcp', dns}, 'app.example.com', false],
+    ['gcp with dns: Cloud DNS', {provider: 'gcp', dns}, 'app.example.com', true],
+    ['gcp without dns: none', {provider: 'gcp'}, undefined, false],
     ['kubeconfig: the owners\' DNS', {provider: 'kubeconfig'}, undefined, false],
   ])('%s', (_case, overrides, name, managed) => {
     const spec = testEnvironment(overrides)
