@@ -11,6 +11,8 @@ import {listRuns, writeRun} from '../../../src/failover/run-store.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {fakeKube} from '../../helpers/fake-kube.js'
 import {type GkeFake, startGkeFake} from '../../helpers/gke-fake.js'
+import {type GcsFake, startGcsFake} from '../../helpers/gcs-fake.js'
+import {type GcpSiteFake, startGcpSiteFake} from '../../helpers/gcp-site-fake.js'
 
 /**
  * The failover's GCP side against the GKE and Compute fake: node pools resized with setAutoscaling
@@ -26,6 +28,8 @@ const SERVICE_KEY = `projects/${PROJECT}/global/backendServices/k8s1-0a1b2c3d-my
 const neg = (zone: string) => `https://www.googleapis.com/compute/v1/projects/${PROJECT}/zones/${zone}/networkEndpointGroups/k8s1-0a1b2c3d-mygate-gateway-8080-4e5f6a7b`
 
 let fake: GkeFake
+let gcs: GcsFake
+let site: GcpSiteFake
 let access: CloudFailoverAccess
 
 const targetSizes = (pool: string) =>
@@ -33,10 +37,12 @@ const targetSizes = (pool: string) =>
 
 beforeAll(async () => {
   fake = await startGkeFake()
+  ;[gcs, site] = await Promise.all([startGcsFake(), startGcpSiteFake()])
   fake.pollsUntilDone = 1
   const options = {clientOptions: fake.clientOptions, computeEndpoint: fake.computeEndpoint, pollIntervalMs: 5, timeoutMs: 5000}
-  // The environment's clusters and network, as env create makes them.
-  await createGcpProvider({...options, services: [testService({name: 'visitors', spot: true})], processEnv: {}}).ensureClusters(env, {update() {}})
+  // The environment's clusters and network (and backup site, on the fakes), as env create makes them.
+  const siteEndpoints = {...site.endpoints, storage: gcs.endpoint}
+  await createGcpProvider({...options, siteEndpoints, services: [testService({name: 'visitors', spot: true})], processEnv: {}}).ensureClusters(env, {update() {}})
   access = await openGcpFailoverAccess(env, options, {})
   // What GKE Ingress makes for the gateway in the primary region: one backend service, a NEG per zone.
   fake.backendServices.set(SERVICE_KEY, {
@@ -56,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await access?.close()
   await fake?.stop()
+  await Promise.all([gcs?.stop(), site?.stop()])
 })
 
 describe('GKE node pools on the fake', () => {
