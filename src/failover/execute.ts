@@ -226,7 +226,7 @@ function mergeUpdate(run: FailoverRun, update: Partial<FailoverRun> | undefined)
  * resync, and what they rolled back is recorded on the run in every region that answers.
  */
 export async function rejoinAfterForced(session: FailoverSession, run: FailoverRun, catalog: Catalog, catchUpWaitMs?: number): Promise<{run: FailoverRun; rollbacks: RolledBackWrites[]; behind: string[]}> {
-  const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
+  const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), returningClient: session.client(run.plan.from), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
   const updated = await recordRollbacks(reachableClients(session).values(), run, rollbacks)
   return {run: updated, rollbacks, behind}
 }
