@@ -31,6 +31,8 @@ export interface RedisReplicationInfo {
   masterPort?: number
   linkStatus?: 'up' | 'down'
   linkDownSinceSeconds?: number
+  /** A replica: seconds since it last heard from its master (master_last_io_seconds_ago; -1 with the link down). */
+  lastIoSecondsAgo?: number
   /** master_repl_offset (a master) or slave_repl_offset (a replica). */
   offset: number
   replid: string
@@ -76,6 +78,7 @@ export function parseReplicationInfo(text: string): RedisReplicationInfo | undef
     if (fields.has('master_port')) info.masterPort = number('master_port')
     if (link === 'up' || link === 'down') info.linkStatus = link
     if (fields.has('master_link_down_since_seconds')) info.linkDownSinceSeconds = number('master_link_down_since_seconds')
+    if (fields.has('master_last_io_seconds_ago')) info.lastIoSecondsAgo = number('master_last_io_seconds_ago')
   }
   return info
 }
