@@ -85,7 +85,7 @@ function redisLines(redis: RedisStatusView): string[] {
     lines.push(`    ${region}:`)
     for (const m of redis.members.filter((member) => member.region === region)) {
       const link = m.linkStatus ? `  link ${m.linkStatus}${m.linkDownSinceSeconds !== undefined ? ` (${m.linkDownSinceSeconds}s)` : ''}` : ''
-      const behind = m.lagBytes !== undefined ? `  ${m.lagBytes} bytes behind` : ''
+      const behind = `${m.lagBytes !== undefined ? `  ${m.lagBytes} bytes behind` : ''}${m.lagSeconds !== undefined ? `  heard ${m.lagSeconds}s ago` : ''}`
       lines.push(`      ${m.host.padEnd(58)} ${m.role.padEnd(10)} offset ${m.offset ?? '-'}${link}${behind}${m.error ? `  (${m.error})` : ''}`)
     }
   }

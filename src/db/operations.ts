@@ -14,7 +14,7 @@ export const DATABASE_OPS: readonly DatabaseOp[] = ['status', 'initiate', 'recon
 export type FleetOp = 'status-all'
 
 /** Redis operations: a redis-cli Job (src/db/redis-ops.ts). */
-export type RedisOp = 'redis-info' | 'redis-promote'
+export type RedisOp = 'redis-info' | 'redis-promote' | 'redis-follow'
 
 /** Any operation a Job runs: the label `mygate.dev/op`. */
 export type AnyDatabaseOp = DatabaseOp | FleetOp | RedisOp

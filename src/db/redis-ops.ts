@@ -4,7 +4,8 @@ import type {KubeApi} from '../kube/api.js'
 import type {KubeObject} from '../kube/types.js'
 import type {RedisOp} from './operations.js'
 import {renderOpsTemplate} from './ops-templates.js'
-import {splitHost} from './redis-topology.js'
+import {redisReplicationConfigMapName} from './redis-replication.js'
+import {PRIMARY_ORDINAL, redisRoleData, type RedisTopology, splitHost} from './redis-topology.js'
 import {ANNOTATION_STARTED, COMPONENT_DB_OPS, LABEL_COMPONENT, LABEL_DATABASE, LABEL_OP, operationJobName, runOperationJob} from './run-operation.js'
 
 /**
@@ -16,6 +17,11 @@ import {ANNOTATION_STARTED, COMPONENT_DB_OPS, LABEL_COMPONENT, LABEL_DATABASE, L
  * - {@link redisReplicationInfo}: one member's INFO replication.
  * - {@link promoteRedisReplica}: `REPLICAOF NO ONE` on a replica, only if it is still one (a re-run
  *   after a kill, or a member that is already a master, changes nothing), then reads it back.
+ * - {@link planRedisRole} (pure) and {@link alignRedisRegion}: every live member of a region takes
+ *   the role the topology gives it (the active region's ordinal 0 a master, every other member a
+ *   replica of it: `REPLICAOF HOST PORT`), read first, and the region's role ConfigMap is updated
+ *   so a restarted pod keeps it; {@link demoteRedisRegion} / {@link promoteRedisRegion} name the
+ *   two uses in a failover.
  */
 
 export interface RedisReplicationInfo {
@@ -25,6 +31,8 @@ export interface RedisReplicationInfo {
   masterPort?: number
   linkStatus?: 'up' | 'down'
   linkDownSinceSeconds?: number
+  /** A replica: seconds since it last heard from its master (master_last_io_seconds_ago; -1 with the link down). */
+  lastIoSecondsAgo?: number
   /** master_repl_offset (a master) or slave_repl_offset (a replica). */
   offset: number
   replid: string
@@ -70,6 +78,7 @@ export function parseReplicationInfo(text: string): RedisReplicationInfo | undef
     if (fields.has('master_port')) info.masterPort = number('master_port')
     if (link === 'up' || link === 'down') info.linkStatus = link
     if (fields.has('master_link_down_since_seconds')) info.linkDownSinceSeconds = number('master_link_down_since_seconds')
+    if (fields.has('master_last_io_seconds_ago')) info.lastIoSecondsAgo = number('master_last_io_seconds_ago')
   }
   return info
 }
@@ -149,4 +158,120 @@ export async function promoteRedisReplica(client: KubeApi, options: RedisOpsOpti
   const after = await redisReplicationInfo(client, options)
   if (after.role !== 'master') throw new ExternalError(`${options.host} is still a ${after.role} after REPLICAOF NO ONE`, {hint: 'check the redis pod, then run the promotion again'})
   return {host: options.host, changed: true, before, after}
+}
+
+/** What a member should be: a master, or a replica of `host:port`. */
+export type RedisRole = {role: 'master'} | {role: 'replica'; of: {host: string; port: number}}
+
+export type RedisRoleStep = {change: false; reason: string} | {change: true; command: string[]}
+
+/**
+ * Pure: the redis-cli command that gives a member the role it should have, or why none is needed
+ * (so a re-run after a kill changes nothing). A replica already pointed at the right master needs
+ * nothing even while its link is down (it reconnects by itself, Redis' replication docs).
+ *
+ *   master  wanted, INFO says slave of anything       -> REPLICAOF NO ONE
+ *   replica of H:P wanted, INFO says master            -> REPLICAOF H P
+ *   replica of H:P wanted, INFO says slave of X:Y      -> REPLICAOF H P
+ *   replica of H:P wanted, INFO says slave of H:P      -> nothing ("already follows H:P")
+ */
+export function planRedisRole(info: RedisReplicationInfo, wanted: RedisRole): RedisRoleStep {
+  if (wanted.role === 'master') return info.role === 'master' ? {change: false, reason: 'already a master'} : {change: true, command: ['REPLICAOF', 'NO', 'ONE']}
+  const {host, port} = wanted.of
+  if (info.role === 'slave' && info.masterHost === host && info.masterPort === port) return {change: false, reason: `already follows ${host}:${port}`}
+  return {change: true, command: ['REPLICAOF', host, String(port)]}
+}
+
+/** Pure: the role of ordinal `ordinal` of `region` in `topology`. */
+export function redisRoleOf(topology: RedisTopology, region: string, ordinal: number): RedisRole {
+  if (region === topology.activeRegion && ordinal === PRIMARY_ORDINAL) return {role: 'master'}
+  const [host, port] = splitHost(region === topology.activeRegion ? topology.primary.localHost : topology.primary.host)
+  return {role: 'replica', of: {host, port: Number(port)}}
+}
+
+export interface RedisMemberChange {
+  /** The member as the Jobs reach it (its in-cluster name). */
+  host: string
+  changed: boolean
+  /** Why nothing changed. */
+  reason?: string
+  before: RedisReplicationInfo
+  after: RedisReplicationInfo
+}
+
+export interface RedisRegionAlignment {
+  region: string
+  /** The master the region's members now have or follow, `host:port`. */
+  master: string
+  members: RedisMemberChange[]
+  /** The role ConfigMap was rewritten (false: it already said this). */
+  roleConfigChanged: boolean
+}
+
+export interface AlignRedisRegionOptions extends Omit<RedisOpsOptions, 'host'> {
+  /** The roles to take: the topology with the region that serves now as its active region. */
+  topology: RedisTopology
+  region: string
+}
+
+/**
+ * Gives every live member of `region` (the ordinals its StatefulSet runs now, read from the
+ * cluster: a region may run more members than the topology sizes it for) its role in `topology`,
+ * through redis-cli Jobs in that region's cluster (members by their in-cluster names). The role
+ * ConfigMap is updated first, so a member restarting in the middle comes back in its new role
+ * (templates/redis/replication/entrypoint.sh reads it at start); then each member is read and
+ * changed only if it is not already what it should be, and read back.
+ */
+export async function alignRedisRegion(client: KubeApi, options: AlignRedisRegionOptions): Promise<RedisRegionAlignment> {
+  const {topology, region} = options
+  const namespace = options.namespace ?? NAMESPACES.data
+  const set = await client.get<KubeObject & {spec?: {replicas?: number}}>('apps/v1', 'StatefulSet', topology.service, namespace)
+  if (!set) throw new ExternalError(`StatefulSet ${topology.service} is missing in ${region}`, {hint: `run \`mygate env create\` to render it again`})
+  const roleConfigChanged = await writeRoleConfig(client, topology, region, namespace)
+  const count = set.spec?.replicas ?? 1
+  const members = await Promise.all(
+    Array.from({length: count}, async (_, ordinal): Promise<RedisMemberChange> => {
+      const host = `${topology.service}-${ordinal}.${topology.service}.${namespace}.svc.cluster.local:${topology.port}`
+      const memberOptions = {...options, host}
+      const wanted = redisRoleOf(topology, region, ordinal)
+      const before = await redisReplicationInfo(client, memberOptions)
+      const step = planRedisRole(before, wanted)
+      if (!step.change) return {host, changed: false, reason: step.reason, before, after: before}
+      await runRedisCli(client, wanted.role === 'master' ? 'redis-promote' : 'redis-follow', step.command, memberOptions, (log) => (/^OK\b/m.test(log) ? {ok: true} : undefined))
+      const after = await redisReplicationInfo(client, memberOptions)
+      if (planRedisRole(after, wanted).change) {
+        const what = wanted.role === 'master' ? 'a master' : `a replica of ${wanted.of.host}:${wanted.of.port}`
+        throw new ExternalError(`${host} in ${region} is not ${what} after ${step.command.join(' ')} (it is a ${after.role})`, {hint: 'check the redis pod, then run the failover step again (`mygate failover resume`)'})
+      }
+      return {host, changed: true, before, after}
+    }),
+  )
+  const master = region === topology.activeRegion ? topology.primary.localHost : topology.primary.host
+  return {region, master, members, roleConfigChanged}
+}
+
+/** The region's role ConfigMap says what `topology` gives it (read first; a merge patch of the role keys only). */
+async function writeRoleConfig(client: KubeApi, topology: RedisTopology, region: string, namespace: string): Promise<boolean> {
+  const name = redisReplicationConfigMapName(topology.service)
+  const current = await client.get<KubeObject & {data?: Record<string, string>}>('v1', 'ConfigMap', name, namespace)
+  if (!current) throw new ExternalError(`ConfigMap ${name} is missing in ${region}: its Redis members cannot restart in their role`, {hint: 'run `mygate env create` to render it again'})
+  const wanted = redisRoleData(topology, region) as unknown as Record<string, string>
+  if (Object.entries(wanted).every(([key, value]) => current.data?.[key] === value)) return false
+  await client.mergePatch({apiVersion: 'v1', kind: 'ConfigMap', name, namespace}, {data: wanted})
+  return true
+}
+
+/**
+ * After a switchover (or once a region lost in a forced failover is back and fenced): the old
+ * region's members follow the new master (`topology.primary`, by its cluster-set name), so only
+ * one master takes writes. Read first: a re-run changes nothing.
+ */
+export async function demoteRedisRegion(client: KubeApi, options: AlignRedisRegionOptions): Promise<RedisRegionAlignment> {
+  if (options.region === options.topology.activeRegion) throw new ExternalError(`${options.region} is the active region: its Redis is not demoted`, {hint: 'pass the topology with the new active region'})
+  return alignRedisRegion(client, options)
+}
+
+/** The new active region: its ordinal 0 a master, its other members replicas of it. Read first. */
+export async function promoteRedisRegion(client: KubeApi, options: Omit<AlignRedisRegionOptions, 'region'>): Promise<RedisRegionAlignment> {
+  return alignRedisRegion(client, {...options, region: options.topology.activeRegion})
 }

@@ -135,7 +135,7 @@ export async function databaseStatus(options: DatabaseStatusOptions): Promise<Da
   // MongoDB (one Job for every set) and Redis (one Job per member) at once.
   const [statuses, redisView] = await Promise.all([
     databases.length > 0 ? statusesIn(runIn, databases, options, regions) : Promise.resolve([]),
-    redis && runIn ? redisStatus(options.clients.get(runIn)!, redisTopology(redis, env), {image: imageReference(redis, env), timeoutMs: options.jobTimeoutMs ?? 30_000, onlyRegion: options.region}) : Promise.resolve(undefined),
+    redis && runIn ? redisStatus(options.clients.get(runIn)!, redisTopology(redis, env, options.activeRegion), {image: imageReference(redis, env), timeoutMs: options.jobTimeoutMs ?? 30_000, onlyRegion: options.region}) : Promise.resolve(undefined),
   ])
   return {environment: env.name, regions, databases: statuses, ...(redisView ? {redis: redisView} : {}), elapsedMs: Date.now() - started}
 }

@@ -102,7 +102,8 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
   }
   // Converging must not undo releases: versions deployed since (mygate deploy) win over the config.
   const env: EnvironmentSpec = existing ? {...options.env, versions: {...options.env.versions, ...existing.versions}} : options.env
-  const rendered = await renderEnvironment({catalog, env})
+  // Redis' roles follow the region that serves (the record's after a failover), not regions.primary.
+  const rendered = await renderEnvironment({catalog, env, activeRegion: activeRegionOf(env, existing?.activeRegion)})
   await validateObjects(rendered.objects)
   const plan = planEnvironment({env, catalog, clusters: provider.planClusters(env), rendered, activeRegion: existing?.activeRegion})
   const result: CreateEnvironmentResult = {

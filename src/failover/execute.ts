@@ -238,7 +238,7 @@ export async function rejoinAfterForced(session: FailoverSession, initial: Failo
   // The members cannot rejoin through a closed cloud fence: its data paths open first (the cluster
   // fence holds the region now); its entry stays closed until failback.
   const run = await reopenDataPaths(session, initial)
-  const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
+  const {rollbacks, behind} = await rejoinReturningRegion({client: session.client(run.plan.to), returningClient: session.client(run.plan.from), catalog, spec: session.record.spec, active: run.plan.to, returning: run.plan.from, since: run.startedAt, catchUpWaitMs})
   const updated = await recordRollbacks(reachableClients(session).values(), run, rollbacks)
   return {run: updated, rollbacks, behind}
 }

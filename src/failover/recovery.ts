@@ -2,6 +2,8 @@ import type {Catalog, ServiceDescriptor} from '../catalog/types.js'
 import type {EnvironmentSpec} from '../config/types.js'
 import {parseDuration} from '../duration.js'
 import type {KubeApi} from '../kube/api.js'
+import {demoteRedisRegion, type RedisRegionAlignment} from '../db/redis-ops.js'
+import {redisTopology} from '../db/redis-topology.js'
 import {bestCandidate} from './checks.js'
 import {readStatus, rejoinRegion} from './database-moves.js'
 import {regionOfHost, topologyWithActive} from './replica-moves.js'
@@ -27,6 +29,8 @@ export interface RejoinInput {
   active: string
   /** The region coming back. */
   returning: string
+  /** The returning region's cluster: its Redis is demoted there (src/db/redis-ops.ts). */
+  returningClient?: KubeApi
   /** Only rollbacks from this moment on (ISO): the member's log keeps those of earlier drills too. */
   since?: string
   /** Longest wait for the returning members to catch up within every RPO (default 60 s). */
@@ -38,9 +42,15 @@ export interface RejoinOutcome {
   rollbacks: RolledBackWrites[]
   /** Databases whose returning members were still beyond their RPO when the wait ended. */
   behind: string[]
+  /** The returning region's Redis, now following the active master (absent without Redis or `returningClient`). */
+  redis?: RedisRegionAlignment
 }
 
 export async function rejoinReturningRegion(input: RejoinInput): Promise<RejoinOutcome> {
+  // Redis has no election: the returning region's members are still masters of their own. They
+  // follow the active master now, right after the fence and before anything could serve from them.
+  const redis = input.catalog.services.find((s) => s.kind === 'redis')
+  const redisAlignment = redis && input.returningClient ? await demoteRedisRegion(input.returningClient, {topology: redisTopology(redis, input.spec, input.active), region: input.returning}) : undefined
   const databases = input.catalog.services.filter((s) => s.kind === 'mongodb')
   await Promise.all(databases.map((database) => rejoinRegion({client: input.client, database, spec: input.spec}, input.active)))
   const behind = await waitCaughtUp(input, databases)
@@ -52,7 +62,7 @@ export async function rejoinReturningRegion(input: RejoinInput): Promise<RejoinO
       return (status.rollbacks ?? []).filter((r) => input.since === undefined || r.at >= input.since).map((r) => ({database: database.name, member: r.member, entries: r.entries, namespaces: r.namespaces, at: r.at, dataDirectory: r.dataDirectory, commonPoint: r.commonPoint, lastRolledBack: r.lastRolledBack}))
     }),
   )
-  return {rollbacks: found.flat(), behind}
+  return {rollbacks: found.flat(), behind, ...(redisAlignment ? {redis: redisAlignment} : {})}
 }
 
 /** Records what the rejoin rolled back on the run, in every region given. */

@@ -7,7 +7,7 @@ import {NotFoundError, OperationFailedError} from '../errors.js'
 import {waitForWorkloads} from '../kube/wait.js'
 import {GATEWAY_SERVICE} from '../render/contexts.js'
 import {hasManagedDns} from '../traffic-dns/environment-traffic.js'
-import {promoteRedisReplica} from '../db/redis-ops.js'
+import {demoteRedisRegion, promoteRedisRegion} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
 import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
 import {fenceInTheCloud, liftCloudFences, lowerRegionNodeGroups, raiseRegionNodeGroups} from './cloud-steps.js'
@@ -111,14 +111,19 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
         timeoutMs: ctx.tuning.waitTimeoutMs ?? 300_000,
       })
       if (result.verdict !== 'succeeded') throw new OperationFailedError(`${step.target} is not ready in ${to}: ${result.message}`, {hint: 'fix it, then `mygate failover resume`'})
-      // The target region runs a replica of the active region's Redis (src/db/redis-topology.ts):
-      // promote it. It reads the member first, so a re-run, or a failback to a region whose Redis
-      // never stopped being a master, changes nothing.
+      // The target region's ordinal 0 becomes the master and its other members follow it; then the
+      // source's members follow it too (src/db/redis-ops.ts), or, when the source does not answer,
+      // once it is back and fenced (recovery.ts). Each member is read first, so a re-run changes nothing.
       const descriptor = catalog.services.find((s) => s.name === step.target && s.kind === 'redis')
-      const member = descriptor && record.spec.regions.secondary ? redisTopology(descriptor, record.spec).members.find((m) => m.region === to) : undefined
-      if (!member) return {detail: `${step.target} ready in ${to} (one region: nothing to promote)`}
-      const promotion = await promoteRedisReplica(session.client(to), {host: member.host})
-      return {detail: promotion.changed ? `${step.target} in ${to} promoted to master at replication offset ${promotion.before.offset}` : `${step.target} in ${to} already a master (${promotion.reason ?? 'nothing to do'})`}
+      if (!descriptor || !record.spec.regions.secondary) return {detail: `${step.target} ready in ${to} (one region: nothing to promote)`}
+      const topology = redisTopology(descriptor, record.spec, to)
+      const promoted = await promoteRedisRegion(session.client(to), {topology})
+      const primary = promoted.members[0]
+      const parts = [primary.changed ? `${step.target} in ${to} promoted to master at replication offset ${primary.before.offset}` : `${step.target} in ${to} already a master`]
+      if (!session.reachable.has(from)) return {detail: `${parts[0]}; ${from} does not answer: its Redis follows once it is back and fenced`}
+      const demoted = await demoteRedisRegion(session.client(from), {topology, region: from})
+      parts.push(`${demoted.members.filter((m) => m.changed).length}/${demoted.members.length} members in ${from} now follow ${topology.primary.host}`)
+      return {detail: parts.join('; ')}
     }
     case 'switch-traffic': {
       // kubeconfig (and gcp) environments bring their own DNS: the user moves it, mygate says so.

@@ -20,7 +20,8 @@ import {OMIT, TemplateContext} from './template-engine.js'
 import {replicaSetTopology, type ReplicaSetMember} from '../db/topology.js'
 import {memberEndpoint} from '../providers/member-load-balancer.js'
 import {memberEgressAnywhere, memberRanges} from '../providers/member-network.js'
-import {redisServerArgs, redisTopology} from '../db/redis-topology.js'
+import {PRIMARY_ORDINAL, redisServerArgs, redisTopology} from '../db/redis-topology.js'
+import {REDIS_ENTRYPOINT_SCRIPT, REDIS_POD_NAME_ENV, REDIS_REPLICATION_MOUNT, redisReplicationConfigMapName, redisReplicationData} from '../db/redis-replication.js'
 
 /**
  * The values templates can use. Each function documents its context; a placeholder outside it
@@ -90,7 +91,11 @@ function appConfigData(service: ServiceDescriptor, env: EnvironmentSpec, catalog
     data.MONGODB_DATABASE = service.name
   }
   const cache = service.dependencies.cache ? lookupDependency(catalog, service, service.dependencies.cache) : undefined
-  if (cache) data.REDIS_ADDRESS = `${clusterHost(cache.name, NAMESPACES.data)}:${cache.port}`
+  // The master only: the headless `redis` Service answers with every member, and a replica
+  // refuses writes (READONLY). Ordinal 0 of the region is its master when the region serves
+  // (src/db/redis-topology.ts); a standby region's apps reach their local replica (reads only)
+  // until a failover promotes it.
+  if (cache) data.REDIS_ADDRESS = `${cache.name}-${PRIMARY_ORDINAL}.${clusterHost(cache.name, NAMESPACES.data)}:${cache.port}`
   for (const name of service.dependencies.services) {
     const dependency = lookupDependency(catalog, service, name)
     if (!dependency) continue
@@ -220,14 +225,26 @@ export function memberContext(database: ServiceDescriptor, env: EnvironmentSpec,
   }
 }
 
+/** Where a data service's context is rendered for: its region, and for Redis who serves and the entrypoint. */
+export interface DataContextOptions {
+  /** Default: the configured primary region. */
+  region?: string
+  /** The region that serves (the environment record's); default the configured primary region. */
+  activeRegion?: string
+  /** Redis: templates/redis/replication/entrypoint.sh as text (src/db/redis-replication.ts). */
+  redisEntrypoint?: string
+}
+
 /**
  * Context for templates/mongodb/*.yaml and templates/redis/*.yaml. Names: env, namespaces,
  * service, namespace, image, version, podLabels, selector, serviceSelector, replicas, resources,
- * storage, disruption, secretEnv, keyFile (mongodb: {secretName, key}), network, dnsPort.
+ * storage, disruption, secretEnv, keyFile (mongodb: {secretName, key}), network, dnsPort, redis
+ * ({command, args, env, replicas, regionLabels, configMap, mountPath, replicationData}).
  */
-export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog, region = env.regions.primary): TemplateContext {
+export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, catalog: Catalog, options: DataContextOptions = {}): TemplateContext {
+  const region = options.region ?? env.regions.primary
   const tierSettings = service.tiers[env.tier]
-  const redis = service.kind === 'redis' ? redisTopology(service, env) : undefined
+  const redis = service.kind === 'redis' ? redisTopology(service, env, options.activeRegion) : undefined
   const version = imageTag(service, env)
   const namespace = NAMESPACES.data
   return {
@@ -260,12 +277,17 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
       backupJobs: {'app.kubernetes.io/component': 'backup', 'mygate.dev/database': service.name},
     },
     dnsPort: DNS_PORT,
-    // templates/redis: this region's StatefulSet (src/db/redis-topology.ts).
+    // templates/redis: this region's StatefulSet and replication ConfigMap (src/db/redis-topology.ts).
     redis: redis
       ? {
-          args: redisServerArgs(redis, region, service.secrets.find((s) => s.generate === 'password')?.env),
+          command: ['sh', `${REDIS_REPLICATION_MOUNT}/${REDIS_ENTRYPOINT_SCRIPT}`],
+          args: redisServerArgs(redis, service.secrets.find((s) => s.generate === 'password')?.env),
+          env: [...(secretEnv(service) === OMIT ? [] : (secretEnv(service) as object[])), {name: REDIS_POD_NAME_ENV, valueFrom: {fieldRef: {fieldPath: 'metadata.name'}}}],
           replicas: redis.replicasByRegion[region] ?? tierSettings.replicas,
           regionLabels: env.regions.secondary ? {[LABEL_REGION]: region} : OMIT,
+          configMap: redisReplicationConfigMapName(service.name),
+          mountPath: REDIS_REPLICATION_MOUNT,
+          replicationData: redisReplicationData(redis, region, options.redisEntrypoint ?? ''),
         }
       : OMIT,
   }

@@ -12,6 +12,7 @@ import {renderOpsConfigMap} from '../db/ops-configmap.js'
 import {memberRanges} from '../providers/member-network.js'
 import {replicaSetTopology} from '../db/topology.js'
 import {redisTopology} from '../db/redis-topology.js'
+import {readRedisEntrypoint} from '../db/redis-replication.js'
 import {commonLabels, imageTag} from './labels.js'
 import {sortObjects} from '../kube/apply-order.js'
 import {CompiledTemplate, TemplateContext, renderTemplate} from './template-engine.js'
@@ -26,6 +27,12 @@ export interface RenderOptions {
   includeBaseline?: boolean
   /** Default: {@link defaultTemplateDirs} (bundled folders or the MYGATE_*_DIR overrides). */
   dirs?: TemplateDirs
+  /**
+   * The region that serves (the environment record's `activeRegion`); default the configured
+   * primary. Only Redis' roles depend on it (src/db/redis-topology.ts): a re-render after a
+   * failover keeps the live master.
+   */
+  activeRegion?: string
 }
 
 /**
@@ -78,10 +85,11 @@ async function renderFolder(dir: string, context: TemplateContext, labels: Recor
 export async function renderService(
   service: ServiceDescriptor,
   env: EnvironmentSpec,
-  options: {catalog: Catalog; dirs?: TemplateDirs},
+  options: {catalog: Catalog; dirs?: TemplateDirs; activeRegion?: string},
 ): Promise<KubeObject[]> {
   const dirs = options.dirs ?? defaultTemplateDirs()
-  const context = service.kind === 'app' ? appContext(service, env, options.catalog) : dataContext(service, env, options.catalog)
+  const redisEntrypoint = service.kind === 'redis' ? await readRedisEntrypoint(dirs.templates) : undefined
+  const context = service.kind === 'app' ? appContext(service, env, options.catalog) : dataContext(service, env, options.catalog, {activeRegion: options.activeRegion, redisEntrypoint})
   const labels = commonLabels(service.name, imageTag(service, env), env.name)
   const objects = await renderFolder(join(dirs.templates, service.kind), context, labels)
   // A replica set across two regions: a Service per member, each applied in its member's region.
@@ -96,13 +104,15 @@ export async function renderService(
       objects.push(...(await renderFolder(join(dirs.templates, service.kind, 'cross-region'), crossRegionContext(service, env, region), labels)))
     }
   }
-  // Redis across two regions: the secondary region's own StatefulSet (one replica of the primary,
-  // src/db/redis-topology.ts) beside the primary region's, and a Service per member.
+  // Redis across two regions: the secondary region's own StatefulSet (one member,
+  // src/db/redis-topology.ts) and replication ConfigMap beside the primary region's, and a Service
+  // per member.
   if (service.kind === 'redis' && env.regions.secondary) {
     const secondary = env.regions.secondary
-    const replica = (await renderFolder(join(dirs.templates, 'redis'), dataContext(service, env, options.catalog, secondary), labels)).filter((o) => o.kind === 'StatefulSet')
-    objects.push(...replica)
-    for (const member of redisTopology(service, env).members) {
+    const context = dataContext(service, env, options.catalog, {region: secondary, activeRegion: options.activeRegion, redisEntrypoint})
+    const own = (await renderFolder(join(dirs.templates, 'redis'), context, labels)).filter((o) => o.kind === 'StatefulSet' || o.kind === 'ConfigMap')
+    objects.push(...own)
+    for (const member of redisTopology(service, env, options.activeRegion).members) {
       objects.push(...(await renderFolder(join(dirs.templates, 'redis', 'member'), memberContext(service, env, member), labels)))
     }
   }
@@ -149,7 +159,7 @@ export async function renderEnvironment(options: RenderOptions): Promise<RenderR
   const selected = selectServices(options.catalog, options.services)
   const byService: Record<string, KubeObject[]> = {}
   for (const service of selected) {
-    byService[service.name] = await renderService(service, options.env, {catalog: options.catalog, dirs})
+    byService[service.name] = await renderService(service, options.env, {catalog: options.catalog, dirs, activeRegion: options.activeRegion})
   }
   const baseline = options.includeBaseline === false ? [] : await renderBaseline(options.catalog, options.env, {services: selected, dirs})
   const objects = sortObjects([...baseline, ...Object.values(byService).flat()])

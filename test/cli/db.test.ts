@@ -102,9 +102,12 @@ describe('mygate db on a two-region local environment', () => {
       ['redis-local-1-0.mygate-data.svc.clusterset.local:6379', 'local-1', 'master', undefined],
       ['redis-local-2-0.mygate-data.svc.clusterset.local:6379', 'local-2', 'slave', 'up'],
     ])
-    // kubectl: the replica runs with --replicaof the primary's cross-region name, the password only as $(REDIS_PASSWORD).
+    // kubectl: the replica runs the entrypoint, the password only as $(REDIS_PASSWORD); its region's
+    // role ConfigMap names the primary's cross-region name (the entrypoint adds --replicaof it).
     const args = await runKubectl(['--context', created.contexts['local-2'], 'get', 'pod', 'redis-0', '-n', 'mygate-data', '-o', 'jsonpath={.spec.containers[0].args}'], {kubeconfig: created.kubeconfig})
-    expect(JSON.parse(args.stdout)).toEqual(expect.arrayContaining(['--replicaof', 'redis-local-1-0.mygate-data.svc.clusterset.local', '--requirepass', '$(REDIS_PASSWORD)']))
+    expect(JSON.parse(args.stdout)).toEqual(expect.arrayContaining(['redis-server', '--requirepass', '$(REDIS_PASSWORD)']))
+    const role = await runKubectl(['--context', created.contexts['local-2'], 'get', 'configmap', 'redis-replication', '-n', 'mygate-data', '-o', 'jsonpath={.data.primary-ordinal} {.data.primary-host}'], {kubeconfig: created.kubeconfig})
+    expect(role.stdout).toBe('none redis-local-1-0.mygate-data.svc.clusterset.local')
     const only = await status('--service', 'redis')
     expect(only.databases).toEqual([])
     expect(only.redis?.verdict).toBe('healthy')

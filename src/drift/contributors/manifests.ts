@@ -13,10 +13,10 @@ import type {DesiredObject, DesiredStateContributor} from '../desired-state.js'
 export const manifestsContributor: DesiredStateContributor = {
   area: 'manifests',
   async contribute({record, env, catalog, allRegions}) {
-    const rendered = await renderEnvironment({catalog, env})
+    const active = activeRegionOf(env, record.activeRegion)
+    const rendered = await renderEnvironment({catalog, env, activeRegion: active})
     const services = new Set(Object.keys(rendered.byService))
     const out: DesiredObject[] = []
-    const active = activeRegionOf(env, record.activeRegion)
     for (const region of allRegions) {
       // Sized and filtered exactly as env create applies it (src/env/plan.ts).
       const scale = regionScale(env, region, active)

@@ -323,6 +323,8 @@ export class DataPlane {
       },
       info: (instance) => infoReplication(instance, now, instance.role === 'master' ? this.redis.replicasOf(instance, (r) => this.redisMaster(r)) : []),
       promote: (instance) => this.redis.promote(instance, now),
+      follow: (instance, master) => this.redis.follow(instance, master, now),
+      write: (instance, key, value) => this.redis.write(instance, key, value),
     }
   }
 

@@ -66,13 +66,15 @@ describe('label and naming contract', () => {
         expect(container.securityContext).toMatchObject({allowPrivilegeEscalation: false, capabilities: {drop: ['ALL']}, readOnlyRootFilesystem: true})
         for (const entry of container.env ?? []) {
           expect(entry.value, `${workload.metadata.name} ${entry.name}`).toBeUndefined()
-          expect(entry.valueFrom.secretKeyRef.name).toEqual(expect.any(String))
+          // A Secret by reference, or the pod's own name from the Downward API (Redis' entrypoint).
+          if (entry.valueFrom.fieldRef) expect(entry.valueFrom.fieldRef).toEqual({fieldPath: 'metadata.name'})
+          else expect(entry.valueFrom.secretKeyRef.name).toEqual(expect.any(String))
         }
       }
     }
     // Every secret is an env reference, except the MongoDB replica-set keys: mongod reads those as a --keyFile.
     const secretRefs = bundled.services.reduce((n, s) => n + s.secrets.filter((secret) => secret.generate !== 'mongodb-keyfile').length, 0)
-    expect(workloads.reduce((n, w) => n + (w.spec.template.spec.containers[0].env?.length ?? 0), 0)).toBe(secretRefs)
+    expect(workloads.reduce((n, w) => n + (w.spec.template.spec.containers[0].env ?? []).filter((e: {valueFrom: {secretKeyRef?: unknown}}) => e.valueFrom.secretKeyRef).length, 0)).toBe(secretRefs)
     expect(JSON.stringify(objects)).not.toContain('MONGO_REPLICA_SET_KEY')
   })
 

@@ -12,7 +12,8 @@ import type {RedisInstance} from './redis-fleet.js'
  * the Job's pod (cluster DNS and the cluster set's names), authenticates with `REDISCLI_AUTH` (the
  * documented environment variable; mygate's contract forbids `-a`, `--pass` and a password in `-u`:
  * a password on a command line is visible to every process of the node), and runs one command:
- * `INFO replication` or `REPLICAOF NO ONE` (others are not simulated and say so).
+ * `INFO replication`, `REPLICAOF NO ONE`, `REPLICAOF HOST PORT`, `SET KEY VALUE` (refused by a
+ * read-only replica with Redis' READONLY error) and `GET KEY` (others are not simulated and say so).
  * Replies go to stdout as redis-cli prints them without a terminal (`OK`, the INFO text); an error
  * reply (`NOAUTH ...`, `WRONGPASS ...`) is printed and the simulated redis-cli exits 1; a server
  * that cannot be reached is `Could not connect to Redis at HOST:PORT: ...`, exit 1.
@@ -23,6 +24,8 @@ export interface RedisJobAccess {
   instanceOf(cluster: string, pod: KubeObject): RedisInstance | undefined
   info(instance: RedisInstance): string
   promote(instance: RedisInstance): void
+  follow(instance: RedisInstance, master: {host: string; port: number}): string
+  write(instance: RedisInstance, key: string, value: string): {ok: true} | {ok: false; error: string}
 }
 
 export interface RedisCliRun {
@@ -96,6 +99,19 @@ export function runRedisCli(input: {pod: KubeObject; cluster: ClusterView; clust
     input.redis.promote(instance)
     return {stdout: ['OK'], stderr: [], exitCode: 0}
   }
+  if (words[0] === 'REPLICAOF' || words[0] === 'SLAVEOF') {
+    const masterPort = Number(command[2])
+    if (command.length !== 3 || !Number.isInteger(masterPort) || masterPort <= 0 || masterPort > 65535) return {stdout: ['ERR Invalid master port'], stderr: [], exitCode: 1}
+    return {stdout: [input.redis.follow(instance, {host: command[1], port: masterPort})], stderr: [], exitCode: 0}
+  }
+  if (words[0] === 'SET' && command.length === 3) {
+    const written = input.redis.write(instance, command[1], command[2])
+    return written.ok ? {stdout: ['OK'], stderr: [], exitCode: 0} : {stdout: [written.error], stderr: [], exitCode: 1}
+  }
+  if (words[0] === 'GET' && command.length === 2) {
+    // redis-cli without a terminal prints a nil reply as an empty line.
+    return {stdout: [instance.data.get(command[1]) ?? ''], stderr: [], exitCode: 0}
+  }
   if (command.length === 0) return fail('the local data plane runs redis-cli with one command (an interactive redis-cli is not simulated)')
-  return fail(`redis-cli ${command.join(' ')}: not simulated by the local data plane (INFO replication and REPLICAOF NO ONE are)`)
+  return fail(`redis-cli ${command.join(' ')}: not simulated by the local data plane (INFO replication, REPLICAOF, SET and GET are)`)
 }

@@ -16,12 +16,19 @@ import type {RedisLaunchOptions} from './redis-server.js'
  *   when the IDs differ, then the stream: lag is below the simulation's tick); while down, its
  *   offset stays where it was;
  * - `REPLICAOF NO ONE` makes a replica a master: a new replication ID, the old one kept as
- *   `master_replid2` with `second_repl_offset` (PSYNC after a failover); the change is in memory
- *   only, as in Redis (a restart reads the command line again: `--replicaof` makes it a replica);
+ *   `master_replid2` with `second_repl_offset` (PSYNC after a failover); `REPLICAOF HOST PORT`
+ *   makes any member a replica of that master (the link comes up at the next tick if the master
+ *   answers and accepts its masterauth; its dataset is then the master's: a full sync). Both are in
+ *   memory only, as in Redis (a restart reads the command line again, which mygate's entrypoint
+ *   builds from the region's role, templates/redis/replication/entrypoint.sh);
+ * - writes (`SET`) go to a master; a replica with `replica-read-only yes` refuses them with
+ *   Redis' `READONLY You can't write against a read only replica.`; a write moves the master's
+ *   offset by the command's size in the replication stream (RESP);
  * - a restarted instance starts at offset 0 with a new replication ID.
- * Simulation choices: a master's offset grows by {@link OFFSET_BYTES_PER_SECOND} (the apps' writes
- * and the master's PINGs to its replicas); the state is not persisted by the daemon (a daemon restart is
- * a restart of every redis-server).
+ * Simulation choices: a master's offset also grows by {@link OFFSET_BYTES_PER_SECOND} (the apps'
+ * writes and the master's PINGs to its replicas); a linked replica has the master's dataset and
+ * offset at each tick (its lag is below the tick); the state is not persisted by the daemon (a
+ * daemon restart is a restart of every redis-server, with an empty dataset).
  */
 
 export const OFFSET_BYTES_PER_SECOND = 512
@@ -40,6 +47,8 @@ export interface RedisInstance {
   replid2: string
   secondReplOffset: number
   offset: number
+  /** The dataset (string keys only: what mygate's tests and the apps' sessions need). */
+  data: Map<string, string>
   linkUp: boolean
   /** When the link went down (or the replica started without one), ms. */
   linkDownSince?: number
@@ -76,6 +85,7 @@ export class RedisFleet {
         replid2: NO_REPLID,
         secondReplOffset: -1,
         offset: 0,
+        data: new Map(),
         linkUp: false,
         ...(input.options.replicaof ? {linkDownSince: now} : {}),
         startedAt: now,
@@ -106,6 +116,7 @@ export class RedisFleet {
       const master = lookup(instance)
       const accepted = master.ok && master.instance.up && master.instance.role === 'master' && (master.instance.options.requirepass === undefined || master.instance.options.requirepass === instance.options.masterauth)
       if (accepted && master.ok) {
+        if (instance.replid !== master.instance.replid || instance.offset !== master.instance.offset) instance.data = new Map(master.instance.data)
         instance.replid = master.instance.replid
         instance.offset = master.instance.offset
         instance.linkUp = true
@@ -129,6 +140,33 @@ export class RedisFleet {
     instance.linkUp = false
     delete instance.linkDownSince
     instance.lastTickAt = now
+  }
+
+  /**
+   * `REPLICAOF HOST PORT`: follow that master from now on (Redis answers `OK Already connected to
+   * specified master` when it already does). A master that becomes a replica keeps its replication
+   * ID as `master_replid2` (so a later PSYNC can continue), as Redis does.
+   */
+  follow(instance: RedisInstance, master: {host: string; port: number}, now: number): 'OK' | 'OK Already connected to specified master' {
+    if (instance.role === 'slave' && instance.master?.host === master.host && instance.master.port === master.port) return 'OK Already connected to specified master'
+    if (instance.role === 'master') {
+      instance.replid2 = instance.replid
+      instance.secondReplOffset = instance.offset + 1
+    }
+    instance.role = 'slave'
+    instance.master = {...master}
+    instance.linkUp = false
+    instance.linkDownSince = now
+    instance.lastTickAt = now
+    return 'OK'
+  }
+
+  /** `SET key value` on a master: the dataset and the replication stream (RESP bytes). */
+  write(instance: RedisInstance, key: string, value: string): {ok: true} | {ok: false; error: string} {
+    if (instance.role === 'slave' && instance.options.replicaReadOnly) return {ok: false, error: "READONLY You can't write against a read only replica."}
+    instance.data.set(key, value)
+    instance.offset += respSize(['SET', key, value])
+    return {ok: true}
   }
 
   /** The replicas linked to a master now. */
@@ -158,4 +196,14 @@ export function infoReplication(instance: RedisInstance, now: number, connected:
   lines.push('master_failover_state:no-failover', `master_replid:${instance.replid}`, `master_replid2:${instance.replid2}`)
   lines.push(`master_repl_offset:${instance.offset}`, `second_repl_offset:${instance.secondReplOffset}`, 'repl_backlog_active:1', 'repl_backlog_size:1048576', 'repl_backlog_first_byte_offset:1', `repl_backlog_histlen:${instance.offset}`)
   return lines.join('\r\n')
+}
+
+/** Bytes of a command in the replication stream (RESP array of bulk strings). */
+export function respSize(words: readonly string[]): number {
+  let size = `*${words.length}\r\n`.length
+  for (const word of words) {
+    const bytes = Buffer.byteLength(word)
+    size += `$${bytes}\r\n`.length + bytes + 2
+  }
+  return size
 }

@@ -2,6 +2,7 @@ import type {KubeObject} from '../../../kube/types.js'
 import {containerEnv} from '../pod/env.js'
 import type {ObjectReader} from '../pod/objects.js'
 import {basename, type ContainerSpec, containerProcess, expandReferences, podSpecOf} from '../pod/pod-spec.js'
+import {isShellEntrypoint, runRedisEntrypoint} from './redis-entrypoint.js'
 
 /**
  * redis-server as the local data plane starts it: the container of a `redis` image whose process
@@ -45,11 +46,15 @@ const DIRECTIVES: Record<string, number> = {
   loglevel: 1,
 }
 
-/** The redis-server container of a pod, if any. */
+/**
+ * The redis-server container of a pod, if any: a `redis` image running redis-server, directly or
+ * behind mygate's entrypoint (`sh SCRIPT redis-server ...`, redis-entrypoint.ts).
+ */
 export function redisContainer(pod: KubeObject): ContainerSpec | undefined {
   return podSpecOf(pod).containers.find((c) => {
     const argv = containerProcess(c).argv
-    return /^(?:[\w.-]+(?::\d+)?\/)*redis(?:[:@].*)?$/.test(c.image ?? '') && basename(argv[0] ?? '') === 'redis-server'
+    const program = isShellEntrypoint(argv) ? argv[2] : argv[0]
+    return /^(?:[\w.-]+(?::\d+)?\/)*redis(?:[:@].*)?$/.test(c.image ?? '') && basename(program ?? '') === 'redis-server'
   })
 }
 
@@ -58,8 +63,10 @@ const fatal = (line: string, why: string): string[] => ['', '*** FATAL CONFIG FI
 export function launchRedis(pod: KubeObject, container: ContainerSpec, objects: ObjectReader): RedisLaunch {
   const envResult = containerEnv(pod, container, objects, {lenient: true})
   if (!envResult.ok) return {ok: false, stderr: [envResult.message]}
-  const args = containerProcess(container).argv.slice(1).map((arg) => expandReferences(arg, envResult.env))
-  return parseRedisServerArgs(args)
+  const argv = containerProcess(container).argv.map((arg) => expandReferences(arg, envResult.env))
+  if (!isShellEntrypoint(argv)) return parseRedisServerArgs(argv.slice(1))
+  const entry = runRedisEntrypoint(pod, container, objects, argv, envResult.env)
+  return entry.ok ? parseRedisServerArgs(entry.args) : entry
 }
 
 /** Pure: redis-server's command line (after the program name). */

@@ -1,0 +1,156 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {loadCatalog} from '../../../src/catalog/load-catalog.js'
+import type {Catalog} from '../../../src/catalog/types.js'
+import {DatabaseOperationError} from '../../../src/db/operation-error.js'
+import {demoteRedisRegion, promoteRedisRegion, redisReplicationInfo, renderRedisCliJob} from '../../../src/db/redis-ops.js'
+import {redisStatus} from '../../../src/db/redis-status.js'
+import {redisTopology, type RedisTopology} from '../../../src/db/redis-topology.js'
+import {operationJobName, runOperationJob} from '../../../src/db/run-operation.js'
+import {KubeClient} from '../../../src/kube/client.js'
+import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
+import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {objectsForRegion} from '../../../src/render/labels.js'
+import {renderService} from '../../../src/render/render-environment.js'
+import {testEnvironment} from '../../helpers/builders.js'
+import {namespace, NAMESPACE} from '../../helpers/data-plane.js'
+import {writeKubeconfig} from '../../helpers/kubectl.js'
+
+/**
+ * Redis at prod scale across two local regions, with the manifests mygate renders (3 members in
+ * r1, 1 in r2): the shipped entrypoint makes r1's ordinal 0 the only master; writes go through the
+ * apps' address and reach every replica (offsets converge); a replica refuses a write with Redis'
+ * READONLY error; a planned switchover (promote r2, demote r1) leaves one master, in r2, followed
+ * by every r1 member, a re-run changes nothing, and a restarted r1 pod comes back a replica.
+ */
+describe('Redis: a primary with replicas, and demotion after a switchover', () => {
+  let dir: string
+  let dataPlane: DataPlane
+  let catalog: Catalog
+  const clusters = new Map<string, LocalCluster>()
+  const clients = new Map<string, KubeClient>()
+  const env = testEnvironment({name: 'rp', tier: 'prod', regions: {primary: 'r1', secondary: 'r2'}})
+  const secret = {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'redis-auth', namespace: NAMESPACE}, stringData: {password: 'redis-test-password'}}
+  const local = (ordinal: number) => `redis-${ordinal}.redis.${NAMESPACE}.svc.cluster.local:6379`
+  let before: RedisTopology
+  let after: RedisTopology
+
+  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const value = await check().catch(() => undefined)
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  const info = (region: string, host: string) => redisReplicationInfo(clients.get(region)!, {host, timeoutMs: 20_000})
+  /** The test's own redis-cli commands (SET, GET), run as mygate runs its: a Job, the reply from the log. */
+  const cli = async (region: string, host: string, command: string[]): Promise<string> => {
+    const job = await renderRedisCliJob(operationJobName('redis', 'redis-info'), 'redis-info', command, {host})
+    const outcome = await runOperationJob<{reply: string}>(clients.get(region)!, job, {database: 'redis', op: 'redis-info', timeoutMs: 20_000, secrets: 'Secret redis-auth', readResult: (log) => (/^(ERR|READONLY|NOAUTH)\b/m.test(log) ? undefined : {reply: log.trim()})})
+    return outcome.result.reply
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mygate-redis-ha-'))
+    dataPlane = new DataPlane({timing: {tickMs: 50}})
+    catalog = await loadCatalog()
+    const redis = catalog.byName('redis')!
+    before = redisTopology(redis, env)
+    after = redisTopology(redis, env, 'r2')
+    const objects = await renderService(redis, env, {catalog})
+    for (const region of ['r1', 'r2']) {
+      const cluster = await startLocalCluster({name: `rp-${region}`, region, clusterSet: 'rp', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
+      clusters.set(region, cluster)
+      const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+      clients.set(region, client)
+      for (const object of [namespace(), secret, ...objectsForRegion(objects, region)]) await client.apply(object)
+    }
+    dataPlane.start()
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const client of clients.values()) client.close()
+    for (const cluster of clusters.values()) await cluster.stop()
+    await dataPlane?.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  test('ordinal 0 of r1 is the only master; r1-1, r1-2 follow it in-cluster, r2-0 by its clusterset name', async () => {
+    const replicas = await until('every replica linked', async () => {
+      const read = await Promise.all(before.members.slice(1).map((m) => info(m.region, m.host)))
+      return read.every((r) => r.linkStatus === 'up') ? read : undefined
+    })
+    expect(replicas.map((r) => [r.role, `${r.masterHost}:${r.masterPort}`])).toEqual([
+      ['slave', local(0)],
+      ['slave', local(0)],
+      ['slave', before.primary.host],
+    ])
+    const master = await info('r1', before.primary.host)
+    expect(master).toMatchObject({role: 'master', connectedReplicas: 3})
+    const view = await redisStatus(clients.get('r1')!, before, {timeoutMs: 20_000})
+    expect(view.verdict).toBe('healthy')
+    expect(view.members.map((m) => m.role)).toEqual(['master', 'slave', 'slave', 'slave'])
+  }, 60_000)
+
+  test('a write through the apps\' address lands on the master and reaches every replica; a replica refuses a write', async () => {
+    const config = (await renderService(catalog.byName('notifications')!, env, {catalog})).find((o) => o.kind === 'ConfigMap') as unknown as {data: Record<string, string>}
+    expect(await cli('r1', config.data.REDIS_ADDRESS, ['SET', 'session:42', 'alice'])).toBe('OK')
+    const master = await info('r1', before.primary.host)
+    for (const member of before.members.slice(1)) {
+      const caught = await until(`${member.host} to catch up`, async () => {
+        const read = await info(member.region, member.host)
+        return read.offset >= master.offset ? read : undefined
+      })
+      expect(caught.replid).toBe(master.replid)
+      expect(await cli(member.region, member.host, ['GET', 'session:42'])).toBe('alice')
+    }
+    const refused = await cli('r1', local(1), ['SET', 'session:43', 'bob']).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(DatabaseOperationError)
+    expect((refused as Error).message).toMatch(/READONLY You can't write against a read only replica/)
+    expect(await cli('r1', local(0), ['GET', 'session:43'])).toBe('')
+  }, 90_000)
+
+  test('a planned switchover to r2: r2-0 the only master, every r1 member follows it, data kept; a re-run changes nothing', async () => {
+    const promoted = await promoteRedisRegion(clients.get('r2')!, {topology: after, timeoutMs: 20_000})
+    expect(promoted.members.map((m) => [m.host, m.changed])).toEqual([[local(0), true]])
+    // Between the two steps Redis has two masters (no election): db status says so, naming them.
+    const split = await redisStatus(clients.get('r1')!, after, {timeoutMs: 20_000})
+    expect(split.verdict).toBe('degraded')
+    expect(split.problems.join('; ')).toContain('2 masters')
+    const demoted = await demoteRedisRegion(clients.get('r1')!, {topology: after, region: 'r1', timeoutMs: 20_000})
+    expect(demoted.members.map((m) => [m.host, m.changed, m.after.role, `${m.after.masterHost}:${m.after.masterPort}`])).toEqual([0, 1, 2].map((i) => [local(i), true, 'slave', after.primary.host]))
+    expect(demoted.roleConfigChanged).toBe(true)
+
+    const view = await until('r1 linked to the new master', async () => {
+      const read = await redisStatus(clients.get('r2')!, after, {timeoutMs: 20_000})
+      return read.verdict === 'healthy' ? read : undefined
+    })
+    expect(view.members.filter((m) => m.role === 'master').map((m) => m.host)).toEqual([after.primary.host])
+    expect(await cli('r2', local(0), ['GET', 'session:42'])).toBe('alice')
+    expect(await cli('r2', local(0), ['SET', 'session:44', 'carol'])).toBe('OK')
+    await until('the write to reach r1-2', async () => ((await cli('r1', local(2), ['GET', 'session:44'])) === 'carol' ? true : undefined))
+
+    const again = await Promise.all([promoteRedisRegion(clients.get('r2')!, {topology: after, timeoutMs: 20_000}), demoteRedisRegion(clients.get('r1')!, {topology: after, region: 'r1', timeoutMs: 20_000})])
+    expect(again.flatMap((a) => a.members.map((m) => m.changed))).toEqual([false, false, false, false])
+    expect(again.map((a) => a.roleConfigChanged)).toEqual([false, false])
+    expect(again[1].members[0].reason).toBe(`already follows ${after.primary.host}`)
+  }, 120_000)
+
+  test('a restarted r1 pod reads the rewritten role ConfigMap and comes back a replica of r2-0, not a second master', async () => {
+    const client = clients.get('r1')!
+    const old = await client.get('v1', 'Pod', 'redis-0', NAMESPACE)
+    await client.delete({apiVersion: 'v1', kind: 'Pod', name: 'redis-0', namespace: NAMESPACE})
+    const back = await until('redis-0 to restart', async () => {
+      const pod = await client.get('v1', 'Pod', 'redis-0', NAMESPACE)
+      if (!pod || pod.metadata.uid === old?.metadata.uid) return undefined
+      const read = await info('r1', local(0))
+      return read.linkStatus === 'up' ? read : undefined
+    }, 60_000)
+    expect(back).toMatchObject({role: 'slave', masterHost: after.primary.host.replace(/:6379$/, ''), masterPort: 6379})
+  }, 90_000)
+})
