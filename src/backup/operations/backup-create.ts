@@ -7,6 +7,7 @@ import {sliceJobName} from '../jobs/slice-job-values.js'
 import {activeBackupSite, backupBucketName} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {createBackups} from './create-backup.js'
+import {liveSetOf, setHosts} from '../restore/live-set.js'
 import {takeOplogSlice} from '../pitr/take-oplog-slice.js'
 import {copyToOtherRegion} from '../replication/secondary-copy.js'
 
@@ -77,11 +78,16 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
       const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
       return {environment: connection.record.name, region, dryRun: false, kind, plan, slices, backups: [], ...(copies ? {copies} : {})}
     }
+    // After a restore's switch the service reads the restored set: that is the live data to dump.
+    const liveSets = new Map<string, string>()
+    for (const target of targets) liveSets.set(target.database, await liveSetOf(site.client, target.service, target.database))
+    const databaseOfSet = new Map([...liveSets].map(([database, set]) => [set, database]))
     const created = await createBackups({
       environment: connection.record.name,
       site,
       targets,
-      hostsOf,
+      hostsOf: (set) => setHosts(options.catalog, connection.record.spec, databaseOfSet.get(set) ?? set, set),
+      setOf: (database) => liveSets.get(database) ?? database,
       sizeLimit: '10Gi',
       ...(options.onPhase ? {onPhase: options.onPhase} : {}),
     })

@@ -43,6 +43,13 @@ export interface RestoreContext {
   /** The confirmation rule's question, asked after the proof (production); throws to refuse. */
   confirm: () => Promise<void>
   now: () => Date
+  /**
+   * Run at the end of the switch, with the service's writes still stopped: the timeline break is
+   * recorded and a new base backup of the restored set taken (new-base-after-break.ts), so the
+   * restorable window starts again exactly at the data the service resumes from. Reads first: a
+   * resumed switch does not take a second base. Returns what it did, for the step's detail.
+   */
+  afterSwitch?: (run: RestoreRun, switchedAt: Date) => Promise<string>
   onStep?: (kind: RestoreStepKind, state: 'start' | 'done', detail?: string) => void
   onProgress?: (message: string) => void
   waitTimeoutMs?: number
@@ -101,7 +108,11 @@ async function runStep(kind: RestoreStepKind, current: () => RestoreRun, save: (
       // The network first: once the Secret names the set, the next pod started must reach it.
       for (const client of context.clients.values()) for (const policy of switchNetworkPolicies({service: run.request.service, set: run.restoredSet, port: target.port})) await client.apply(policy)
       const regions = await switchConnection({...service, secret: context.secret, target: {set: run.restoredSet, hosts: target.hosts, ...credentials}})
-      return `${context.secret.name} names ${run.restoredSet}${regions.length > 0 ? ` (changed in ${regions.join(', ')})` : ' (already)'}`
+      const switched = `${context.secret.name} names ${run.restoredSet}${regions.length > 0 ? ` (changed in ${regions.join(', ')})` : ' (already)'}`
+      if (!context.afterSwitch) return switched
+      // The switch's own start time (kept by a resumed run) is the break's.
+      const startedAt = current().steps.find((s) => s.kind === 'switch')?.startedAt
+      return `${switched}; ${await context.afterSwitch(current(), startedAt ? new Date(startedAt) : context.now())}`
     }
     case 'restart':
       return restartService({...service, stopped: run.stopped ?? [], ...timeouts(context)})
