@@ -1,5 +1,7 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
+import {LocalObjectStore} from '../../src/backup/storage/local-store.js'
+import {listAll, readSmallObject} from '../../src/backup/storage/object-store.js'
 import {expectOneLineError, parseEnvelope} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
@@ -13,7 +15,14 @@ import {createLocalEnvironment, type LocalHome} from '../helpers/local-home.js'
  * could have reached is refused naming the break.
  */
 
+async function keys(store: LocalObjectStore): Promise<string[]> {
+  const found: string[] = []
+  for await (const object of listAll(store, 'backups/')) found.push(object.key)
+  return found.sort()
+}
+
 interface ListResult {
+  store: string
   backups: Array<{id: string; documents: number; oplogLast: string}>
   breaks: Array<{service: string; at: string; reason: string; runId: string; detail: string}>
   windows: Array<{service: string; segments: Array<{from: string; to: string; epoch: number}>; text: string}>
@@ -74,4 +83,27 @@ describe('mygate backup restore: the timeline break and the new base (local envi
     expect(after.exitCode, after.stderr).toBe(2)
     expect(expectOneLineError(after)).toMatch(new RegExp(`^Error: ${new Date(now).toISOString().replace(/\./g, '\\.')} is outside the restorable window: .*\\[timeline break at ${listed.breaks[0].at.replace(/\./g, '\\.')} \\(restore ${summary.runId} switched visitors`))
   }, 300_000)
+
+  test('backup status only reads: a scheduled run waiting in the bucket is counted, not catalogued; backup schedule catalogues it', async () => {
+    const store = await LocalObjectStore.open({mygateHome: local.home, bucket: (await list()).store.replace('local://', '')})
+    // A scheduled run's upload (backup-cronjobs.ts layout), its bytes a real archive.
+    const runKey = 'backups/visitors/scheduled/visitors-db-backup-29412345/archive.gz'
+    await store.put(runKey, await readSmallObject(store, `backups/visitors/base/${old.id}/archive.gz`))
+    const keysBefore = await keys(store)
+
+    const status = await local.cli(['backup', 'status', '--env', 'demo', '--service', 'visitors', '--json'])
+    expect(status.exitCode, status.stderr).toBe(0)
+    // (The oplog slice CronJob keeps running here: its runs are counted too, whatever their number.)
+    expect(parseEnvelope<{result: {services: Array<{uncatalogued: {backups: number; slices: number}}>}}>(status.stdout).result.services[0].uncatalogued.backups).toBe(1)
+    expect((await keys(store)).filter((k) => !k.includes('/scheduled-oplog/'))).toEqual(keysBefore.filter((k) => !k.includes('/scheduled-oplog/')))
+    const human = await local.cli(['backup', 'status', '--env', 'demo', '--service', 'visitors'])
+    expect(human.stdout).toMatch(/1 scheduled backup run\(s\) and \d+ oplog slice run\(s\) not catalogued yet/)
+
+    const schedule = await local.cli(['backup', 'schedule', '--env', 'demo', '--service', 'visitors', '--json'])
+    expect(schedule.exitCode, schedule.stderr).toBe(0)
+    expect(parseEnvelope<{result: {ingested: {backups: number}}}>(schedule.stdout).result.ingested.backups).toBe(1)
+    expect(await keys(store)).not.toContain(runKey)
+    const after = await local.cli(['backup', 'status', '--env', 'demo', '--service', 'visitors', '--json'])
+    expect(parseEnvelope<{result: {services: Array<{uncatalogued: {backups: number}; backups: number}>}}>(after.stdout).result.services[0]).toMatchObject({uncatalogued: {backups: 0}, backups: 3})
+  }, 120_000)
 })

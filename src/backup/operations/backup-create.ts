@@ -5,6 +5,7 @@ import {NotFoundError} from '../../errors.js'
 import {dumpJobName} from '../jobs/job-values.js'
 import {sliceJobName} from '../jobs/slice-job-values.js'
 import {activeBackupSite, backupBucketName} from './backup-site.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {createBackups} from './create-backup.js'
 import {liveSetOf, setHosts} from '../restore/live-set.js'
@@ -60,6 +61,8 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
     const plan = targets.map((t) => ({service: t.service, database: t.database, job: options.oplogSlice ? sliceJobName('TIMESTAMP-' + t.service + '-XXXXXX') : dumpJobName('TIMESTAMP-' + t.service + '-XXXXXX'), bucket}))
     if (options.dryRun) return {environment: connection.record.name, region, dryRun: true, kind, plan, slices: [], backups: []}
     const site = await activeBackupSite(connection, options.home)
+    // What the schedules uploaded first: a slice starts where the newest capture ends.
+    await catalogueScheduledRuns(connection.record, site.store, targets, options.home)
     const hostsOf = (database: string) => {
       const descriptor = options.catalog.byName(database)
       if (!descriptor) throw new NotFoundError(`no descriptor for ${database}`)

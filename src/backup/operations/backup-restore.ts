@@ -19,6 +19,7 @@ import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
 import {activeBackupSite} from './backup-site.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
 import type {BackupSite} from './create-backup.js'
 
@@ -118,6 +119,8 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
     const sources = new Map<string, RestoreSource>()
     const expectations = new Map<string, ContentHashes>()
     if (action === 'restore') {
+      // The newest backup may be a scheduled run not catalogued yet (a dry run only reads).
+      if (!options.dryRun) await catalogueScheduledRuns(record, site.store, targets, options.home)
       for (const target of targets) {
         const catalog = await listCatalog(site.store, {service: target.service})
         const source = chooseRestoreSource({service: target.service, backups: catalog.backups, slices: catalog.slices, breaks: catalog.breaks, ...(options.id ? {id: options.id} : {}), ...(options.toTime ? {toTime: options.toTime} : {}), now: now()})
