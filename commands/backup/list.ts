@@ -27,7 +27,10 @@ export default class BackupList extends MygateCommand<BackupListResult> {
     for (const gap of result.slices.filter((s) => s.gap)) {
       this.log(`GAP in ${gap.service}'s oplog slices: the oplog no longer held ${gap.gap!.requestedAfter} when slice ${gap.id} was taken (it starts at ${gap.gap!.firstAvailable}); no point-in-time restore crosses it`)
     }
-    for (const w of result.windows) this.log(`${w.service} restorable: ${w.segments.map((s) => `${s.fromAt} (${s.from}) to ${s.toAt} (${s.to})`).join(', ') || 'nothing'}`)
+    for (const b of result.breaks) {
+      this.log(`BREAK in ${b.service}'s timeline at ${b.at} (${b.reason} ${b.runId}${b.detail ? `: ${b.detail}` : ''}): older backups and oplog slices restore only to moments before it`)
+    }
+    for (const w of result.windows) this.log(`${w.service} restorable: ${w.text}`)
     this.log(`${result.backups.length} backup${result.backups.length === 1 ? '' : 's'} and ${result.slices.length} oplog slice${result.slices.length === 1 ? '' : 's'} in ${result.store} (region ${result.region})`)
   }
 }

@@ -42,6 +42,8 @@ export default class BackupStatus extends MygateCommand<BackupStatusResult> {
       const verified = s.lastVerification ? `verified ${s.lastVerification.verdict} at ${s.lastVerification.at}` : 'never verified'
       this.log(`${mark[s.verdict]} ${s.database}: ${s.verdict}; ${last}; ${verified}`)
       for (const problem of s.problems) this.log(`    ${problem}`)
+      const waiting = (s.uncatalogued?.backups ?? 0) + (s.uncatalogued?.slices ?? 0)
+      if (waiting > 0) this.log(`    ${s.uncatalogued!.backups} scheduled backup run(s) and ${s.uncatalogued!.slices} oplog slice run(s) not catalogued yet (not counted above): \`mygate backup schedule --env ${result.environment}\` catalogues them`)
     }
     const unhealthy = result.services.filter((s) => s.verdict !== 'healthy').map((s) => s.database)
     this.log(

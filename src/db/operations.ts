@@ -37,6 +37,8 @@ export interface StatusParams {
   database?: string
   /** A member lagging more than this is a problem (default 10). */
   maxLagSeconds?: number
+  /** With `database`: count the oplog's writes to it after this optime (SECONDS:ORDINAL). */
+  writesSince?: string
 }
 
 export interface InitiateParams {
@@ -130,6 +132,16 @@ export interface StatusResult extends ResultBase<'status'> {
   database?: string
   collections?: Array<{name: string; count: number; sizeBytes: number}>
   rollbacks?: RollbackEntry[]
+  /** Asked with params.writesSince: inserts, updates and deletes after it; incomplete when the oplog no longer reaches back. */
+  writesSince?: WritesSince
+}
+
+export interface WritesSince {
+  after: string
+  inserts: number
+  updates: number
+  deletes: number
+  complete: boolean
 }
 
 export interface InitiateResult extends ResultBase<'initiate'> {

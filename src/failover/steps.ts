@@ -166,7 +166,11 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       const {reconcileBackupSchedules} = await import('../backup/schedule/reconcile-schedules.js')
       const clients = new Map([...session.reachable].map((region) => [region, session.client(region)] as const))
       const schedules = await reconcileBackupSchedules({clients}, session.record, {catalog})
-      return {detail: `${detail}; ${schedules.applied.length} backup CronJobs in ${to}${schedules.removed.length > 0 ? `, ${schedules.removed.length} removed elsewhere` : ''}`}
+      const scheduled = `${detail}; ${schedules.applied.length} backup CronJobs in ${to}${schedules.removed.length > 0 ? `, ${schedules.removed.length} removed elsewhere` : ''}`
+      if (run.plan.mode !== 'forced') return {detail: scheduled}
+      // Old oplog slices no longer lead to the live data: mark the break, take new bases now.
+      const {takeNewBasesAfterForcedFailover} = await import('../backup/timeline/after-forced-failover.js')
+      return {detail: `${scheduled}; ${await takeNewBasesAfterForcedFailover({record: session.record, client: session.client(to), catalog, run, onProgress: ctx.onProgress})}`}
     }
   }
 }

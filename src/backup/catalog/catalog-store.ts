@@ -1,4 +1,5 @@
 import {NotFoundError} from '../../errors.js'
+import {parseTimelineBreak, sortBreaks, TIMELINE_BREAK_KEY, timelineBreakKey, type TimelineBreak} from './timeline-break.js'
 import {listAll, readSmallObject, type Body, type ObjectStore} from '../storage/object-store.js'
 import {
   baseBackupKeys,
@@ -54,6 +55,8 @@ export interface Catalog {
   backups: BackupEntry[]
   /** Oplog slices, oldest first. */
   slices: OplogSliceEntry[]
+  /** Timeline breaks (a restore's switch, a forced failover), oldest first. */
+  breaks: TimelineBreak[]
 }
 
 /** Lists a service's catalog (or every service's) from the store: entries only, paginated through. */
@@ -61,6 +64,7 @@ export async function listCatalog(store: ObjectStore, options: {service?: string
   const prefix = options.service ? servicePrefix(options.service) : 'backups/'
   const backups: BackupEntry[] = []
   const slices: OplogSliceEntry[] = []
+  const breaks: TimelineBreak[] = []
   // Verification records by their backup's folder (backups/S/base/ID/), merged once all are read.
   const records = new Map<string, Verification[]>()
   for await (const object of listAll(store, prefix)) {
@@ -68,6 +72,10 @@ export async function listCatalog(store: ObjectStore, options: {service?: string
     if (record) {
       const verification = parseVerificationRecord((await readSmallObject(store, object.key)).toString('utf8'), object.key)
       records.set(record[1], [...(records.get(record[1]) ?? []), verification])
+      continue
+    }
+    if (TIMELINE_BREAK_KEY.test(object.key)) {
+      breaks.push(parseTimelineBreak((await readSmallObject(store, object.key)).toString('utf8'), object.key))
       continue
     }
     if (!object.key.endsWith('/entry.json')) continue
@@ -81,7 +89,19 @@ export async function listCatalog(store: ObjectStore, options: {service?: string
   }
   backups.sort((a, b) => a.consistentAt.localeCompare(b.consistentAt) || a.id.localeCompare(b.id))
   slices.sort((a, b) => a.firstAt.localeCompare(b.firstAt) || a.id.localeCompare(b.id))
-  return {backups, slices}
+  return {backups, slices, breaks: sortBreaks(breaks)}
+}
+
+/**
+ * Records a timeline break unless the run that makes it already did (read first: a resumed run
+ * keeps its first record, and its time). Returns the stored break.
+ */
+export async function recordTimelineBreak(store: ObjectStore, entry: Omit<TimelineBreak, 'schemaVersion' | 'kind'>): Promise<{record: TimelineBreak; created: boolean}> {
+  const key = timelineBreakKey(entry.service, entry.runId)
+  if (await store.head(key)) return {record: parseTimelineBreak((await readSmallObject(store, key)).toString('utf8'), key), created: false}
+  const record: TimelineBreak = {schemaVersion: CATALOG_SCHEMA_VERSION, kind: 'timeline-break', ...entry}
+  await store.put(key, entryBody(record), {contentType: 'application/json'})
+  return {record, created: true}
 }
 
 /** Reads one backup's entry by service and id; NotFoundError naming the id if there is none. */

@@ -1,6 +1,7 @@
 import {UsageError} from '../../errors.js'
 import type {BackupEntry, OplogSliceEntry} from './entry.js'
 import {compareOplogTimestamps, formatOplogTimestamp, nextOplogTimestamp, parseOplogTimestamp, type OplogTimestamp} from './oplog-timestamp.js'
+import {breakPoint, describeBreak, epochOfPoint, epochOfTime, sortBreaks, type TimelineBreak} from './timeline-break.js'
 
 /**
  * Point-in-time restore arithmetic: which moments can be restored, and from what.
@@ -23,17 +24,34 @@ export interface WindowSegment {
   /** RFC 3339 wall times of the two ends, for messages. */
   fromAt: string
   toAt: string
+  /** Which side of the timeline breaks the segment is on (timeline-break.ts); 0 without breaks. */
+  epoch: number
 }
 
 interface Chain {
   base: BackupEntry
   slices: OplogSliceEntry[]
+  /** The first restorable point of the chain: the base's consistent point, or the break it follows. */
+  start: OplogTimestamp
+  startAt: string
   end: OplogTimestamp
   endAt: string
 }
 
-function chainFrom(base: BackupEntry, slices: OplogSliceEntry[]): Chain {
-  const sorted = [...slices].sort((a, b) => compareOplogTimestamps(parseOplogTimestamp(a.range.last), parseOplogTimestamp(b.range.last)))
+/**
+ * The chain a base backup starts, on its own side of the timeline breaks: only slices that begin
+ * on that side, and never reaching the next break (replaying past it would rebuild data the
+ * service no longer has). A slice that straddles the next break still extends the chain up to
+ * just before it: the replay stops there (--oplogLimit). A base taken after a break stands for the
+ * data from the break on (it was taken of what the service reads since), even when its own oplog
+ * is older (a restored set's last operation is the restore's).
+ */
+function chainFrom(base: BackupEntry, slices: OplogSliceEntry[], breaks: readonly TimelineBreak[] = []): Chain {
+  const epoch = epochOfTime(base.startedAt, breaks)
+  const previous = epoch > 0 ? breaks[epoch - 1] : undefined
+  const next = breaks[epoch]
+  const own = slices.filter((s) => epochOfTime(s.firstAt, breaks) === epoch)
+  const sorted = own.sort((a, b) => compareOplogTimestamps(parseOplogTimestamp(a.range.last), parseOplogTimestamp(b.range.last)))
   let end = parseOplogTimestamp(base.oplog.last)
   let endAt = base.consistentAt
   const used: OplogSliceEntry[] = []
@@ -46,33 +64,59 @@ function chainFrom(base: BackupEntry, slices: OplogSliceEntry[]): Chain {
     end = last
     endAt = slice.lastAt
   }
-  return {base, slices: used, end, endAt}
+  if (next && compareOplogTimestamps(end, breakPoint(next)) >= 0) {
+    end = {seconds: breakPoint(next).seconds - 1, ordinal: 0xffffffff}
+    endAt = new Date(breakPoint(next).seconds * 1000 - 1).toISOString()
+  }
+  let start = parseOplogTimestamp(base.oplog.last)
+  let startAt = base.consistentAt
+  if (previous && compareOplogTimestamps(breakPoint(previous), start) > 0) {
+    start = breakPoint(previous)
+    startAt = new Date(start.seconds * 1000).toISOString()
+  }
+  if (compareOplogTimestamps(end, start) < 0) {
+    end = start
+    endAt = startAt
+  }
+  return {base, slices: used, start, startAt, end, endAt}
 }
 
-/** The restorable window as disjoint segments, oldest first (gaps between them cannot be restored). */
-export function restorableWindow(backups: BackupEntry[], slices: OplogSliceEntry[]): WindowSegment[] {
+/**
+ * The restorable window as disjoint segments, oldest first (gaps between them cannot be
+ * restored; nor can a segment reach across a timeline break into the next one).
+ */
+export function restorableWindow(backups: BackupEntry[], slices: OplogSliceEntry[], breaks: readonly TimelineBreak[] = []): WindowSegment[] {
+  const ordered = sortBreaks(breaks)
   const segments: WindowSegment[] = []
   const chains = backups
-    .map((b) => chainFrom(b, slices))
-    .sort((a, b) => compareOplogTimestamps(parseOplogTimestamp(a.base.oplog.last), parseOplogTimestamp(b.base.oplog.last)))
-  for (const chain of chains) {
-    const from = parseOplogTimestamp(chain.base.oplog.last)
+    .map((b) => ({chain: chainFrom(b, slices, ordered), epoch: epochOfTime(b.startedAt, ordered)}))
+    .sort((a, b) => a.epoch - b.epoch || compareOplogTimestamps(a.chain.start, b.chain.start))
+  for (const {chain, epoch} of chains) {
     const last = segments[segments.length - 1]
-    if (last && compareOplogTimestamps(from, last.to) <= 0) {
+    if (last && last.epoch === epoch && compareOplogTimestamps(chain.start, last.to) <= 0) {
       if (compareOplogTimestamps(chain.end, last.to) > 0) {
         last.to = chain.end
         last.toAt = chain.endAt
       }
       continue
     }
-    segments.push({from, to: chain.end, fromAt: chain.base.consistentAt, toAt: chain.endAt})
+    segments.push({from: chain.start, to: chain.end, fromAt: chain.startAt, toAt: chain.endAt, epoch})
   }
   return segments
 }
 
-export function formatWindow(segments: WindowSegment[]): string {
+/** The window for messages; with breaks, each one named where the timeline changes. */
+export function formatWindow(segments: WindowSegment[], breaks: readonly TimelineBreak[] = []): string {
   if (segments.length === 0) return 'nothing is restorable (no backups)'
-  return segments.map((s) => `${s.fromAt} (${formatOplogTimestamp(s.from)}) to ${s.toAt} (${formatOplogTimestamp(s.to)})`).join(', ')
+  const ordered = sortBreaks(breaks)
+  const parts: string[] = []
+  let epoch = 0
+  for (const s of segments) {
+    for (; epoch < s.epoch; epoch++) if (ordered[epoch]) parts.push(`[${describeBreak(ordered[epoch])}]`)
+    parts.push(`${s.fromAt} (${formatOplogTimestamp(s.from)}) to ${s.toAt} (${formatOplogTimestamp(s.to)})`)
+  }
+  for (; epoch < ordered.length; epoch++) parts.push(`[${describeBreak(ordered[epoch])}: no backup since]`)
+  return parts.join(', ')
 }
 
 /** What to restore to: a wall time (RFC 3339, second resolution) or an oplog timestamp. */
@@ -121,18 +165,23 @@ export interface RestorePlan {
 
 /**
  * Chooses the newest base backup whose consistent point is at or before the target and whose
- * slice chain reaches it, and the slices to replay. A target outside the window is refused with
- * the window in the message.
+ * slice chain reaches it, and the slices to replay, on the target's side of every timeline break.
+ * A target outside the window is refused with the window in the message; one that only a replay
+ * across a break would reach is refused naming the break.
  */
-export function planPointInTimeRestore(backups: BackupEntry[], slices: OplogSliceEntry[], target: RestoreTarget): RestorePlan {
+export function planPointInTimeRestore(backups: BackupEntry[], slices: OplogSliceEntry[], target: RestoreTarget, breaks: readonly TimelineBreak[] = []): RestorePlan {
+  const ordered = sortBreaks(breaks)
   const limit = oplogLimitFor(target)
   // The newest op to apply is strictly before the limit: for the window check, the target point.
   const point: OplogTimestamp = limit.ordinal > 0 ? {seconds: limit.seconds, ordinal: limit.ordinal - 1} : {seconds: limit.seconds - 1, ordinal: 0xffffffff}
+  const epoch = epochOfPoint(point, ordered)
   const candidates = backups
-    .filter((b) => compareOplogTimestamps(parseOplogTimestamp(b.oplog.last), point) <= 0)
-    .sort((a, b) => compareOplogTimestamps(parseOplogTimestamp(b.oplog.last), parseOplogTimestamp(a.oplog.last)))
-  for (const base of candidates) {
-    const chain = chainFrom(base, slices)
+    .filter((b) => epochOfTime(b.startedAt, ordered) === epoch)
+    .map((b) => chainFrom(b, slices, ordered))
+    .filter((c) => compareOplogTimestamps(c.start, point) <= 0)
+    .sort((a, b) => compareOplogTimestamps(parseOplogTimestamp(b.base.oplog.last), parseOplogTimestamp(a.base.oplog.last)))
+  for (const chain of candidates) {
+    const base = chain.base
     const baseEnd = parseOplogTimestamp(base.oplog.last)
     // Reaching the target: the chain's end is at or beyond it, or the target falls in the same
     // second as the chain's end with nothing recorded after (a time target rounds to its second).
@@ -142,8 +191,31 @@ export function planPointInTimeRestore(backups: BackupEntry[], slices: OplogSlic
     return {base, slices: needed, oplogLimit: formatOplogTimestamp(limit), lastAppliedAtMost: formatOplogTimestamp(point)}
   }
   const described = target.kind === 'time' ? target.at.toISOString() : `${formatOplogTimestamp(target.ts)}${target.inclusive ? '' : ' (excluded)'}`
-  throw new UsageError(`${described} is outside the restorable window: ${formatWindow(restorableWindow(backups, slices))}`, {
+  const window = restorableWindow(backups, slices, ordered)
+  const details = {
+    window: window.map((s) => ({from: formatOplogTimestamp(s.from), to: formatOplogTimestamp(s.to), fromAt: s.fromAt, toAt: s.toAt, epoch: s.epoch})),
+    breaks: ordered.map((b) => ({at: b.at, reason: b.reason, runId: b.runId})),
+  }
+  // Reachable only by ignoring the breaks: the replay would cross one. Name it.
+  if (ordered.length > 0 && reachableIgnoringBreaks(backups, slices, target)) {
+    const crossed = epoch > 0 ? ordered[epoch - 1] : ordered[0]
+    throw new UsageError(`${described} cannot be restored: the replay would cross the ${describeBreak(crossed)}, after which the older backups and oplog no longer lead to the live data; restorable: ${formatWindow(window, ordered)}`, {
+      hint: 'pick a --to-time inside one side of the break (`mygate backup list` shows the breaks)',
+      details,
+    })
+  }
+  throw new UsageError(`${described} is outside the restorable window: ${formatWindow(window, ordered)}`, {
     hint: 'pick a --to-time inside the window (`mygate backup list` shows the backups)',
-    details: {window: restorableWindow(backups, slices).map((s) => ({from: formatOplogTimestamp(s.from), to: formatOplogTimestamp(s.to), fromAt: s.fromAt, toAt: s.toAt}))},
+    details,
   })
+}
+
+function reachableIgnoringBreaks(backups: BackupEntry[], slices: OplogSliceEntry[], target: RestoreTarget): boolean {
+  try {
+    planPointInTimeRestore(backups, slices, target, [])
+    return true
+  } catch (error) {
+    if (error instanceof UsageError) return false
+    throw error
+  }
 }

@@ -31,6 +31,11 @@ export interface DumpJobInput {
   location: ArchiveLocation
   /** emptyDir size limit (a Kubernetes quantity), from the database's storage. */
   sizeLimit: string
+  /**
+   * The replica set dumped when it is not the descriptor's own (a restored set the service was
+   * switched to): its NetworkPolicy admits backup pods labelled with it (restored-set.ts).
+   */
+  targetSet?: string
 }
 
 export interface RestoreJobInput extends Omit<DumpJobInput, 'toolsSecret'> {
@@ -64,7 +69,7 @@ export function renderDumpJob(input: DumpJobInput): KubeObject {
   const path = `${ARCHIVE_DIR}/${ARCHIVE_FILE}`
   return renderOne('dump-job.yaml', {
     namespace: DATA_NAMESPACE,
-    job: {name: dumpJobName(input.backupId), labels: jobLabels(input.database, 'dump', input.backupId)},
+    job: {name: dumpJobName(input.backupId), labels: {...jobLabels(input.database, 'dump', input.backupId), ...(input.targetSet ? {'mygate.dev/target-set': input.targetSet} : {})}},
     backup: {id: input.backupId, file: ARCHIVE_FILE, archiveUrl: archiveUrl(input.location), sizeLimit: input.sizeLimit},
     database: {image: input.image, toolsSecret: input.toolsSecret},
     transfer: transferContainer(input.location, path),

@@ -5,8 +5,10 @@ import {NotFoundError} from '../../errors.js'
 import {dumpJobName} from '../jobs/job-values.js'
 import {sliceJobName} from '../jobs/slice-job-values.js'
 import {activeBackupSite, backupBucketName} from './backup-site.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {createBackups} from './create-backup.js'
+import {liveSetOf, setHosts} from '../restore/live-set.js'
 import {takeOplogSlice} from '../pitr/take-oplog-slice.js'
 import {copyToOtherRegion} from '../replication/secondary-copy.js'
 
@@ -59,6 +61,8 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
     const plan = targets.map((t) => ({service: t.service, database: t.database, job: options.oplogSlice ? sliceJobName('TIMESTAMP-' + t.service + '-XXXXXX') : dumpJobName('TIMESTAMP-' + t.service + '-XXXXXX'), bucket}))
     if (options.dryRun) return {environment: connection.record.name, region, dryRun: true, kind, plan, slices: [], backups: []}
     const site = await activeBackupSite(connection, options.home)
+    // What the schedules uploaded first: a slice starts where the newest capture ends.
+    await catalogueScheduledRuns(connection.record, site.store, targets, options.home)
     const hostsOf = (database: string) => {
       const descriptor = options.catalog.byName(database)
       if (!descriptor) throw new NotFoundError(`no descriptor for ${database}`)
@@ -77,11 +81,16 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
       const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
       return {environment: connection.record.name, region, dryRun: false, kind, plan, slices, backups: [], ...(copies ? {copies} : {})}
     }
+    // After a restore's switch the service reads the restored set: that is the live data to dump.
+    const liveSets = new Map<string, string>()
+    for (const target of targets) liveSets.set(target.database, await liveSetOf(site.client, target.service, target.database))
+    const databaseOfSet = new Map([...liveSets].map(([database, set]) => [set, database]))
     const created = await createBackups({
       environment: connection.record.name,
       site,
       targets,
-      hostsOf,
+      hostsOf: (set) => setHosts(options.catalog, connection.record.spec, databaseOfSet.get(set) ?? set, set),
+      setOf: (database) => liveSets.get(database) ?? database,
       sizeLimit: '10Gi',
       ...(options.onPhase ? {onPhase: options.onPhase} : {}),
     })

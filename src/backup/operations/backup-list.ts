@@ -8,7 +8,8 @@ import {NotFoundError, UsageError} from '../../errors.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import type {BackupEntry, OplogSliceEntry} from '../catalog/entry.js'
 import {formatOplogTimestamp} from '../catalog/oplog-timestamp.js'
-import {restorableWindow} from '../catalog/restore-window.js'
+import {formatWindow, restorableWindow} from '../catalog/restore-window.js'
+import {sortBreaks, type TimelineBreak} from '../catalog/timeline-break.js'
 import {openBackupStore} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 
@@ -33,7 +34,12 @@ export interface BackupListResult {
   /** Oplog slices this region's bucket holds; `gap` when the oplog no longer reached back to the previous one. */
   slices: Array<{id: string; service: string; after: string; last: string; lastAt: string; entries: number; bytes: number; gap?: {requestedAfter: string; firstAvailable: string}}>
   /** Per service: the restorable window (segments; a gap between two cannot be restored). */
-  windows: Array<{service: string; segments: Array<{from: string; to: string; fromAt: string; toAt: string}>}>
+  windows: Array<{service: string; segments: Array<{from: string; to: string; fromAt: string; toAt: string; epoch: number}>; text: string}>
+  /**
+   * Timeline breaks (a restore's switch, a forced failover): older backups and slices no longer
+   * lead to the live data past one, and a segment's `epoch` says after how many it lies.
+   */
+  breaks: Array<{service: string; at: string; reason: TimelineBreak['reason']; runId: string; detail: string}>
 }
 
 export async function backupList(options: BackupListOptions): Promise<BackupListResult> {
@@ -41,18 +47,26 @@ export async function backupList(options: BackupListOptions): Promise<BackupList
   const {store, environment, region} = await storeOf(options)
   const entries: BackupEntry[] = []
   const slices: OplogSliceEntry[] = []
+  const breaks: TimelineBreak[] = []
   for (const catalog of services ? await Promise.all(services.map((service) => listCatalog(store, {service}))) : [await listCatalog(store)]) {
     entries.push(...catalog.backups)
     slices.push(...catalog.slices)
+    breaks.push(...catalog.breaks)
   }
   entries.sort((a, b) => a.consistentAt.localeCompare(b.consistentAt) || a.id.localeCompare(b.id))
-  const windows = [...new Set(entries.map((e) => e.service))].sort().map((service) => ({
-    service,
-    segments: restorableWindow(
+  const windows = [...new Set([...entries.map((e) => e.service), ...breaks.map((b) => b.service)])].sort().map((service) => {
+    const own = breaks.filter((b) => b.service === service)
+    const segments = restorableWindow(
       entries.filter((e) => e.service === service),
       slices.filter((s) => s.service === service),
-    ).map((w) => ({from: formatOplogTimestamp(w.from), to: formatOplogTimestamp(w.to), fromAt: w.fromAt, toAt: w.toAt})),
-  }))
+      own,
+    )
+    return {
+      service,
+      segments: segments.map((w) => ({from: formatOplogTimestamp(w.from), to: formatOplogTimestamp(w.to), fromAt: w.fromAt, toAt: w.toAt, epoch: w.epoch})),
+      text: formatWindow(segments, own),
+    }
+  })
   return {
     environment,
     region,
@@ -69,6 +83,7 @@ export async function backupList(options: BackupListOptions): Promise<BackupList
     })),
     slices: slices.map((s) => ({id: s.id, service: s.service, after: s.range.after, last: s.range.last, lastAt: s.lastAt, entries: s.entries, bytes: s.object.size, ...(s.gap ? {gap: s.gap} : {})})),
     windows,
+    breaks: sortBreaks(breaks).map((b) => ({service: b.service, at: b.at, reason: b.reason, runId: b.runId, detail: b.detail})),
   }
 }
 

@@ -6,6 +6,7 @@ import {deleteBaseBackup, deleteOplogSlice, listCatalog} from '../catalog/catalo
 import {applyRetention, retentionPolicyOf} from '../catalog/retention.js'
 import {openBackupStore} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 
 /**
  * `mygate backup prune --env E [--service S ...] [--dry-run]`: applies each database's retention
@@ -58,6 +59,8 @@ export async function backupPrune(options: BackupPruneOptions): Promise<BackupPr
     const region = connection.record.activeRegion
     const store = await openBackupStore(connection, region, home)
     const now = (options.now ?? (() => new Date()))()
+    // Retention decides over every backup, scheduled runs included (a dry run only reads).
+    if (!options.dryRun) await catalogueScheduledRuns(connection.record, store, targets, home)
     const decisions = []
     for (const target of targets) {
       const descriptor = options.catalog.byName(target.database)

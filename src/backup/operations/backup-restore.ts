@@ -13,10 +13,13 @@ import {listCatalog} from '../catalog/catalog-store.js'
 import {abandonRestoreRun, executeRestoreRun, type RestoreContext, undoRestoreRun} from '../restore/execute-restore.js'
 import {chooseRestoreSource, type RestoreSource} from '../restore/restore-source.js'
 import {decideAbandon, decideRerun, decideUndo, NO_SWITCH_STEPS, refuseSwitchAcrossRegions, RESTORE_STEPS, type RestoreRequest, type RestoreRun, type RestoreStepKind, startRestoreRun} from '../restore/restore-run.js'
+import {setHosts, setServiceReads} from '../restore/live-set.js'
+import {takeNewBaseAfterBreak} from '../timeline/new-base-after-break.js'
 import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
 import {activeBackupSite} from './backup-site.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
 import type {BackupSite} from './create-backup.js'
 
@@ -116,9 +119,11 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
     const sources = new Map<string, RestoreSource>()
     const expectations = new Map<string, ContentHashes>()
     if (action === 'restore') {
+      // The newest backup may be a scheduled run not catalogued yet (a dry run only reads).
+      if (!options.dryRun) await catalogueScheduledRuns(record, site.store, targets, options.home)
       for (const target of targets) {
         const catalog = await listCatalog(site.store, {service: target.service})
-        const source = chooseRestoreSource({service: target.service, backups: catalog.backups, slices: catalog.slices, ...(options.id ? {id: options.id} : {}), ...(options.toTime ? {toTime: options.toTime} : {}), now: now()})
+        const source = chooseRestoreSource({service: target.service, backups: catalog.backups, slices: catalog.slices, breaks: catalog.breaks, ...(options.id ? {id: options.id} : {}), ...(options.toTime ? {toTime: options.toTime} : {}), now: now()})
         sources.set(target.service, source)
         // Past the base's consistent point: what the restore must leave is computed from the
         // stored archive and slices alone (never a live count), and the proof compares with it.
@@ -148,6 +153,23 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
             await confirmOperation({...confirmation, action: `switch ${target.service} of ${record.name} to the restored data`, doing: `a restore of ${target.service} in ${record.name}`}, options.ask)
           },
           now,
+          afterSwitch: async (run, switchedAt) => {
+            const [base] = await takeNewBaseAfterBreak({
+              environment: record.name,
+              site,
+              targets: [target],
+              reason: 'restore-switch',
+              runId: run.id,
+              at: switchedAt,
+              setOf: () => run.restoredSet,
+              hostsOf: (set) => setHosts(options.catalog, record.spec, target.database, set),
+              detail: () => `${target.service} reads ${run.restoredSet}`,
+              now,
+              ...(options.timeoutMs ? {jobTimeoutMs: options.timeoutMs} : {}),
+              ...(options.onProgress ? {onPhase: (phase: string, detail: string) => options.onProgress?.(`[${phase}] ${detail}`)} : {}),
+            })
+            return `timeline break recorded at ${base.timelineBreak.at}; new base backup ${base.backupId}${base.taken ? '' : ' (taken before the resume)'}`
+          },
           onStep: (kind, state, detail) => options.onStep?.(target.service, kind, state, detail),
           ...(options.onProgress ? {onProgress: options.onProgress} : {}),
           ...(options.timeoutMs ? {waitTimeoutMs: options.timeoutMs} : {}),
@@ -181,7 +203,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
         }
         const rerun = decideRerun(stored, request)
         if (rerun.kind === 'refuse') throw rerun.error
-        const run = rerun.kind === 'resume' ? rerun.run : startRestoreRun({request, previousSet: previousSetOf(stored, target.database), who: holderIdentity(), now: now()})
+        const run = rerun.kind === 'resume' ? rerun.run : startRestoreRun({request, previousSet: setServiceReads(stored, target.database), who: holderIdentity(), now: now()})
         const finished = await executeRestoreRun(run, {...context, entry: source.base, slices: source.slices, expected: expectations.get(target.service) ?? source.base.collections})
         const summary = summaryOf(finished, rerun.kind === 'resume')
         if (!finished.request.switch) summary.connection = {...(await driver.connection(finished.restoredSet)), namespace: 'mygate-data'}
@@ -194,12 +216,6 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
   } finally {
     connection.close()
   }
-}
-
-/** The set the service reads now: the last switched restore's set, or the live database. */
-function previousSetOf(stored: RestoreRun | undefined, database: string): string {
-  if (stored && stored.request.switch && stored.outcome === 'succeeded') return stored.restoredSet
-  return database
 }
 
 /** Where the service reads its connection string: its `generate: mongodb-uri` secret. */

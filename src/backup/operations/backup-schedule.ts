@@ -3,8 +3,7 @@ import {connectEnvironment} from '../../env/connect.js'
 import {UsageError} from '../../errors.js'
 import type {KubeObject} from '../../kube/types.js'
 import {baseCronJobName, sliceCronJobName} from '../schedule/backup-cronjobs.js'
-import {ingestScheduledRuns} from '../schedule/ingest-scheduled.js'
-import {copyToOtherRegion} from '../replication/secondary-copy.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {reconcileBackupSchedules, scheduleCronJobs} from '../schedule/reconcile-schedules.js'
 import {checkCron, checkTimeZone, type ScheduleOverride} from '../schedule/schedule-plan.js'
 import {openBackupStore} from './backup-site.js'
@@ -72,17 +71,8 @@ export async function backupSchedule(options: BackupScheduleOptions): Promise<Ba
         ...(s.base ? {base: {cronJob: baseCronJobName(s.database), ...s.base, ...optional('lastScheduleTime', lastRun(baseCronJobName(s.database)))}} : {}),
         slices: {cronJob: sliceCronJobName(s.database), ...s.slices, ...optional('lastScheduleTime', lastRun(sliceCronJobName(s.database)))},
       }))
-    const ingested = {backups: 0, slices: 0}
-    if (record.provider === 'local') {
-      const store = await openBackupStore(connection, record.activeRegion, options.home)
-      for (const t of targets) {
-        const done = await ingestScheduledRuns(store, t, record.activeRegion)
-        ingested.backups += done.backups.length
-        ingested.slices += done.slices.length
-        // What the schedules produced is copied to the other region like any backup.
-        if (done.backups.length + done.slices.length > 0) await copyToOtherRegion(record, store, t.service, options.home)
-      }
-    }
+    let ingested = {backups: 0, slices: 0}
+    if (record.provider === 'local') ingested = await catalogueScheduledRuns(record, await openBackupStore(connection, record.activeRegion, options.home), targets, options.home)
     return {environment: record.name, region: record.activeRegion, changed: changing, schedules, ingested}
   } finally {
     connection.close()

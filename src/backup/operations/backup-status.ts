@@ -1,5 +1,5 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
-import {ingestScheduledRuns} from '../schedule/ingest-scheduled.js'
+import {uncataloguedRuns} from '../schedule/catalogue-scheduled.js'
 import {parseDuration} from '../../duration.js'
 import {connectEnvironment} from '../../env/connect.js'
 import {mygateHome} from '../../home.js'
@@ -45,6 +45,11 @@ export interface ServiceBackupStatus {
   /** Dump Jobs of this database that failed since its newest backup (kept in the cluster for a day by their TTL). */
   failedRuns: Array<{job: string; at: string}>
   backups: number
+  /**
+   * Scheduled runs in the bucket not catalogued yet: the verdicts above do not count them until
+   * a mutating backup command (create, restore, verify, prune, schedule) catalogues them.
+   */
+  uncatalogued?: {backups: number; slices: number}
   problems: string[]
 }
 
@@ -68,9 +73,9 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
     const now = (options.now ?? (() => new Date()))()
     const services: ServiceBackupStatus[] = []
     for (const target of targets) {
-      // Runs of the backup CronJobs land in the bucket uncatalogued: catalogue them first, or the
-      // last good backup would look older than it is.
-      await ingestScheduledRuns(site.store, target, connection.record.activeRegion)
+      // Read-only: runs of the backup CronJobs waiting in the bucket are counted, not catalogued
+      // (the next mutating backup command catalogues them: catalogue-scheduled.ts).
+      const uncatalogued = await uncataloguedRuns(site.store, target.service)
       const {backups, slices} = await listCatalog(site.store, {service: target.service})
       const descriptor = options.catalog.byName(target.database)
       const health = backupHealth({
@@ -87,7 +92,7 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
       const lastVerification = backups
         .flatMap((b) => b.verifications.map((v) => ({...v, id: b.id})))
         .sort((a, b) => b.at.localeCompare(a.at))[0]
-      services.push(serviceStatus(target, health, failedRuns, lastVerification, backups.length))
+      services.push({...serviceStatus(target, health, failedRuns, lastVerification, backups.length), uncatalogued})
     }
     const verdict = services.reduce<ServiceBackupStatus['verdict']>((worst, s) => (RANK[s.verdict] > RANK[worst] ? s.verdict : worst), 'healthy')
     return {environment: connection.record.name, region: site.region, store: site.store.location, verdict, healthy: verdict === 'healthy', services}

@@ -11,6 +11,7 @@ import {deleteScratchNamespace, LABEL_PURPOSE, scratchNamespace, verifyNamespace
 import {type CollectionCheck, archiveChecksumProblem, compareRestore, restoredHashes} from '../verify/verdict.js'
 import {checkVerifySelection, selectBackupsToVerify} from '../verify/select.js'
 import {activeBackupSite} from './backup-site.js'
+import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {databaseNameOf, resolveBackupTargets} from './backup-targets.js'
 import type {BackupSite} from './create-backup.js'
 
@@ -83,6 +84,8 @@ export async function backupVerify(options: BackupVerifyOptions): Promise<Backup
   try {
     const site = await activeBackupSite(connection, home)
     const where = {store: site.store.location, environment: connection.record.name}
+    // The latest backup may be a scheduled run not catalogued yet.
+    await catalogueScheduledRuns(connection.record, site.store, targets, home)
     const entries = selectBackupsToVerify((await listCatalog(site.store)).backups, {id: options.id, latest: options.latest, targets, named}, where)
     const verifications: BackupVerification[] = []
     for (const entry of entries) verifications.push(await verifyOne(options, site, connection.record.spec, entry))

@@ -39,8 +39,14 @@ export interface CreateBackupOptions {
   environment: string
   site: BackupSite
   targets: BackupTarget[]
-  /** Replica-set members (`host:port`) of a database, as its config names them. */
-  hostsOf(database: string): string[]
+  /** Replica-set members (`host:port`) of a replica set, as its config names them. */
+  hostsOf(set: string): string[]
+  /**
+   * The replica set a database's service reads now (default: the database's own). After a
+   * restore's switch it is the restored set: a backup of the live data dumps that one, and the
+   * entry still names the database (it restores like any of its backups).
+   */
+  setOf?(database: string): string
   image?: string
   sizeLimit?: string
   now?: () => Date
@@ -68,9 +74,18 @@ async function createOne(options: CreateBackupOptions, target: BackupTarget): Pr
   const id = newBackupId(target.service, started, randomBytes(3).toString('hex'))
   const keys = baseBackupKeys(target.service, id)
   const key = keys.archive
-  await ensureToolsSecret(site.client, target.database, options.hostsOf(target.database))
-  phase('dump', `${target.database}: mongodump -> ${archiveUrl(site.locate(key))}`)
-  const job = renderDumpJob({backupId: jobBackupId(id), database: target.database, image: options.image ?? 'mongo:7.0', toolsSecret: toolsSecretName(target.database), location: site.locate(key), sizeLimit: options.sizeLimit ?? '10Gi'})
+  const set = options.setOf?.(target.database) ?? target.database
+  await ensureToolsSecret(site.client, set, options.hostsOf(set), set)
+  phase('dump', `${set === target.database ? target.database : `${target.database} (restored set ${set})`}: mongodump -> ${archiveUrl(site.locate(key))}`)
+  const job = renderDumpJob({
+    backupId: jobBackupId(id),
+    database: target.database,
+    image: options.image ?? 'mongo:7.0',
+    toolsSecret: toolsSecretName(set),
+    location: site.locate(key),
+    sizeLimit: options.sizeLimit ?? '10Gi',
+    ...(set === target.database ? {} : {targetSet: set}),
+  })
   const outcome = await runBackupJob(site.client, job, {...(options.jobTimeoutMs ? {timeoutMs: options.jobTimeoutMs} : {})})
   const head = await site.store.head(key)
   if (!head) throw new OperationFailedError(`the dump Job ${outcome.job} finished but ${archiveUrl(site.locate(key))} is not in the store`, {hint: 'check the transfer container: `kubectl logs job/' + outcome.job + ' -c transfer -n mygate-data`'})

@@ -1,4 +1,4 @@
-import {listCatalog} from '../catalog/catalog-store.js'
+import {listCatalog, recordTimelineBreak} from '../catalog/catalog-store.js'
 import {baseBackupKeys, type BackupEntry, type OplogSliceEntry} from '../catalog/entry.js'
 import {copyObject} from '../storage/copy.js'
 import type {ObjectStore} from '../storage/object-store.js'
@@ -24,6 +24,10 @@ export async function replicateCatalog(source: ObjectStore, target: ObjectStore,
   const [from, to] = await Promise.all([listCatalog(source, options), listCatalog(target, options)])
   const have = new Set([...to.backups.map((b) => `base/${b.id}`), ...to.slices.map((s) => `oplog-slice/${s.id}`)])
   const result: ReplicationResult = {from: source.location, to: target.location, copied: [], present: 0}
+  // Timeline breaks first: the secondary never lists a backup taken after a break without the
+  // break that keeps older chains from replaying across it. Small records, copied as they are.
+  const breaks = new Set(to.breaks.map((b) => `${b.service}/${b.runId}`))
+  for (const {schemaVersion: _v, kind: _k, ...record} of from.breaks) if (!breaks.has(`${record.service}/${record.runId}`)) await recordTimelineBreak(target, record)
   for (const entry of [...from.backups, ...from.slices]) {
     if (have.has(`${entry.kind === 'base' ? 'base' : 'oplog-slice'}/${entry.id}`)) {
       result.present++

@@ -43,6 +43,13 @@ export interface RestoreContext {
   /** The confirmation rule's question, asked after the proof (production); throws to refuse. */
   confirm: () => Promise<void>
   now: () => Date
+  /**
+   * Run at the end of the switch, with the service's writes still stopped: the timeline break is
+   * recorded and a new base backup of the restored set taken (new-base-after-break.ts), so the
+   * restorable window starts again exactly at the data the service resumes from. Reads first: a
+   * resumed switch does not take a second base. Returns what it did, for the step's detail.
+   */
+  afterSwitch?: (run: RestoreRun, switchedAt: Date) => Promise<string>
   onStep?: (kind: RestoreStepKind, state: 'start' | 'done', detail?: string) => void
   onProgress?: (message: string) => void
   waitTimeoutMs?: number
@@ -96,12 +103,22 @@ async function runStep(kind: RestoreStepKind, current: () => RestoreRun, save: (
       return `${stopped.length} deployment(s) of ${run.request.service} at 0`
     }
     case 'switch': {
+      // Before the Secret names the set (writes are stopped): where --undo's count starts. A
+      // resumed switch keeps the optime its first attempt recorded.
+      if (!run.switchOptime && context.driver.lastOptime) {
+        const optime = await context.driver.lastOptime(run.restoredSet)
+        if (optime) await save({...current(), switchOptime: optime})
+      }
       const target = await context.driver.connection(run.restoredSet)
       const credentials = await setCredentials(context.active, target.credentialsSecret)
       // The network first: once the Secret names the set, the next pod started must reach it.
       for (const client of context.clients.values()) for (const policy of switchNetworkPolicies({service: run.request.service, set: run.restoredSet, port: target.port})) await client.apply(policy)
       const regions = await switchConnection({...service, secret: context.secret, target: {set: run.restoredSet, hosts: target.hosts, ...credentials}})
-      return `${context.secret.name} names ${run.restoredSet}${regions.length > 0 ? ` (changed in ${regions.join(', ')})` : ' (already)'}`
+      const switched = `${context.secret.name} names ${run.restoredSet}${regions.length > 0 ? ` (changed in ${regions.join(', ')})` : ' (already)'}`
+      if (!context.afterSwitch) return switched
+      // The switch's own start time (kept by a resumed run) is the break's.
+      const startedAt = current().steps.find((s) => s.kind === 'switch')?.startedAt
+      return `${switched}; ${await context.afterSwitch(current(), startedAt ? new Date(startedAt) : context.now())}`
     }
     case 'restart':
       return restartService({...service, stopped: run.stopped ?? [], ...timeouts(context)})
@@ -143,14 +160,31 @@ export async function undoRestoreRun(run: RestoreRun, context: Omit<RestoreConte
   await context.confirm()
   // The undo's own stop is recorded apart from the restore's: a re-run after a kill here finds it.
   const stopped = await stopServiceWrites({...service, ...(current.undoStopped ? {recorded: current.undoStopped} : {}), record: (s) => save({...current, undoStopped: s}), ...timeouts(context)})
-  const counts = await context.driver.countDocuments(run.restoredSet)
-  const writes = writesSince(current.measured ?? {}, counts)
+  // Counted with the service stopped: every write the restored set took since the switch.
+  const counted = await countWritesSinceSwitch(current, context.driver)
   const credentials = await setCredentials(context.active, context.live.credentialsSecret)
   await switchConnection({...service, secret: context.secret, target: {set: run.previousSet, hosts: context.live.hosts, ...credentials}})
   await restartService({...service, stopped, ...timeouts(context)})
-  const detail = `${run.request.service} reads ${run.previousSet} again; ${run.restoredSet} is kept with the ${writes} document change(s) it took since the switch`
-  await save(markUndone(current, context.now(), writes, detail))
+  const detail = `${run.request.service} reads ${run.previousSet} again; ${run.restoredSet} is kept with the ${counted.description} it took since the switch`
+  await save(markUndone(current, context.now(), counted.total, detail, counted.writes))
   return current
+}
+
+/**
+ * The writes since the switch: from the restored set's oplog after the optime the switch
+ * recorded (inserts, updates and deletes each count); for a run switched before that optime was
+ * recorded, the net change of document counts, said as such.
+ */
+async function countWritesSinceSwitch(run: RestoreRun, driver: RestoredSetDriver): Promise<{total: number; description: string; writes?: NonNullable<RestoreRun['undo']>['writes']}> {
+  if (run.switchOptime && driver.writesSince) {
+    const found = await driver.writesSince(run.restoredSet, run.switchOptime)
+    const writes = {inserts: found.inserts, updates: found.updates, deletes: found.deletes, complete: found.complete}
+    const total = writes.inserts + writes.updates + writes.deletes
+    const partial = writes.complete ? '' : ' (at least: its oplog no longer reaches back to the switch)'
+    return {total, writes, description: `${total} write(s) (${writes.inserts} inserts, ${writes.updates} updates, ${writes.deletes} deletes after ${run.switchOptime})${partial}`}
+  }
+  const total = writesSince(run.measured ?? {}, await driver.countDocuments(run.restoredSet))
+  return {total, description: `${total} document change(s) (net document counts: no optime was recorded at its switch)`}
 }
 
 /**

@@ -95,8 +95,13 @@ export interface RestoreRun {
   undoStopped?: StoppedDeployment[]
   /** RFC 3339: the kept old set may be scaled down from then on. */
   keepPreviousUntil?: string
+  /**
+   * The restored set's newest oplog entry when the switch began (writes stopped): everything
+   * after it in that set's oplog is a write the service made there, what --undo counts.
+   */
+  switchOptime?: string
   /** Filled by --undo. */
-  undo?: {at: string; writesSinceSwitch: number; detail: string}
+  undo?: {at: string; writesSinceSwitch: number; detail: string; writes?: {inserts: number; updates: number; deletes: number; complete: boolean}}
 }
 
 export function restoreRunId(now: Date, random: () => number = Math.random): string {
@@ -256,8 +261,8 @@ export function keepPreviousUntil(switchedAt: Date, keepMs = 7 * 24 * 3600_000):
   return new Date(switchedAt.getTime() + keepMs).toISOString()
 }
 
-export function markUndone(run: RestoreRun, now: Date, writesSinceSwitch: number, detail: string): RestoreRun {
-  return {...run, outcome: 'undone', undo: {at: now.toISOString(), writesSinceSwitch, detail}}
+export function markUndone(run: RestoreRun, now: Date, writesSinceSwitch: number, detail: string, writes?: NonNullable<RestoreRun['undo']>['writes']): RestoreRun {
+  return {...run, outcome: 'undone', undo: {at: now.toISOString(), writesSinceSwitch, detail, ...(writes ? {writes} : {})}}
 }
 
 /**

@@ -1,5 +1,6 @@
 import {NotFoundError, UsageError} from '../../errors.js'
 import type {BackupEntry, OplogSliceEntry} from '../catalog/entry.js'
+import type {TimelineBreak} from '../catalog/timeline-break.js'
 import {formatWindow, parseRestoreTarget, planPointInTimeRestore, restorableWindow} from '../catalog/restore-window.js'
 
 /**
@@ -25,6 +26,8 @@ export interface ChooseSourceInput {
   service: string
   backups: BackupEntry[]
   slices: OplogSliceEntry[]
+  /** Timeline breaks (restore switches, forced failovers): no replay crosses one. */
+  breaks?: TimelineBreak[]
   id?: string
   toTime?: string
   now: Date
@@ -49,11 +52,11 @@ export function chooseRestoreSource(input: ChooseSourceInput): RestoreSource {
     const target = parseRestoreTarget({toTime: input.toTime})
     const seconds = target.kind === 'time' ? target.at.getTime() / 1000 : target.ts.seconds
     if (seconds > input.now.getTime() / 1000) {
-      throw new UsageError(`--to-time ${input.toTime} is in the future (now is ${input.now.toISOString()}); the restorable window of ${service} is ${formatWindow(restorableWindow(backups, input.slices))}`, {
+      throw new UsageError(`--to-time ${input.toTime} is in the future (now is ${input.now.toISOString()}); the restorable window of ${service} is ${formatWindow(restorableWindow(backups, input.slices, input.breaks ?? []), input.breaks ?? [])}`, {
         hint: 'pick a time inside the window',
       })
     }
-    const plan = planPointInTimeRestore(backups, input.slices, target)
+    const plan = planPointInTimeRestore(backups, input.slices, target, input.breaks ?? [])
     return {base: plan.base, slices: plan.slices, oplogLimit: plan.oplogLimit, lastAppliedAtMost: plan.lastAppliedAtMost}
   }
   const newest = backups.at(-1)

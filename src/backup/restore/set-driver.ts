@@ -3,7 +3,8 @@ import type {OplogSliceEntry} from '../catalog/entry.js'
 import {NAMESPACES, type EnvironmentSpec} from '../../config/types.js'
 import {replicaSetConnection} from '../../db/connection.js'
 import {runDatabaseOperation} from '../../db/run-operation.js'
-import {NotFoundError} from '../../errors.js'
+import type {WritesSince} from '../../db/operations.js'
+import {NotFoundError, OperationFailedError} from '../../errors.js'
 import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
 import {imageReference} from '../../render/labels.js'
 import type {BackupEntry} from '../catalog/entry.js'
@@ -26,6 +27,10 @@ export interface RestoredSetDriver {
   connection(set: string): Promise<{hosts: string[]; port: number; credentialsSecret: string}>
   /** Documents per collection (`db.collection`) in the set now, through a database Job. */
   countDocuments(set: string): Promise<Record<string, number>>
+  /** The set's newest oplog entry (SECONDS:ORDINAL): recorded at the switch, what --undo counts from. */
+  lastOptime?(set: string): Promise<string | undefined>
+  /** Inserts, updates and deletes the set's oplog recorded after `after` (--undo's count). */
+  writesSince?(set: string, after: string): Promise<WritesSince>
   /** Deletes everything restoreInto created for `set`; false when nothing was there. */
   remove(set: string): Promise<boolean>
 }
@@ -48,6 +53,18 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
   if (!descriptor || descriptor.kind !== 'mongodb') throw new NotFoundError(`${input.database} is not a database in this catalog`)
   const dbName = databaseNameOf(input.database)
   const hostsOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace}, input.env).members.map((m) => m.host)
+  // From the primary (the oplog's head): the set's status, its collections and, asked, its writes since an optime.
+  const status = async (set: string, writesSince?: string) =>
+    (
+      await runDatabaseOperation(input.site.client, {
+        database: set,
+        op: 'status',
+        params: {database: dbName, ...(writesSince ? {writesSince} : {})},
+        connection: replicaSetConnection(set, hostsOf(set), {readPreference: 'primaryPreferred'}),
+        image: imageReference(descriptor, input.env),
+        namespace,
+      })
+    ).result
   return {
     async restoreInto({entry, set, oplogLimit, slices, onProgress}) {
       // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room.
@@ -73,15 +90,16 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
       return {hosts: hostsOf(set), port: descriptor.port, credentialsSecret: credentialsSecretName(set)}
     },
     async countDocuments(set) {
-      const {result} = await runDatabaseOperation(input.site.client, {
-        database: set,
-        op: 'status',
-        params: {database: dbName},
-        connection: replicaSetConnection(set, hostsOf(set), {readPreference: 'primaryPreferred'}),
-        image: imageReference(descriptor, input.env),
-        namespace,
-      })
+      const result = await status(set)
       return Object.fromEntries((result.collections ?? []).map((c) => [`${dbName}.${c.name}`, c.count]))
+    },
+    async lastOptime(set) {
+      return (await status(set)).oplog?.last ?? undefined
+    },
+    async writesSince(set, after) {
+      const found = (await status(set, after)).writesSince
+      if (!found) throw new OperationFailedError(`the status Job of ${set} did not report its writes since ${after}`, {hint: 'the mygate-db-ops ConfigMap may hold an older status.js: `mygate env sync` updates it'})
+      return found
     },
     async remove(set) {
       return (await removeRestoredSet({client: input.site.client, namespace, targetSet: set})).length > 0

@@ -28,7 +28,8 @@ export interface IngestResult {
   dropped: string[]
 }
 
-const RUN = /\/scheduled(-oplog)?\/([^/]+)\/(archive\.gz|slice\.bson\.gz)$/
+/** A run's object: group 1 is set for an oplog slice run, group 2 is its Job's name. */
+export const SCHEDULED_RUN_KEY = /\/scheduled(-oplog)?\/([^/]+)\/(archive\.gz|slice\.bson\.gz)$/
 
 /** `visitors-db-backup-29412345` -> its scheduled time (upstream names a CronJob's Job NAME-MINUTES). */
 export function scheduledTimeOf(job: string): Date | undefined {
@@ -44,7 +45,7 @@ export function scheduledRunId(service: string, job: string, fallback: Date): st
 export async function ingestScheduledRuns(store: ObjectStore, target: Pick<BackupTarget, 'service' | 'database'>, region: string): Promise<IngestResult> {
   const runs: Array<{key: string; job: string; kind: 'base' | 'slice'; lastModified: Date}> = []
   for await (const object of listAll(store, `backups/${target.service}/scheduled`)) {
-    const match = RUN.exec(object.key)
+    const match = SCHEDULED_RUN_KEY.exec(object.key)
     if (match) runs.push({key: object.key, job: match[2], kind: match[1] ? 'slice' : 'base', lastModified: object.lastModified})
   }
   const byTime = (a: (typeof runs)[number], b: (typeof runs)[number]) => (scheduledTimeOf(a.job)?.getTime() ?? 0) - (scheduledTimeOf(b.job)?.getTime() ?? 0) || a.key.localeCompare(b.key)

@@ -2,6 +2,7 @@
 // Reads rs.status(), rs.conf(), the oplog window, each reachable member's rollback history and the
 // application database's collections; changes nothing. Prints the result as one JSON object on the
 // last line of stdout and a short verdict to /dev/termination-log.
+/* global Timestamp -- mongosh's BSON Timestamp constructor (https://www.mongodb.com/docs/mongodb-shell/reference/data-types/#timestamp) */
 'use strict'
 
 const OP = 'status'
@@ -48,6 +49,25 @@ function collectionStats(database) {
       const stats = collection.aggregate([{$collStats: {storageStats: {}}}]).toArray()[0]
       return {name, count: collection.countDocuments({}), sizeBytes: stats ? stats.storageStats.size : 0}
     })
+}
+
+// Writes to the application database recorded in the oplog after `after` (SECONDS:ORDINAL):
+// inserts, updates and deletes each count, so an update in place counts where a document count
+// would not. Incomplete when the capped oplog no longer reaches back to `after`. Operations inside
+// a transaction are one applyOps entry each ('c'), counted by their inner operations.
+function writesSince(database, after) {
+  const [t, i] = after.split(':').map(Number)
+  const oplog = db.getSiblingDB('local').getCollection('oplog.rs')
+  const first = oplog.find({}, {ts: 1}).sort({$natural: 1}).limit(1).toArray()[0]
+  const counts = {inserts: 0, updates: 0, deletes: 0}
+  const kinds = {i: 'inserts', u: 'updates', d: 'deletes'}
+  const count = (entry) => {
+    if (kinds[entry.op] && typeof entry.ns === 'string' && entry.ns.startsWith(`${database}.`)) counts[kinds[entry.op]]++
+    if (entry.op === 'c' && entry.o && Array.isArray(entry.o.applyOps)) entry.o.applyOps.forEach(count)
+  }
+  oplog.find({ts: {$gt: Timestamp({t, i})}, op: {$in: ['i', 'u', 'd', 'c']}}).forEach(count)
+  const complete = first !== undefined && (first.ts.t < t || (first.ts.t === t && first.ts.i <= i))
+  return {after, ...counts, complete}
 }
 
 // The member's own rollback summaries, from its in-memory log (getLog keeps the newest 1024 lines).
@@ -166,6 +186,7 @@ function main() {
     database: params.database || null,
     collections: params.database ? collectionStats(db.getSiblingDB(params.database)) : [],
     rollbacks,
+    ...(params.writesSince && params.database ? {writesSince: writesSince(params.database, params.writesSince)} : {}),
   }
   const lead = primaryStatus ? `primary ${primaryStatus.name}` : 'no primary'
   return finish(result, `status: ${verdict} (${lead}${problems.length ? `; ${problems.join('; ')}` : ''})`, 0)

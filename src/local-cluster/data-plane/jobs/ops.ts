@@ -148,6 +148,7 @@ export function statusOp(context: OpContext): OpOutcome {
     database,
     collections: database ? session.collectionStats(database) : [],
     rollbacks,
+    ...(typeof params.writesSince === 'string' && database ? {writesSince: {after: params.writesSince, ...session.writesSince(database, parseWritesSince(params.writesSince))}} : {}),
   }
   const lead = primaryStatus ? `primary ${primaryStatus.name}` : 'no primary'
   return finish(result, `status: ${verdict} (${lead}${allProblems.length ? `; ${allProblems.join('; ')}` : ''})`)
@@ -282,4 +283,11 @@ function hashesOp(context: OpContext): OpOutcome {
   })
   const documents = collections.reduce((total, c) => total + c.count, 0)
   return finish({op: 'hashes', ok: true, database, collections}, `hashes: ${collections.length} collections, ${documents} documents in ${database}`)
+}
+
+/** status.js splits SECONDS:ORDINAL the same way (a malformed one fails the script, as Timestamp would). */
+function parseWritesSince(text: string): {t: number; i: number} {
+  const match = /^(\d+):(\d+)$/.exec(text)
+  if (!match) throw new Error(`writesSince "${text}" is not SECONDS:ORDINAL`)
+  return {t: Number(match[1]), i: Number(match[2])}
 }

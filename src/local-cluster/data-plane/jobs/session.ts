@@ -100,6 +100,29 @@ export class Session {
     return set.data.names().map((name) => ({name, documents: [...set.data.entries(name)].map(([, text]) => text)}))
   }
 
+  /**
+   * status.js's writesSince: oplog entries of the database after `after`, by kind, as the member
+   * holds its oplog; incomplete when the capped oplog starts after `after`.
+   */
+  writesSince(database: string, after: {t: number; i: number}): {inserts: number; updates: number; deletes: number; complete: boolean} {
+    this.require('find')
+    const set = this.ctx.engine.setOf(this.member)
+    const counts = {inserts: 0, updates: 0, deletes: 0}
+    if (!set) return {...counts, complete: false}
+    const end = Math.min(this.member.applied, set.oplog.end)
+    const later = (e: {secs: number; ord: number}) => e.secs > after.t || (e.secs === after.t && e.ord > after.i)
+    let complete = false
+    for (let index = set.oplog.start; index < end; index++) {
+      const entry = set.oplog.get(index)
+      if (index === set.oplog.start) complete = !later(entry)
+      if (!later(entry) || set.database !== database) continue
+      if (entry.op === 'i') counts.inserts++
+      else if (entry.op === 'u') counts.updates++
+      else if (entry.op === 'd') counts.deletes++
+    }
+    return {...counts, complete}
+  }
+
   /** serverStatus().repl.rbid. */
   rbid(): number {
     this.require('serverStatus')

@@ -19,12 +19,13 @@ const DB_METHODS = ['hello', 'getMongo', 'getSiblingDB', 'getReplicationInfo', '
 const RS_METHODS = ['status', 'conf', 'initiate', 'reconfig', 'stepDown']
 /** Methods of a Mongo connection, a collection and a cursor (mongosh reference, same pages). */
 const SHELL_OBJECT_METHODS = ['getDB', 'setReadPref', 'aggregate', 'countDocuments', 'find', 'sort', 'limit', 'toArray']
-const SHELL_GLOBALS = ['print', 'quit', 'sleep', 'require', 'Mongo']
+/** Timestamp: the BSON constructor (https://www.mongodb.com/docs/mongodb-shell/reference/data-types/#timestamp). */
+const SHELL_GLOBALS = ['print', 'quit', 'sleep', 'require', 'Mongo', 'Timestamp']
 /** Plain JavaScript the scripts use. */
 const JAVASCRIPT = [
   'parse', 'stringify', 'map', 'filter', 'find', 'some', 'every', 'includes', 'push', 'slice', 'sort', 'startsWith', 'join', 'entries', 'keys', 'max', 'round',
   'now', 'toISOString', 'getTime', 'writeFileSync', 'readFileSync', 'trim', 'isArray', 'isArray', 'has', 'get', 'set', 'assign', 'toLowerCase', 'main', 'String', 'Error', 'Date', 'Map', 'Set',
-  'forEach', 'reduce', 'BigInt', 'toString', 'padStart',
+  'forEach', 'reduce', 'BigInt', 'toString', 'padStart', 'split',
 ]
 /** Node.js built-ins mongosh scripts may require() (documented: mongosh supports require of Node modules). */
 const NODE_BUILTINS = ['createHash', 'update', 'digest']
