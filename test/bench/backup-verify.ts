@@ -77,6 +77,11 @@ export async function main(): Promise<void> {
     const b0 = performance.now()
     const [{entry}] = await createBackups({environment: 'bench', site, targets: [{service: 'visitors', database: db, dbName: 'visitors', rpo: '5m'}], hostsOf: () => [memberHost(db, 0)], sizeLimit: '2Gi'})
     const backupMs = performance.now() - b0
+    // The seeding's log (a million documents) is folded into a snapshot now, as the daemon does
+    // past 256 MiB of log, so that pause falls outside the measured verify.
+    const c0 = performance.now()
+    await dataPlane.compact()
+    console.log(`  compacted the seeded data plane in ${((performance.now() - c0) / 1000).toFixed(1)} s`)
     await apply([scratchNamespace('mygate-verify-bench')])
     const phases: Array<[string, number]> = []
     let last = performance.now()

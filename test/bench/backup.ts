@@ -48,6 +48,8 @@ export async function main(): Promise<void> {
   const dataPlane = new DataPlane({autoTick: false, clock: () => now, resolveHost: (_set, host) => host.split(':')[0], timing: {}})
   const source = formSet(dataPlane, 'visitors-db', now)
   now = source.now
+  // One database this large is above the simulation's per-database retention: lifted for the seeding.
+  dataPlane.engine.timing.maxDocumentsPerDatabase = DOCS + 1
   const seedStart = performance.now()
   while (source.set.data.totalDocuments() < DOCS) dataPlane.engine.writeStep(source.set, (now += 1))
   source.member.applied = source.set.oplog.end
