@@ -272,7 +272,10 @@ function hashesOp(context: OpContext): OpOutcome {
   authenticate(context, session)
   const found = session.collectionDocuments(database)
   const hashes = hashCollections(
-    found.map((c) => ({ns: `${database}.${c.name}`, documents: c.documents.map(bsonOf)})),
+    // One document's bytes at a time: a million Buffers held at once would only feed the GC.
+    found.map((c) => ({ns: `${database}.${c.name}`, documents: (function* () {
+      for (const stored of c.documents) yield bsonOf(stored)
+    })()})),
   )
   const collections = found.map((c) => {
     const hash = hashes[`${database}.${c.name}`]
