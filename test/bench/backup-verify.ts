@@ -1,9 +1,11 @@
 /**
  * Benchmark of `backup verify`'s restore end to end on the local control plane (run alone: node
  * --import tsx test/bench/backup-verify.ts): visitors-db seeded with BENCH_VERIFY_DOCS documents
- * (default 100,000; the issue's figure is 1,000,000 under 30 s), backed up by its dump Job, then
+ * (default 1,000,000, the issue's figure: under 30 s), backed up by its dump Job, then
  * restoreIntoSet into a scratch namespace as verify does: a set from templates/mongodb/, elected,
  * the restore Job, the hashes Job. Reports each phase and the comparison with the catalog entry.
+ * The data plane persists to disk as the daemon's does (a Job's outcome waits for its effects to
+ * be flushed), so the restore's log writes are part of the time.
  */
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -23,12 +25,13 @@ import {testEnvironment} from '../helpers/builders.js'
 import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, opJob, opsConfigMap, toYaml} from '../helpers/data-plane.js'
 import {runKubectl, writeKubeconfig} from '../helpers/kubectl.js'
 
-const DOCS = Number(process.env.BENCH_VERIFY_DOCS ?? 100_000)
+const DOCS = Number(process.env.BENCH_VERIFY_DOCS ?? 1_000_000)
 
 export async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mygate-bench-verify-'))
   const bucket = new MemoryObjectStore('bench-r1', 'r1')
   const dataPlane = new DataPlane({
+    stateDir: join(dir, 'data-plane'),
     timing: {tickMs: 50},
     archiveStore: {
       put: async (url, bytes) => void (await bucket.put(url.replace('local://bench-r1/', ''), bytes)),
@@ -62,12 +65,23 @@ export async function main(): Promise<void> {
     await apply([opJob(`${db}-initiate`, db, 'initiate', {uri: `mongodb://${memberHost(db, 0)}/?directConnection=true`, params: {set: db, members: [{host: memberHost(db, 0)}]}})])
     const live = await until(() => (setNamed()?.primary ? (setNamed() as ReplicaSet) : undefined))
     let now = Date.now()
+    // One database this large is above the simulation's per-database retention (its services
+    // would start deleting their oldest documents): lifted for the seeding.
+    dataPlane.engine.timing.maxDocumentsPerDatabase = DOCS + 1
+    const s0 = performance.now()
     while (live.data.totalDocuments() < DOCS) dataPlane.engine.writeStep(live, (now += 1))
+    await dataPlane.flush()
+    console.log(`  seeded ${live.data.totalDocuments()} documents in ${((performance.now() - s0) / 1000).toFixed(1)} s`)
     const client = await KubeClient.connect({kubeconfigPath: kubeconfig, context: 'local'})
     const site = {client, region: 'r1', store: bucket, locate: (key: string) => ({provider: 'local' as const, bucket: 'bench-r1', key})}
     const b0 = performance.now()
     const [{entry}] = await createBackups({environment: 'bench', site, targets: [{service: 'visitors', database: db, dbName: 'visitors', rpo: '5m'}], hostsOf: () => [memberHost(db, 0)], sizeLimit: '2Gi'})
     const backupMs = performance.now() - b0
+    // The seeding's log (a million documents) is folded into a snapshot now, as the daemon does
+    // past 256 MiB of log, so that pause falls outside the measured verify.
+    const c0 = performance.now()
+    await dataPlane.compact()
+    console.log(`  compacted the seeded data plane in ${((performance.now() - c0) / 1000).toFixed(1)} s`)
     await apply([scratchNamespace('mygate-verify-bench')])
     const phases: Array<[string, number]> = []
     let last = performance.now()
@@ -94,7 +108,8 @@ export async function main(): Promise<void> {
     console.log(`backup verify restore (local control plane), ${documents} documents, archive ${(entry.archive.size / 1048576).toFixed(1)} MiB`)
     console.log(`  backup create (dump Job + hash)        ${(backupMs / 1000).toFixed(2)} s`)
     for (const [phase, ms] of phases) console.log(`  ${phase.padEnd(38)} ${(ms / 1000).toFixed(2)} s`)
-    console.log(`  restore, provision to measured         ${(restored.restoreMs / 1000).toFixed(2)} s (target at 1,000,000 documents: < 30 s); verdict ${verdict.verdict}`)
+    const met = restored.restoreMs < 30_000 && documents >= 1_000_000 && verdict.verdict === 'passed'
+    console.log(`  verify, provision to compared          ${(restored.restoreMs / 1000).toFixed(2)} s (target at 1,000,000 documents: < 30 s): ${met ? 'met' : 'MISSED'}; verdict ${verdict.verdict}`)
   } finally {
     await cluster.stop()
     await dataPlane.close()

@@ -10,12 +10,15 @@
  * - point-in-time: an oplog slice of BENCH_SLICE_OPS operations (default 100,000, the issue's
  *   figure: replayed in < 10 s) dumped as a gzipped .bson file and replayed onto the restored set.
  */
-import {BSON, EJSON} from 'bson'
-import {gzipSync} from 'node:zlib'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {gunzipSync, gzipSync} from 'node:zlib'
 
 import {hashCollections} from '../../src/formats/content-hash/content-hash.js'
-import {encodeArchive} from '../../src/formats/mongo-archive/encode.js'
-import {readArchiveIntoMemory} from '../../src/formats/mongo-archive/decode.js'
+import {readRawArchive, writeDumpArchive} from '../../src/local-cluster/data-plane/jobs/archive-pipeline.js'
+import {bsonOf} from '../../src/local-cluster/data-plane/stored-document.js'
 import {replSetInitiate} from '../../src/local-cluster/data-plane/commands.js'
 import {DataPlane} from '../../src/local-cluster/data-plane/data-plane.js'
 import {newMember} from '../../src/local-cluster/data-plane/engine.js'
@@ -45,36 +48,35 @@ export async function main(): Promise<void> {
   const dataPlane = new DataPlane({autoTick: false, clock: () => now, resolveHost: (_set, host) => host.split(':')[0], timing: {}})
   const source = formSet(dataPlane, 'visitors-db', now)
   now = source.now
+  // One database this large is above the simulation's per-database retention: lifted for the seeding.
+  dataPlane.engine.timing.maxDocumentsPerDatabase = DOCS + 1
   const seedStart = performance.now()
   while (source.set.data.totalDocuments() < DOCS) dataPlane.engine.writeStep(source.set, (now += 1))
   source.member.applied = source.set.oplog.end
   const seedMs = performance.now() - seedStart
 
+  // The dump exactly as the Job runs it (archive-pipeline.ts): snapshot, archive, gzip.
   const t0 = performance.now()
   const snapshot = dumpSnapshot(source.set, source.member)
-  const chunks: Buffer[] = []
-  for await (const chunk of encodeArchive({serverVersion: '7.0.14', toolVersion: '100.10.0', collections: snapshot.collections.map((c) => ({db: snapshot.database, collection: c.name, documents: c.documents()})), oplog: snapshot.oplog})) chunks.push(chunk)
-  const raw = Buffer.concat(chunks)
-  const t1 = performance.now()
-  const gz = gzipSync(raw)
+  const dumped = await writeDumpArchive(snapshot, {oplog: true, gzip: true})
   const dumpMs = performance.now() - t0
-  const encodeMs = t1 - t0
+  const gz = dumped.bytes
+  const raw = gunzipSync(gz)
+  // The baselines over the same archive bytes: zlib level 1 in this process, and the gzip program.
   const g0 = performance.now()
   gzipSync(raw, {level: 1})
   const gzip1Ms = performance.now() - g0
+  const gzipProgramMs = gzipProgram(raw)
 
   const target = formSet(dataPlane, 'visitors-db-r1', now)
   const r0 = performance.now()
-  const decoded = await readArchiveIntoMemory(
-    (async function* () {
-      yield gz
-    })(),
-  )
-  restoreIntoSet(dataPlane.engine, target.set, {collections: decoded.collections.map((c) => ({db: c.db, collection: c.collection, documents: c.documents})), oplog: decoded.oplog, replay: true}, now)
+  const decoded = await readRawArchive(gunzipSync(gz))
+  restoreIntoSet(dataPlane.engine, target.set, {collections: decoded.collections, oplog: decoded.oplog, replay: true}, now)
   const restoreMs = performance.now() - r0
   const h0 = performance.now()
+  // What the hashes Job does (ops.ts hashesOp): the stored BSON of each document, hashed.
   hashCollections(target.set.data.names().map((name) => ({ns: `visitors.${name}`, documents: (function* () {
-    for (const [, text] of target.set.data.entries(name)) yield BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document)
+    for (const [, stored] of target.set.data.entries(name)) yield bsonOf(stored)
   })()})))
   const hashMs = performance.now() - h0
 
@@ -88,7 +90,7 @@ export async function main(): Promise<void> {
   source.member.applied = source.set.oplog.end
   const sliceBytes = writeBsonFile(dumpOplogRange(source.set, source.member, {from: {ts: sliceFrom, inclusive: true}}), {gzip: true})
   const p0 = performance.now()
-  const sliceOps = readBsonFile(sliceBytes).map((bson) => BSON.deserialize(bson))
+  const sliceOps = readBsonFile(sliceBytes)
   const replayed = replayOplogIntoSet(dataPlane.engine, target.set, sliceOps, undefined, now)
   const replayMs = performance.now() - p0
   await dataPlane.close()
@@ -97,15 +99,34 @@ export async function main(): Promise<void> {
   const rows = [
     ['documents', String(seededDocuments), `seeded in ${(seedMs / 1000).toFixed(1)} s`],
     ['archive', `${(raw.length / 1024 / 1024).toFixed(1)} MiB raw, ${(gz.length / 1024 / 1024).toFixed(1)} MiB gzip`, ''],
-    ['dump (snapshot + BSON archive + gzip -6)', `${(dumpMs / 1000).toFixed(2)} s = ${mbps(raw.length, dumpMs)}`, `>= half of gzip -1: ${mbps(raw.length, gzip1Ms * 2)}`],
-    ['  of which snapshot + archive encoding', `${(encodeMs / 1000).toFixed(2)} s`, ''],
-    ['gzip -1 of the same bytes', `${(gzip1Ms / 1000).toFixed(2)} s = ${mbps(raw.length, gzip1Ms)}`, ''],
+    ['dump (snapshot + archive + gzip, as the Job)', `${(dumpMs / 1000).toFixed(2)} s = ${mbps(raw.length, dumpMs)}`, `>= half of gzip -1: ${mbps(raw.length, gzip1Ms * 2)}`],
+    ['zlib level 1 of the same bytes (in process)', `${(gzip1Ms / 1000).toFixed(2)} s = ${mbps(raw.length, gzip1Ms)}`, ''],
+    ['`gzip -1` program over the same bytes', `${(gzipProgramMs / 1000).toFixed(2)} s = ${mbps(raw.length, gzipProgramMs)}`, ''],
     ['restore (decode + load into a new set)', `${(restoreMs / 1000).toFixed(2)} s`, ''],
     ['hash the restored collections', `${(hashMs / 1000).toFixed(2)} s`, `verify < 30 s at 1,000,000`],
     [`replay an oplog slice (${replayed.oplogApplied} ops, ${(sliceBytes.length / 1024 / 1024).toFixed(1)} MiB gz)`, `${(replayMs / 1000).toFixed(2)} s`, `< 10 s at 100,000: ${replayMs < 10_000 && replayed.oplogApplied >= 100_000 ? 'met' : 'NOT met'}`],
   ]
   for (const row of rows) console.log(row.map((c, i) => c.padEnd(i === 0 ? 48 : 36)).join(' ').trimEnd())
-  console.log(`dump vs gzip -1: ${(gzip1Ms / dumpMs).toFixed(2)}x its speed (target >= 0.5): ${gzip1Ms / dumpMs >= 0.5 ? 'met' : 'NOT met'}`)
+  console.log(`dump vs zlib level 1 in process: ${(gzip1Ms / dumpMs).toFixed(2)}x its speed; vs the gzip -1 program: ${(gzipProgramMs / dumpMs).toFixed(2)}x (target >= 0.5 of the stricter: ${Math.min(gzip1Ms, gzipProgramMs) / dumpMs >= 0.5 ? 'met' : 'NOT met'})`)
+}
+
+/** `gzip -1 -c` over the bytes from a file (page cache warmed by a first run): the best of two. */
+function gzipProgram(bytes: Buffer): number {
+  const dir = mkdtempSync(join(tmpdir(), 'mygate-bench-gzip-'))
+  try {
+    const file = join(dir, 'archive')
+    writeFileSync(file, bytes)
+    const once = () => {
+      const start = performance.now()
+      const result = spawnSync('gzip', ['-1', '-c', file], {stdio: ['ignore', 'ignore', 'pipe']})
+      if (result.status !== 0) throw new Error(`gzip -1 failed: ${result.stderr}`)
+      return performance.now() - start
+    }
+    once()
+    return Math.min(once(), once())
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main()

@@ -1,4 +1,3 @@
-import {BSON, EJSON} from 'bson'
 
 import {type ContentHashes, hashCollections} from '../../src/formats/content-hash/content-hash.js'
 import type {KubeObject} from '../../src/kube/types.js'
@@ -6,6 +5,7 @@ import type {DataPlane} from '../../src/local-cluster/data-plane/data-plane.js'
 import type {ReplicaSet} from '../../src/local-cluster/data-plane/state.js'
 import {NAMESPACE, toYaml} from './data-plane.js'
 import {runKubectl} from './kubectl.js'
+import {bsonOf} from '../../src/local-cluster/data-plane/stored-document.js'
 
 /**
  * What the integration tests of database and backup Jobs do to one local cluster through real
@@ -50,4 +50,4 @@ export const documentsOf = (set: ReplicaSet): Record<string, Map<string, string>
 
 /** The catalog's content hashes of a simulated set's documents (as BSON, the way the archive holds them). */
 export const hashesOf = (set: ReplicaSet): ContentHashes =>
-  hashCollections(set.data.names().map((name) => ({ns: `${set.database}.${name}`, documents: [...set.data.entries(name)].map(([, text]) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))})))
+  hashCollections(set.data.names().map((name) => ({ns: `${set.database}.${name}`, documents: [...set.data.entries(name)].map(([, stored]) => bsonOf(stored))})))

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 
 import {UsageError} from '../../errors.js'
 import {rawField, rawKey, rawString} from './raw-bson.js'
@@ -63,8 +63,9 @@ class Sum256 {
   }
 }
 
+/** SHA-256 of a document's BSON (the one-shot crypto.hash: a third of createHash's cost per small document). */
 export function documentDigest(bson: Uint8Array): Buffer {
-  return createHash('sha256').update(bson).digest()
+  return hash('sha256', bson, 'buffer')
 }
 
 /** One operation from an oplog slice, reduced to what changes a hash. */

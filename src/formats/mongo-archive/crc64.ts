@@ -52,6 +52,14 @@ function buildTables(): void {
   }
 }
 buildTables()
+// Named once here: destructuring the tables inside update() cost more than the CRC itself for
+// documents of a couple of hundred bytes (it runs per document).
+const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES_LO
+const [h0, h1, h2, h3, h4, h5, h6, h7] = TABLES_HI
+/** Word loads read the platform's byte order: only little-endian ones take that path. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+/** Below this many bytes a typed-array view costs more than it saves. */
+const WORDS_FROM = 256
 
 /** A running CRC-64/ECMA: feed bytes with update(), read it with value(). */
 export class Crc64 {
@@ -64,8 +72,28 @@ export class Crc64 {
     let hi = this.hi
     let i = 0
     const n = bytes.length
-    const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES_LO
-    const [h0, h1, h2, h3, h4, h5, h6, h7] = TABLES_HI
+    if (LITTLE_ENDIAN && n >= WORDS_FROM) {
+      // Bytewise up to a 4-byte boundary, then whole little-endian words: one load per four
+      // bytes instead of four loads, shifts and ors (the CRC of a dump runs over every byte).
+      for (; i < n && ((bytes.byteOffset + i) & 3) !== 0; i++) {
+        const index = (lo ^ bytes[i]) & 0xff
+        lo = ((lo >>> 8) | (hi << 24)) ^ t0[index]
+        hi = (hi >>> 8) ^ h0[index]
+      }
+      const pairs = (n - i) >>> 3
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, pairs * 2)
+      for (let k = 0; k < words.length; k += 2) {
+        const a = lo ^ words[k]
+        const b = hi ^ words[k + 1]
+        lo =
+          t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24] ^
+          t3[b & 0xff] ^ t2[(b >>> 8) & 0xff] ^ t1[(b >>> 16) & 0xff] ^ t0[b >>> 24]
+        hi =
+          h7[a & 0xff] ^ h6[(a >>> 8) & 0xff] ^ h5[(a >>> 16) & 0xff] ^ h4[a >>> 24] ^
+          h3[b & 0xff] ^ h2[(b >>> 8) & 0xff] ^ h1[(b >>> 16) & 0xff] ^ h0[b >>> 24]
+      }
+      i += pairs * 8
+    }
     for (; i + 8 <= n; i += 8) {
       const a = lo ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24))
       const b = hi ^ (bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24))

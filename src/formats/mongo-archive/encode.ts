@@ -14,8 +14,20 @@ import {
   type Namespace,
 } from './layout.js'
 
-/** A document to write: raw BSON bytes (written as they are) or an object encoded with `bson`. */
-export type ArchiveDocument = Uint8Array | Document
+/**
+ * Consecutive BSON documents already laid end to end (`count` of them in `bytes`), as a storage
+ * page or a .bson file holds them: written with one copy and one CRC update instead of one per
+ * document. The caller vouches for the framing; `count` is what the EOF header and summary count.
+ */
+export class DocumentRun {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly count: number,
+  ) {}
+}
+
+/** A document to write: raw BSON bytes (written as they are), an object encoded with `bson`, or a run of raw documents. */
+export type ArchiveDocument = Uint8Array | Document | DocumentRun
 
 export type DocumentSource = AsyncIterable<ArchiveDocument> | Iterable<ArchiveDocument>
 
@@ -78,7 +90,9 @@ class ChunkBuffer {
 
   take(): Buffer | undefined {
     if (this.length === 0) return undefined
-    const chunk = Buffer.concat(this.parts, this.length)
+    // One part (a large run of documents) goes out as it is, without another copy.
+    const only = this.parts.length === 1 ? this.parts[0] : undefined
+    const chunk = only ? Buffer.from(only.buffer, only.byteOffset, only.byteLength) : Buffer.concat(this.parts, this.length)
     this.parts = []
     this.length = 0
     return chunk
@@ -119,8 +133,14 @@ export function encodeNamespaceHeader(ns: Namespace, eof: boolean, crc = 0n): Ui
   return serialize({db: ns.db, collection: ns.collection, EOF: eof, CRC: Long.fromBigInt(BigInt.asIntN(64, crc))})
 }
 
-function toBson(document: ArchiveDocument): Uint8Array {
+function toBson(document: Uint8Array | Document): Uint8Array {
   return document instanceof Uint8Array ? document : serialize(document)
+}
+
+/** The documents of a run, one view each (for an observer that wants them one by one). */
+function* documentsOf(run: DocumentRun): Generator<Uint8Array> {
+  const view = Buffer.from(run.bytes.buffer, run.bytes.byteOffset, run.bytes.byteLength)
+  for (let at = 0; at < view.length; at += view.readInt32LE(at)) yield view.subarray(at, at + view.readInt32LE(at))
 }
 
 /**
@@ -157,6 +177,16 @@ export async function* encodeArchive(input: ArchiveInput, observer: EncodeObserv
     let count = 0
     let bytes = 0
     const add = (document: ArchiveDocument) => {
+      if (document instanceof DocumentRun) {
+        if (document.count === 0) return
+        if (count === 0) out.push(encodeNamespaceHeader(ns, false))
+        out.push(document.bytes)
+        crc.update(document.bytes)
+        if (observer.onDocument) for (const bson of documentsOf(document)) observer.onDocument(ns, bson)
+        count += document.count
+        bytes += document.bytes.length
+        return
+      }
       const bson = toBson(document)
       // A namespace with no documents has no segment at all, only its EOF header (multiplexer.go formatEOF).
       if (count === 0) out.push(encodeNamespaceHeader(ns, false))

@@ -1,15 +1,16 @@
 import type {OplogEntry} from './oplog.js'
+import type {StoredDocument} from './stored-document.js'
 
 interface Collection {
-  /** _id -> the document's JSON text, in insertion order (Map keeps it: the oldest comes first). */
-  docs: Map<string, string>
+  /** _id -> the document's BSON (stored-document.ts), in insertion order (Map keeps it: the oldest comes first). */
+  docs: Map<string, StoredDocument>
   bytes: number
 }
 
 export interface CollectionStats {
   name: string
   count: number
-  /** Total size of the documents, counted as their JSON text (a stand-in for BSON bytes). */
+  /** Total size of the documents' BSON in bytes. */
   sizeBytes: number
 }
 
@@ -27,10 +28,10 @@ export class Collections {
     const before = collection.docs.get(entry.id)
     if (before !== undefined) collection.bytes -= before.length
     if (entry.op === 'd') collection.docs.delete(entry.id)
-    else {
-      collection.docs.set(entry.id, entry.doc ?? '{}')
-      collection.bytes += (entry.doc ?? '{}').length
-    }
+    else if (entry.doc !== undefined) {
+      collection.docs.set(entry.id, entry.doc)
+      collection.bytes += entry.doc.length
+    } else collection.docs.delete(entry.id)
   }
 
   undo(entry: OplogEntry): void {
@@ -45,7 +46,7 @@ export class Collections {
     } else collection.docs.delete(entry.id)
   }
 
-  get(name: string, id: string): string | undefined {
+  get(name: string, id: string): StoredDocument | undefined {
     return this.byName.get(name)?.docs.get(id)
   }
 
@@ -75,13 +76,19 @@ export class Collections {
   }
 
   /** Every document of a collection, oldest first (persistence, dumps). */
-  *entries(name: string): IterableIterator<[string, string]> {
+  *entries(name: string): IterableIterator<[string, StoredDocument]> {
     const docs = this.byName.get(name)?.docs
     if (docs) yield* docs.entries()
   }
 
+  /** The documents of a collection, oldest first, without their _ids. */
+  documents(name: string): StoredDocument[] {
+    const docs = this.byName.get(name)?.docs
+    return docs ? [...docs.values()] : []
+  }
+
   /** Loads a document as stored (no oplog entry): snapshot loading. */
-  load(name: string, id: string, doc: string): void {
+  load(name: string, id: string, doc: StoredDocument): void {
     const collection = this.collection(name)
     collection.docs.set(id, doc)
     collection.bytes += doc.length

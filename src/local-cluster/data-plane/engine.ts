@@ -6,6 +6,7 @@ import {LOG, type LogLine} from './mongod-log.js'
 import {Oplog, type OplogEntry} from './oplog.js'
 import {compareOpTimes, type OpTime} from './optime.js'
 import {lastAppliedOf, lastAppliedWall, type Member, type MemberState, type ReplicaSet, type RollbackEvent, sameEntry} from './state.js'
+import {extendedJsonOf, storeObject} from './stored-document.js'
 import {MONGODB_DEFAULTS, SIMULATION} from './timing.js'
 import {nextWrites} from './workload.js'
 
@@ -36,6 +37,9 @@ export interface EngineJournal {
 }
 
 const ROLLBACK_DOCUMENTS_KEPT = 10_000
+/** The no-ops' `o` fields, encoded once. */
+const PERIODIC_NOOP = storeObject({msg: 'periodic noop'})
+const NEW_PRIMARY_NOOP = storeObject({msg: 'new primary'})
 
 /** A voter the candidate reaches, with the member it is. */
 interface LiveVoter extends VoterView {
@@ -238,7 +242,7 @@ export class DataPlaneEngine {
     if (primary) {
       this.generateWrites(set, now)
       const last = set.oplog.end > set.oplog.start ? set.oplog.wallAt(set.oplog.end - 1) : 0
-      if (now - last >= MONGODB_DEFAULTS.periodicNoopIntervalMs * this.timing.timeScale) this.append(set, primary, {op: 'n', coll: '', id: '', doc: '{"msg":"periodic noop"}'}, now)
+      if (now - last >= MONGODB_DEFAULTS.periodicNoopIntervalMs * this.timing.timeScale) this.append(set, primary, {op: 'n', coll: '', id: '', doc: PERIODIC_NOOP}, now)
     } else set.lastWriteAt = now
     for (const {member} of this.membersOf(set)) if (member && member.up && member.key !== set.primary) this.replicate(set, member, now)
     this.elections(set, now)
@@ -379,7 +383,7 @@ export class DataPlaneEngine {
       const ns = `${set.database}.${entry.coll}`
       byNamespace[ns] = (byNamespace[ns] ?? 0) + 1
       const doc = entry.op === 'd' ? entry.prev : entry.doc
-      if (doc !== undefined && documents.length < ROLLBACK_DOCUMENTS_KEPT) documents.push({ns, id: entry.id, doc})
+      if (doc !== undefined && documents.length < ROLLBACK_DOCUMENTS_KEPT) documents.push({ns, id: entry.id, doc: extendedJsonOf(doc)})
     }
     member.rbid++
     const last = tail[tail.length - 1]
@@ -528,7 +532,7 @@ export class DataPlaneEngine {
     this.transition(winner, 'PRIMARY', now)
     // The "new primary" no-op lets the commit point reach entries of earlier terms (README
     // "Transitioning to PRIMARY").
-    this.append(set, winner, {op: 'n', coll: '', id: '', doc: '{"msg":"new primary"}'}, now)
+    this.append(set, winner, {op: 'n', coll: '', id: '', doc: NEW_PRIMARY_NOOP}, now)
     this.journal.members.add(winner.key)
   }
 

@@ -1,4 +1,5 @@
 import {compareOpTimes, NULL_OPTIME, type OpTime} from './optime.js'
+import type {StoredDocument} from './stored-document.js'
 
 /** i: insert, u: update (full replacement), d: delete, n: no-op (e.g. "new primary"). */
 export type OpKind = 'i' | 'u' | 'd' | 'n'
@@ -17,10 +18,10 @@ export interface OplogEntry {
   coll: string
   /** The document's _id (its ObjectId hex), '' for a no-op. */
   id: string
-  /** The document after the operation (i, u) or the no-op's message; JSON text. */
-  doc?: string
+  /** The document after the operation (i, u) or the no-op's message (`{msg}`), as stored BSON. */
+  doc?: StoredDocument
   /** The document before the operation (u, d): what undoing it restores. */
-  prev?: string
+  prev?: StoredDocument
 }
 
 const OPS: readonly OpKind[] = ['i', 'u', 'd', 'n']
@@ -46,8 +47,8 @@ export class Oplog {
   private ops = new Uint8Array(1024)
   private colls = new Uint16Array(1024)
   private ids: string[] = []
-  private docs: Array<string | undefined> = []
-  private prevs: Array<string | undefined> = []
+  private docs: Array<StoredDocument | undefined> = []
+  private prevs: Array<StoredDocument | undefined> = []
   private readonly collNames: string[] = []
   private readonly collIndex = new Map<string, number>()
 

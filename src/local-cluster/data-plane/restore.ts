@@ -15,6 +15,7 @@ import {
   persistedMember,
   persistedSet,
   type SnapshotHeader,
+  SNAPSHOT_FORMAT,
   trailerLine,
   type WalRecord,
 } from './persistence.js'
@@ -131,7 +132,7 @@ function replay(engine: DataPlaneEngine, jobRuns: JobRuns, record: WalRecord, re
 export function writeSnapshot(engine: DataPlaneEngine, jobRuns: JobRuns, out: (line: string) => void, walSeq: number): void {
   const sets = [...engine.sets.values()]
   const header: SnapshotHeader = {
-    format: 1,
+    format: SNAPSHOT_FORMAT,
     walSeq,
     sets: sets.map(persistedSet),
     members: [...engine.members.values()].map(persistedMember),

@@ -1,12 +1,15 @@
+import {Decimal128, type Document, ObjectId} from 'bson'
+
 import {fnv1a32} from '../controllers/template-hash.js'
 import type {Collections} from './collections.js'
 import type {OpKind} from './oplog.js'
+import {decodeStored, type StoredDocument, storeObject} from './stored-document.js'
 
 /**
  * The deterministic workload the simulated MyGate services write to their databases: the n-th
  * write of a database is a function of (database, n, time), so the same history produces the
- * same documents. Documents are relaxed Extended JSON (ObjectId `_id`, `$date`, `$numberDecimal`),
- * the text mongoexport writes and the official `bson` package's EJSON.parse reads back into BSON.
+ * same documents. Documents are BSON (ObjectId `_id`, dates, decimal128 amounts, int32 counts),
+ * encoded once here with the official `bson` package and stored as those bytes.
  */
 
 export interface WorkloadWrite {
@@ -14,7 +17,7 @@ export interface WorkloadWrite {
   coll: string
   id: string
   /** The new document (insert, update). */
-  doc?: string
+  doc?: StoredDocument
 }
 
 /** What each service writes, by its database name (the `-db` service minus `-db`). */
@@ -75,10 +78,9 @@ export function objectIdHex(database: string, seq: number, wallMs: number): stri
   return seconds.toString(16).padStart(8, '0') + machine + (seq & 0xffffff).toString(16).padStart(6, '0')
 }
 
-const oid = (hex: string): string => `{"$oid":"${hex}"}`
-const date = (ms: number): string => `{"$date":"${new Date(ms).toISOString()}"}`
-const decimal = (value: number): string => `{"$numberDecimal":"${value.toFixed(2)}"}`
-const str = (value: string): string => JSON.stringify(value)
+const oid = (hex: string): ObjectId => new ObjectId(hex)
+const date = (ms: number): Date => new Date(ms)
+const decimal = (value: number): Decimal128 => Decimal128.fromString(value.toFixed(2))
 const flat = (rand: () => number): string => `${pick(rand, ['A', 'B', 'C', 'D', 'E'])}-${100 + Math.floor(rand() * 1400)}`
 const phone = (rand: () => number): string => `+91${Math.floor(6_000_000_000 + rand() * 3_999_999_999)}`
 const person = (rand: () => number): string => `${pick(rand, FIRST)} ${pick(rand, LAST)}`
@@ -100,83 +102,78 @@ function recentTarget(context: WriteContext, coll: string, rand: () => number): 
   return undefined
 }
 
-/** Replaces `"field":VALUE` in a relaxed-EJSON document (our own documents: flat, known fields). */
-function withField(doc: string, field: string, value: string): string {
-  const key = `"${field}":`
-  const at = doc.indexOf(key)
-  if (at === -1) return `${doc.slice(0, -1)},${key}${value}}`
-  let end = at + key.length
-  let depth = 0
-  let inString = false
-  for (; end < doc.length; end++) {
-    const c = doc[end]
-    if (inString) {
-      if (c === '\\') end++
-      else if (c === '"') inString = false
-      continue
-    }
-    if (c === '"') inString = true
-    else if (c === '{' || c === '[') depth++
-    else if (c === '}' || c === ']') {
-      if (depth === 0) break
-      depth--
-    } else if (c === ',' && depth === 0) break
-  }
-  return doc.slice(0, at + key.length) + value + doc.slice(end)
+/**
+ * A full-document replacement of `before` with some fields set (a field already there keeps its
+ * place, a new one goes last, as a $set does); every other field keeps its exact BSON type.
+ */
+function withFields(before: StoredDocument, fields: Document): StoredDocument {
+  const document = decodeStored(before)
+  for (const [name, value] of Object.entries(fields)) document[name] = value
+  return storeObject(document)
 }
 
 /**
  * The writes of the `seq`-th step of a database's workload (usually one, two for a payment
- * that also marks its invoice paid). Unknown databases write generic `events`.
+ * that also marks its invoice paid). Unknown databases write generic `events`. Integers are
+ * written as int32 (what a driver sends for a small JavaScript integer), money as decimal128.
  */
 export function nextWrites(context: WriteContext): WorkloadWrite[] {
   const {database, seq, wallMs} = context
   const rand = prng(fnv1a32(`${database}:${seq}`))
   const id = objectIdHex(database, seq, wallMs)
   const society = pick(rand, SOCIETIES)
-  const insert = (coll: string, fields: string): WorkloadWrite => {
+  const insert = (coll: string, fields: Document): WorkloadWrite => {
     remember(context, coll, id)
-    return {op: 'i', coll, id, doc: `{"_id":${oid(id)},"societyId":${str(society)},${fields}}`}
+    return {op: 'i', coll, id, doc: storeObject({_id: oid(id), societyId: society, ...fields})}
   }
-  const update = (coll: string, field: string, value: string): WorkloadWrite | undefined => {
+  const update = (coll: string, field: string, value: unknown): WorkloadWrite | undefined => {
     const target = recentTarget(context, coll, rand)
     const before = target === undefined ? undefined : context.collections.get(coll, target)
     if (target === undefined || before === undefined) return undefined
-    return {op: 'u', coll, id: target, doc: withField(withField(before, field, value), 'updatedAt', date(wallMs))}
+    return {op: 'u', coll, id: target, doc: withFields(before, {[field]: value, updatedAt: date(wallMs)})}
   }
   const roll = rand()
   switch (database) {
     case 'visitors': {
       if (roll < 0.3) {
-        const exit = update('gateEntries', 'status', str('left'))
+        const exit = update('gateEntries', 'status', 'left')
         if (exit) return [exit]
       }
       return [
-        insert(
-          'gateEntries',
-          `"flat":${str(flat(rand))},"visitorName":${str(person(rand))},"phone":${str(phone(rand))},"purpose":${str(pick(rand, PURPOSES))},"vehicle":${rand() < 0.4 ? str(`KA${10 + Math.floor(rand() * 40)}${String.fromCharCode(65 + Math.floor(rand() * 26))}${1000 + Math.floor(rand() * 8999)}`) : 'null'},"guardId":${str(`guard-${1 + Math.floor(rand() * 12)}`)},"entryAt":${date(wallMs)},"exitAt":null,"status":"inside"`,
-        ),
+        insert('gateEntries', {
+          flat: flat(rand),
+          visitorName: person(rand),
+          phone: phone(rand),
+          purpose: pick(rand, PURPOSES),
+          vehicle: rand() < 0.4 ? `KA${10 + Math.floor(rand() * 40)}${String.fromCharCode(65 + Math.floor(rand() * 26))}${1000 + Math.floor(rand() * 8999)}` : null,
+          guardId: `guard-${1 + Math.floor(rand() * 12)}`,
+          entryAt: date(wallMs),
+          exitAt: null,
+          status: 'inside',
+        }),
       ]
     }
     case 'billing': {
       if (roll < 0.45) {
         const invoice = recentTarget(context, 'invoices', rand)
         const invoiceDoc = invoice === undefined ? undefined : context.collections.get('invoices', invoice)
-        if (invoice !== undefined && invoiceDoc !== undefined && invoiceDoc.includes('"status":"due"')) {
-          const amount = Number(/"amount":\{"\$numberDecimal":"([\d.]+)"\}/.exec(invoiceDoc)?.[1] ?? '0')
-          const payment = insert(
-            'payments',
-            `"invoiceId":${oid(invoice)},"amount":${decimal(amount)},"method":${str(pick(rand, METHODS))},"gatewayRef":${str(`pay_${id.slice(-12)}`)},"paidAt":${date(wallMs)}`,
-          )
-          return [payment, {op: 'u', coll: 'invoices', id: invoice, doc: withField(withField(invoiceDoc, 'status', str('paid')), 'updatedAt', date(wallMs))}]
+        const fields = invoiceDoc === undefined ? undefined : decodeStored(invoiceDoc)
+        if (invoice !== undefined && invoiceDoc !== undefined && fields?.status === 'due') {
+          const amount = Number(fields.amount instanceof Decimal128 ? fields.amount.toString() : 0)
+          const payment = insert('payments', {invoiceId: oid(invoice), amount: decimal(amount), method: pick(rand, METHODS), gatewayRef: `pay_${id.slice(-12)}`, paidAt: date(wallMs)})
+          return [payment, {op: 'u', coll: 'invoices', id: invoice, doc: withFields(invoiceDoc, {status: 'paid', updatedAt: date(wallMs)})}]
         }
       }
       const period = new Date(wallMs).toISOString().slice(0, 7)
       return [
-        insert(
-          'invoices',
-          `"flat":${str(flat(rand))},"period":${str(period)},"amount":${decimal(1500 + Math.floor(rand() * 8500) + Math.floor(rand() * 100) / 100)},"dueDate":${date(wallMs + 15 * 86_400_000)},"status":"due","lineItems":${Math.ceil(rand() * 4)}`,
-        ),
+        insert('invoices', {
+          flat: flat(rand),
+          period,
+          amount: decimal(1500 + Math.floor(rand() * 8500) + Math.floor(rand() * 100) / 100),
+          dueDate: date(wallMs + 15 * 86_400_000),
+          status: 'due',
+          lineItems: Math.ceil(rand() * 4),
+        }),
       ]
     }
     case 'users': {
@@ -186,46 +183,60 @@ export function nextWrites(context: WriteContext): WorkloadWrite[] {
       }
       const name = person(rand)
       return [
-        insert(
-          'profiles',
-          `"name":${str(name)},"phone":${str(phone(rand))},"email":${str(`${name.toLowerCase().replace(' ', '.')}${seq % 1000}@example.in`)},"flat":${str(flat(rand))},"role":${str(pick(rand, ['owner', 'tenant', 'family']))},"createdAt":${date(wallMs)},"lastLoginAt":null`,
-        ),
+        insert('profiles', {
+          name,
+          phone: phone(rand),
+          email: `${name.toLowerCase().replace(' ', '.')}${seq % 1000}@example.in`,
+          flat: flat(rand),
+          role: pick(rand, ['owner', 'tenant', 'family']),
+          createdAt: date(wallMs),
+          lastLoginAt: null,
+        }),
       ]
     }
     case 'amenities': {
       if (roll < 0.2) {
-        const cancel = update('bookings', 'status', str('cancelled'))
+        const cancel = update('bookings', 'status', 'cancelled')
         if (cancel) return [cancel]
       }
       const slot = Math.floor(wallMs / 3_600_000) * 3_600_000 + (1 + Math.floor(rand() * 72)) * 3_600_000
-      return [insert('bookings', `"amenity":${str(pick(rand, AMENITIES))},"flat":${str(flat(rand))},"slotStart":${date(slot)},"slotEnd":${date(slot + 3_600_000)},"guests":${Math.floor(rand() * 6)},"status":"confirmed"`)]
+      return [insert('bookings', {amenity: pick(rand, AMENITIES), flat: flat(rand), slotStart: date(slot), slotEnd: date(slot + 3_600_000), guests: Math.floor(rand() * 6), status: 'confirmed'})]
     }
     case 'maintenance': {
       if (roll < 0.5) {
-        const progress = update('tickets', 'status', str(pick(rand, ['in-progress', 'resolved'])))
+        const progress = update('tickets', 'status', pick(rand, ['in-progress', 'resolved']))
         if (progress) return [progress]
       }
       const category = pick(rand, CATEGORIES)
       return [
-        insert(
-          'tickets',
-          `"flat":${str(flat(rand))},"category":${str(category)},"description":${str(`${category} issue reported by resident`)},"priority":${str(pick(rand, ['low', 'medium', 'high']))},"status":"open","openedAt":${date(wallMs)}`,
-        ),
+        insert('tickets', {
+          flat: flat(rand),
+          category,
+          description: `${category} issue reported by resident`,
+          priority: pick(rand, ['low', 'medium', 'high']),
+          status: 'open',
+          openedAt: date(wallMs),
+        }),
       ]
     }
     case 'notifications':
       return [
-        insert(
-          'deliveries',
-          `"userId":${oid(objectIdHex('users', Math.floor(rand() * 5000), wallMs - 86_400_000))},"channel":${str(pick(rand, CHANNELS))},"template":${str(pick(rand, TEMPLATES))},"status":${str(rand() < 0.97 ? 'delivered' : 'failed')},"sentAt":${date(wallMs)}`,
-        ),
+        insert('deliveries', {
+          userId: oid(objectIdHex('users', Math.floor(rand() * 5000), wallMs - 86_400_000)),
+          channel: pick(rand, CHANNELS),
+          template: pick(rand, TEMPLATES),
+          status: rand() < 0.97 ? 'delivered' : 'failed',
+          sentAt: date(wallMs),
+        }),
       ]
     case 'reports':
       return [
-        insert(
-          'snapshots',
-          `"kind":${str(pick(rand, ['collections', 'visitors-daily', 'occupancy', 'dues-ageing']))},"period":${str(new Date(wallMs).toISOString().slice(0, 10))},"metrics":{"total":${Math.floor(rand() * 10000)},"delta":${Math.floor(rand() * 200) - 100}},"generatedAt":${date(wallMs)}`,
-        ),
+        insert('snapshots', {
+          kind: pick(rand, ['collections', 'visitors-daily', 'occupancy', 'dues-ageing']),
+          period: new Date(wallMs).toISOString().slice(0, 10),
+          metrics: {total: Math.floor(rand() * 10000), delta: Math.floor(rand() * 200) - 100},
+          generatedAt: date(wallMs),
+        }),
       ]
     case 'auth': {
       if (roll < 0.3) {
@@ -234,14 +245,17 @@ export function nextWrites(context: WriteContext): WorkloadWrite[] {
         if (expired !== undefined && before !== undefined) return [{op: 'd', coll: 'sessions', id: expired}]
       }
       return [
-        insert(
-          'sessions',
-          `"userId":${oid(objectIdHex('users', Math.floor(rand() * 5000), wallMs - 86_400_000))},"device":${str(pick(rand, DEVICES))},"ip":${str(`10.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`)},"issuedAt":${date(wallMs)},"expiresAt":${date(wallMs + 1_800_000)}`,
-        ),
+        insert('sessions', {
+          userId: oid(objectIdHex('users', Math.floor(rand() * 5000), wallMs - 86_400_000)),
+          device: pick(rand, DEVICES),
+          ip: `10.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`,
+          issuedAt: date(wallMs),
+          expiresAt: date(wallMs + 1_800_000),
+        }),
       ]
     }
     default:
-      return [insert('events', `"kind":"simulated","seq":${seq},"at":${date(wallMs)}`)]
+      return [insert('events', {kind: 'simulated', seq, at: date(wallMs)})]
   }
 }
 

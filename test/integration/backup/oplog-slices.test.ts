@@ -1,4 +1,4 @@
-import {EJSON, ObjectId} from 'bson'
+import {ObjectId} from 'bson'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -18,6 +18,7 @@ import {KubeClient} from '../../../src/kube/client.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {extendedJsonOf, storeObject} from '../../../src/local-cluster/data-plane/stored-document.js'
 import type {ArchiveStore} from '../../../src/local-cluster/data-plane/jobs/archive-pipeline.js'
 import type {ReplicaSet} from '../../../src/local-cluster/data-plane/state.js'
 import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap} from '../../helpers/data-plane.js'
@@ -79,7 +80,7 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
     until('the secondaries caught up', () => ([...dataPlane.engine.members.values()].filter((m) => m.setId === set.id).every((m) => m.applied === set.oplog.end) ? true : undefined))
   const insert = (set: ReplicaSet, guest: string, wallMs: number) => {
     const id = new ObjectId()
-    expect(dataPlane.engine.clientWrite(set, {op: 'i', coll: 'visits', id: id.toHexString(), doc: EJSON.stringify({_id: id, guest}, {relaxed: true})}, wallMs)).toBe(true)
+    expect(dataPlane.engine.clientWrite(set, {op: 'i', coll: 'visits', id: id.toHexString(), doc: storeObject({_id: id, guest})}, wallMs)).toBe(true)
     const last = set.oplog.get(set.oplog.end - 1)
     return {id: id.toHexString(), ts: `${last.secs}:${last.ord}`}
   }
@@ -163,7 +164,7 @@ describe('oplog slices and point-in-time restore on the local data plane', () =>
     const visits = new Map(restored.data.entries('visits'))
     expect(visits.has(w1.id)).toBe(true)
     expect(visits.has(w2.id)).toBe(false)
-    expect(source.data.get('visits', w2.id)).toContain('"w2"')
+    expect(extendedJsonOf(source.data.get('visits', w2.id)!)).toContain('"w2"')
     expect(hashesOf(restored)).toEqual(expected.collections)
     // And the restored set differs from the source exactly by what came at and after w2.
     expect(hashesOf(restored)).not.toEqual(hashesOf(source))

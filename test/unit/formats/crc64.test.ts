@@ -32,4 +32,19 @@ describe('CRC-64/ECMA as mongodump computes it', () => {
     for (let i = 0; i < bytes.length; i += 13) running.update(bytes.subarray(i, i + 13))
     expect(running.value()).toBe(crc64(bytes))
   })
+
+  // Inputs of 256 bytes and more take the word-at-a-time path: every alignment of the view and
+  // lengths around the 8-byte step must agree with the reference.
+  test.each([
+    [0, 256],
+    [1, 256],
+    [2, 1031],
+    [3, 4099],
+    [5, 300],
+    [0, 263],
+  ])('the word path agrees with the reference at byte offset %d over %d bytes', (offset, length) => {
+    const backing = Uint8Array.from({length: offset + length}, (_, i) => (i * 197 + 11) & 0xff)
+    const bytes = backing.subarray(offset)
+    expect(crc64(bytes)).toBe(referenceCrc(bytes))
+  })
 })

@@ -7,7 +7,7 @@ import {describe, expect, test} from 'vitest'
 import {ArchiveFormatError} from '../../../src/formats/mongo-archive/archive-error.js'
 import {crc64} from '../../../src/formats/mongo-archive/crc64.js'
 import {decodeArchive, readArchiveIntoMemory, type ArchiveEvent} from '../../../src/formats/mongo-archive/decode.js'
-import {encodeArchive, writeArchive, type ArchiveInput} from '../../../src/formats/mongo-archive/encode.js'
+import {DocumentRun, encodeArchive, writeArchive, type ArchiveInput} from '../../../src/formats/mongo-archive/encode.js'
 
 async function bytesOf(input: ArchiveInput): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -206,5 +206,18 @@ describe('mongodump archive round trip', () => {
     const archive = await readArchiveIntoMemory(Readable.from([await bytesOf({serverVersion: '7.0', toolVersion: 't', collections: [{db: 'd', collection: 'c', documents: [raw]}]})]))
     expect(serialize(archive.collections[0].documents[0])).toEqual(raw)
     expect(deserialize(raw)).toEqual(archive.collections[0].documents[0])
+  })
+
+  test('runs of documents laid end to end write the same archive as the documents one by one, and an observer still sees each', async () => {
+    const documents = Array.from({length: 2500}, (_, i) => serialize({_id: i, name: `visitor ${i}`, flat: `B-${i % 97}`}))
+    const runs = [new DocumentRun(Buffer.concat(documents.slice(0, 1000)), 1000), new DocumentRun(Buffer.alloc(0), 0), new DocumentRun(Buffer.concat(documents.slice(1000)), 1500)]
+    const header = {serverVersion: '7.0', toolVersion: 't'}
+    const seen: Uint8Array[] = []
+    const fromRuns: Buffer[] = []
+    for await (const chunk of encodeArchive({...header, collections: [{db: 'd', collection: 'c', documents: runs}]}, {onDocument: (_ns, bson) => seen.push(bson)})) fromRuns.push(chunk)
+    expect(Buffer.concat(fromRuns).equals(await bytesOf({...header, collections: [{db: 'd', collection: 'c', documents}]}))).toBe(true)
+    expect(seen.map((bson) => Buffer.from(bson).toString('hex'))).toEqual(documents.map((bson) => Buffer.from(bson).toString('hex')))
+    const end = (await events(Buffer.concat(fromRuns))).find((event) => event.kind === 'end')
+    expect(end).toMatchObject({kind: 'end', documents: 2500, crc: crc64(Buffer.concat(documents))})
   })
 })

@@ -1,4 +1,3 @@
-import {deserialize, type Document} from 'bson'
 import {gunzipSync, gzipSync} from 'node:zlib'
 
 import {splitBsonDocuments} from '../../../formats/bson-file/bson-file.js'
@@ -61,7 +60,7 @@ export function replayOplogFile(input: JobRunInput, files: PodFiles, container: 
   } catch (error) {
     throw new Error(`${path}: gzip: invalid header (${(error as Error).message})`, {cause: error})
   }
-  const oplog: Document[] = splitBsonDocuments(plain, path).map((bson) => deserialize(bson))
+  const oplog = splitBsonDocuments(plain, path)
   const member = tool.session.member
   const set = input.ctx.engine.setOf(member)
   if (!set || member.state !== 'PRIMARY') throw new Error(`${member.placement.pod} is not the primary: connect with replicaSet=NAME`)

@@ -1,10 +1,9 @@
-import {BSON, EJSON} from 'bson'
-
 import {hashCollections} from '../../../formats/content-hash/content-hash.js'
 import type {MemberSpec, ReplSetConfig} from '../config.js'
 import {formatTimestamp} from '../optime.js'
 import {nextReconfigStep} from '../reconfig-plan.js'
 import type {Session} from './session.js'
+import {bsonOf} from '../stored-document.js'
 
 /**
  * The ops scripts of templates/mongodb/ops/, performed on the simulated data plane: each function
@@ -264,9 +263,8 @@ function forceReconfigureOp(context: OpContext): OpOutcome {
 
 /**
  * hashes.js: per collection, the count and the summed SHA-256 of each document's BSON. The
- * simulated members keep documents as Extended JSON text; they are encoded back to BSON with the
- * official codec (canonical mode, as the restore decoded them), the bytes the script's raw find
- * would hand back, and hashed with the catalog's own function.
+ * simulated members keep each document's BSON bytes, exactly what the script's raw find hands
+ * back, and they are hashed with the catalog's own function.
  */
 function hashesOp(context: OpContext): OpOutcome {
   const {session, params} = context
@@ -275,7 +273,10 @@ function hashesOp(context: OpContext): OpOutcome {
   authenticate(context, session)
   const found = session.collectionDocuments(database)
   const hashes = hashCollections(
-    found.map((c) => ({ns: `${database}.${c.name}`, documents: c.documents.map((text) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))})),
+    // One document's bytes at a time: a million Buffers held at once would only feed the GC.
+    found.map((c) => ({ns: `${database}.${c.name}`, documents: (function* () {
+      for (const stored of c.documents) yield bsonOf(stored)
+    })()})),
   )
   const collections = found.map((c) => {
     const hash = hashes[`${database}.${c.name}`]

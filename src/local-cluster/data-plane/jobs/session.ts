@@ -14,6 +14,7 @@ import {
 } from '../commands.js'
 import {serverError, ServerError} from '../config.js'
 import type {Member, RollbackEvent, UserRecord} from '../state.js'
+import type {StoredDocument} from '../stored-document.js'
 
 /**
  * A simulated mongosh connection to one member, offering the calls the ops scripts make
@@ -89,15 +90,15 @@ export class Session {
 
   /**
    * find() over every collection of a database, as the member holds it: the documents' stored
-   * text per collection. Served from the set's head, so read from the PRIMARY (a lagging
+   * BSON per collection (what a raw find returns). Served from the set's head, so read from the PRIMARY (a lagging
    * secondary would answer from its own older position on a real server).
    */
-  collectionDocuments(database: string): Array<{name: string; documents: string[]}> {
+  collectionDocuments(database: string): Array<{name: string; documents: StoredDocument[]}> {
     this.require('find')
     if (!['PRIMARY', 'SECONDARY'].includes(this.member.state)) throw serverError('NotPrimaryOrSecondary', 'node is not in primary or recovering state')
     const set = this.ctx.engine.setOf(this.member)
     if (!set || set.database !== database) return []
-    return set.data.names().map((name) => ({name, documents: [...set.data.entries(name)].map(([, text]) => text)}))
+    return set.data.names().map((name) => ({name, documents: set.data.documents(name)}))
   }
 
   /**

@@ -1,4 +1,4 @@
-import {BSON, EJSON} from 'bson'
+import {bsonOf} from '../../../../src/local-cluster/data-plane/stored-document.js'
 import {describe, expect, test} from 'vitest'
 
 import {hashCollections} from '../../../../src/formats/content-hash/content-hash.js'
@@ -65,7 +65,7 @@ describe('hashes', () => {
     const outcome = run(w, 'hashes', w.primary() as string, {database: 'rs'})
     expect(outcome.exitCode).toBe(0)
     const data = w.set().data
-    const docs = (name: string) => [...data.entries(name)].map(([, text]) => BSON.serialize(EJSON.parse(text, {relaxed: false}) as BSON.Document))
+    const docs = (name: string) => [...data.entries(name)].map(([, stored]) => bsonOf(stored))
     const expected = hashCollections(data.names().map((name) => ({ns: `rs.${name}`, documents: docs(name).reverse()})))
     const collections = outcome.result.collections as Array<{name: string; count: number; hash: string}>
     expect(collections.length).toBeGreaterThan(0)

@@ -1,6 +1,9 @@
 import {describe, expect, test} from 'vitest'
 
+import {Decimal128, ObjectId} from 'bson'
+
 import {Collections} from '../../../../src/local-cluster/data-plane/collections.js'
+import {decodeStored, extendedJsonOf, type StoredDocument} from '../../../../src/local-cluster/data-plane/stored-document.js'
 import {databaseOfSet, nextWrites, objectIdHex, SERVICE_COLLECTIONS, type WriteContext} from '../../../../src/local-cluster/data-plane/workload.js'
 
 const wall = Date.UTC(2026, 11, 1, 9, 30)
@@ -22,12 +25,13 @@ function run(database: string, steps: number): {collections: Collections; writes
 }
 
 describe('the simulated services\' workload', () => {
-  test.each(Object.entries(SERVICE_COLLECTIONS))('%s writes %j with documents that are valid Extended JSON', (database, collections) => {
+  test.each(Object.entries(SERVICE_COLLECTIONS))('%s writes %j with BSON documents keyed by their ObjectId', (database, collections) => {
     const {collections: data, writes} = run(database, 300)
     expect(data.names()).toEqual([...collections].sort())
     for (const write of writes.filter((w) => w.doc)) {
-      const doc = JSON.parse(write.doc as string) as {_id: {$oid: string}; societyId: string}
-      expect(doc._id.$oid).toMatch(/^[0-9a-f]{24}$/)
+      const doc = decodeStored(write.doc as StoredDocument)
+      expect(doc._id).toBeInstanceOf(ObjectId)
+      expect((doc._id as ObjectId).toHexString()).toBe(write.id)
       expect(doc.societyId).toMatch(/^[a-z-]+$/)
     }
   })
@@ -38,26 +42,35 @@ describe('the simulated services\' workload', () => {
 
   test('billing pays invoices: a payment references a due invoice, which turns paid with the same amount', () => {
     const {collections} = run('billing', 400)
-    const payments = [...collections.entries('payments')].map(([, doc]) => JSON.parse(doc) as {invoiceId: {$oid: string}; amount: {$numberDecimal: string}})
+    const payments = [...collections.entries('payments')].map(([, doc]) => decodeStored(doc))
     expect(payments.length).toBeGreaterThan(10)
     for (const payment of payments) {
-      const invoice = JSON.parse(collections.get('invoices', payment.invoiceId.$oid) as string) as {status: string; amount: {$numberDecimal: string}}
+      const invoice = decodeStored(collections.get('invoices', (payment.invoiceId as ObjectId).toHexString()) as StoredDocument)
       expect(invoice.status).toBe('paid')
-      expect(invoice.amount.$numberDecimal).toBe(payment.amount.$numberDecimal)
+      expect(invoice.amount).toBeInstanceOf(Decimal128)
+      expect(String(invoice.amount)).toBe(String(payment.amount))
     }
   })
 
-  test('documents average a couple of hundred bytes of JSON (the issue sizes 1,000,000 at about 200 MB)', () => {
-    let bytes = 0
+  test('documents average a couple of hundred bytes of JSON (the issue sizes 1,000,000 at about 200 MB); stats count their BSON bytes', () => {
+    let json = 0
+    let bson = 0
+    let statsBytes = 0
     let count = 0
     for (const database of Object.keys(SERVICE_COLLECTIONS)) {
-      for (const stats of run(database, 200).collections.stats()) {
-        bytes += stats.sizeBytes
+      const {collections} = run(database, 200)
+      for (const stats of collections.stats()) {
+        statsBytes += stats.sizeBytes
         count += stats.count
+        for (const [, doc] of collections.entries(stats.name)) {
+          json += extendedJsonOf(doc).length
+          bson += doc.length
+        }
       }
     }
-    expect(bytes / count).toBeGreaterThan(150)
-    expect(bytes / count).toBeLessThan(320)
+    expect(json / count).toBeGreaterThan(150)
+    expect(json / count).toBeLessThan(320)
+    expect(statsBytes).toBe(bson)
   })
 
   test.each([
