@@ -1,4 +1,4 @@
-import {EJSON, ObjectId} from 'bson'
+import {ObjectId} from 'bson'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,6 +11,7 @@ import {KubeClient} from '../../../src/kube/client.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
 import type {ReplicaSet} from '../../../src/local-cluster/data-plane/state.js'
+import {storeObject} from '../../../src/local-cluster/data-plane/stored-document.js'
 import {credentialsSecret, headlessService, memberHost, mongodStatefulSet, namespace, NAMESPACE, opJob, opsConfigMap} from '../../helpers/data-plane.js'
 import {kubectlOps, setNamed} from '../../helpers/data-plane-ops.js'
 import {writeKubeconfig} from '../../helpers/kubectl.js'
@@ -32,7 +33,7 @@ describe('writes since an optime, from the oplog (status Job)', () => {
   const {kubectl, apply, until, jobOutcome} = kubectlOps(() => kubeconfig)
 
   const write = (set: ReplicaSet, op: 'i' | 'u' | 'd', id: ObjectId, guest: string) => {
-    const doc = EJSON.stringify({_id: id, guest}, {relaxed: true})
+    const doc = storeObject({_id: id, guest})
     const prev = op === 'i' ? undefined : set.data.get('visits', id.toHexString())
     expect(dataPlane.engine.clientWrite(set, {op, coll: 'visits', id: id.toHexString(), ...(op === 'd' ? {} : {doc}), ...(prev ? {prev} : {})}, Date.now())).toBe(true)
   }
