@@ -243,7 +243,7 @@ describe('dev tier: placeholders, set from stdin, a file and AWS Secrets Manager
     }
   }, 180_000)
 
-  // Last in this environment: it leaves users-db with three members. (It had an environment of
+  // Late in this environment: it leaves users-db with three members. (It had an environment of
   // its own; no secret set above restarts users or visitors, whose restart annotations it reads.)
   test('a topology change: users-db grows from 1 to 3 members: users gets a new uri and is restarted; the credentials stay', async () => {
     const catalog = mkdtempSync(join(tmpdir(), 'mygate-services-'))
@@ -272,6 +272,29 @@ describe('dev tier: placeholders, set from stdin, a file and AWS Secrets Manager
     expect(again.exitCode, again.stderr).toBe(0)
     expect(parseEnvelope<{result: {changed: boolean; restarted: unknown[]}}>(again.stdout).result).toMatchObject({changed: false, restarted: []})
   }, 180_000)
+
+  // The last two: they stop the local control plane and leave the environment record unreadable.
+  // (They had an environment of their own.)
+  test('env create never mistakes an unreadable record for a new environment: an unreachable cluster stops it with the cause; the record survives', async () => {
+    const createdAt = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'demo', '--json'])).stdout).result.createdAt
+    expect((await local.cli(['local', 'stop'])).exitCode).toBe(0)
+    const run = await local.cli(['env', 'create', 'demo'])
+    expect(run.exitCode).toBe(4)
+    expect(expectOneLineError(run)).toMatch(/^Error: .*cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(start the local control plane with `mygate local start`\)$/)
+    expect((await local.cli(['local', 'start'])).exitCode).toBe(0)
+    const after = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'demo', '--json'])).stdout).result
+    expect(after.createdAt).toBe(createdAt)
+  }, 120_000)
+
+  test('env create never mistakes an unreadable record for a new environment: a record that does not parse stops it and is left as it was', async () => {
+    const patch = await runKubectl(['patch', 'configmap', 'mygate-environment', '-n', 'mygate-system', '--type', 'merge', '-p', '{"data":{"environment.json":"{not json"}}'], {kubeconfig})
+    expect(patch.exitCode, patch.stderr).toBe(0)
+    const run = await local.cli(['env', 'create', 'demo'])
+    expect(run.exitCode).toBe(4)
+    expect(expectOneLineError(run)).toContain('Error: the environment record mygate-system/mygate-environment is malformed or from a newer mygate')
+    const record = await runKubectl(['get', 'configmap', 'mygate-environment', '-n', 'mygate-system', '-o', 'jsonpath={.data.environment\\.json}'], {kubeconfig})
+    expect(record.stdout).toBe('{not json')
+  }, 120_000)
 })
 
 describe('staging tier: services wait for the external secrets', () => {
@@ -375,39 +398,5 @@ describe('two regions: one value everywhere', () => {
     for (const context of [contexts.west, contexts.east]) {
       expect(Buffer.from(await storedValue(kubeconfig, 'smtp', 'password', 'mygate', context), 'base64').toString()).toBe('smtp-two-regions')
     }
-  })
-})
-
-describe('env create never mistakes an unreadable record for a new environment', () => {
-  let local: LocalHome
-  let kubeconfig: string
-  let createdAt: string
-
-  beforeAll(async () => {
-    ;({local, kubeconfig} = await createLocalEnvironment('keep'))
-    createdAt = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'keep', '--json'])).stdout).result.createdAt
-  })
-  afterAll(async () => {
-    await local.cleanup()
-  })
-
-  test('an unreachable cluster stops env create with the cause; the record survives', async () => {
-    expect((await local.cli(['local', 'stop'])).exitCode).toBe(0)
-    const run = await local.cli(['env', 'create', 'keep'])
-    expect(run.exitCode).toBe(4)
-    expect(expectOneLineError(run)).toMatch(/^Error: .*cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(start the local control plane with `mygate local start`\)$/)
-    expect((await local.cli(['local', 'start'])).exitCode).toBe(0)
-    const after = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'keep', '--json'])).stdout).result
-    expect(after.createdAt).toBe(createdAt)
-  })
-
-  test('a record that does not parse stops env create and is left as it was', async () => {
-    const patch = await runKubectl(['patch', 'configmap', 'mygate-environment', '-n', 'mygate-system', '--type', 'merge', '-p', '{"data":{"environment.json":"{not json"}}'], {kubeconfig})
-    expect(patch.exitCode, patch.stderr).toBe(0)
-    const run = await local.cli(['env', 'create', 'keep'])
-    expect(run.exitCode).toBe(4)
-    expect(expectOneLineError(run)).toContain('Error: the environment record mygate-system/mygate-environment is malformed or from a newer mygate')
-    const record = await runKubectl(['get', 'configmap', 'mygate-environment', '-n', 'mygate-system', '-o', 'jsonpath={.data.environment\\.json}'], {kubeconfig})
-    expect(record.stdout).toBe('{not json')
   })
 })
