@@ -40,6 +40,10 @@ export default class LocalFault extends MygateCommand<FaultResult> {
       description: 'How a lost response shows: drop (connection closed), error (a 5xx after the write), or both in turn.',
       options: ['drop', 'error', 'both'],
     }),
+    'api-retry-after': Flags.integer({
+      description: 'Seconds in the Retry-After of injected 429 and 503 answers (default 1, as kube-apiserver sends; 0 lets tests retry at once).',
+      min: 0,
+    }),
     region: Flags.string({description: 'Limit service and API faults to this region.'}),
     clear: Flags.boolean({description: 'Remove the selected faults instead of adding them.'}),
     flag: Flags.string({description: "Requests that get this flag's on-variant fail at --error-rate (in every service that evaluates it, or --service's)."}),
@@ -62,6 +66,7 @@ export default class LocalFault extends MygateCommand<FaultResult> {
       apiLatencyMs: flags['api-latency-ms'],
       apiLostResponseRate: parseRate(flags['api-lost-response-rate']),
       apiLostResponse: flags['api-lost-response'] as FaultRequest['apiLostResponse'],
+      apiRetryAfterSeconds: flags['api-retry-after'],
       region: flags.region,
       clear: flags.clear,
       flag: flags.flag,

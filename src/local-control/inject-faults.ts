@@ -34,6 +34,8 @@ export interface FaultRequest {
   apiLostResponseRate?: number
   /** How the response is lost: dropped connection, a 5xx after the write, or both in turn (default). */
   apiLostResponse?: LostResponseMode
+  /** Retry-After (whole seconds) of injected 429 and 503 answers; default 1, as kube-apiserver sends. */
+  apiRetryAfterSeconds?: number
   region?: string
   clear?: boolean
   /**
@@ -71,6 +73,14 @@ export function validateFaultRequest(request: FaultRequest): void {
   }
   for (const [flag, value] of [['--latency-ms', request.latencyMs], ['--api-latency-ms', request.apiLatencyMs]] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new UsageError(`${flag} ${value} must be a whole number >= 0`)
+  }
+  if (request.apiRetryAfterSeconds !== undefined) {
+    if (!(Number.isInteger(request.apiRetryAfterSeconds) && request.apiRetryAfterSeconds >= 0)) {
+      throw new UsageError(`--api-retry-after ${request.apiRetryAfterSeconds} must be a whole number of seconds >= 0`, {hint: 'e.g. --api-retry-after 0'})
+    }
+    if (request.apiErrorRate === undefined && request.apiLostResponseRate === undefined) {
+      throw new UsageError('--api-retry-after needs --api-error-rate or --api-lost-response-rate', {hint: 'e.g. --api-error-rate 0.2 --api-status 429 --api-retry-after 0'})
+    }
   }
   for (const status of request.apiStatuses ?? []) {
     if (![500, 503, 429, 409].includes(status)) throw new UsageError(`--api-status ${status} is not one of 500, 503, 429, 409`)
@@ -130,6 +140,7 @@ export async function injectFaults(request: FaultRequest, options: {home?: strin
               statuses: request.apiStatuses?.length ? request.apiStatuses : [503],
               latencyMs: request.apiLatencyMs ?? 0,
               ...(request.apiLostResponseRate !== undefined ? {lostResponseRate: request.apiLostResponseRate, lostResponse: request.apiLostResponse ?? 'both'} : {}),
+              ...(request.apiRetryAfterSeconds !== undefined ? {retryAfterSeconds: request.apiRetryAfterSeconds} : {}),
             }
       await setApiFaults(home, cluster, faults)
       result.changes.push(faults ? `API faults in ${cluster}: ${describeApiFaults(faults)}` : `cleared API faults in ${cluster}`)
@@ -140,10 +151,11 @@ export async function injectFaults(request: FaultRequest, options: {home?: strin
   return result
 }
 
-/** `error rate 0.1 (503/429), lost responses 0.05 (drop), +0ms`: one line per cluster in the result. */
+/** `error rate 0.1 (503/429), lost responses 0.05 (drop), +0ms[, Retry-After 0s]`: one line per cluster in the result. */
 function describeApiFaults(faults: ApiFaultSettings): string {
   const lost = faults.lostResponseRate ? `, lost responses ${faults.lostResponseRate} (${faults.lostResponse ?? 'both'})` : ''
-  return `error rate ${faults.errorRate} (${faults.statuses.join('/')})${lost}, +${faults.latencyMs}ms`
+  const retryAfter = faults.retryAfterSeconds === undefined ? '' : `, Retry-After ${faults.retryAfterSeconds}s`
+  return `error rate ${faults.errorRate} (${faults.statuses.join('/')})${lost}, +${faults.latencyMs}ms${retryAfter}`
 }
 
 /** A replication-lag fault is for a MongoDB service of the catalog; anything else is bad input. */

@@ -1,10 +1,9 @@
 import {execa} from 'execa'
-import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {CLI_BIN, parseEnvelope} from '../helpers/cli.js'
-import {createLocalHome, createWithExternalSecrets, type LocalHome} from '../helpers/local-home.js'
+import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import type {DeployResult} from '../../src/deploy/deploy.js'
 
@@ -235,49 +234,5 @@ describe('mygate deploy on the local control plane', () => {
   })
 })
 
-describe('mygate deploy to a prod-tier environment', () => {
-  let local: LocalHome
-  let kubeconfig: string
-
-  beforeAll(async () => {
-    local = createLocalHome()
-    const created = await createWithExternalSecrets(local, ['env', 'create', 'p1', '--tier', 'prod', '--provider', 'local'], {timeoutMs: 180_000})
-    expect(created.exitCode, created.stderr).toBe(0)
-    kubeconfig = join(local.home, 'kubeconfig', 'p1.yaml')
-  }, 240_000)
-  afterAll(async () => {
-    await local?.cleanup()
-  })
-
-  test('is refused without approval in a non-TTY run, and nothing changes', async () => {
-    // Nothing changes: the rollout record (none yet, or the one the test below leaves), the history and the image.
-    const record = async () => {
-      const run = await local.cli(['rollout', 'status', 'visitors', '--env', 'p1', '--json'])
-      return run.exitCode === 0 ? parseEnvelope<{result: {state: unknown}}>(run.stdout).result.state : `exit ${run.exitCode}`
-    }
-    const history = async () => parseEnvelope<{result: {entries: unknown[]}}>((await local.cli(['rollout', 'history', 'visitors', '--env', 'p1', '--json'])).stdout).result.entries
-    const image = async () => (await runKubectl(['-n', 'mygate', 'get', 'deployment', 'visitors', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], {kubeconfig})).stdout
-    const before = {record: await record(), history: await history(), image: await image()}
-    expect(before.image).toMatch(/visitors:/)
-    const result = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.6.0', '--canary', '--allow-dirty'])
-    expect(result.exitCode, result.stderr).toBe(2)
-    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
-    expect(result.stderr).toMatch(/deploying to prod environment p1 needs approval, and there is no terminal to ask in/)
-    expect({record: await record(), history: await history(), image: await image()}).toEqual(before)
-  })
-
-  test('is refused from a dirty git working tree unless --allow-dirty, and records the commit it came from', async () => {
-    const repo = join(local.home, 'repo')
-    await execa('git', ['init', '-q', '-b', 'release', repo])
-    await execa('git', ['-C', repo, '-c', 'user.email=ci@example.com', '-c', 'user.name=CI', 'commit', '-q', '--allow-empty', '-m', 'release'])
-    writeFileSync(join(repo, 'uncommitted.txt'), 'work in progress\n')
-    const refused = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--rolling', '--approve'], {cwd: repo})
-    expect(refused.exitCode, refused.stderr).toBe(2)
-    expect(refused.stderr).toMatch(/refusing to deploy to prod environment p1 from a dirty git working tree/)
-    expect(refused.stderr).toContain('--allow-dirty')
-    const allowed = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.5.0', '--rolling', '--approve', '--allow-dirty', '--timeout', '60s'], {cwd: repo})
-    expect(allowed.exitCode, allowed.stderr).toBe(0)
-    const history = await local.cli(['rollout', 'history', 'visitors', '--env', 'p1'])
-    expect(history.stdout).toMatch(/3\.5\.0 +succeeded .*on release/)
-  })
-})
+// The prod-tier refusals (no approval without a terminal, a dirty git working tree) run in
+// guards.test.ts, on the prod-tier environment that file creates anyway.

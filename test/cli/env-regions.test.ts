@@ -27,7 +27,7 @@ describe('two-region environments and TTLs on the local control plane', () => {
   })
 
   test('warm standby: a cluster per region; the secondary runs every app at one replica', async () => {
-    const run = await createWithExternalSecrets(local, ['env', 'create', 'dr', '--tier', 'staging', '--region', 'west', '--secondary-region', 'east', '--json'])
+    const run = await createWithExternalSecrets(local, ['env', 'create', 'dr', '--tier', 'staging', '--region', 'west', '--secondary-region', 'east', '--json'], {timeoutMs: 170_000})
     expect(run.exitCode, run.stderr).toBe(0)
     const created = parseEnvelope<{result: Created}>(run.stdout).result
     expect(created.clusters.map((c) => [c.region, c.role])).toEqual([

@@ -1,3 +1,4 @@
+import {execa} from 'execa'
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
@@ -7,8 +8,9 @@ import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalHome, createWithExternalSecrets, type LocalHome} from '../helpers/local-home.js'
 
 /**
- * The guards that used to fail open (issue 9), through the built CLI against a prod-tier local
- * environment, checked with real kubectl.
+ * The guards that used to fail open (issue 9), and the prod-tier deploy refusals (approval, a dirty
+ * git working tree; moved here from deploy.test.ts to share this file's prod-tier environment),
+ * through the built CLI against a prod-tier local environment, checked with real kubectl.
  */
 describe('guards fail closed on a prod-tier environment', () => {
   let local: LocalHome
@@ -28,6 +30,38 @@ describe('guards fail closed on a prod-tier environment', () => {
   }, 240_000)
   afterAll(async () => {
     await local?.cleanup()
+  })
+
+  test('a prod deploy is refused without approval in a non-TTY run, and nothing changes', async () => {
+    // Nothing changes: the rollout record (none yet, or the one a test below leaves), the history and the image.
+    const record = async () => {
+      const run = await local.cli(['rollout', 'status', 'visitors', '--env', 'p1', '--json'])
+      return run.exitCode === 0 ? parseEnvelope<{result: {state: unknown}}>(run.stdout).result.state : `exit ${run.exitCode}`
+    }
+    const history = async () => parseEnvelope<{result: {entries: unknown[]}}>((await local.cli(['rollout', 'history', 'visitors', '--env', 'p1', '--json'])).stdout).result.entries
+    const before = {record: await record(), history: await history(), image: await image('visitors')}
+    expect(before.image).toMatch(/visitors:/)
+    const result = await local.cli(['deploy', 'visitors', '--env', 'p1', '--version', '3.6.0', '--canary', '--allow-dirty'])
+    expect(result.exitCode, result.stderr).toBe(2)
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(result.stderr).toMatch(/deploying to prod environment p1 needs approval, and there is no terminal to ask in/)
+    expect({record: await record(), history: await history(), image: await image('visitors')}).toEqual(before)
+  })
+
+  test('a prod deploy from a dirty git working tree is refused unless --allow-dirty, and records the commit it came from', async () => {
+    // users, not visitors: the test below needs visitors never deployed before it.
+    const repo = join(local.home, 'repo')
+    await execa('git', ['init', '-q', '-b', 'release', repo])
+    await execa('git', ['-C', repo, '-c', 'user.email=ci@example.com', '-c', 'user.name=CI', 'commit', '-q', '--allow-empty', '-m', 'release'])
+    writeFileSync(join(repo, 'uncommitted.txt'), 'work in progress\n')
+    const refused = await local.cli(['deploy', 'users', '--env', 'p1', '--version', '7.0.1', '--rolling', '--approve'], {cwd: repo})
+    expect(refused.exitCode, refused.stderr).toBe(2)
+    expect(refused.stderr).toMatch(/refusing to deploy to prod environment p1 from a dirty git working tree/)
+    expect(refused.stderr).toContain('--allow-dirty')
+    const allowed = await local.cli(['deploy', 'users', '--env', 'p1', '--version', '7.0.1', '--rolling', '--approve', '--allow-dirty', '--timeout', '60s'], {cwd: repo})
+    expect(allowed.exitCode, allowed.stderr).toBe(0)
+    const history = await local.cli(['rollout', 'history', 'users', '--env', 'p1'])
+    expect(history.stdout).toMatch(/7\.0\.1 +succeeded .*on release/)
   })
 
   test('a prod deploy from a working tree git cannot read is refused naming git; --allow-dirty bypasses it', async () => {

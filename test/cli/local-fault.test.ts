@@ -79,7 +79,9 @@ describe('mygate local fault', () => {
   })
 
   test('API faults make the API server answer 503; clearing them restores it', async () => {
-    const inject = await local.cli(['local', 'fault', '--env', 'faulty', '--api-error-rate', '1', '--api-status', '503'])
+    // Retry-After 0: kubectl (client-go) repeats a 503 that carries Retry-After up to ten times,
+    // waiting what it says each time; with kube-apiserver's 1 s that is ten seconds per kubectl run.
+    const inject = await local.cli(['local', 'fault', '--env', 'faulty', '--api-error-rate', '1', '--api-status', '503', '--api-retry-after', '0'])
     expect(inject.exitCode, inject.stderr).toBe(0)
     const failing = await kubectl('get', 'configmaps', '-n', 'default')
     expect(failing.exitCode).not.toBe(0)

@@ -242,6 +242,59 @@ describe('dev tier: placeholders, set from stdin, a file and AWS Secrets Manager
       expect(leaked, `values (sha256 shown) in ${file}`).toEqual([])
     }
   }, 180_000)
+
+  // Late in this environment: it leaves users-db with three members. (It had an environment of
+  // its own; no secret set above restarts users or visitors, whose restart annotations it reads.)
+  test('a topology change: users-db grows from 1 to 3 members: users gets a new uri and is restarted; the credentials stay', async () => {
+    const catalog = mkdtempSync(join(tmpdir(), 'mygate-services-'))
+    // Descriptors only (services/flags/ holds the bundled flags, read from the package).
+    for (const file of readdirSync(join(REPO_ROOT, 'services')).filter((name) => name.endsWith('.yaml'))) {
+      const text = readFileSync(join(REPO_ROOT, 'services', file), 'utf8')
+      writeFileSync(join(catalog, file), file === 'users-db.yaml' ? text.replace(/( {2}dev:\n {4}replicas:) 1/, '$1 3') : text)
+    }
+    expect(readFileSync(join(catalog, 'users-db.yaml'), 'utf8')).toMatch(/ {2}dev:\n {4}replicas: 3/)
+    const password = sha(await storedValue(kubeconfig, 'users-db-credentials', 'root-password', 'mygate-data'))
+    const uriBefore = sha(await storedValue(kubeconfig, 'users-db-credentials', 'uri'))
+
+    const run = await local.cli(['env', 'create', 'demo', '--json'], {env: {MYGATE_SERVICES_DIR: catalog}, timeoutMs: 120_000})
+    expect(run.exitCode, run.stderr).toBe(0)
+    const result = parseEnvelope<{result: {secrets: {changes: unknown[]}; restarted: Array<{service: string; verdict: string}>}}>(run.stdout).result
+    expect(result.secrets.changes).toEqual([{region: 'local-1', namespace: 'mygate', secret: 'users-db-credentials', key: 'uri', readers: ['users']}])
+    expect(result.restarted.map((r) => `${r.service} ${r.verdict}`)).toEqual(['users succeeded'])
+    expect(sha(await storedValue(kubeconfig, 'users-db-credentials', 'uri'))).not.toBe(uriBefore)
+    expect(Buffer.from(await storedValue(kubeconfig, 'users-db-credentials', 'uri'), 'base64').toString()).toContain(',users-db-2.users-db.mygate-data.svc.cluster.local:27017/users?')
+    expect(sha(await storedValue(kubeconfig, 'users-db-credentials', 'root-password', 'mygate-data'))).toBe(password)
+    expect((await annotations(kubeconfig, 'deployment', 'users', 'mygate', '.spec.template.metadata.annotations'))['kubectl.kubernetes.io/restartedAt']).toBeTruthy()
+    expect((await annotations(kubeconfig, 'deployment', 'visitors', 'mygate', '.spec.template.metadata.annotations'))['kubectl.kubernetes.io/restartedAt']).toBeUndefined()
+
+    // The restart annotation belongs to its own patch: re-applying the manifests keeps it, and changes nothing.
+    const again = await local.cli(['env', 'create', 'demo', '--json'], {env: {MYGATE_SERVICES_DIR: catalog}})
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(parseEnvelope<{result: {changed: boolean; restarted: unknown[]}}>(again.stdout).result).toMatchObject({changed: false, restarted: []})
+  }, 180_000)
+
+  // The last two: they stop the local control plane and leave the environment record unreadable.
+  // (They had an environment of their own.)
+  test('env create never mistakes an unreadable record for a new environment: an unreachable cluster stops it with the cause; the record survives', async () => {
+    const createdAt = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'demo', '--json'])).stdout).result.createdAt
+    expect((await local.cli(['local', 'stop'])).exitCode).toBe(0)
+    const run = await local.cli(['env', 'create', 'demo'])
+    expect(run.exitCode).toBe(4)
+    expect(expectOneLineError(run)).toMatch(/^Error: .*cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(start the local control plane with `mygate local start`\)$/)
+    expect((await local.cli(['local', 'start'])).exitCode).toBe(0)
+    const after = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'demo', '--json'])).stdout).result
+    expect(after.createdAt).toBe(createdAt)
+  }, 120_000)
+
+  test('env create never mistakes an unreadable record for a new environment: a record that does not parse stops it and is left as it was', async () => {
+    const patch = await runKubectl(['patch', 'configmap', 'mygate-environment', '-n', 'mygate-system', '--type', 'merge', '-p', '{"data":{"environment.json":"{not json"}}'], {kubeconfig})
+    expect(patch.exitCode, patch.stderr).toBe(0)
+    const run = await local.cli(['env', 'create', 'demo'])
+    expect(run.exitCode).toBe(4)
+    expect(expectOneLineError(run)).toContain('Error: the environment record mygate-system/mygate-environment is malformed or from a newer mygate')
+    const record = await runKubectl(['get', 'configmap', 'mygate-environment', '-n', 'mygate-system', '-o', 'jsonpath={.data.environment\\.json}'], {kubeconfig})
+    expect(record.stdout).toBe('{not json')
+  }, 120_000)
 })
 
 describe('staging tier: services wait for the external secrets', () => {
@@ -346,78 +399,4 @@ describe('two regions: one value everywhere', () => {
       expect(Buffer.from(await storedValue(kubeconfig, 'smtp', 'password', 'mygate', context), 'base64').toString()).toBe('smtp-two-regions')
     }
   })
-})
-
-describe('env create never mistakes an unreadable record for a new environment', () => {
-  let local: LocalHome
-  let kubeconfig: string
-  let createdAt: string
-
-  beforeAll(async () => {
-    ;({local, kubeconfig} = await createLocalEnvironment('keep'))
-    createdAt = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'keep', '--json'])).stdout).result.createdAt
-  })
-  afterAll(async () => {
-    await local.cleanup()
-  })
-
-  test('an unreachable cluster stops env create with the cause; the record survives', async () => {
-    expect((await local.cli(['local', 'stop'])).exitCode).toBe(0)
-    const run = await local.cli(['env', 'create', 'keep'])
-    expect(run.exitCode).toBe(4)
-    expect(expectOneLineError(run)).toMatch(/^Error: .*cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(start the local control plane with `mygate local start`\)$/)
-    expect((await local.cli(['local', 'start'])).exitCode).toBe(0)
-    const after = parseEnvelope<{result: {createdAt: string}}>((await local.cli(['env', 'describe', 'keep', '--json'])).stdout).result
-    expect(after.createdAt).toBe(createdAt)
-  })
-
-  test('a record that does not parse stops env create and is left as it was', async () => {
-    const patch = await runKubectl(['patch', 'configmap', 'mygate-environment', '-n', 'mygate-system', '--type', 'merge', '-p', '{"data":{"environment.json":"{not json"}}'], {kubeconfig})
-    expect(patch.exitCode, patch.stderr).toBe(0)
-    const run = await local.cli(['env', 'create', 'keep'])
-    expect(run.exitCode).toBe(4)
-    expect(expectOneLineError(run)).toContain('Error: the environment record mygate-system/mygate-environment is malformed or from a newer mygate')
-    const record = await runKubectl(['get', 'configmap', 'mygate-environment', '-n', 'mygate-system', '-o', 'jsonpath={.data.environment\\.json}'], {kubeconfig})
-    expect(record.stdout).toBe('{not json')
-  })
-})
-
-describe('a topology change rebuilds the connection string and restarts only its readers', () => {
-  let local: LocalHome
-  let kubeconfig: string
-
-  beforeAll(async () => {
-    ;({local, kubeconfig} = await createLocalEnvironment('topo'))
-  })
-  afterAll(async () => {
-    await local.cleanup()
-  })
-
-  test('users-db grows from 1 to 3 members: users gets a new uri and is restarted; the credentials stay', async () => {
-    const catalog = mkdtempSync(join(tmpdir(), 'mygate-services-'))
-    // Descriptors only (services/flags/ holds the bundled flags, read from the package).
-    for (const file of readdirSync(join(REPO_ROOT, 'services')).filter((name) => name.endsWith('.yaml'))) {
-      const text = readFileSync(join(REPO_ROOT, 'services', file), 'utf8')
-      writeFileSync(join(catalog, file), file === 'users-db.yaml' ? text.replace(/( {2}dev:\n {4}replicas:) 1/, '$1 3') : text)
-    }
-    expect(readFileSync(join(catalog, 'users-db.yaml'), 'utf8')).toMatch(/ {2}dev:\n {4}replicas: 3/)
-    const password = sha(await storedValue(kubeconfig, 'users-db-credentials', 'root-password', 'mygate-data'))
-    const uriBefore = sha(await storedValue(kubeconfig, 'users-db-credentials', 'uri'))
-
-    const run = await local.cli(['env', 'create', 'topo', '--json'], {env: {MYGATE_SERVICES_DIR: catalog}, timeoutMs: 120_000})
-    expect(run.exitCode, run.stderr).toBe(0)
-    const result = parseEnvelope<{result: {secrets: {changes: unknown[]}; restarted: Array<{service: string; verdict: string}>}}>(run.stdout).result
-    expect(result.secrets.changes).toEqual([{region: 'local-1', namespace: 'mygate', secret: 'users-db-credentials', key: 'uri', readers: ['users']}])
-    expect(result.restarted.map((r) => `${r.service} ${r.verdict}`)).toEqual(['users succeeded'])
-    expect(sha(await storedValue(kubeconfig, 'users-db-credentials', 'uri'))).not.toBe(uriBefore)
-    expect(Buffer.from(await storedValue(kubeconfig, 'users-db-credentials', 'uri'), 'base64').toString()).toContain(',users-db-2.users-db.mygate-data.svc.cluster.local:27017/users?')
-    expect(sha(await storedValue(kubeconfig, 'users-db-credentials', 'root-password', 'mygate-data'))).toBe(password)
-    expect((await annotations(kubeconfig, 'deployment', 'users', 'mygate', '.spec.template.metadata.annotations'))['kubectl.kubernetes.io/restartedAt']).toBeTruthy()
-    expect((await annotations(kubeconfig, 'deployment', 'visitors', 'mygate', '.spec.template.metadata.annotations'))['kubectl.kubernetes.io/restartedAt']).toBeUndefined()
-
-    // The restart annotation belongs to its own patch: re-applying the manifests keeps it, and changes nothing.
-    const again = await local.cli(['env', 'create', 'topo', '--json'], {env: {MYGATE_SERVICES_DIR: catalog}})
-    expect(again.exitCode, again.stderr).toBe(0)
-    expect(parseEnvelope<{result: {changed: boolean; restarted: unknown[]}}>(again.stdout).result).toMatchObject({changed: false, restarted: []})
-  }, 180_000)
 })

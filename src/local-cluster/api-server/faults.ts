@@ -21,12 +21,15 @@ export interface FaultTarget {
   name?: string
 }
 
-function statusError(code: number, target: FaultTarget): ApiError {
+/** What kube-apiserver's own 429s carry (see ApiFaultSettings.retryAfterSeconds). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1
+
+function statusError(code: number, target: FaultTarget, retryAfterSeconds: number): ApiError {
   switch (code) {
     case 503:
-      return apiErrors.serviceUnavailable('the server is currently unable to handle the request (injected fault)')
+      return new ApiError(503, 'ServiceUnavailable', 'the server is currently unable to handle the request (injected fault)', {retryAfterSeconds})
     case 429:
-      return apiErrors.tooManyRequests('too many requests, please try again later (injected fault)')
+      return new ApiError(429, 'TooManyRequests', 'too many requests, please try again later (injected fault)', {retryAfterSeconds})
     case 409: {
       // The optimistic-concurrency conflict a racing writer gets, naming the object.
       const what = target.name === undefined ? target.resource : `${target.resource} "${target.name}"`
@@ -48,11 +51,12 @@ function statusError(code: number, target: FaultTarget): ApiError {
  * in `both` mode).
  */
 export function decideApiFault(settings: ApiFaultSettings, target: FaultTarget, turns: {error: number; lost: number}, random: () => number = Math.random): FaultDecision {
+  const retryAfter = settings.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS
   if (settings.errorRate > 0 && random() < settings.errorRate) {
     const statuses = settings.statuses.length > 0 ? settings.statuses : [500]
     // A read never gets 409: take the next status that is not one, or let the read through.
     const usable = target.write ? statuses : statuses.filter((code) => code !== 409)
-    if (usable.length > 0) return {reject: statusError(usable[turns.error % usable.length], target)}
+    if (usable.length > 0) return {reject: statusError(usable[turns.error % usable.length], target, retryAfter)}
   }
   const lostRate = settings.lostResponseRate ?? 0
   if (target.write && lostRate > 0 && random() < lostRate) {
@@ -61,7 +65,7 @@ export function decideApiFault(settings: ApiFaultSettings, target: FaultTarget, 
     if (drop) return {lose: {mode: 'drop'}}
     const fives = settings.statuses.filter((code) => code >= 500)
     const code = fives.length > 0 ? fives[turns.lost % fives.length] : 500
-    return {lose: {mode: 'error', error: statusError(code, target)}}
+    return {lose: {mode: 'error', error: statusError(code, target, retryAfter)}}
   }
   return {}
 }

@@ -17,7 +17,8 @@ export function writeError(res: ServerResponse, error: unknown, log?: (line: str
     return
   }
   const headers: Record<string, string> = {}
-  if (apiError.code === 429 || apiError.code === 503) headers['Retry-After'] = '1'
+  // The header mirrors the Status's details.retryAfterSeconds, as kube-apiserver's do; 1 s when unset.
+  if (apiError.code === 429 || apiError.code === 503) headers['Retry-After'] = String(apiError.status.details?.retryAfterSeconds ?? 1)
   if (apiError.code === 413) headers.Connection = 'close'
   writeJson(res, apiError.code, apiError.status, headers)
 }

@@ -50,6 +50,14 @@ export interface ApiFaultSettings {
    * Default `both`.
    */
   lostResponse?: LostResponseMode
+  /**
+   * The Retry-After, in whole seconds (RFC 9110 section 10.2.3 delta-seconds), that injected 429
+   * and 503 answers carry, in the header and in the Status's details.retryAfterSeconds. Default 1:
+   * what kube-apiserver's own 429s carry (k8s.io/apiserver pkg/server/filters/maxinflight.go,
+   * `retryAfter = "1"`). 0 lets a test retry at once: clients still take the retry path, they
+   * only stop waiting the second out, which a 20% fault rate turns into minutes.
+   */
+  retryAfterSeconds?: number
 }
 
 export type LostResponseMode = 'drop' | 'error' | 'both'

@@ -80,3 +80,19 @@ describe('lost responses', () => {
     faults = undefined
   })
 })
+
+describe('Retry-After of injected 429 and 503 answers', () => {
+  test.each<[string, Partial<ApiFaultSettings>, number, string]>([
+    ['a 429 says 1 s by default, as kube-apiserver does', {statuses: [429]}, 429, '1'],
+    ['a 503 says 1 s by default', {statuses: [503]}, 503, '1'],
+    ['a 429 says the configured 0 s', {statuses: [429], retryAfterSeconds: 0}, 429, '0'],
+    ['a 503 says the configured 2 s', {statuses: [503], retryAfterSeconds: 2}, 503, '2'],
+  ])('%s, in the header and in the Status', async (_, over, status, header) => {
+    faults = {errorRate: 1, latencyMs: 0, statuses: [], ...over}
+    const response = await fetch(url('dropped'))
+    faults = undefined
+    expect(response.status).toBe(status)
+    expect(response.headers.get('retry-after')).toBe(header)
+    expect(((await response.json()) as {details?: {retryAfterSeconds?: number}}).details?.retryAfterSeconds).toBe(Number(header))
+  })
+})

@@ -34,6 +34,18 @@ describe('decideApiFault', () => {
     expect(describeDecision(decideApiFault(settings(over), target, turns, draws(...random)))).toBe(expected)
   })
 
+  test.each<[string, Partial<ApiFaultSettings>, FaultTarget, number]>([
+    ['a 429 carries 1 s by default, as kube-apiserver\'s own', {errorRate: 1, statuses: [429]}, read, 1],
+    ['a 503 carries 1 s by default', {errorRate: 1, statuses: [503]}, read, 1],
+    ['a 429 carries the configured 0 s', {errorRate: 1, statuses: [429], retryAfterSeconds: 0}, read, 0],
+    ['a 503 carries the configured 3 s', {errorRate: 1, statuses: [503], retryAfterSeconds: 3}, read, 3],
+    ['a lost response answered 503 carries it too', {lostResponseRate: 1, lostResponse: 'error', statuses: [503], retryAfterSeconds: 0}, write, 0],
+  ])('Retry-After: %s', (_, over, target, seconds) => {
+    const decision = decideApiFault(settings(over), target, {error: 0, lost: 0}, () => 0)
+    const error = decision.reject ?? (decision.lose?.mode === 'error' ? decision.lose.error : undefined)
+    expect(error?.status.details?.retryAfterSeconds).toBe(seconds)
+  })
+
   test('an injected 409 names the object, as an optimistic-concurrency conflict does', () => {
     const decision = decideApiFault(settings({errorRate: 1, statuses: [409]}), write, {error: 0, lost: 0}, () => 0)
     expect(decision.reject?.message).toBe(
