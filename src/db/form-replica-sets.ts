@@ -10,7 +10,7 @@ import {DatabaseOperationError} from './operation-error.js'
 import type {MemberSpec, StatusResult} from './operations.js'
 import {runDatabaseOperation} from './run-operation.js'
 import {upgradeByRole} from './upgrade.js'
-import {membersIn, replicaSetTopology, type ReplicaSetMember, type ReplicaSetTopology} from './topology.js'
+import {membersIn, topologyWithActive, type ReplicaSetMember, type ReplicaSetTopology} from './topology.js'
 
 /**
  * `env create`'s Databases phase: every MongoDB replica set initiated, spanning both regions when
@@ -40,6 +40,12 @@ export interface FormDatabasesOptions {
   onProgress?: (line: string) => void
   /** Only these databases (default: every mongodb service). */
   databases?: string[]
+  /**
+   * The region serving now (the environment record's; default the configured primary): its
+   * members keep the PRIMARY's priorities and votes, so a re-run after a failover leaves the sets
+   * where the failover put them, and the Jobs run in its cluster.
+   */
+  activeRegion?: string
 }
 
 export interface DatabaseFormation {
@@ -66,9 +72,10 @@ export async function formDatabases(options: FormDatabasesOptions): Promise<Data
 
 async function formDatabase(database: ServiceDescriptor, options: FormDatabasesOptions): Promise<DatabaseFormation> {
   const {env} = options
-  const client = options.clients.get(env.regions.primary)
-  if (!client) throw new Error(`no client for the primary region ${env.regions.primary}`)
-  const topology = replicaSetTopology(database, env)
+  const active = options.activeRegion ?? env.regions.primary
+  const client = options.clients.get(active)
+  if (!client) throw new Error(`no client for the active region ${active}`)
+  const topology = topologyWithActive(database, env, active)
   const deadline = Date.now() + (options.timeoutMs ?? 300_000)
   const image = imageReference(database, env)
   const first = membersIn(topology, topology.primaryRegion)[0]

@@ -91,6 +91,17 @@ export function replicaSetTopology(database: ServiceDescriptor, env: Pick<Enviro
   return {set: database.name, port, primaryRegion: primary, members}
 }
 
+/**
+ * The layout with `active` as the region the PRIMARY is elected from: after a failover the active
+ * region's members carry the primary region's priorities and votes (src/failover/replica-moves.ts),
+ * and everything that (re)forms a set must keep it so, or a re-run would hand the set back.
+ */
+export function topologyWithActive(database: ServiceDescriptor, spec: Pick<EnvironmentSpec, 'tier' | 'regions'>, active: string): ReplicaSetTopology {
+  const {primary, secondary} = spec.regions
+  if (secondary === undefined || active === primary) return replicaSetTopology(database, spec)
+  return replicaSetTopology(database, {tier: spec.tier, regions: {primary: active, secondary: primary}})
+}
+
 /** The members of one region. */
 export function membersIn(topology: ReplicaSetTopology, region: string): ReplicaSetMember[] {
   return topology.members.filter((member) => member.region === region)

@@ -17,6 +17,8 @@ export async function createDatabases(input: {
   plan: EnvironmentPlan
   onProgress: (line: string) => void
   apply: (client: KubeApi, objects: KubeObject[]) => Promise<void>
+  /** The region serving now (the environment record's): the sets keep their PRIMARY there. */
+  activeRegion?: string
 }): Promise<DatabaseFormation[]> {
   const isDatabase = (service: string) => input.catalog.byName(service)?.kind === 'mongodb'
   const databases = new Set<string>()
@@ -26,7 +28,7 @@ export async function createDatabases(input: {
     await input.apply(input.clients.get(region.region)!, objects.flatMap((entry) => entry.objects))
   }
   if (databases.size === 0) return []
-  return formDatabases({clients: input.clients, catalog: input.catalog, env: input.env, databases: [...databases], onProgress: input.onProgress})
+  return formDatabases({clients: input.clients, catalog: input.catalog, env: input.env, databases: [...databases], onProgress: input.onProgress, activeRegion: input.activeRegion})
 }
 
 export function databasesSummary(formed: DatabaseFormation[]): string {

@@ -202,7 +202,7 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
         // as PRIMARY or SECONDARY, so the sets must be formed before anything waits on them.
         title: 'Databases',
         run: async (ctx) => {
-          result.databases = await createDatabases({clients, catalog, env, plan, onProgress: ctx.update, apply: (client, objects) => applyServed(client, objects, result).then(count)})
+          result.databases = await createDatabases({clients, catalog, env, plan, activeRegion: activeRegionOf(env, existing?.activeRegion), onProgress: ctx.update, apply: (client, objects) => applyServed(client, objects, result).then(count)})
           return result.databases
         },
         summarize: (formed) => databasesSummary(formed as DatabaseFormation[]),

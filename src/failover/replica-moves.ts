@@ -1,7 +1,5 @@
-import type {ServiceDescriptor} from '../catalog/types.js'
-import type {EnvironmentSpec} from '../config/types.js'
 import type {MemberSpec} from '../db/operations.js'
-import {PRIMARY_REGION_PRIORITY, SECONDARY_REGION_PRIORITY, replicaSetTopology, type ReplicaSetTopology} from '../db/topology.js'
+import {PRIMARY_REGION_PRIORITY, SECONDARY_REGION_PRIORITY, topologyWithActive, type ReplicaSetTopology} from '../db/topology.js'
 
 /**
  * The member configs a failover moves a replica set through. Pure; database-moves.ts runs them.
@@ -27,11 +25,7 @@ import {PRIMARY_REGION_PRIORITY, SECONDARY_REGION_PRIORITY, replicaSetTopology, 
  * region's members come back REMOVED, never as a second primary).
  */
 
-export function topologyWithActive(database: ServiceDescriptor, spec: Pick<EnvironmentSpec, 'tier' | 'regions'>, active: string): ReplicaSetTopology {
-  const {primary, secondary} = spec.regions
-  if (secondary === undefined || active === primary) return replicaSetTopology(database, spec)
-  return replicaSetTopology(database, {tier: spec.tier, regions: {primary: active, secondary: primary}})
-}
+export {topologyWithActive}
 
 function specOf(member: {host: string; priority: number; votes: number}): MemberSpec {
   return {host: member.host, priority: member.priority, votes: member.votes}

@@ -85,6 +85,17 @@ describe('mygate: Redis primary, replicas and demotion (prod tier, two regions)'
     expect(diff.exitCode, diff.stdout).toBe(0)
     expect(parseEnvelope<{result: {activeRegion: string; drifted: boolean}}>(diff.stdout).result).toMatchObject({activeRegion: 'east', drifted: false})
 
+    // env create re-run after the failover keeps everything where the failover put it: every
+    // database's PRIMARY stays in east (its members keep the active region's priorities), east's
+    // apps stay at full scale (prod gateway: 4), and Redis' master stays east-0.
+    const again = await local.cli(['env', 'create', ENV, '--tier', 'prod', '--provider', 'local', '--region', 'west', '--secondary-region', 'east', '--json'], {timeoutMs: 400_000})
+    expect(again.exitCode, again.stderr).toBe(0)
+    const databases = parseEnvelope<{result: {databases: Array<{database: string; primaryRegion: string; reconfigured: boolean}>}}>(again.stdout).result.databases
+    expect(databases.length).toBeGreaterThan(0)
+    expect(databases.filter((d) => d.primaryRegion !== 'east' || d.reconfigured)).toEqual([])
+    expect((await kubectl('east', 'get', 'deployment', 'gateway', '-n', 'mygate', '-o', 'jsonpath={.spec.replicas}')).trim()).toBe('4')
+    expect((await healthy()).primary).toBe(member('east', 0))
+
     const back = await local.cli(['failback', '--env', ENV, '--confirm', ENV, '--json'], {timeoutMs: 400_000})
     expect(back.exitCode, back.stderr).toBe(0)
     const returned = await healthy()
