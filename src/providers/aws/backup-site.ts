@@ -173,11 +173,17 @@ export async function destroyBackupIdentity(ctx: RegionContext, report: DestroyR
   try {
     const listed = await iam.send(new sdk.iam.ListOpenIDConnectProvidersCommand({}))
     for (const {Arn} of listed.OpenIDConnectProviderList ?? []) {
-      const found = await iam.send(new sdk.iam.GetOpenIDConnectProviderCommand({OpenIDConnectProviderArn: Arn}))
-      const tags = tagRecord(found.Tags)
-      if (!isOwnedBy(tags, ctx.env.name) || tags[TAG.region] !== ctx.region) continue
-      await iam.send(new sdk.iam.DeleteOpenIDConnectProviderCommand({OpenIDConnectProviderArn: Arn}))
-      report.removed.push(`IAM OIDC provider of ${ctx.clusterName}`)
+      // IAM is global and the regions are destroyed at once: a provider listed a moment ago may be
+      // gone by now (the other region's, deleted by its own destroy). Gone is what we want.
+      try {
+        const found = await iam.send(new sdk.iam.GetOpenIDConnectProviderCommand({OpenIDConnectProviderArn: Arn}))
+        const tags = tagRecord(found.Tags)
+        if (!isOwnedBy(tags, ctx.env.name) || tags[TAG.region] !== ctx.region) continue
+        await iam.send(new sdk.iam.DeleteOpenIDConnectProviderCommand({OpenIDConnectProviderArn: Arn}))
+        report.removed.push(`IAM OIDC provider of ${ctx.clusterName}`)
+      } catch (error) {
+        if (!isAwsError(error, 'NoSuchEntity', 'NoSuchEntityException')) throw error
+      }
     }
   } catch (error) {
     report.leftBehind.push({resource: `IAM OIDC provider of ${ctx.clusterName}`, reason: awsMessage(error)})
