@@ -126,7 +126,7 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       return {detail: parts.join('; ')}
     }
     case 'switch-traffic': {
-      // kubeconfig (and gcp) environments bring their own DNS: the user moves it, mygate says so.
+      // Environments whose DNS mygate does not manage (kubeconfig): the user moves it, mygate says so.
       if (!hasManagedDns(record.spec)) return {detail: `DNS is not mygate's (provider ${record.spec.provider}): point your records at ${to}'s entry point`}
       const traffic = await session.traffic()
       try {
