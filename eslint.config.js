@@ -70,10 +70,10 @@ export default tseslint.config(
   {files: ['test/**', 'bin/**', 'eslint.config.js'], rules: {'no-console': 'off'}},
   {
     // mongosh scripts (database Jobs): mongosh's globals, scripts rather than modules.
-    files: ['templates/mongodb/ops/*.js'],
+    files: ['templates/mongodb/ops/*.js', 'templates/backup/verify/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: {db: 'readonly', rs: 'readonly', print: 'readonly', quit: 'readonly', sleep: 'readonly', Mongo: 'readonly', require: 'readonly', process: 'readonly'},
+      globals: {db: 'readonly', rs: 'readonly', print: 'readonly', quit: 'readonly', sleep: 'readonly', Mongo: 'readonly', require: 'readonly', process: 'readonly', Buffer: 'readonly'},
     },
     rules: {'@typescript-eslint/no-require-imports': 'off'},
   },

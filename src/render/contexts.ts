@@ -275,6 +275,9 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
       // The labels of the backup Jobs' pods (templates/backup/): they read from the members and
       // write to object storage.
       backupJobs: {'app.kubernetes.io/component': 'backup', 'mygate.dev/database': service.name},
+      // The scheduled verification Job's pods (src/backup/verify/verify-job.ts): object storage only.
+      verifyJobs: {'app.kubernetes.io/component': 'backup-verify', 'mygate.dev/database': service.name},
+      verifyEnabled: service.kind === 'mongodb',
     },
     dnsPort: DNS_PORT,
     // templates/redis: this region's StatefulSet and replication ConfigMap (src/db/redis-topology.ts).

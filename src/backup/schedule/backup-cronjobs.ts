@@ -3,7 +3,9 @@ import {OMIT} from '../../render/template-engine.js'
 import {DATA_NAMESPACE, renderDumpJob, renderOne} from '../jobs/job-values.js'
 import {renderOplogSliceJob} from '../jobs/slice-job-values.js'
 import type {ArchiveLocation} from '../jobs/transfer.js'
+import {databaseNameOf} from '../operations/backup-targets.js'
 import {toolsSecretName} from '../operations/create-backup.js'
+import {renderVerifyJob} from '../verify/verify-job.js'
 import type {DatabaseSchedule, ScheduleOverride} from './schedule-plan.js'
 
 /**
@@ -37,6 +39,10 @@ export function sliceCronJobName(database: string): string {
   return `${database}-oplog-slice`
 }
 
+export function verifyCronJobName(database: string): string {
+  return `${database}-verify`
+}
+
 export interface CronJobsInput {
   schedules: DatabaseSchedule[]
   /** The active region (recorded on the CronJobs, so a listing shows where they run). */
@@ -58,6 +64,11 @@ export function renderBackupCronJobs(input: CronJobsInput): KubeObject[] {
     // Twice the interval: each run overlaps the previous one, so one late run leaves no hole.
     const slice = withJobNameEnv(renderOplogSliceJob({...common, sliceId: `${s.database}-scheduled`, location: input.locate(scheduledSliceKey(s.service)), withinMs: 2 * s.slices.intervalMinutes * 60_000, sizeLimit: '1Gi'}))
     out.push(cronJob(sliceCronJobName(s.database), s, 'oplog-slice', s.slices.schedule, undefined, slice, input.region))
+    // The weekly verification reads the same bucket; which backup it verifies is decided in its pod.
+    const {key: _key, ...store} = input.locate('')
+    const verify = renderVerifyJob({service: s.service, database: s.database, dbName: databaseNameOf(s.database), image: common.image, store, sizeLimit: common.sizeLimit})
+    const verifyOverride: ScheduleOverride | undefined = s.verify.overridden ? {verifySchedule: s.verify.schedule} : undefined
+    out.push(cronJob(verifyCronJobName(s.database), s, 'verify', s.verify.schedule, s.verify.timeZone, verify, input.region, verifyOverride))
   }
   return out
 }
@@ -72,8 +83,8 @@ function cronJob(name: string, s: DatabaseSchedule, kind: string, schedule: stri
       annotations: {'mygate.dev/region': region, ...(override ? {[OVERRIDE_ANNOTATION]: JSON.stringify(override)} : {})},
       schedule,
       timeZone: timeZone ?? OMIT,
-      // A base backup may start up to an hour late (a restarted controller); a slice only within its interval.
-      startingDeadlineSeconds: kind === 'base' ? 3600 : 60,
+      // A base backup or a verification may start up to an hour late (a restarted controller); a slice only within its interval.
+      startingDeadlineSeconds: kind === 'oplog-slice' ? 60 : 3600,
     },
     job: {spec: job.spec},
   })

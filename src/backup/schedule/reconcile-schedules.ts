@@ -10,6 +10,7 @@ import type {StoreProvider} from '../jobs/transfer.js'
 import {backupBucketName, openBackupStore} from '../operations/backup-site.js'
 import {resolveBackupTargets} from '../operations/backup-targets.js'
 import {ensureServiceAccount, ensureToolsSecret} from '../operations/create-backup.js'
+import {renderVerifyScriptsConfigMap} from '../verify/verify-job.js'
 import {OVERRIDE_ANNOTATION, renderBackupCronJobs, SCHEDULE_LABEL} from './backup-cronjobs.js'
 import {type DatabaseSchedule, planSchedules, type ScheduleOverride} from './schedule-plan.js'
 
@@ -52,6 +53,8 @@ export async function reconcileBackupSchedules(env: {clients: ReadonlyMap<string
     if (!descriptor) throw new NotFoundError(`no descriptor for ${s.database}`)
     await ensureToolsSecret(client, s.database, replicaSetTopology(descriptor, record.spec).members.map((m) => m.host))
   }
+  // The scripts the verification Jobs run, byte for byte as shipped (before the CronJobs that mount them).
+  await client.apply(renderVerifyScriptsConfigMap())
   const applied: string[] = []
   for (const cronJob of cronJobs) {
     await client.apply(cronJob)
@@ -80,7 +83,7 @@ async function recordedOverrides(clients: ReadonlyMap<string, KubeApi>, active: 
   return overridesOnCronJobs(byRegion, active)
 }
 
-/** Overrides recorded on the base CronJobs of every region, read from listed objects (the active region wins). */
+/** Overrides recorded on the CronJobs of every region, read from listed objects (the active region wins). */
 export function overridesOnCronJobs(cronJobsByRegion: ReadonlyMap<string, readonly KubeObject[]>, active: string): Map<string, ScheduleOverride> {
   const overrides = new Map<string, ScheduleOverride>()
   const ordered = [...cronJobsByRegion].sort(([a], [b]) => Number(a === active) - Number(b === active)).map(([, items]) => items)
@@ -90,7 +93,8 @@ export function overridesOnCronJobs(cronJobsByRegion: ReadonlyMap<string, readon
       const database = (cronJob.metadata.labels as Record<string, string> | undefined)?.['mygate.dev/database']
       if (!text || !database || (cronJob.metadata.labels as Record<string, string> | undefined)?.[SCHEDULE_LABEL] === undefined) continue
       try {
-        overrides.set(database, JSON.parse(text) as ScheduleOverride)
+        // The base CronJob records the base schedule's override, the verify CronJob the verification's.
+        overrides.set(database, {...overrides.get(database), ...(JSON.parse(text) as ScheduleOverride)})
       } catch {
         // An annotation edited by hand into something unreadable: the descriptor's schedule applies again.
       }

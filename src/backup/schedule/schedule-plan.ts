@@ -1,6 +1,7 @@
 import {parseDuration} from '../../duration.js'
 import {UsageError} from '../../errors.js'
 import type {BackupTarget} from '../operations/backup-targets.js'
+import {spreadVerifySchedules, type VerifySchedule} from '../verify/verify-schedule.js'
 
 /**
  * What runs when, per database (pure). Base backups follow the descriptor's `backup.schedule` in
@@ -15,6 +16,8 @@ import type {BackupTarget} from '../operations/backup-targets.js'
 export interface ScheduleOverride {
   schedule?: string
   timeZone?: string
+  /** The weekly verification's cron schedule (`backup schedule --verify-set`), in the same time zone. */
+  verifySchedule?: string
 }
 
 export interface DatabaseSchedule {
@@ -24,6 +27,8 @@ export interface DatabaseSchedule {
   /** Base backups; absent when the descriptor has no schedule and nothing overrides it. */
   base?: {schedule: string; timeZone?: string; overridden: boolean}
   slices: {schedule: string; intervalMinutes: number}
+  /** The weekly in-cluster verification of the latest backup (src/backup/verify/verify-schedule.ts). */
+  verify: VerifySchedule
 }
 
 export function sliceIntervalMinutes(rpo: string): number {
@@ -56,6 +61,9 @@ export function checkTimeZone(timeZone: string, what = '--time-zone'): string {
 }
 
 export function planSchedules(targets: readonly (BackupTarget & {timeZone?: string})[], overrides: ReadonlyMap<string, ScheduleOverride> = new Map()): DatabaseSchedule[] {
+  // Spread over every database with backups, not only the ones asked for: a database's slot
+  // does not depend on which --service a command named.
+  const spread = spreadVerifySchedules(targets.map((t) => t.database))
   return targets.map((t) => {
     const override = overrides.get(t.database) ?? {}
     const schedule = override.schedule ?? t.schedule
@@ -67,6 +75,7 @@ export function planSchedules(targets: readonly (BackupTarget & {timeZone?: stri
       rpo: t.rpo,
       ...(schedule ? {base: {schedule, ...(timeZone ? {timeZone} : {}), overridden: override.schedule !== undefined || override.timeZone !== undefined}} : {}),
       slices: {schedule: sliceCron(intervalMinutes), intervalMinutes},
+      verify: {schedule: override.verifySchedule ?? (spread.get(t.database) as string), ...(timeZone ? {timeZone} : {}), overridden: override.verifySchedule !== undefined},
     }
   })
 }

@@ -115,7 +115,7 @@ describe('backup schedules on the local control plane', () => {
     for (let i = 0; i < 100; i++) dataPlane.engine.writeStep(source, Date.now())
 
     const reconciled = await reconcileBackupSchedules({clients}, record('r1'), {catalog, home: dir})
-    expect(reconciled.applied).toEqual(['visitors-db-backup', 'visitors-db-oplog-slice'])
+    expect(reconciled.applied).toEqual(['visitors-db-backup', 'visitors-db-oplog-slice', 'visitors-db-verify'])
     const listed = await cronJobs('r1')
     const byName = Object.fromEntries(listed.map((c) => [String(c.metadata.name), c.spec as {schedule: string; timeZone?: string}]))
     // The descriptor: "30 */6 * * *" in Asia/Kolkata; RPO 5m -> a slice every 2 minutes.
@@ -162,7 +162,7 @@ describe('backup schedules on the local control plane', () => {
   test('after a failover the CronJobs follow the active region, keeping a --set override', async () => {
     await reconcileBackupSchedules({clients}, record('r1'), {catalog, home: dir, overrides: new Map([['visitors-db', {schedule: '0 */4 * * *', timeZone: 'Europe/Paris'}]])})
     const moved = await reconcileBackupSchedules({clients}, record('r2'), {catalog, home: dir})
-    expect(moved.removed).toEqual([{region: 'r1', name: 'visitors-db-backup'}, {region: 'r1', name: 'visitors-db-oplog-slice'}])
+    expect(moved.removed).toEqual([{region: 'r1', name: 'visitors-db-backup'}, {region: 'r1', name: 'visitors-db-oplog-slice'}, {region: 'r1', name: 'visitors-db-verify'}])
     expect(await cronJobs('r1')).toEqual([])
     const inR2 = Object.fromEntries((await cronJobs('r2')).map((c) => [String(c.metadata.name), c.spec as {schedule: string; timeZone?: string}]))
     expect(inR2['visitors-db-backup']).toMatchObject({schedule: '0 */4 * * *', timeZone: 'Europe/Paris'})

@@ -24,8 +24,9 @@ describe('schedules per database', () => {
 
   test('the descriptor\'s schedule and time zone; no schedule means slices only', () => {
     expect(planSchedules([visitors, reports])).toEqual([
-      {service: 'visitors', database: 'visitors-db', rpo: '5m', base: {schedule: '30 */6 * * *', timeZone: 'Asia/Kolkata', overridden: false}, slices: {schedule: '*/2 * * * *', intervalMinutes: 2}},
-      {service: 'reports', database: 'reports-db', rpo: '1h', slices: {schedule: '*/30 * * * *', intervalMinutes: 30}},
+      {service: 'visitors', database: 'visitors-db', rpo: '5m', base: {schedule: '30 */6 * * *', timeZone: 'Asia/Kolkata', overridden: false}, slices: {schedule: '*/2 * * * *', intervalMinutes: 2}, verify: {schedule: '45 2 * * 1', timeZone: 'Asia/Kolkata', overridden: false}},
+      // The weekly verification: slots by database name (reports-db before visitors-db), in the backups' time zone.
+      {service: 'reports', database: 'reports-db', rpo: '1h', slices: {schedule: '*/30 * * * *', intervalMinutes: 30}, verify: {schedule: '45 2 * * 0', overridden: false}},
     ])
   })
 
@@ -34,6 +35,12 @@ describe('schedules per database', () => {
     [{timeZone: 'UTC'}, {schedule: '30 */6 * * *', timeZone: 'UTC', overridden: true}],
   ])('an override %j wins over the descriptor', (override, base) => {
     expect(planSchedules([visitors], new Map([['visitors-db', override]]))[0].base).toEqual(base)
+  })
+
+  test('a --verify-set override moves the verification only', () => {
+    const [planned] = planSchedules([visitors], new Map([['visitors-db', {verifySchedule: '0 4 * * 6'}]]))
+    expect(planned.verify).toEqual({schedule: '0 4 * * 6', timeZone: 'Asia/Kolkata', overridden: true})
+    expect(planned.base).toEqual({schedule: '30 */6 * * *', timeZone: 'Asia/Kolkata', overridden: false})
   })
 
   test.each([

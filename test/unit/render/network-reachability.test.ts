@@ -3,6 +3,7 @@ import {beforeAll, describe, expect, test} from 'vitest'
 import {renderRestoredSet} from '../../../src/backup/restore/restored-set.js'
 import {switchNetworkPolicies} from '../../../src/backup/restore/switch-network.js'
 import {renderDumpJob, renderRestoreJob} from '../../../src/backup/jobs/job-values.js'
+import {renderVerifyJob} from '../../../src/backup/verify/verify-job.js'
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import type {Catalog, ServiceDescriptor} from '../../../src/catalog/types.js'
 import {renderOperationJob} from '../../../src/db/run-operation.js'
@@ -103,6 +104,17 @@ describe('the NetworkPolicies mygate renders admit its own traffic and nothing e
       expect(connectionAllowed(policies, {from, to: podOf(workload(database.name)), port: 27017}, namespaceLabels), database.name).toEqual({allowed: true})
       expect(connectionAllowed(policies, {from, to: OBJECT_STORAGE, port: 443}, namespaceLabels), database.name).toEqual({allowed: true})
       expect(connectionAllowed(policies, {from, to: OBJECT_STORAGE, port: 8080}, namespaceLabels).allowed).toBe(false)
+    }
+  })
+
+  test('the scheduled verification Job reaches object storage and no database member (its scratch mongod is in its own pod)', () => {
+    for (const database of databases()) {
+      const job = renderVerifyJob({service: database.name, database: database.name, dbName: database.name, image: 'mongo:7.0', store: {provider: 'aws', bucket: 'b'}, sizeLimit: '1Gi'})
+      const from = podOf(job)
+      expect(connectionAllowed(policies, {from, to: OBJECT_STORAGE, port: 443}, namespaceLabels), database.name).toEqual({allowed: true})
+      expect(connectionAllowed(policies, {from, to: OBJECT_STORAGE, port: 8080}, namespaceLabels).allowed).toBe(false)
+      for (const other of databases()) expect(connectionAllowed(policies, {from, to: podOf(workload(other.name)), port: 27017}, namespaceLabels).allowed, other.name).toBe(false)
+      expect(connectionAllowed(policies, {from, to: podOf(workload('visitors')), port: 8080}, namespaceLabels).allowed).toBe(false)
     }
   })
 
