@@ -23,6 +23,8 @@ export interface ArchiveStore {
   put(url: string, bytes: Buffer): Promise<void>
   /** undefined when there is no such object. */
   get(url: string): Promise<Buffer | undefined>
+  /** The keys of the objects under a `local://BUCKET/PREFIX` URL, in key order (a verification's catalog sync). */
+  list?(url: string): Promise<string[]>
 }
 
 /** What the simulated tools report as their versions (archive header, log lines). */

@@ -15,6 +15,7 @@ import type {Member} from '../state.js'
 import {type ArchiveStore, runArchiveJob} from './archive-pipeline.js'
 import {CONTRACT, scriptOp} from './contract.js'
 import {type OpName, OPS} from './ops.js'
+import {isScratchVerifyPod, runScratchVerifyJob} from './scratch-verify.js'
 import {statusAllOp} from './status-all.js'
 import {Session} from './session.js'
 import {type RedisJobAccess, runRedisCli} from '../redis/redis-cli.js'
@@ -69,6 +70,8 @@ export function databaseToolContainer(pod: KubeObject): ContainerSpec | undefine
  * the credentials, run the contract's script and report what the script would print.
  */
 export function runDatabaseJob(input: JobRunInput): JobRun | Promise<JobRun> | undefined {
+  // The scheduled verification: its own scratch mongod beside the tools (scratch-verify.ts).
+  if (isScratchVerifyPod(input.pod)) return runScratchVerifyJob(input)
   const container = databaseToolContainer(input.pod)
   if (!container) return undefined
   const program = basename(containerProcess(container).argv[0] ?? '')

@@ -26,6 +26,18 @@ export function localArchiveStore(mygateHome: string): ArchiveStore {
         })(),
       )
     },
+    list: async (url) => {
+      const {bucket, key: prefix} = parse(url)
+      const handle = await LocalBucket.open(root, bucket)
+      const keys: string[] = []
+      let after: string | undefined
+      do {
+        const page = await handle.list(prefix, after === undefined ? {} : {after})
+        keys.push(...page.objects.map((o) => o.key))
+        after = page.nextToken
+      } while (after !== undefined)
+      return keys
+    },
     get: async (url) => {
       const {bucket, key} = parse(url)
       try {

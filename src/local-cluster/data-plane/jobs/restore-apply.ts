@@ -88,9 +88,9 @@ function writerFor(engine: DataPlaneEngine, set: ReplicaSet, now: number): Write
   }
 }
 
-type Write = (op: 'i' | 'u' | 'd', coll: string, id: string, doc?: StoredDocument) => void
+export type Write = (op: 'i' | 'u' | 'd', coll: string, id: string, doc?: StoredDocument) => void
 
-function replayEntries(oplog: Uint8Array[], database: string, limit: {t: number; i: number} | undefined, write: Write): ReplayOutcome {
+export function replayEntries(oplog: Uint8Array[], database: string, limit: {t: number; i: number} | undefined, write: Write): ReplayOutcome {
   let oplogApplied = 0
   let lastApplied: string | undefined
   let firstExcluded: string | undefined
@@ -139,7 +139,7 @@ function applyEntry(entry: Uint8Array, database: string, write: Write): void {
  * The data plane keys documents by their _id's text: an ObjectId's hex, a string as it is,
  * anything else as relaxed Extended JSON. Read from the raw bytes; only an unusual _id is decoded.
  */
-function idOf(document: Uint8Array): string {
+export function idOf(document: Uint8Array): string {
   // The usual shape first: an ObjectId `_id` as the first field (type 0x07, then "_id\0").
   if (document.length >= 21 && document[4] === 0x07 && document[5] === 0x5f && document[6] === 0x69 && document[7] === 0x64 && document[8] === 0) {
     return Buffer.from(document.buffer, document.byteOffset + 9, 12).toString('hex')
