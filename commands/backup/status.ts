@@ -39,7 +39,7 @@ export default class BackupStatus extends MygateCommand<BackupStatusResult> {
     const mark = {healthy: '✔', degraded: '!', failing: '✖'} as const
     for (const s of result.services) {
       const last = s.lastGoodBackup ? `last good ${s.lastGoodBackup.id} (${formatDuration(s.lastGoodBackup.ageMs)} old, RPO ${s.rpo})` : `no good backup (RPO ${s.rpo})`
-      const verified = s.lastVerification ? `verified ${s.lastVerification.verdict} at ${s.lastVerification.at}` : 'never verified'
+      const verified = s.lastVerification ? `verified ${s.lastVerification.verdict} at ${s.lastVerification.at}${s.verification ? ` (${s.verification.summary})` : ''}` : 'never verified'
       this.log(`${mark[s.verdict]} ${s.database}: ${s.verdict}; ${last}; ${verified}`)
       for (const problem of s.problems) this.log(`    ${problem}`)
       const waiting = (s.uncatalogued?.backups ?? 0) + (s.uncatalogued?.slices ?? 0)

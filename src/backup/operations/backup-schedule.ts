@@ -2,7 +2,7 @@ import type {Catalog} from '../../catalog/types.js'
 import {connectEnvironment} from '../../env/connect.js'
 import {UsageError} from '../../errors.js'
 import type {KubeObject} from '../../kube/types.js'
-import {baseCronJobName, sliceCronJobName} from '../schedule/backup-cronjobs.js'
+import {baseCronJobName, sliceCronJobName, verifyCronJobName} from '../schedule/backup-cronjobs.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {reconcileBackupSchedules, scheduleCronJobs} from '../schedule/reconcile-schedules.js'
 import {checkCron, checkTimeZone, type ScheduleOverride} from '../schedule/schedule-plan.js'
@@ -13,13 +13,16 @@ import {resolveBackupTargets} from './backup-targets.js'
  * `mygate backup schedule --env E [--service S] [--set CRON] [--time-zone TZ]`: shows the backup
  * CronJobs of the active region (base backups and oplog slices, their last runs) and catalogs
  * what their runs uploaded; with --set / --time-zone (one --service), changes that database's
- * base schedule (recorded on its CronJob, so it survives `env create` and follows a failover).
+ * base schedule (recorded on its CronJob, so it survives `env create` and follows a failover);
+ * --verify-set changes its weekly verification's (recorded on the `<db>-verify` CronJob).
  */
 export interface BackupScheduleOptions {
   env: string
   services?: string[]
   set?: string
   timeZone?: string
+  /** New cron schedule of the weekly verification (in the same time zone as the base backups). */
+  verifySet?: string
   catalog: Catalog
   home?: string
 }
@@ -30,6 +33,8 @@ export interface ScheduleRow {
   rpo: string
   base?: {cronJob: string; schedule: string; timeZone?: string; overridden: boolean; lastScheduleTime?: string}
   slices: {cronJob: string; schedule: string; intervalMinutes: number; lastScheduleTime?: string}
+  /** The weekly in-cluster verification of the latest backup. */
+  verify: {cronJob: string; schedule: string; timeZone?: string; overridden: boolean; lastScheduleTime?: string}
 }
 
 export interface BackupScheduleResult {
@@ -43,13 +48,14 @@ export interface BackupScheduleResult {
 
 export async function backupSchedule(options: BackupScheduleOptions): Promise<BackupScheduleResult> {
   const targets = resolveBackupTargets(options.catalog, options.services ?? [])
-  const changing = options.set !== undefined || options.timeZone !== undefined
+  const changing = options.set !== undefined || options.timeZone !== undefined || options.verifySet !== undefined
   const override: ScheduleOverride = {
     ...(options.set !== undefined ? {schedule: checkCron(options.set)} : {}),
     ...(options.timeZone !== undefined ? {timeZone: checkTimeZone(options.timeZone)} : {}),
+    ...(options.verifySet !== undefined ? {verifySchedule: checkCron(options.verifySet, '--verify-set')} : {}),
   }
   if (changing && targets.length !== 1) {
-    throw new UsageError('--set and --time-zone change one database\'s schedule: name it with one --service', {hint: 'e.g. mygate backup schedule --env demo --service visitors --set "0 */4 * * *"'})
+    throw new UsageError('--set, --time-zone and --verify-set change one database\'s schedule: name it with one --service', {hint: 'e.g. mygate backup schedule --env demo --service visitors --set "0 */4 * * *"'})
   }
   const connection = await connectEnvironment(options.env, {home: options.home})
   try {
@@ -70,6 +76,7 @@ export async function backupSchedule(options: BackupScheduleOptions): Promise<Ba
         rpo: s.rpo,
         ...(s.base ? {base: {cronJob: baseCronJobName(s.database), ...s.base, ...optional('lastScheduleTime', lastRun(baseCronJobName(s.database)))}} : {}),
         slices: {cronJob: sliceCronJobName(s.database), ...s.slices, ...optional('lastScheduleTime', lastRun(sliceCronJobName(s.database)))},
+        verify: {cronJob: verifyCronJobName(s.database), ...s.verify, ...optional('lastScheduleTime', lastRun(verifyCronJobName(s.database)))},
       }))
     let ingested = {backups: 0, slices: 0}
     if (record.provider === 'local') ingested = await catalogueScheduledRuns(record, await openBackupStore(connection, record.activeRegion, options.home), targets, options.home)

@@ -8,6 +8,7 @@ import {listCatalog} from '../catalog/catalog-store.js'
 import type {Verification} from '../catalog/entry.js'
 import {backupHealth, type HealthVerdict} from '../catalog/health.js'
 import {DATA_NAMESPACE} from '../jobs/job-values.js'
+import {type VerificationAge, verificationAge} from '../verify/verification-age.js'
 import {activeBackupSite} from './backup-site.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
 
@@ -42,6 +43,8 @@ export interface ServiceBackupStatus {
   missedRuns: number
   /** The newest verification of any of the service's backups. */
   lastVerification?: Verification & {id: string}
+  /** The last verification against the weekly schedule (src/backup/verify/verification-age.ts). */
+  verification?: VerificationAge
   /** Dump Jobs of this database that failed since its newest backup (kept in the cluster for a day by their TTL). */
   failedRuns: Array<{job: string; at: string}>
   backups: number
@@ -92,7 +95,9 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
       const lastVerification = backups
         .flatMap((b) => b.verifications.map((v) => ({...v, id: b.id})))
         .sort((a, b) => b.at.localeCompare(a.at))[0]
-      services.push({...serviceStatus(target, health, failedRuns, lastVerification, backups.length), uncatalogued})
+      const oldestBackupAt = backups.map((b) => b.finishedAt).sort()[0]
+      const status = withVerificationAge(serviceStatus(target, health, failedRuns, lastVerification, backups.length), verificationAge({now, ...(lastVerification ? {lastVerification} : {}), ...(oldestBackupAt ? {oldestBackupAt} : {})}))
+      services.push({...status, uncatalogued})
     }
     const verdict = services.reduce<ServiceBackupStatus['verdict']>((worst, s) => (RANK[s.verdict] > RANK[worst] ? s.verdict : worst), 'healthy')
     return {environment: connection.record.name, region: site.region, store: site.store.location, verdict, healthy: verdict === 'healthy', services}
@@ -140,4 +145,13 @@ async function failedDumpRuns(client: KubeApi, target: BackupTarget): Promise<Se
       return failed ? {job: String(job.metadata.name), at: failed.lastTransitionTime ?? String(job.metadata.creationTimestamp ?? '')} : undefined
     })
     .filter((run): run is {job: string; at: string} => run !== undefined)
+}
+
+/**
+ * Pure: the weekly verification's age on a service's status; overdue (no verification in a week
+ * of having backups) makes a healthy service degraded, as a failed last verification does.
+ */
+export function withVerificationAge(status: ServiceBackupStatus, age: VerificationAge): ServiceBackupStatus {
+  if (!age.problem) return {...status, verification: age}
+  return {...status, verification: age, verdict: status.verdict === 'healthy' ? 'degraded' : status.verdict, problems: [...status.problems, age.problem]}
 }
