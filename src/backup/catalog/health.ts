@@ -19,6 +19,12 @@ import type {BackupEntry, OplogSliceEntry} from './entry.js'
  * 10:00 are missed (10:00 + 15m grace has passed): 2 missed, degraded. Slice lag 3m < 10m: ok.
  */
 
+/** How long a scheduled run may take before it counts as missed (the alerts use the same). */
+export const DEFAULT_GRACE_MS = 15 * 60_000
+
+/** The newest slice may lag this many slice intervals (one is the slice being written). */
+export const SLICE_LAG_INTERVALS = 2
+
 export interface HealthInput {
   now: Date
   rpoMs: number
@@ -64,7 +70,7 @@ export function backupHealth(input: HealthInput): HealthVerdict {
   let missedRuns = 0
   if (input.schedule) {
     const newest = [...input.backups].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]
-    const grace = input.graceMs ?? 15 * 60_000
+    const grace = input.graceMs ?? DEFAULT_GRACE_MS
     if (newest) {
       // Runs strictly after the newest backup's start (it was that run or an earlier one).
       let run = nextCronRun(input.schedule, {after: new Date(Date.parse(newest.startedAt)), timeZone: input.timeZone})
@@ -80,7 +86,7 @@ export function backupHealth(input: HealthInput): HealthVerdict {
   let oplogBehind = false
   if (input.sliceIntervalMs !== undefined) {
     oplogLagMs = newestSlice ? now - Date.parse(newestSlice.lastAt) : undefined
-    oplogBehind = oplogLagMs === undefined || oplogLagMs > 2 * input.sliceIntervalMs
+    oplogBehind = oplogLagMs === undefined || oplogLagMs > SLICE_LAG_INTERVALS * input.sliceIntervalMs
     if (oplogBehind) {
       problems.push(oplogLagMs === undefined ? 'no oplog slices' : `newest oplog slice ends ${formatDuration(oplogLagMs)} ago, over twice the slice interval of ${formatDuration(input.sliceIntervalMs)}`)
     }
