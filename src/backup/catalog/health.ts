@@ -1,6 +1,7 @@
 import {nextCronRun} from '../../catalog/cron-next-run.js'
 import {formatDuration} from '../../duration.js'
 import type {BackupEntry, OplogSliceEntry} from './entry.js'
+import type {TimelineBreak} from './timeline-break.js'
 
 /**
  * `backup status` health of one service, from its catalog and its descriptor: the verdicts an
@@ -103,4 +104,14 @@ export function backupHealth(input: HealthInput): HealthVerdict {
     oplogBehind,
     problems,
   }
+}
+
+/**
+ * Timeline breaks with no base backup started at or after them (the rule new-base-after-break.ts
+ * uses to find a base already taken): nothing after such a break can be restored, whatever the
+ * older backups' ages say, so `backup status` counts the database as failing until a base is
+ * taken. Example: a break at 10:00, backups started 09:00 and 10:00:05 -> none; only 09:00 -> the break.
+ */
+export function breaksWithoutBase(breaks: readonly TimelineBreak[], backups: readonly Pick<BackupEntry, 'startedAt'>[]): TimelineBreak[] {
+  return breaks.filter((b) => !backups.some((backup) => Date.parse(backup.startedAt) >= Date.parse(b.at)))
 }
