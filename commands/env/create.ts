@@ -77,7 +77,7 @@ export default class EnvCreate extends MygateCommand<CreateEnvironmentResult> {
       this.log('Dry run: nothing was changed.')
       return
     }
-    for (const skipped of result.applied.skipped) this.note(`Skipped ${skipped}`)
+    for (const skipped of result.applied.skipped) this.note(skipped)
     if (result.plan && result.services.length > 0) {
       const width = Math.max(...result.services.map((s) => s.service.length))
       const rows = result.services.map((s) => `  ${s.verdict === 'succeeded' ? '✔' : '✖'} ${s.service.padEnd(width)}  ${s.region.padEnd(10)} ${s.message}`)

@@ -14,7 +14,8 @@ export default class Failover extends MygateCommand<FailoverResult> {
   static override description =
     'Plans the steps, runs the readiness checks in the target region, then scales the target up, moves every database PRIMARY, ' +
     'switches traffic, verifies the gateway and records the new active region. --forced fences the lost region first and ' +
-    'needs the environment name typed (or --confirm NAME without a terminal).'
+    'needs the environment name typed (or --confirm NAME without a terminal). A forced failover then takes a new base backup of every database in the new ' +
+    'region; one that cannot be taken is a warning (above the Result line; --json: warnings), the exit code stays 0 (the failover happened).'
 
   static override examples = [
     '<%= config.bin %> failover --env demo --dry-run',
@@ -35,7 +36,7 @@ export default class Failover extends MygateCommand<FailoverResult> {
 
   protected async execute(): Promise<FailoverResult> {
     const {flags} = await this.parse(Failover)
-    return runFailover({
+    const result = await runFailover({
       env: flags.env,
       catalog: await loadCatalog(),
       mode: flags.forced ? 'forced' : 'planned',
@@ -47,6 +48,9 @@ export default class Failover extends MygateCommand<FailoverResult> {
       reason: flags.reason,
       progress: progressMode({json: this.jsonEnabled()}),
     })
+    // The envelope's warnings (--json); a person reads them above the Result line (presentRun).
+    if (this.jsonEnabled()) for (const warning of result.warnings ?? []) this.addWarning(warning)
+    return result
   }
 
   protected override present(result: FailoverResult): void {

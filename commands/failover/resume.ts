@@ -13,7 +13,10 @@ export default class FailoverResume extends MygateCommand<FailoverResult> {
 
   protected async execute(): Promise<FailoverResult> {
     const {flags} = await this.parse(FailoverResume)
-    return resumeFailover({env: flags.env, catalog: await loadCatalog(), progress: progressMode({json: this.jsonEnabled()})})
+    const result = await resumeFailover({env: flags.env, catalog: await loadCatalog(), progress: progressMode({json: this.jsonEnabled()})})
+    // The envelope's warnings (--json); a person reads them above the Result line (presentRun).
+    if (this.jsonEnabled()) for (const warning of result.warnings ?? []) this.addWarning(warning)
+    return result
   }
 
   protected override present(result: FailoverResult): void {

@@ -5,6 +5,7 @@ import {loadProjectConfig} from '../config/load-project-config.js'
 import type {DriftSettings} from '../config/types.js'
 import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
 import {UsageError, oneOf} from '../errors.js'
+import {notServedLine} from '../kube/discovery.js'
 import type {KubeObject} from '../kube/types.js'
 import {ROLLOUT_NAMESPACE} from '../rollout/names.js'
 import type {AwsClientConfig} from '../providers/aws/clients.js'
@@ -237,7 +238,7 @@ export async function findDrift(session: DriftSession, options: Pick<DiffOptions
             continue
           }
           if ((await live.namespaced(object.apiVersion, object.kind)) === undefined) {
-            skipped.push({...base, reason: `the cluster does not serve ${object.apiVersion} ${object.kind}`})
+            skipped.push({...base, reason: notServedLine(object.apiVersion, object.kind)})
             continue
           }
           const current = await live.find(object)

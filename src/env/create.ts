@@ -3,7 +3,7 @@ import type {EnvironmentSpec, ProviderName} from '../config/types.js'
 import {BookkeepingError, ConflictError, isMygateError, NotFoundError, OperationFailedError, TimeoutError} from '../errors.js'
 import {parseDuration} from '../duration.js'
 import {applyObjects, AppliedObject} from '../kube/apply.js'
-import {KindNotServedError} from '../kube/api-error.js'
+import {notServedLine, servesKind} from '../kube/discovery.js'
 import type {KubeApi} from '../kube/api.js'
 import {KubeClient} from '../kube/client.js'
 import {loadKubeconfig} from '../kube/kubeconfig/files.js'
@@ -65,6 +65,7 @@ export interface CreateEnvironmentResult {
   clusters: ClusterHandle[]
   kubeconfig?: string
   contexts?: Record<string, string>
+  /** `skipped`: one line per kind the cluster does not serve (src/kube/discovery.ts), e.g. PrometheusRule without prometheus-operator. */
   applied: {created: number; configured: number; unchanged: number; skipped: string[]}
   services: ServiceVerdict[]
   /** The Secrets step: generated, placeholder, missing and changed keys (names only, never values). */
@@ -287,14 +288,13 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
 async function applyServed(client: KubeApi, objects: KubeObject[], result: CreateEnvironmentResult): Promise<AppliedObject[]> {
   const served: KubeObject[] = []
   for (const object of objects) {
-    try {
-      await client.resourceFor(object.apiVersion, object.kind)
+    if (await servesKind(client, object.apiVersion, object.kind)) {
       served.push(object)
-    } catch (error) {
-      if (!(error instanceof KindNotServedError)) throw error
-      const what = `${object.kind} ${object.metadata.name} (${object.apiVersion} not served by the cluster)`
-      if (!result.applied.skipped.includes(what)) result.applied.skipped.push(what)
+      continue
     }
+    // One line per kind (discovery.ts), not one per object: eight PrometheusRules, one cause.
+    const what = notServedLine(object.apiVersion, object.kind)
+    if (!result.applied.skipped.includes(what)) result.applied.skipped.push(what)
   }
   return applyObjects(client, served)
 }

@@ -59,6 +59,11 @@ export interface FailoverResult {
   fencesApplied: string[]
   /** Writes rolled back on the returning region's members as they rejoined (kept by MongoDB in their rollback directories). */
   rollbacks?: RolledBackWrites[]
+  /**
+   * The run succeeded but left something to do (the run's `warnings`: a forced failover's new base
+   * backup that could not be taken). Also in the `--json` envelope's `warnings`; the exit code stays 0.
+   */
+  warnings?: string[]
 }
 
 export async function runFailover(options: FailoverOptions): Promise<FailoverResult> {
@@ -99,7 +104,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       const run = startRun({plan, checks, who: holderIdentity(), reason: options.reason, now: now()})
       await writeRun(session.client(plan.to), run)
       const finished = await driveRun(session, run, {catalog: options.catalog, progress: options.progress, tuning: options.tuning ?? {}, now})
-      return {environment: record.name, dryRun: false, plan, checks, run: finished, measures: measureRun(finished), fencesApplied}
+      return {environment: record.name, dryRun: false, plan, checks, run: finished, measures: measureRun(finished), fencesApplied, warnings: finished.warnings ?? []}
     } finally {
       await lock.release()
     }
@@ -145,7 +150,7 @@ export async function resumeFailover(options: ResumeOptions): Promise<FailoverRe
     const lock = await lockEnvironment(session, options.env)
     try {
       const finished = await driveRun(session, reopen(last), {catalog: options.catalog, progress: options.progress, tuning: options.tuning ?? {}, now})
-      return {environment: options.env, dryRun: false, plan: finished.plan, checks: finished.checks, run: finished, measures: measureRun(finished), fencesApplied}
+      return {environment: options.env, dryRun: false, plan: finished.plan, checks: finished.checks, run: finished, measures: measureRun(finished), fencesApplied, warnings: finished.warnings ?? []}
     } finally {
       await lock.release()
     }

@@ -17,7 +17,10 @@ export function presentRun(result: FailoverResult): string[] {
   for (const phase of m.phases) lines.push(`  ${phase.step.padEnd(28)} ${formatDuration(phase.durationMs)}`)
   if (run.pendingFence) lines.push(`  fence of ${run.pendingFence.region} pending: applied first when it answers again; failback refuses until then`)
   const window = run.dataLossWindowSeconds === undefined ? '' : `, data-loss window ${formatDuration(run.dataLossWindowSeconds * 1000)}`
-  lines.push(`Result: SUCCESS — ${result.environment} serves from ${run.plan.to} (${run.plan.mode}, RTO ${ms(m.rtoMs)}, total ${ms(m.totalMs)}${window})`)
+  const warnings = result.warnings ?? []
+  for (const warning of warnings) lines.push(`  warning: ${warning}`)
+  const left = warnings.length === 0 ? '' : ` WITH ${warnings.length} WARNING${warnings.length === 1 ? '' : 'S'}`
+  lines.push(`Result: SUCCESS${left} — ${result.environment} serves from ${run.plan.to} (${run.plan.mode}, RTO ${ms(m.rtoMs)}, total ${ms(m.totalMs)}${window})`)
   return lines
 }
 
@@ -36,6 +39,7 @@ export function statusLines(result: StatusResult): string[] {
   for (const step of run.steps) lines.push(`  ${step.status.padEnd(8)} ${step.id}${step.detail ? `: ${step.detail}` : ''}`)
   lines.push(`  RTO ${ms(result.measures?.rtoMs)}, total ${ms(result.measures?.totalMs)}`)
   if (run.pendingFence) lines.push(`  fence of ${run.pendingFence.region} pending since ${run.pendingFence.since}`)
+  for (const warning of run.warnings ?? []) lines.push(`  warning: ${warning}`)
   return lines
 }
 

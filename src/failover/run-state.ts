@@ -57,6 +57,11 @@ export interface FailoverRun {
   cloudFence?: CloudFenceRecord
   /** Writes MongoDB rolled back when the old members rejoined (billing's may be payments). */
   rollbacks?: RolledBackWrites[]
+  /**
+   * What the run did not finish although the failover happened (it still succeeded): a forced
+   * failover's new base backup that could not be taken, each line naming the command that fixes it.
+   */
+  warnings?: string[]
 }
 
 /**

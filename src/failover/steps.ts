@@ -170,7 +170,9 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
       if (run.plan.mode !== 'forced') return {detail: scheduled}
       // Old oplog slices no longer lead to the live data: mark the break, take new bases now.
       const {takeNewBasesAfterForcedFailover} = await import('../backup/timeline/after-forced-failover.js')
-      return {detail: `${scheduled}; ${await takeNewBasesAfterForcedFailover({record: session.record, client: session.client(to), catalog, run, onProgress: ctx.onProgress})}`}
+      const after = await takeNewBasesAfterForcedFailover({record: session.record, client: session.client(to), catalog, run, onProgress: ctx.onProgress})
+      // The failover happened: a base that could not be taken is the run's warning, not its failure.
+      return {detail: `${scheduled}; ${after.detail}`, ...(after.warnings.length > 0 ? {update: {warnings: after.warnings}} : {})}
     }
   }
 }

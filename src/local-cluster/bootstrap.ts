@@ -48,9 +48,25 @@ function crd(spec: CrdSpec): KubeObject {
   }
 }
 
-export function bootstrapObjects(): Array<{ref: {group: string; resource: string}; object: KubeObject}> {
+/**
+ * Which operators' CRDs a local cluster is bootstrapped without: `MYGATE_LOCAL_WITHOUT_CRDS`, a
+ * comma-separated list of API groups (`monitoring.coreos.com` simulates a cluster where
+ * prometheus-operator is not installed, as a fresh EKS or GKE cluster is: its discovery then has
+ * no monitoring.coreos.com/v1 and a PrometheusRule is refused with 404, as kube-apiserver refuses
+ * a kind no CRD defines). Read at every start of the daemon; a CRD a cluster already has stays
+ * (uninstalling an operator is not simulated).
+ */
+export function crdGroupsWithoutFromEnv(env: NodeJS.ProcessEnv): string[] {
+  return (env.MYGATE_LOCAL_WITHOUT_CRDS ?? '')
+    .split(',')
+    .map((group) => group.trim())
+    .filter((group) => group !== '')
+}
+
+export function bootstrapObjects(options: {withoutCrdGroups?: readonly string[]} = {}): Array<{ref: {group: string; resource: string}; object: KubeObject}> {
+  const without = new Set(options.withoutCrdGroups ?? [])
   return [
-    ...CRDS.map((spec) => ({ref: {group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions'}, object: crd(spec)})),
+    ...CRDS.filter((spec) => !without.has(spec.group)).map((spec) => ({ref: {group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions'}, object: crd(spec)})),
     {ref: {group: '', resource: 'namespaces'}, object: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: PROMETHEUS_SERVICE.namespace}}},
     {
       ref: {group: '', resource: 'services'},
@@ -65,8 +81,8 @@ export function bootstrapObjects(): Array<{ref: {group: string; resource: string
 }
 
 /** Creates whatever of the bootstrap set is missing (a restarted cluster already has it). */
-export function bootstrapCluster(store: LocalObjectStore): void {
-  for (const {ref, object} of bootstrapObjects()) {
+export function bootstrapCluster(store: LocalObjectStore, options: {withoutCrdGroups?: readonly string[]} = {}): void {
+  for (const {ref, object} of bootstrapObjects(options)) {
     if (!store.get(ref, object.metadata.namespace, String(object.metadata.name))) store.create(ref, object)
   }
 }

@@ -45,6 +45,8 @@ export interface LocalClusterOptions {
   dataPlane?: DataPlane
   /** The environment this cluster belongs to (its clusters reach each other); default: its name. */
   clusterSet?: string
+  /** API groups whose operator CRDs this cluster is bootstrapped without (bootstrap.ts, MYGATE_LOCAL_WITHOUT_CRDS). */
+  withoutCrdGroups?: readonly string[]
 }
 
 export interface LocalCluster {
@@ -77,7 +79,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   for (const warning of store.loadWarnings) log(`[${options.name}] state: ${warning}`)
   let faults: ApiFaultSettings | undefined
   try {
-    bootstrapCluster(store)
+    bootstrapCluster(store, {withoutCrdGroups: options.withoutCrdGroups})
   } catch (error) {
     await store.close()
     throw error

@@ -16,7 +16,7 @@ import {readRedisEntrypoint} from '../db/redis-replication.js'
 import {commonLabels, imageTag} from './labels.js'
 import {sortObjects} from '../kube/apply-order.js'
 import {CompiledTemplate, TemplateContext, renderTemplate} from './template-engine.js'
-import {TemplateDirs, defaultTemplateDirs, loadTemplateFolder} from './template-loader.js'
+import {TemplateDirs, defaultTemplateDirs, loadTemplateFile, loadTemplateFolder} from './template-loader.js'
 
 export interface RenderOptions {
   catalog: Catalog
@@ -121,7 +121,8 @@ export async function renderService(
 
 /**
  * The baseline: manifests/per-namespace for each namespace, manifests/per-service for each app
- * service in `services` (default: all). Quotas are always sized from the whole catalog, so a
+ * service in `services` (default: all), templates/backup/alerts.yaml for each backed-up database
+ * in `services`. Quotas are always sized from the whole catalog, so a
  * partial render never shrinks them.
  */
 export async function renderBaseline(
@@ -143,6 +144,13 @@ export async function renderBaseline(
     if (service.kind !== 'app') continue
     const serviceLabels = commonLabels(service.name, imageTag(service, env), env.name)
     objects.push(...(await renderFolder(join(dirs.manifests, 'per-service'), servicePolicyContext(service, env), serviceLabels)))
+  }
+  // The backup alerts of each backed-up database among `services`, beside its backup CronJobs.
+  const databases = (options.services ?? catalog.services).filter((service) => service.kind === 'mongodb').map((service) => service.name)
+  if (databases.length > 0) {
+    const {backupAlertContexts} = await import('../backup/alerts/backup-alerts.js')
+    const template = await loadTemplateFile(join(dirs.templates, 'backup', 'alerts.yaml'))
+    for (const context of backupAlertContexts(catalog, env.name, databases)) objects.push(...toObjects(template, context, labels))
   }
   return sortObjects(objects)
 }

@@ -62,6 +62,26 @@ export function loadTemplateFolder(dir: string): Promise<CompiledTemplate[]> {
   return entry
 }
 
+/** One template file, compiled (cached like the folders). */
+export async function loadTemplateFile(file: string): Promise<CompiledTemplate> {
+  const key = `file:${resolve(file)}`
+  let entry = cache.get(key)
+  if (!entry) {
+    entry = readFile(resolve(file), 'utf8').then(
+      (text) => [compileTemplate(text, displayPath(resolve(file)))],
+      (error: unknown) => {
+        throw new UsageError(`cannot read template ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+          hint: 'check MYGATE_TEMPLATES_DIR, or reinstall mygate',
+          cause: error,
+        })
+      },
+    )
+    entry.catch(() => cache.delete(key))
+    cache.set(key, entry)
+  }
+  return (await entry)[0]
+}
+
 /** For tests that rewrite template files within one process. */
 export function clearTemplateCache(): void {
   cache.clear()

@@ -1,6 +1,7 @@
 import {nextCronRun} from '../../catalog/cron-next-run.js'
 import {formatDuration} from '../../duration.js'
 import type {BackupEntry, OplogSliceEntry} from './entry.js'
+import type {TimelineBreak} from './timeline-break.js'
 
 /**
  * `backup status` health of one service, from its catalog and its descriptor: the verdicts an
@@ -18,6 +19,12 @@ import type {BackupEntry, OplogSliceEntry} from './entry.js'
  * finished 08:05Z, newest slice ends 10:29Z. Recovery point age 3m: RPO ok. Runs at 09:00 and
  * 10:00 are missed (10:00 + 15m grace has passed): 2 missed, degraded. Slice lag 3m < 10m: ok.
  */
+
+/** How long a scheduled run may take before it counts as missed (the alerts use the same). */
+export const DEFAULT_GRACE_MS = 15 * 60_000
+
+/** The newest slice may lag this many slice intervals (one is the slice being written). */
+export const SLICE_LAG_INTERVALS = 2
 
 export interface HealthInput {
   now: Date
@@ -64,7 +71,7 @@ export function backupHealth(input: HealthInput): HealthVerdict {
   let missedRuns = 0
   if (input.schedule) {
     const newest = [...input.backups].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]
-    const grace = input.graceMs ?? 15 * 60_000
+    const grace = input.graceMs ?? DEFAULT_GRACE_MS
     if (newest) {
       // Runs strictly after the newest backup's start (it was that run or an earlier one).
       let run = nextCronRun(input.schedule, {after: new Date(Date.parse(newest.startedAt)), timeZone: input.timeZone})
@@ -80,7 +87,7 @@ export function backupHealth(input: HealthInput): HealthVerdict {
   let oplogBehind = false
   if (input.sliceIntervalMs !== undefined) {
     oplogLagMs = newestSlice ? now - Date.parse(newestSlice.lastAt) : undefined
-    oplogBehind = oplogLagMs === undefined || oplogLagMs > 2 * input.sliceIntervalMs
+    oplogBehind = oplogLagMs === undefined || oplogLagMs > SLICE_LAG_INTERVALS * input.sliceIntervalMs
     if (oplogBehind) {
       problems.push(oplogLagMs === undefined ? 'no oplog slices' : `newest oplog slice ends ${formatDuration(oplogLagMs)} ago, over twice the slice interval of ${formatDuration(input.sliceIntervalMs)}`)
     }
@@ -97,4 +104,14 @@ export function backupHealth(input: HealthInput): HealthVerdict {
     oplogBehind,
     problems,
   }
+}
+
+/**
+ * Timeline breaks with no base backup started at or after them (the rule new-base-after-break.ts
+ * uses to find a base already taken): nothing after such a break can be restored, whatever the
+ * older backups' ages say, so `backup status` counts the database as failing until a base is
+ * taken. Example: a break at 10:00, backups started 09:00 and 10:00:05 -> none; only 09:00 -> the break.
+ */
+export function breaksWithoutBase(breaks: readonly TimelineBreak[], backups: readonly Pick<BackupEntry, 'startedAt'>[]): TimelineBreak[] {
+  return breaks.filter((b) => !backups.some((backup) => Date.parse(backup.startedAt) >= Date.parse(b.at)))
 }

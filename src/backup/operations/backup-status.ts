@@ -6,7 +6,8 @@ import {mygateHome} from '../../home.js'
 import type {KubeApi} from '../../kube/api.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import type {Verification} from '../catalog/entry.js'
-import {backupHealth, type HealthVerdict} from '../catalog/health.js'
+import {backupHealth, breaksWithoutBase, type HealthVerdict} from '../catalog/health.js'
+import type {TimelineBreak} from '../catalog/timeline-break.js'
 import {DATA_NAMESPACE} from '../jobs/job-values.js'
 import {type VerificationAge, verificationAge} from '../verify/verification-age.js'
 import {activeBackupSite} from './backup-site.js'
@@ -53,6 +54,8 @@ export interface ServiceBackupStatus {
    * a mutating backup command (create, restore, verify, prune, schedule) catalogues them.
    */
   uncatalogued?: {backups: number; slices: number}
+  /** Timeline breaks (a restore's switch, a forced failover) with no base backup after them: failing until one is taken. */
+  breaksWithoutBase?: Array<Pick<TimelineBreak, 'at' | 'reason' | 'runId'>>
   problems: string[]
 }
 
@@ -79,7 +82,7 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
       // Read-only: runs of the backup CronJobs waiting in the bucket are counted, not catalogued
       // (the next mutating backup command catalogues them: catalogue-scheduled.ts).
       const uncatalogued = await uncataloguedRuns(site.store, target.service)
-      const {backups, slices} = await listCatalog(site.store, {service: target.service})
+      const {backups, slices, breaks} = await listCatalog(site.store, {service: target.service})
       const descriptor = options.catalog.byName(target.database)
       const health = backupHealth({
         now,
@@ -97,7 +100,7 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
         .sort((a, b) => b.at.localeCompare(a.at))[0]
       const oldestBackupAt = backups.map((b) => b.finishedAt).sort()[0]
       const status = withVerificationAge(serviceStatus(target, health, failedRuns, lastVerification, backups.length), verificationAge({now, ...(lastVerification ? {lastVerification} : {}), ...(oldestBackupAt ? {oldestBackupAt} : {})}))
-      services.push({...status, uncatalogued})
+      services.push(withBreaksWithoutBase({...status, uncatalogued}, breaksWithoutBase(breaks, backups), connection.record.name))
     }
     const verdict = services.reduce<ServiceBackupStatus['verdict']>((worst, s) => (RANK[s.verdict] > RANK[worst] ? s.verdict : worst), 'healthy')
     return {environment: connection.record.name, region: site.region, store: site.store.location, verdict, healthy: verdict === 'healthy', services}
@@ -154,4 +157,17 @@ async function failedDumpRuns(client: KubeApi, target: BackupTarget): Promise<Se
 export function withVerificationAge(status: ServiceBackupStatus, age: VerificationAge): ServiceBackupStatus {
   if (!age.problem) return {...status, verification: age}
   return {...status, verification: age, verdict: status.verdict === 'healthy' ? 'degraded' : status.verdict, problems: [...status.problems, age.problem]}
+}
+
+/**
+ * Pure: a service whose timeline broke (a forced failover, a restore's switch) with no base
+ * backup since cannot be restored to anything after the break, however young its older backups
+ * are: failing, naming the break and the command that takes the base.
+ */
+export function withBreaksWithoutBase(status: ServiceBackupStatus, unbased: readonly TimelineBreak[], environment: string): ServiceBackupStatus {
+  if (unbased.length === 0) return status
+  const problems = unbased.map(
+    (b) => `no base backup since the timeline break at ${b.at} (${b.reason} ${b.runId}): nothing after it can be restored; run \`mygate backup create --env ${environment} --service ${status.service}\``,
+  )
+  return {...status, verdict: 'failing', breaksWithoutBase: unbased.map((b) => ({at: b.at, reason: b.reason, runId: b.runId})), problems: [...status.problems, ...problems]}
 }

@@ -45,8 +45,13 @@ export interface NewBaseAfterBreak {
   taken: boolean
 }
 
-export async function takeNewBaseAfterBreak(options: NewBaseAfterBreakOptions): Promise<NewBaseAfterBreak[]> {
-  const done: NewBaseAfterBreak[] = []
+/**
+ * Records the break of every target (or reads the one a killed run recorded) before any base is
+ * taken: a dump that fails then still leaves each database's break known to `backup status` and
+ * `--to-time`.
+ */
+export async function recordBreaks(options: Pick<NewBaseAfterBreakOptions, 'site' | 'targets' | 'reason' | 'runId' | 'at' | 'detail'>): Promise<Map<string, TimelineBreak>> {
+  const breaks = new Map<string, TimelineBreak>()
   for (const target of options.targets) {
     const {record} = await recordTimelineBreak(options.site.store, {
       service: target.service,
@@ -56,6 +61,16 @@ export async function takeNewBaseAfterBreak(options: NewBaseAfterBreakOptions): 
       runId: options.runId,
       detail: options.detail(target),
     })
+    breaks.set(target.database, record)
+  }
+  return breaks
+}
+
+export async function takeNewBaseAfterBreak(options: NewBaseAfterBreakOptions): Promise<NewBaseAfterBreak[]> {
+  const done: NewBaseAfterBreak[] = []
+  const breaks = await recordBreaks(options)
+  for (const target of options.targets) {
+    const record = breaks.get(target.database) as TimelineBreak
     const {backups} = await listCatalog(options.site.store, {service: target.service})
     const since = backups.filter((b) => b.startedAt >= record.at).at(-1)
     if (since) {

@@ -20,6 +20,8 @@ export interface DaemonOptions {
   /** The MongoDB data plane's timing (MYGATE_LOCAL_DB_TIME_SCALE); default: MongoDB's. */
   dataPlaneTiming?: Partial<DataPlaneTiming>
   log?: (line: string) => void
+  /** API groups whose operator CRDs the clusters are bootstrapped without (MYGATE_LOCAL_WITHOUT_CRDS). */
+  withoutCrdGroups?: readonly string[]
 }
 
 export interface RunningDaemon {
@@ -69,7 +71,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const ensureCluster = async (name: string, region: string, port?: number, clusterSet?: string): Promise<LocalCluster> => {
     const existing = clusters.get(name)
     if (existing) return existing
-    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log, dataPlane, clusterSet})
+    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log, dataPlane, clusterSet, withoutCrdGroups: options.withoutCrdGroups})
     clusters.set(name, cluster)
     log(`cluster ${name} (${region}) listening on ${cluster.url}`)
     return cluster

@@ -1,5 +1,6 @@
 // Entry point of the detached local control plane process (spawned by `mygate local start`).
 import {mygateHome} from '../../home.js'
+import {crdGroupsWithoutFromEnv} from '../bootstrap.js'
 import {timingFromEnv} from '../cluster.js'
 import {dataPlaneTimingFromEnv} from '../data-plane/timing.js'
 import {runDaemon} from './daemon.js'
@@ -7,7 +8,7 @@ import {runDaemon} from './daemon.js'
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`)
 
 try {
-  const daemon = await runDaemon({home: mygateHome(), timing: timingFromEnv(process.env), dataPlaneTiming: dataPlaneTimingFromEnv(process.env), log})
+  const daemon = await runDaemon({home: mygateHome(), timing: timingFromEnv(process.env), dataPlaneTiming: dataPlaneTimingFromEnv(process.env), log, withoutCrdGroups: crdGroupsWithoutFromEnv(process.env)})
   const shutdown = () => void daemon.stop()
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
