@@ -19,6 +19,7 @@ import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
 import {activeBackupSite} from './backup-site.js'
+import {grantReadOfOtherSite, type RestoreGrant} from '../restore/cross-env-grant.js'
 import {noBackupThere, openOtherSiteStore, otherSiteFor, refuseSameEnvironment} from '../restore/cross-env-source.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
@@ -151,7 +152,12 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
 
     const lock = await acquireEnvironmentLock(connection.clients as ReadonlyMap<string, KubeApi>, {operation: 'restore', holder: holderIdentity(), environment: record.name})
     lock.startRenewing()
+    // --from-env on a cloud: this environment's backup identity may read OLD's bucket and key
+    // while the restore runs, and no longer after it (cross-env-grant.ts).
+    let grant: RestoreGrant | undefined
     try {
+      if (options.fromEnv !== undefined && action === 'restore') grant = await grantReadOfOtherSite({provider: record.provider, environment: record.name, region: site.region, fromEnv: options.fromEnv, store: from.store})
+      if (grant) options.onProgress?.(grant.description)
       const restores: RestoreSummary[] = []
       for (const target of targets) {
         const driver =
@@ -237,6 +243,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
       }
       return {environment: record.name, action, dryRun: false, ...(options.fromEnv === undefined ? {} : {fromEnvironment: options.fromEnv}), restores}
     } finally {
+      await grant?.revoke()
       await lock.release()
     }
   } finally {
