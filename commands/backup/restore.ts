@@ -18,6 +18,7 @@ export default class BackupRestore extends MygateCommand<BackupRestoreResult> {
     '<%= config.bin %> backup restore --env demo --service visitors 20261203T070000Z-visitors-a1b2c3',
     '<%= config.bin %> backup restore --env demo --service visitors --to-time 1764745200:3',
     '<%= config.bin %> backup restore --env demo --service visitors --undo',
+    '<%= config.bin %> backup restore --env demo-new --from-env demo-old --service visitors',
     '<%= config.bin %> backup restore --env demo --service visitors --abandon',
   ]
 
@@ -30,6 +31,7 @@ export default class BackupRestore extends MygateCommand<BackupRestoreResult> {
     undo: Flags.boolean({description: 'Switch the service back to the set it read before the last restore (the restored set is kept).'}),
     abandon: Flags.boolean({description: 'Remove an unfinished restore that has not switched the service yet, or the set a --no-switch restore kept.'}),
     'dry-run': Flags.boolean({description: 'Print the plan; change nothing.'}),
+    'from-env': Flags.string({description: "Restore another environment's backup (kept after `env destroy`): read from its backup site; the database users get this environment's passwords."}),
     confirm: Flags.string({description: 'The environment name again (production without a terminal).'}),
   }
 
@@ -45,6 +47,7 @@ export default class BackupRestore extends MygateCommand<BackupRestoreResult> {
       abandon: flags.abandon,
       dryRun: flags['dry-run'],
       ...(flags.confirm === undefined ? {} : {confirm: flags.confirm}),
+      ...(flags['from-env'] === undefined ? {} : {fromEnv: flags['from-env']}),
       terminal: canPrompt() && !this.jsonEnabled(),
       catalog: await loadCatalog(),
       onStep: (service, kind, state, detail) => {
@@ -77,6 +80,6 @@ export default class BackupRestore extends MygateCommand<BackupRestoreResult> {
     const n = result.restores.length
     const what = result.dryRun ? 'DRY RUN' : 'SUCCESS'
     const did = result.dryRun ? 'nothing was changed' : result.action === 'restore' ? result.restores.map((r) => `${r.service} reads ${r.serviceReads}`).join(', ') : `${result.action} of ${n} restore${n === 1 ? '' : 's'}`
-    this.log(`Result: ${what} — ${result.environment}: ${did}.`)
+    this.log(`Result: ${what} — ${result.environment}${result.fromEnvironment ? ` (from ${result.fromEnvironment}'s backups)` : ''}: ${did}.`)
   }
 }

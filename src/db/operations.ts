@@ -20,7 +20,7 @@ export type RedisOp = 'redis-info' | 'redis-promote' | 'redis-follow'
 export type AnyDatabaseOp = DatabaseOp | FleetOp | RedisOp
 
 /** Every script the ops ConfigMap carries. */
-export const OPS_SCRIPTS: readonly string[] = [...DATABASE_OPS.map((op) => `${op}.js`), 'status-all.js']
+export const OPS_SCRIPTS: readonly string[] = [...DATABASE_OPS.map((op) => `${op}.js`), 'status-all.js', 'app-user.js']
 
 /** A member as the scripts take it (initiate, reconfigure, force-reconfigure). */
 export interface MemberSpec {

@@ -54,7 +54,17 @@ export interface RestoreJobInput extends Omit<DumpJobInput, 'toolsSecret'> {
    * `slices`): each is downloaded and replayed by its own mongorestore run, all up to oplogLimit.
    */
   slices?: Array<{location: ArchiveLocation}>
+  /**
+   * A restore from another environment's backup: the Job ends with the app-user container
+   * (templates/backup/app-user-container.yaml), which makes the user of this Secret (mygate-data,
+   * root-username/root-password: this environment's database credentials) the restored set's
+   * application user and drops the users the archive brought.
+   */
+  appUser?: {secret: string; setCredentialsSecret: string; connection: string; opsConfigMap: string}
 }
+
+/** Where the app-user container reads the two credentials (Secret volume directories). */
+export const APP_USER_DIRS = {set: '/credentials/set', app: '/credentials/app'} as const
 
 export function dumpJobName(backupId: string): string {
   return `${backupId}-dump`.slice(0, 63)
@@ -102,7 +112,31 @@ export function replayArgs(file: string, oplogLimit?: string): string[] {
  * replays of slices 1..N-1; the replay of slice N is the main container, whose end is the Job's.
  */
 export function renderRestoreJob(input: RestoreJobInput): KubeObject {
-  const job = renderBaseRestoreJob(input)
+  const job = withSlices(renderBaseRestoreJob(input), input)
+  return input.appUser ? withAppUser(job, input, input.appUser) : job
+}
+
+/**
+ * The app-user container last: everything before it runs as init containers, in order (a failed
+ * restore never reaches it), and its end is the Job's.
+ */
+function withAppUser(job: KubeObject, input: RestoreJobInput, appUser: NonNullable<RestoreJobInput['appUser']>): KubeObject {
+  const spec = (job.spec as {template: {spec: {initContainers: unknown[]; containers: unknown[]; volumes: unknown[]}}}).template.spec
+  const parts = renderOne('app-user-container.yaml', {
+    database: {image: input.image},
+    params: JSON.stringify({connection: appUser.connection, credentials: APP_USER_DIRS.set, appUser: APP_USER_DIRS.app}),
+    containerSecurity: CONTAINER_SECURITY,
+    opsConfigMap: appUser.opsConfigMap,
+    setCredentialsSecret: appUser.setCredentialsSecret,
+    appUserSecret: appUser.secret,
+  }) as unknown as {container: unknown; volumes: unknown[]}
+  spec.initContainers = [...spec.initContainers, ...spec.containers]
+  spec.containers = [parts.container]
+  spec.volumes = [...spec.volumes, ...parts.volumes]
+  return job
+}
+
+function withSlices(job: KubeObject, input: RestoreJobInput): KubeObject {
   const slices = input.slices ?? []
   if (slices.length === 0) return job
   const spec = (job.spec as {template: {spec: {initContainers: unknown[]; containers: unknown[]; volumes: unknown[]}}}).template.spec

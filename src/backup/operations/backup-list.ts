@@ -12,6 +12,7 @@ import {formatWindow, restorableWindow} from '../catalog/restore-window.js'
 import {sortBreaks, type TimelineBreak} from '../catalog/timeline-break.js'
 import {openBackupStore} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
+import {openOtherSiteStore, type OtherSiteOwner, refuseSameEnvironment} from '../restore/cross-env-source.js'
 
 /**
  * `mygate backup list|describe`: read from the region's bucket only (the catalog's source of
@@ -22,12 +23,19 @@ export interface BackupListOptions {
   services?: string[]
   /** Default: the environment's active region. */
   region?: string
+  /**
+   * `--from-env OLD`: list OLD's backup site as this environment reads it (OLD may be destroyed:
+   * its buckets are found by name in this environment's regions; cross-env-source.ts).
+   */
+  fromEnv?: string
   catalog: ServiceCatalog
   home?: string
 }
 
 export interface BackupListResult {
   environment: string
+  /** `--from-env`: the environment whose backups these are (`environment` reads them). */
+  fromEnvironment?: string
   region: string
   store: string
   backups: Array<{id: string; service: string; database: string; consistentAt: string; oplogLast: string; bytes: number; documents: number; verified: 'passed' | 'failed' | 'never'}>
@@ -44,7 +52,7 @@ export interface BackupListResult {
 
 export async function backupList(options: BackupListOptions): Promise<BackupListResult> {
   const services = options.services?.length ? resolveBackupTargets(options.catalog, options.services).map((t) => t.service) : undefined
-  const {store, environment, region} = await storeOf(options)
+  const {store, environment, region} = options.fromEnv === undefined ? await storeOf(options) : await otherStoreOf({...options, fromEnv: options.fromEnv})
   const entries: BackupEntry[] = []
   const slices: OplogSliceEntry[] = []
   const breaks: TimelineBreak[] = []
@@ -69,6 +77,7 @@ export async function backupList(options: BackupListOptions): Promise<BackupList
   })
   return {
     environment,
+    ...(options.fromEnv === undefined ? {} : {fromEnvironment: options.fromEnv}),
     region,
     store: store.location,
     backups: entries.map((e) => ({
@@ -122,6 +131,25 @@ async function storeOf(options: {env: string; region?: string; home?: string}) {
   } finally {
     connection.close()
   }
+}
+
+/** OLD's bucket as NEW reads it: NEW's spec (cached, else its record) names the regions looked in. */
+async function otherStoreOf(options: {env: string; fromEnv: string; region?: string; home?: string}) {
+  refuseSameEnvironment(options.fromEnv, options.env)
+  const home = options.home ?? mygateHome()
+  const cached = await environmentFromKubeconfig(cachedKubeconfigPath(options.env, home))
+  let owner: OtherSiteOwner
+  if (cached) {
+    owner = {environment: cached.spec.name, provider: cached.spec.provider, spec: cached.spec, activeRegion: cached.spec.regions.primary}
+  } else {
+    const connection = await connectEnvironment(options.env, {home: options.home})
+    connection.close()
+    const {record} = connection
+    owner = {environment: record.name, provider: record.provider, spec: record.spec, activeRegion: record.activeRegion}
+  }
+  if (options.region !== undefined) owner = {...owner, activeRegion: regionOf(owner.spec as EnvironmentSpec, options.region), spec: {...owner.spec, regions: {primary: options.region}}}
+  const {store, region} = await openOtherSiteStore(owner, options.fromEnv, {home})
+  return {store, environment: owner.environment, region}
 }
 
 function regionOf(spec: EnvironmentSpec, region: string): string {

@@ -19,6 +19,8 @@ import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
 import {activeBackupSite} from './backup-site.js'
+import {grantReadOfOtherSite, type RestoreGrant} from '../restore/cross-env-grant.js'
+import {noBackupThere, openOtherSiteStore, otherSiteFor, refuseSameEnvironment} from '../restore/cross-env-source.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
 import type {BackupSite} from './create-backup.js'
@@ -52,6 +54,11 @@ export interface BackupRestoreOptions {
   timeoutMs?: number
   onStep?: (service: string, kind: RestoreStepKind, state: 'start' | 'done', detail?: string) => void
   onProgress?: (message: string) => void
+  /**
+   * `--from-env OLD`: restore from another environment's backup site (usually destroyed: its
+   * buckets outlive it). The database users are reset to this environment's own credentials.
+   */
+  fromEnv?: string
   /** Tests inject a driver; by default restore-into-set in the active region. */
   driverFor?: (input: {site: BackupSite; connection: EnvironmentConnection; target: BackupTarget}) => RestoredSetDriver
 }
@@ -85,6 +92,8 @@ export interface BackupRestoreResult {
   environment: string
   action: RestoreAction
   dryRun: boolean
+  /** `--from-env`: the environment whose backup was restored. */
+  fromEnvironment?: string
   restores: RestoreSummary[]
 }
 
@@ -92,6 +101,7 @@ function actionOf(options: BackupRestoreOptions): RestoreAction {
   if (options.undo && options.abandon) throw new UsageError('--undo and --abandon do not go together', {hint: '--abandon removes an unfinished restore; --undo switches back after a finished one'})
   const named = options.id !== undefined ? `backup ${options.id}` : options.toTime !== undefined ? `--to-time ${options.toTime}` : options.noSwitch ? '--no-switch' : undefined
   for (const flag of ['undo', 'abandon'] as const) {
+    if (options[flag] && options.fromEnv !== undefined) throw new UsageError(`--${flag} acts on the stored restore of the service; --from-env ${options.fromEnv} does not go with it`, {hint: `run \`mygate backup restore --env ${options.env} --service S --${flag}\``})
     if (options[flag] && named) throw new UsageError(`--${flag} acts on the stored restore of the service; ${named} does not go with it`, {hint: `run \`mygate backup restore --env ${options.env} --service S --${flag}\``})
   }
   return options.undo ? 'undo' : options.abandon ? 'abandon' : 'restore'
@@ -103,6 +113,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
   if (options.services.length > 1 && (action !== 'restore' || options.toTime === undefined)) {
     throw new UsageError(`several --service (${options.services.join(', ')}) restore together only to one moment`, {hint: 'add --to-time T, or restore one service at a time'})
   }
+  if (options.fromEnv !== undefined) refuseSameEnvironment(options.fromEnv, options.env)
   const targets = resolveBackupTargets(options.catalog, options.services)
   const now = options.now ?? (() => new Date())
   const connection = await connectEnvironment(options.env, {home: options.home})
@@ -116,31 +127,51 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
     // Refused now, before any work, when nobody can be asked; asked after the proof otherwise.
     if (switching && decision.kind === 'refuse') throw decision.error
     const site = await activeBackupSite(connection, options.home)
+    // Where the backups are read from: this environment's site, or (--from-env) OLD's, with the
+    // Jobs still running here. Everything written (run state, new base, break) goes to `site`.
+    const from = options.fromEnv === undefined ? site : await crossEnvironmentSite(options.fromEnv, connection, site, options.home)
     const sources = new Map<string, RestoreSource>()
     const expectations = new Map<string, ContentHashes>()
     if (action === 'restore') {
       // The newest backup may be a scheduled run not catalogued yet (a dry run only reads).
-      if (!options.dryRun) await catalogueScheduledRuns(record, site.store, targets, options.home)
+      if (!options.dryRun && from === site) await catalogueScheduledRuns(record, site.store, targets, options.home)
       for (const target of targets) {
-        const catalog = await listCatalog(site.store, {service: target.service})
+        const catalog = await listCatalog(from.store, {service: target.service})
+        if (options.fromEnv !== undefined && catalog.backups.length === 0) throw noBackupThere(options.fromEnv, target.service, from.store)
         const source = chooseRestoreSource({service: target.service, backups: catalog.backups, slices: catalog.slices, breaks: catalog.breaks, ...(options.id ? {id: options.id} : {}), ...(options.toTime ? {toTime: options.toTime} : {}), now: now()})
         sources.set(target.service, source)
         // Past the base's consistent point: what the restore must leave is computed from the
         // stored archive and slices alone (never a live count), and the proof compares with it.
         if (source.slices.length > 0 && source.oplogLimit) {
           const plan = {base: source.base, slices: source.slices, oplogLimit: source.oplogLimit, lastAppliedAtMost: source.lastAppliedAtMost ?? source.oplogLimit}
-          expectations.set(target.service, (await expectedStateAtPointInTime(site.store, plan)).collections)
+          expectations.set(target.service, (await expectedStateAtPointInTime(from.store, plan)).collections)
         }
       }
     }
-    if (options.dryRun) return {environment: record.name, action, dryRun: true, restores: targets.map((t) => plannedSummary(t, sources.get(t.service), action, !options.noSwitch))}
+    if (options.dryRun) return {environment: record.name, action, dryRun: true, ...(options.fromEnv === undefined ? {} : {fromEnvironment: options.fromEnv}), restores: targets.map((t) => plannedSummary(t, sources.get(t.service), action, !options.noSwitch))}
 
     const lock = await acquireEnvironmentLock(connection.clients as ReadonlyMap<string, KubeApi>, {operation: 'restore', holder: holderIdentity(), environment: record.name})
     lock.startRenewing()
+    // --from-env on a cloud: this environment's backup identity may read OLD's bucket and key
+    // while the restore runs, and no longer after it (cross-env-grant.ts).
+    let grant: RestoreGrant | undefined
     try {
+      if (options.fromEnv !== undefined && action === 'restore') grant = await grantReadOfOtherSite({provider: record.provider, environment: record.name, region: site.region, fromEnv: options.fromEnv, store: from.store})
+      if (grant) options.onProgress?.(grant.description)
       const restores: RestoreSummary[] = []
       for (const target of targets) {
-        const driver = options.driverFor?.({site, connection, target}) ?? restoreIntoSetDriver({site, catalog: options.catalog, env: record.spec, database: target.database, ...(options.timeoutMs ? {timeoutMs: options.timeoutMs} : {})})
+        const driver =
+          options.driverFor?.({site: from, connection, target}) ??
+          restoreIntoSetDriver({
+            site: from,
+            catalog: options.catalog,
+            env: record.spec,
+            database: target.database,
+            // Across environments the restored set's application user is reset to this
+            // environment's generated credentials (the live database's Secret) by the restore Job.
+            ...(options.fromEnv === undefined ? {} : {appUserSecret: credentialsSecretName(target.database)}),
+            ...(options.timeoutMs ? {timeoutMs: options.timeoutMs} : {}),
+          })
         const descriptor = options.catalog.byName(target.database)
         if (!descriptor) throw new NotFoundError(`no descriptor for ${target.database}`)
         const context: Omit<RestoreContext, 'entry' | 'expected'> = {
@@ -200,6 +231,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
           ...(source.oplogLimit ? {oplogLimit: source.oplogLimit} : {}),
           ...(source.lastAppliedAtMost ? {lastAppliedAtMost: source.lastAppliedAtMost} : {}),
           switch: !options.noSwitch,
+          ...(options.fromEnv === undefined ? {} : {fromEnvironment: options.fromEnv}),
         }
         const rerun = decideRerun(stored, request)
         if (rerun.kind === 'refuse') throw rerun.error
@@ -209,13 +241,21 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
         if (!finished.request.switch) summary.connection = {...(await driver.connection(finished.restoredSet)), namespace: 'mygate-data'}
         restores.push(summary)
       }
-      return {environment: record.name, action, dryRun: false, restores}
+      return {environment: record.name, action, dryRun: false, ...(options.fromEnv === undefined ? {} : {fromEnvironment: options.fromEnv}), restores}
     } finally {
+      await grant?.revoke()
       await lock.release()
     }
   } finally {
     connection.close()
   }
+}
+
+/** OLD's backup site as read from this environment (src/backup/restore/cross-env-source.ts). */
+async function crossEnvironmentSite(fromEnv: string, connection: EnvironmentConnection, own: BackupSite, home?: string): Promise<BackupSite> {
+  const {record} = connection
+  const other = await openOtherSiteStore({environment: record.name, provider: record.provider, spec: record.spec, activeRegion: record.activeRegion}, fromEnv, home ? {home} : {})
+  return otherSiteFor(own, other, record.provider)
 }
 
 /** Where the service reads its connection string: its `generate: mongodb-uri` secret. */

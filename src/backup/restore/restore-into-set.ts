@@ -72,6 +72,13 @@ export interface RestoreIntoSetOptions {
    */
   slices?: OplogSliceEntry[]
   purpose: 'verify' | 'restore'
+  /**
+   * A restore from another environment's backup: this Secret (in `namespace`: root-username,
+   * root-password) holds THIS environment's database credentials; the restore Job ends by making
+   * that user the restored set's application user with that password, and drops the users the
+   * archive brought (templates/mongodb/ops/app-user.js).
+   */
+  appUserSecret?: string
   /** Members of the new set (default: the tier's replica count). One region either way. */
   replicas?: number
   /** The whole restore's deadline (default 10 minutes). */
@@ -132,7 +139,7 @@ export async function restoreIntoSet(options: RestoreIntoSetOptions): Promise<Re
   await ensureServiceAccount(client, namespace)
   // mygate-data's ConfigMap belongs to `env create` (the baseline); a scratch namespace needs its own.
   if (namespace !== DATA_NAMESPACE) await ensureOpsConfigMap(client, {namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}})
-  else await ensureHashesScript(client)
+  else await ensureOpsScripts(client, options.appUserSecret ? ['hashes', 'app-user'] : ['hashes'])
   const credentials = await ensureCredentials(client, {set: targetSet, namespace, backupId: entry.id})
   await client.apply(withLabels(toolsSecret(targetSet, credentials.username, credentials.password, hosts, targetSet, namespace), restoredSetLabels(targetSet, entry.id)))
   for (const object of await renderRestoredSet(spec, options.env, options.catalog)) await client.apply(object)
@@ -153,6 +160,9 @@ export async function restoreIntoSet(options: RestoreIntoSetOptions): Promise<Re
       namespace,
       ...(options.oplogLimit ? {oplogLimit: options.oplogLimit} : {}),
       ...(options.slices?.length ? {slices: options.slices.map((slice) => ({location: site.locate(slice.object.key)}))} : {}),
+      ...(options.appUserSecret
+        ? {appUser: {secret: options.appUserSecret, setCredentialsSecret: credentialsSecretName(targetSet), connection: replicaSetConnection(targetSet, hosts), opsConfigMap: OPS_CONFIGMAP}}
+        : {}),
     }),
     restoredSetLabels(targetSet, entry.id),
   )
@@ -216,16 +226,20 @@ export async function removeRestoredSet(options: {client: KubeApi; namespace: st
 }
 
 /**
- * An environment created before hashes.js shipped has a mygate-db-ops ConfigMap without it: the
- * one key is added (a merge patch: the baseline's labels and other scripts stay as `env create`
- * applied them; its next run renders the same content).
+ * An environment created before hashes.js (or app-user.js) shipped has a mygate-db-ops ConfigMap
+ * without it: the missing keys are added (a merge patch: the baseline's labels and other scripts
+ * stay as `env create` applied them; its next run renders the same content).
  */
-async function ensureHashesScript(client: KubeApi): Promise<void> {
-  const script = scriptFor('hashes')
+async function ensureOpsScripts(client: KubeApi, ops: Array<'hashes' | 'app-user'>): Promise<void> {
   const current = await client.get<KubeObject & {data?: Record<string, string>}>('v1', 'ConfigMap', OPS_CONFIGMAP, DATA_NAMESPACE)
   if (!current) throw new NotFoundError(`ConfigMap ${OPS_CONFIGMAP} is missing in ${DATA_NAMESPACE}`, {hint: '`mygate env create` creates it; re-run it for this environment'})
-  if (current.data?.[script] !== undefined) return
-  await client.mergePatch({apiVersion: 'v1', kind: 'ConfigMap', name: OPS_CONFIGMAP, namespace: DATA_NAMESPACE}, {data: {[script]: await readOpsScript(script)}})
+  const missing: Record<string, string> = {}
+  for (const op of ops) {
+    const script = op === 'hashes' ? scriptFor('hashes') : 'app-user.js'
+    if (current.data?.[script] === undefined) missing[script] = await readOpsScript(script)
+  }
+  if (Object.keys(missing).length === 0) return
+  await client.mergePatch({apiVersion: 'v1', kind: 'ConfigMap', name: OPS_CONFIGMAP, namespace: DATA_NAMESPACE}, {data: missing})
 }
 
 /** The set's credentials: the existing Secret's values (a re-run), or new ones, created once. */

@@ -59,6 +59,8 @@ export interface RestoreRequest {
   lastAppliedAtMost?: string
   /** `--no-switch`: restore beside the live set and stop. */
   switch: boolean
+  /** `--from-env OLD`: the backup is OLD's (read from OLD's backup site). */
+  fromEnvironment?: string
 }
 
 export interface StoppedDeployment {
@@ -176,7 +178,7 @@ export function isUnfinished(run: RestoreRun): boolean {
 
 /** Same backup, same point in time, same switch choice: a re-run of the same restore. */
 export function sameRequest(a: RestoreRequest, b: RestoreRequest): boolean {
-  return a.service === b.service && a.backupId === b.backupId && (a.oplogLimit ?? '') === (b.oplogLimit ?? '') && a.switch === b.switch
+  return a.service === b.service && a.backupId === b.backupId && (a.oplogLimit ?? '') === (b.oplogLimit ?? '') && a.switch === b.switch && (a.fromEnvironment ?? '') === (b.fromEnvironment ?? '')
 }
 
 export type RerunDecision =

@@ -47,7 +47,20 @@ export interface RestoredSetMeasure {
  * The driver over restore-into-set (the same provisioning `backup verify` uses), in mygate-data
  * of the active region, with the database's own descriptor and the environment's tier.
  */
-export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog; env: EnvironmentSpec; database: string; timeoutMs?: number}): RestoredSetDriver {
+export function restoreIntoSetDriver(input: {
+  site: BackupSite
+  catalog: Catalog
+  env: EnvironmentSpec
+  database: string
+  timeoutMs?: number
+  /**
+   * A restore from another environment: the Secret (in mygate-data, root-username/root-password)
+   * of THIS environment's credentials. The restore Job ends by making that user exist in the
+   * restored set with that password (restore-into-set.ts: appUser), and the switch keeps the
+   * service's connection string on those credentials instead of the set's own root.
+   */
+  appUserSecret?: string
+}): RestoredSetDriver {
   const namespace = NAMESPACES.data
   const descriptor = input.catalog.byName(input.database)
   if (!descriptor || descriptor.kind !== 'mongodb') throw new NotFoundError(`${input.database} is not a database in this catalog`)
@@ -77,6 +90,7 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
         namespace,
         targetSet: set,
         purpose: 'restore',
+        ...(input.appUserSecret ? {appUserSecret: input.appUserSecret} : {}),
         ...(oplogLimit ? {oplogLimit} : {}),
         ...(slices?.length ? {slices} : {}),
         ...(input.timeoutMs ? {timeoutMs: input.timeoutMs} : {}),
@@ -87,7 +101,7 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
       return {collections, restoreMs: restored.restoreMs, ...(restored.lastAppliedOp ? {lastAppliedOp: restored.lastAppliedOp} : {})}
     },
     async connection(set) {
-      return {hosts: hostsOf(set), port: descriptor.port, credentialsSecret: credentialsSecretName(set)}
+      return {hosts: hostsOf(set), port: descriptor.port, credentialsSecret: input.appUserSecret ?? credentialsSecretName(set)}
     },
     async countDocuments(set) {
       const result = await status(set)

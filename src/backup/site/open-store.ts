@@ -23,6 +23,12 @@ export interface OpenStoreOptions {
   home?: string
   /** Process environment (GOOGLE_CLOUD_PROJECT, STORAGE_EMULATOR_HOST). Default process.env. */
   processEnv?: NodeJS.ProcessEnv
+  /**
+   * Open the local bucket only if it exists (NotFoundError otherwise) instead of creating it: a
+   * reader of another environment's backups must not conjure an empty site for a wrong name.
+   * Cloud buckets are never created here either way.
+   */
+  mustExist?: boolean
 }
 
 export async function openSiteStore(owner: BackupSiteOwner, region: string, options: OpenStoreOptions = {}): Promise<ObjectStore> {
@@ -37,7 +43,13 @@ export async function openSiteStore(owner: BackupSiteOwner, region: string, opti
   switch (owner.provider) {
     case 'local': {
       const {LocalObjectStore} = await import('../storage/local-store.js')
-      return LocalObjectStore.ensure({mygateHome: options.home ?? mygateHome(), bucket, region})
+      const mygateHomeDir = options.home ?? mygateHome()
+      if (options.mustExist) {
+        return LocalObjectStore.open({mygateHome: mygateHomeDir, bucket}).catch((error: unknown) => {
+          throw missing(error)
+        })
+      }
+      return LocalObjectStore.ensure({mygateHome: mygateHomeDir, bucket, region})
     }
     case 'aws': {
       const {S3ObjectStore} = await import('../storage/s3-store.js')

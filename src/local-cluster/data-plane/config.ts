@@ -106,6 +106,9 @@ export const ERRORS = {
   NotWritablePrimary: 10107,
   PrimarySteppedDown: 189,
   NotPrimaryOrSecondary: 13436,
+  UserNotFound: 11,
+  /** createUser of an existing user ("User ... already exists"). */
+  Location51003: 51003,
 } as const
 
 export function serverError(codeName: keyof typeof ERRORS, message: string): ServerError {

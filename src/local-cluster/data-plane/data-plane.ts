@@ -13,7 +13,7 @@ import {DataPlaneEngine, newMember} from './engine.js'
 import type {ArchiveStore} from './jobs/archive-pipeline.js'
 import {databaseToolContainer, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
 import {shippedScript} from './jobs/contract.js'
-import {hashPassword} from './jobs/session.js'
+import {hashPassword, passwordMatches} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
 import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
@@ -369,13 +369,23 @@ export class DataPlane {
       if (cluster.isDown()) continue
       const totals = rpsByClusterSet.get(cluster.clusterSet) ?? new Map<string, number>()
       for (const traffic of computeTraffic(cluster.store)) {
-        for (const [set, share] of serviceWriteShares(cluster.store, traffic.namespace, traffic.service, this.writeTargets)) totals.set(set, (totals.get(set) ?? 0) + traffic.rps * share)
+        for (const [set, share] of serviceWriteShares(cluster.store, traffic.namespace, traffic.service, this.writeTargets, (name, user, password) => this.authenticates(cluster.clusterSet, name, user, password))) {
+          totals.set(set, (totals.get(set) ?? 0) + traffic.rps * share)
+        }
       }
       rpsByClusterSet.set(cluster.clusterSet, totals)
     }
     for (const set of this.engine.sets.values()) {
       set.writesPerSecond = (rpsByClusterSet.get(set.clusterSet)?.get(set.name) ?? 0) * SIMULATION.writesPerRequest
     }
+  }
+
+  /** An app's driver logging in to set NAME of a cluster set (write-targets.ts: Authenticates). */
+  private authenticates(clusterSet: string, name: string, user: string, password: string): boolean {
+    const set = [...this.engine.sets.values()].find((s) => s.clusterSet === clusterSet && s.name === name)
+    if (!set || set.users.length === 0) return true
+    const record = set.users.find((u) => u.user === user && u.db === 'admin')
+    return record !== undefined && passwordMatches(record, password)
   }
 
   // ---- kubelet hooks ------------------------------------------------------------------------

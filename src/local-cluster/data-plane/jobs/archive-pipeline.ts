@@ -11,7 +11,7 @@ import {basename, type ContainerSpec, containerProcess, expandReferences, podSpe
 import {parseTimestamp} from '../optime.js'
 import {type DumpSnapshot, dumpSnapshot} from './dump-snapshot.js'
 import {dumpOplogSlice, replayOplogFile} from './oplog-programs.js'
-import {type JobRun, type JobRunInput, prepareTool, terminationMessage, toolLine} from './job-runner.js'
+import {type JobRun, type JobRunInput, prepareTool, runMongoshContainer, terminationMessage, toolLine} from './job-runner.js'
 import {RestoreError, restoreIntoSet} from './restore-apply.js'
 
 /**
@@ -88,6 +88,11 @@ async function runContainer(input: JobRunInput, files: PodFiles, emptyDirs: Map<
     }
   }
   if (program === LOCAL_STORE_PROGRAM) return transfer(input, argv.slice(1), file)
+  if (program === 'mongosh') {
+    // The restore Job's app-user step (a restore from another environment's backup).
+    const ran = runMongoshContainer(input, container)
+    return {stdout: ran.stdout, stderr: ran.stderr, exitCode: ran.exitCode}
+  }
   // Anything else (the key-file copies PodFiles already interpreted) changes nothing here.
   return {stdout: [], stderr: [], exitCode: 0}
 }

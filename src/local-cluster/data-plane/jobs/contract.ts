@@ -22,6 +22,7 @@ export const CONTRACT = {
     'force-reconfigure.js': 'force-reconfigure',
     'hashes.js': 'hashes',
     'status-all.js': 'status-all',
+    'app-user.js': 'app-user',
   } as Record<string, ScriptOp>,
   /**
    * status-all.js runs with `--nodb` and reads each database's root credentials from that

@@ -17,6 +17,7 @@ import {CONTRACT, scriptOp} from './contract.js'
 import {type OpName, OPS} from './ops.js'
 import {isScratchVerifyPod, runScratchVerifyJob} from './scratch-verify.js'
 import {statusAllOp} from './status-all.js'
+import {appUserOp} from './app-user.js'
 import {Session} from './session.js'
 import {type RedisJobAccess, runRedisCli} from '../redis/redis-cli.js'
 
@@ -94,6 +95,18 @@ export function runDatabaseJob(input: JobRunInput): JobRun | Promise<JobRun> | u
   return runMongosh(input, container, env, argv.slice(1), run)
 }
 
+/**
+ * A mongosh container inside a backup Job's pod (the restore Job's app-user step): run as a
+ * database Job's container would be, its outcome as the pod's step.
+ */
+export function runMongoshContainer(input: JobRunInput, container: ContainerSpec): JobRun {
+  const run: Finish = (stdout, stderr, exitCode, verdict) => ({container: container.name, stdout, stderr, exitCode, ...terminationMessage(container, verdict, [...stdout, ...stderr], exitCode)})
+  const envResult = containerEnv(input.pod, container, input.objects, {lenient: true})
+  if (!envResult.ok) return run([], [`Error: ${envResult.message}`], 1)
+  const argv = containerProcess(container).argv.map((arg) => expandReferences(arg, envResult.env))
+  return runMongosh(input, container, envResult.env, argv.slice(1), run)
+}
+
 export type Finish = (stdout: string[], stderr: string[], exitCode: number, verdict?: string) => JobRun
 
 function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyMap<string, string>, args: string[], finish: Finish): JobRun {
@@ -126,10 +139,10 @@ function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyM
   // With --nodb mongosh opens no connection of its own: only a script that opens its own
   // connections (status-all.js, with `new Mongo(uri)`) can run; the others use `db` at once.
   if (options.has('nodb')) {
-    if (op !== 'status-all') return finish([], [`ReferenceError: db is not defined (${name} needs a connection; --nodb is for status-all.js)`], 1)
-    return runNoDbScript(input, container, params, warnings, finish)
+    if (op !== 'status-all' && op !== 'app-user') return finish([], [`ReferenceError: db is not defined (${name} needs a connection; --nodb is for status-all.js and app-user.js)`], 1)
+    return runNoDbScript(input, container, op, params, warnings, finish)
   }
-  if (op === 'status-all') return finish(warnings, ['mygate contract: status-all.js opens its own connections: run it with --nodb'], 1)
+  if (op === 'status-all' || op === 'app-user') return finish(warnings, [`mygate contract: ${name} opens its own connections: run it with --nodb`], 1)
   const host = options.get('host')?.at(-1)
   const port = options.get('port')?.at(-1)
   const uri = specifier ?? (host ? `mongodb://${host}${port && !host.includes(':') ? `:${port}` : ''}/` : `mongodb://127.0.0.1:${port ?? 27017}/`)
@@ -158,8 +171,8 @@ function runMongosh(input: JobRunInput, container: ContainerSpec, env: ReadonlyM
   }
 }
 
-/** A `--nodb` script (status-all.js): it reads credential files and opens its own connections. */
-function runNoDbScript(input: JobRunInput, container: ContainerSpec, params: Record<string, unknown>, warnings: string[], finish: Finish): JobRun {
+/** A `--nodb` script (status-all.js, app-user.js): it reads credential files and opens its own connections. */
+function runNoDbScript(input: JobRunInput, container: ContainerSpec, op: 'status-all' | 'app-user', params: Record<string, unknown>, warnings: string[], finish: Finish): JobRun {
   const files = new PodFiles(input.pod, input.objects)
   const identity = identityOf(podSpecOf(input.pod), container)
   const context = {
@@ -184,12 +197,12 @@ function runNoDbScript(input: JobRunInput, container: ContainerSpec, params: Rec
     },
   }
   try {
-    const outcome = statusAllOp(context)
+    const outcome = op === 'app-user' ? appUserOp(context) : statusAllOp(context)
     return finish([...warnings, JSON.stringify(outcome.result)], [], outcome.exitCode, outcome.verdict)
   } catch (error) {
     const e = error as {code?: number; codeName?: string; message?: string}
     const failure = {code: e.code ?? null, codeName: e.codeName ?? null, message: String(e.message ?? error)}
-    return finish([...warnings, JSON.stringify({op: 'status-all', ok: false, error: failure})], [], 1, `FAILED: ${failure.message}`)
+    return finish([...warnings, JSON.stringify({op, ok: false, error: failure})], [], 1, `FAILED: ${failure.message}`)
   }
 }
 

@@ -28,7 +28,7 @@ export interface OpOutcome {
 
 export type OpName = 'status' | 'initiate' | 'reconfigure' | 'step-down' | 'force-reconfigure' | 'hashes'
 /** Every script's operation: the OPS above connect first; status-all runs with --nodb (status-all.ts). */
-export type ScriptOp = OpName | 'status-all'
+export type ScriptOp = OpName | 'status-all' | 'app-user'
 
 export const OPS: Record<OpName, (context: OpContext) => OpOutcome> = {
   status: statusOp,

@@ -1,4 +1,4 @@
-import {pbkdf2Sync, timingSafeEqual} from 'node:crypto'
+import {pbkdf2Sync, randomBytes, timingSafeEqual} from 'node:crypto'
 
 import {
   collectionStatsAt,
@@ -124,6 +124,54 @@ export class Session {
     return {...counts, complete}
   }
 
+  /**
+   * The admin database's users (db.getUsers(), db.getUser(), db.createUser(), db.updateUser(),
+   * db.dropUser()): writes go through the PRIMARY, like any write to admin.system.users, and
+   * are the set's (its members share them). Passwords are kept as salted PBKDF2 hashes only.
+   */
+  adminUsers(): string[] {
+    this.require('usersInfo')
+    return this.usersOfSet('usersInfo').map((u) => u.user)
+  }
+
+  createUser(user: string, password: string): void {
+    this.require('createUser')
+    const users = this.usersOfSet('createUser', true)
+    if (users.some((u) => u.user === user)) throw serverError('Location51003', `User "${user}@admin" already exists`)
+    users.push(hashPassword(user, password, randomBytes(12).toString('base64')))
+    this.touched()
+  }
+
+  updateUser(user: string, password: string): void {
+    this.require('updateUser')
+    const users = this.usersOfSet('updateUser', true)
+    const at = users.findIndex((u) => u.user === user)
+    if (at < 0) throw serverError('UserNotFound', `Could not find user "${user}" for db "admin"`)
+    users[at] = hashPassword(user, password, randomBytes(12).toString('base64'))
+    this.touched()
+  }
+
+  dropUser(user: string): void {
+    this.require('dropUser')
+    const users = this.usersOfSet('dropUser', true)
+    const at = users.findIndex((u) => u.user === user)
+    if (at < 0) throw serverError('UserNotFound', `Could not find user "${user}" for db "admin"`)
+    users.splice(at, 1)
+    this.touched()
+  }
+
+  private usersOfSet(command: string, write = false): UserRecord[] {
+    const set = this.ctx.engine.setOf(this.member)
+    if (!set) throw serverError('NotYetInitialized', `${command}: no replset config has been received`)
+    if (write && this.member.state !== 'PRIMARY') throw serverError('NotWritablePrimary', 'not primary')
+    return set.users
+  }
+
+  private touched(): void {
+    const set = this.ctx.engine.setOf(this.member)
+    if (set) this.ctx.engine.journal.sets.add(set.id)
+  }
+
   /** serverStatus().repl.rbid. */
   rbid(): number {
     this.require('serverStatus')
@@ -142,7 +190,7 @@ export function hashPassword(user: string, password: string, salt: string, itera
   return {user, db: 'admin', roles: ['root'], salt, iterations, hash: pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}
 }
 
-function passwordMatches(record: UserRecord, password: string): boolean {
+export function passwordMatches(record: UserRecord, password: string): boolean {
   const expected = Buffer.from(record.hash, 'base64')
   const actual = pbkdf2Sync(password, record.salt, record.iterations, 32, 'sha256')
   return expected.length === actual.length && timingSafeEqual(expected, actual)

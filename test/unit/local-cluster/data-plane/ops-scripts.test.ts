@@ -19,6 +19,8 @@ const DB_METHODS = ['hello', 'getMongo', 'getSiblingDB', 'getReplicationInfo', '
 const RS_METHODS = ['status', 'conf', 'initiate', 'reconfig', 'stepDown']
 /** Methods of a Mongo connection, a collection and a cursor (mongosh reference, same pages). */
 const SHELL_OBJECT_METHODS = ['getDB', 'setReadPref', 'aggregate', 'countDocuments', 'find', 'sort', 'limit', 'toArray']
+/** User management methods of a database (mongosh reference, "User Management Methods"): app-user.js. */
+const USER_METHODS = ['getUser', 'getUsers', 'createUser', 'updateUser', 'dropUser']
 /** Timestamp: the BSON constructor (https://www.mongodb.com/docs/mongodb-shell/reference/data-types/#timestamp). */
 const SHELL_GLOBALS = ['print', 'quit', 'sleep', 'require', 'Mongo', 'Timestamp']
 /** Plain JavaScript the scripts use. */
@@ -65,12 +67,13 @@ describe('the ops scripts (templates/mongodb/ops/)', () => {
       if (call.root === 'db') return !DB_METHODS.includes(call.name)
       if (call.root === 'rs') return !RS_METHODS.includes(call.name)
       // Other receivers are connections, databases (getDB/getSiblingDB), collections and cursors.
-      return ![...SHELL_OBJECT_METHODS, ...DB_METHODS, ...SHELL_GLOBALS, ...JAVASCRIPT, ...NODE_BUILTINS].includes(call.name) && !declared.has(call.name)
+      return ![...SHELL_OBJECT_METHODS, ...DB_METHODS, ...USER_METHODS, ...SHELL_GLOBALS, ...JAVASCRIPT, ...NODE_BUILTINS].includes(call.name) && !declared.has(call.name)
     })
     expect(unknown.map((c) => `${name}:${c.line} ${c.root ? `${c.root}.` : ''}${c.name}`)).toEqual([])
   })
 
-  const singleDatabase = scripts.filter((name) => name !== 'status-all.js')
+  // The --nodb scripts read credentials from Secret volume files instead (status-all.js, app-user.js).
+  const singleDatabase = scripts.filter((name) => name !== 'status-all.js' && name !== 'app-user.js')
   test.each(singleDatabase)('%s reads its parameters and credentials from the contract env and writes the termination log', (name) => {
     const source = readFileSync(scriptPath(name), 'utf8')
     expect(source).toContain(`process.env.${CONTRACT.paramsEnv}`)
@@ -86,6 +89,15 @@ describe('the ops scripts (templates/mongodb/ops/)', () => {
     expect(source).not.toContain(`process.env.${CONTRACT.passwordEnv}`)
     for (const file of CONTRACT.credentialFiles) expect(source).toContain(`'${file}'`)
     expect(source).toContain("writeFileSync('/dev/termination-log'")
+  })
+
+  test('app-user.js reads both passwords from Secret volume files, never from env', () => {
+    const source = readFileSync(scriptPath('app-user.js'), 'utf8')
+    expect(source).toContain(`process.env.${CONTRACT.paramsEnv}`)
+    expect(source).not.toContain(`process.env.${CONTRACT.usernameEnv}`)
+    expect(source).not.toContain(`process.env.${CONTRACT.passwordEnv}`)
+    for (const file of CONTRACT.credentialFiles) expect(source).toContain(`'${file}'`)
+    expect(source).toContain('readFileSync(')
   })
 
   test('the contract README names every script, env var and the exact probe commands', () => {
