@@ -5,7 +5,7 @@ import {BaseSequencer, type TestSpecification} from 'vitest/node'
 
 /**
  * Seconds each slow file takes in CI (2 cores), longest first: the 2026-12-03 CI run's figures,
- * the files the ci-speed2 branch shortened (failover, failover-drill, env-regions) estimated
+ * the files the ci-speed2 branch shortened (failover, failover-drill) estimated
  * after it. Only the order of files depends on it: a stale or missing entry costs wall time,
  * never a test. Refresh it from a CI run's `--reporter=verbose` output when a file moves by more
  * than ~10 s.
@@ -15,13 +15,13 @@ const CI_SECONDS: Record<string, number> = {
   'test/cli/readme-quickstart.test.ts': 72,
   'test/cli/redis-ha.test.ts': 69,
   'test/cli/backup-restore.test.ts': 62,
+  'test/cli/env-regions.test.ts': 63,
   'test/cli/failover-forced.test.ts': 57,
   'test/cli/deploy.test.ts': 55,
   'test/cli/failover-watch.test.ts': 55,
   'test/cli/failover-kill-resume.test.ts': 54,
   'test/cli/env-drift-failover.test.ts': 53,
   'test/cli/env-aws.test.ts': 51,
-  'test/cli/env-regions.test.ts': 50,
   'test/cli/backup.test.ts': 48,
   'test/cli/env-local.test.ts': 45,
   'test/cli/env-drift.test.ts': 44,
