@@ -4,35 +4,40 @@ import {defineConfig} from 'vitest/config'
 import {BaseSequencer, type TestSpecification} from 'vitest/node'
 
 /**
- * Seconds each slow file takes in CI (2 cores), longest first: the 2026-12 CI run's figures, the
- * files the ci-speed branch shortened (secrets, api-faults, deploy, guards) estimated after it.
- * Only the order of files depends on it: a stale or missing entry costs wall time, never a test.
- * Refresh it from a CI run's `--reporter=verbose` output when a file moves by more than ~10 s.
+ * Seconds each slow file takes in CI (2 cores), longest first: the 2026-12-03 CI run's figures,
+ * the files the ci-speed2 branch shortened (failover, failover-drill) estimated
+ * after it. Only the order of files depends on it: a stale or missing entry costs wall time,
+ * never a test. Refresh it from a CI run's `--reporter=verbose` output when a file moves by more
+ * than ~10 s.
  */
 const CI_SECONDS: Record<string, number> = {
-  'test/cli/backup-restore.test.ts': 89,
-  'test/cli/failover.test.ts': 87,
+  'test/cli/secrets.test.ts': 76,
   'test/cli/readme-quickstart.test.ts': 72,
-  'test/cli/secrets.test.ts': 70,
-  'test/cli/api-faults.test.ts': 60,
-  'test/cli/deploy.test.ts': 60,
-  'test/cli/backup.test.ts': 52,
-  'test/cli/failover-drill.test.ts': 50,
-  'test/cli/failover-kill-resume.test.ts': 47,
-  'test/cli/env-drift.test.ts': 45,
-  'test/cli/db.test.ts': 45,
-  'test/cli/env-aws.test.ts': 45,
-  'test/cli/env-regions.test.ts': 45,
-  'test/cli/env-drift-failover.test.ts': 41,
+  'test/cli/redis-ha.test.ts': 69,
+  'test/cli/backup-restore.test.ts': 62,
+  'test/cli/env-regions.test.ts': 63,
+  'test/cli/failover-forced.test.ts': 57,
+  'test/cli/deploy.test.ts': 55,
+  'test/cli/failover-watch.test.ts': 55,
+  'test/cli/failover-kill-resume.test.ts': 54,
+  'test/cli/env-drift-failover.test.ts': 53,
+  'test/cli/env-aws.test.ts': 51,
+  'test/cli/backup.test.ts': 48,
+  'test/cli/env-local.test.ts': 45,
+  'test/cli/env-drift.test.ts': 44,
+  'test/cli/db.test.ts': 44,
+  'test/cli/flags-resume.test.ts': 38,
+  'test/cli/guards.test.ts': 38,
+  'test/cli/flags.test.ts': 36,
   'test/cli/local-fault.test.ts': 35,
-  'test/cli/flags-resume.test.ts': 35,
-  'test/cli/env-local.test.ts': 35,
-  'test/cli/flags.test.ts': 35,
-  'test/cli/failover-forced.test.ts': 25,
+  'test/cli/api-faults.test.ts': 32,
+  'test/cli/failover-drill.test.ts': 30,
+  'test/cli/failover.test.ts': 27,
+  'test/cli/deploy-mesh.test.ts': 25,
+  'test/cli/deploy-rolling.test.ts': 25,
   'test/integration/local-cluster/data-plane.test.ts': 24,
-  'test/cli/guards.test.ts': 23,
-  'test/cli/deploy-rolling.test.ts': 23,
-  'test/cli/deploy-mesh.test.ts': 22,
+  'test/cli/failover-drill-nonlocal.test.ts': 22,
+  'test/cli/backup-timeline.test.ts': 21,
 }
 
 /** What a file not in the table is guessed to take: CLI files create environments, unit files do not. */

@@ -167,7 +167,13 @@ describe('mygate backup restore (local environment)', () => {
     // A base backup of its own (earlier tests leave other ones, a corrupted one among them), writes
     // after it, then a slice that captures them.
     const base = await backupOfVisitors()
-    await new Promise((resolve) => setTimeout(resolve, 3000))
+    // At least two writes after it (the workload only inserts, so the count tells): polled, not slept.
+    const atBase = await liveDocuments()
+    const deadline = Date.now() + 60_000
+    while ((await liveDocuments()) < atBase + 2) {
+      expect(Date.now(), 'visitors-db took fewer than two writes in a minute').toBeLessThan(deadline)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
     const sliced = await local.cli(['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice', '--json'])
     expect(sliced.exitCode, sliced.stderr).toBe(0)
     const listed = parseEnvelope<{result: {store: string}}>((await local.cli(['backup', 'list', '--env', 'demo', '--json'])).stdout).result

@@ -47,20 +47,20 @@ describe('two-region environments and TTLs on the local control plane', () => {
   }, 180_000)
 
   test('pilot light: the secondary runs only the data services', async () => {
-    const run = await local.cli(['env', 'create', 'pl', '--region', 'west', '--secondary-region', 'east', '--dr-mode', 'pilot-light', '--json'])
+    const run = await local.cli(['env', 'create', 'pl', '--region', 'west', '--secondary-region', 'east', '--dr-mode', 'pilot-light', '--json'], {timeoutMs: 170_000})
     expect(run.exitCode, run.stderr).toBe(0)
     const created = parseEnvelope<{result: Created}>(run.stdout).result
     // No app runs there; flagd does, so the flags are served the moment a failover brings the apps.
     expect(await replicasIn(created.kubeconfig, created.contexts.east)).toEqual({flagd: 1})
     const sets = await runKubectl(['--context', created.contexts.east, 'get', 'statefulsets', '-n', 'mygate-data', '-o', 'name'], {kubeconfig: created.kubeconfig})
     expect(sets.stdout).toContain('statefulset.apps/redis')
-  })
+  }, 180_000)
 
   test('an environment past its TTL is listed as expired and removed by destroy --expired', async () => {
     // One that has not expired (its clusters only, enough to be listed) must stay.
     const keeper = await local.cli(['env', 'create', 'keeper', '--ttl', '1h', '--infra-only'])
     expect(keeper.exitCode, keeper.stderr).toBe(0)
-    const run = await local.cli(['env', 'create', 'brief', '--ttl', '1s'])
+    const run = await local.cli(['env', 'create', 'brief', '--ttl', '1s'], {timeoutMs: 170_000})
     expect(run.exitCode, run.stderr).toBe(0)
     await new Promise((resolve) => setTimeout(resolve, 1200))
     const list = parseEnvelope<{result: Array<{name: string; expired: boolean}>}>((await local.cli(['env', 'list', '--json'])).stdout).result
@@ -73,7 +73,7 @@ describe('two-region environments and TTLs on the local control plane', () => {
     const after = parseEnvelope<{result: Array<{name: string}>}>((await local.cli(['env', 'list', '--json'])).stdout).result
     expect(after.map((e) => e.name)).toContain('keeper')
     expect(after.map((e) => e.name)).not.toContain('brief')
-  })
+  }, 240_000)
 
   test('destroying a prod-tier environment without a terminal needs --confirm NAME too', async () => {
     // Services wait for the external secrets (exit 2), but the prod-tier environment exists: that is what destroy guards.

@@ -1,6 +1,10 @@
+import {copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {parseEnvelope} from '../helpers/cli.js'
+import type {DatabaseStatusReport} from '../../src/db/status.js'
+import {parseEnvelope, REPO_ROOT} from '../helpers/cli.js'
 import {runKubectl} from '../helpers/kubectl.js'
 import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
 
@@ -10,9 +14,32 @@ import {createLocalHome, type LocalHome} from '../helpers/local-home.js'
  * nothing, a replication-lag fault on billing-db refuses the planned switchover naming it, and a
  * deploy's lock refuses the failover naming its holder.
  */
+
+/** Billing's RPO in this test's catalog: the bundled 1 m, shortened so a lag passes it in seconds. */
+const BILLING_RPO_SECONDS = 5
+
+/**
+ * The bundled catalog with billing and billing-db at a BILLING_RPO_SECONDS RPO, through the
+ * documented MYGATE_SERVICES_DIR: a lagging secondary falls behind in real time (as a real one
+ * does, src/local-cluster/data-plane/engine.ts lagOf), so the bundled 1 m RPO would cost the test
+ * a minute of waiting for the same refusal.
+ */
+function catalogWithShortBillingRpo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mygate-test-catalog-'))
+  const bundled = join(REPO_ROOT, 'services')
+  for (const file of readdirSync(bundled).filter((f) => f.endsWith('.yaml'))) copyFileSync(join(bundled, file), join(dir, file))
+  for (const file of ['billing.yaml', 'billing-db.yaml']) {
+    const text = readFileSync(join(dir, file), 'utf8')
+    if (!/^ {2}rpo: 1m$/m.test(text)) throw new Error(`services/${file} no longer states "rpo: 1m" under criticality: update this test`)
+    writeFileSync(join(dir, file), text.replace(/^ {2}rpo: 1m$/m, `  rpo: ${BILLING_RPO_SECONDS}s`))
+  }
+  return dir
+}
+
 describe('mygate failover (local provider, two regions)', () => {
   let local: LocalHome
   let kubeconfig: string
+  let catalog: string
   const env = 'fo'
 
   const kubectl = (region: string, ...args: string[]) => runKubectl(['--context', `mygate-local-${env}-${region}`, ...args], {kubeconfig})
@@ -29,14 +56,16 @@ describe('mygate failover (local provider, two regions)', () => {
   }
 
   beforeAll(async () => {
-    local = createLocalHome()
-    const created = await local.cli(['env', 'create', env, '--region', 'west', '--secondary-region', 'east'], {env: {MYGATE_LOCAL_DB_TIME_SCALE: '0.1'}})
+    catalog = catalogWithShortBillingRpo()
+    local = createLocalHome({env: {MYGATE_SERVICES_DIR: catalog}})
+    const created = await local.cli(['env', 'create', env, '--region', 'west', '--secondary-region', 'east'], {env: {MYGATE_LOCAL_DB_TIME_SCALE: '0.1'}, timeoutMs: 200_000})
     expect(created.exitCode, created.stderr).toBe(0)
     kubeconfig = `${local.home}/kubeconfig/${env}.yaml`
   }, 240_000)
 
   afterAll(async () => {
     await local?.cleanup()
+    if (catalog) rmSync(catalog, {recursive: true, force: true})
   })
 
   test.each([
@@ -73,13 +102,21 @@ describe('mygate failover (local provider, two regions)', () => {
     expect(human.stdout).toContain('  1. scale east to full: apps at the recorded versions, HPA bounds')
   })
 
-  test('a 2 m replication-lag fault on billing-db (RPO 1 m) refuses the planned switchover and names it', async () => {
+  test(`a 2 m replication-lag fault on billing-db (RPO ${BILLING_RPO_SECONDS} s) refuses the planned switchover and names it`, async () => {
     const fault = await local.cli(['local', 'fault', '--env', env, '--service', 'billing-db', '--replication-lag', '2m'])
     expect(fault.exitCode, fault.stderr).toBe(0)
     try {
-      // A lagging secondary falls behind in real time, as a real one does: past the 1 m RPO after
-      // a minute of writes (src/local-cluster/data-plane/engine.ts lagOf).
-      await new Promise((resolve) => setTimeout(resolve, 65_000))
+      // A lagging secondary falls behind in real time, as a real one does: wait until db status
+      // shows east's member past the RPO (a few seconds of writes).
+      const deadline = Date.now() + 60_000
+      for (;;) {
+        const status = await local.cli(['db', 'status', '--env', env, '--service', 'billing-db', '--json'])
+        expect(status.exitCode, status.stderr).toBe(0)
+        const east = parseEnvelope<{result: DatabaseStatusReport}>(status.stdout).result.databases[0].members.find((m) => m.region === 'east')
+        if ((east?.lagSeconds ?? 0) > BILLING_RPO_SECONDS) break
+        expect(Date.now(), `east's billing-db member never lagged past ${BILLING_RPO_SECONDS} s: ${JSON.stringify(east)}`).toBeLessThan(deadline)
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
       const run = await local.cli(['failover', '--env', env, '--json'])
       expect(run.exitCode, run.stderr).toBe(7)
       const envelope = parseEnvelope<{ok: boolean; error: {message: string; hint: string}}>(run.stdout)

@@ -20,6 +20,25 @@ function quickstartLines(): string[] {
   return block.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'))
 }
 
+/**
+ * What a line must print besides its exit code, where the README's comment promises it. The
+ * drill's human report is checked here, on the quickstart's own drill: failover-drill.test.ts runs
+ * one drill only, with --json.
+ */
+const PRINTS: Array<[RegExp, (stdout: string, match: RegExpMatchArray) => void]> = [
+  [
+    /^npx mygate failover drill --env (\S+)$/,
+    (stdout, [, env]) => {
+      const lines = stdout.split('\n')
+      expect(lines[0]).toMatch(new RegExp(`^Drill of ${env} \\(local, outage\\): (\\S+) -> (\\S+) -> \\1$`))
+      // The gateway judged once per phase (outage, failback), against its own targets.
+      expect(lines.filter((l) => /^ {2}met {4}gateway +RTO /.test(l))).toHaveLength(2)
+      expect(stdout).toMatch(/^outage: RTO \S+, replication lag at the switch/m)
+      expect(stdout).toMatch(/^Result: SUCCESS — every service's RTO and RPO within its targets \(runs fo-\S+, fo-\S+\)$/m)
+    },
+  ],
+]
+
 describe('the README quickstart', () => {
   let local: LocalHome
   // The default timings, as a newcomer gets them.
@@ -33,6 +52,8 @@ describe('the README quickstart', () => {
   const lines = quickstartLines()
   test('has the main job in it', () => {
     expect(lines.some((l) => l.startsWith('npx mygate env create'))).toBe(true)
+    // Every output check above meets its line (a renamed command must not silently drop it).
+    for (const [pattern] of PRINTS) expect(lines.some((l) => pattern.test(l.split(/\s+#\s*/)[0].trim())), String(pattern)).toBe(true)
     expect(lines.filter((l) => l.startsWith('npx mygate deploy')).length).toBeGreaterThanOrEqual(2)
   })
 
@@ -54,6 +75,10 @@ describe('the README quickstart', () => {
       expect(run.exitCode, `line ${i + 1}: ${line}\n${String(run.stderr)}`).toBe(expectedExit)
       // `... | head -40` only needs output to pipe.
       if (pipeAt !== -1) expect(String(run.stdout).split('\n').length, `line ${i + 1}: ${line}`).toBeGreaterThan(40)
+      for (const [pattern, check] of PRINTS) {
+        const match = pattern.exec(command.trim())
+        if (match) check(String(run.stdout), match)
+      }
     }
   }, 600_000)
 })

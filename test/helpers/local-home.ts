@@ -15,16 +15,18 @@ export interface LocalHome {
   cleanup(): Promise<void>
 }
 
-export function createLocalHome(timing: {podStartupMs?: number; readinessDelayMs?: number} = {}): LocalHome {
+export function createLocalHome(settings: {podStartupMs?: number; readinessDelayMs?: number; env?: Record<string, string>} = {}): LocalHome {
   const home = mkdtempSync(join(tmpdir(), 'mygate-test-home-'))
   const env: Record<string, string> = {
     MYGATE_HOME: home,
     CI: 'true',
-    MYGATE_LOCAL_POD_STARTUP_MS: String(timing.podStartupMs ?? 30),
-    MYGATE_LOCAL_READINESS_DELAY_MS: String(timing.readinessDelayMs ?? 20),
+    MYGATE_LOCAL_POD_STARTUP_MS: String(settings.podStartupMs ?? 30),
+    MYGATE_LOCAL_READINESS_DELAY_MS: String(settings.readinessDelayMs ?? 20),
     // Database Jobs (status, initiate, ...) and MongoDB's own timings (elections, heartbeats), sped up.
     MYGATE_LOCAL_JOB_RUN_MS: '50',
     MYGATE_LOCAL_DB_TIME_SCALE: '0.1',
+    // Anything else every command of this home gets (e.g. MYGATE_SERVICES_DIR for a test catalog).
+    ...settings.env,
   }
   return {
     home,
