@@ -8,11 +8,13 @@ import {NotFoundError, OperationFailedError} from '../../errors.js'
 import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
 import {imageReference} from '../../render/labels.js'
 import type {BackupEntry} from '../catalog/entry.js'
+import type {KubeApi} from '../../kube/api.js'
 import {databaseNameOf} from '../operations/backup-targets.js'
 import type {BackupSite} from '../operations/create-backup.js'
 import {checkRoomForSet} from './quota-preflight.js'
 import {removeRestoredSet, restoreIntoSet} from './restore-into-set.js'
-import {credentialsSecretName, restoredSetTopology} from './restored-set.js'
+import {membersIn} from '../../db/topology.js'
+import {credentialsSecretName, restoredSetSpansRegions, restoredSetTopology} from './restored-set.js'
 
 /**
  * What the restore needs of the set it restores into, behind one interface: provisioning a new
@@ -44,15 +46,20 @@ export interface RestoredSetMeasure {
 }
 
 /**
- * The driver over restore-into-set (the same provisioning `backup verify` uses), in mygate-data
- * of the active region, with the database's own descriptor and the environment's tier.
+ * The driver over restore-into-set (the same provisioning `backup verify` uses), in mygate-data,
+ * with the database's own descriptor and the environment's tier: laid out like the live set across
+ * the regions when `clients` names them and the environment allows it (restoredSetSpansRegions),
+ * else in the active region (the site's) alone.
  */
-export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog; env: EnvironmentSpec; database: string; timeoutMs?: number}): RestoredSetDriver {
+export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog; env: EnvironmentSpec; database: string; timeoutMs?: number; clients?: ReadonlyMap<string, KubeApi>}): RestoredSetDriver {
   const namespace = NAMESPACES.data
   const descriptor = input.catalog.byName(input.database)
   if (!descriptor || descriptor.kind !== 'mongodb') throw new NotFoundError(`${input.database} is not a database in this catalog`)
   const dbName = databaseNameOf(input.database)
-  const hostsOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace}, input.env).members.map((m) => m.host)
+  const across = input.clients !== undefined && restoredSetSpansRegions(input.env)
+  const regions: ReadonlyMap<string, KubeApi> = across ? (input.clients as ReadonlyMap<string, KubeApi>) : new Map([[input.site.region, input.site.client]])
+  const topologyOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace, acrossRegions: across, activeRegion: input.site.region}, input.env)
+  const hostsOf = (set: string) => topologyOf(set).members.map((m) => m.host)
   // From the primary (the oplog's head): the set's status, its collections and, asked, its writes since an optime.
   const status = async (set: string, writesSince?: string) =>
     (
@@ -67,8 +74,11 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
     ).result
   return {
     async restoreInto({entry, set, oplogLimit, slices, onProgress}) {
-      // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room.
-      if (!(await input.site.client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(input.site.client, descriptor.tiers[input.env.tier].replicas, namespace)
+      // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room,
+      // in every region it has members in (each region's quota counts its own claims and pods).
+      for (const [region, client] of regions) {
+        if (!(await client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(client, membersIn(topologyOf(set), region).length, namespace, across ? region : undefined)
+      }
       const restored = await restoreIntoSet({
         site: input.site,
         catalog: input.catalog,
@@ -77,6 +87,7 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
         namespace,
         targetSet: set,
         purpose: 'restore',
+        ...(across ? {acrossRegions: {clients: regions}} : {}),
         ...(oplogLimit ? {oplogLimit} : {}),
         ...(slices?.length ? {slices} : {}),
         ...(input.timeoutMs ? {timeoutMs: input.timeoutMs} : {}),
@@ -102,7 +113,9 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
       return found
     },
     async remove(set) {
-      return (await removeRestoredSet({client: input.site.client, namespace, targetSet: set})).length > 0
+      let removed = 0
+      for (const client of regions.values()) removed += (await removeRestoredSet({client, namespace, targetSet: set})).length
+      return removed > 0
     },
   }
 }
