@@ -77,7 +77,7 @@ export function restoreIntoSetDriver(input: {site: BackupSite; catalog: Catalog;
       // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room,
       // in every region it has members in (each region's quota counts its own claims and pods).
       for (const [region, client] of regions) {
-        if (!(await client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(client, membersIn(topologyOf(set), region).length, namespace, across ? region : undefined)
+        if (!(await client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(client, membersIn(topologyOf(set), region).length, namespace, across ? region : undefined, descriptor.tiers[input.env.tier].storage)
       }
       const restored = await restoreIntoSet({
         site: input.site,

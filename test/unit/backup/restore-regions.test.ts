@@ -3,6 +3,9 @@ import {describe, expect, test} from 'vitest'
 import type {ArchiveLocation} from '../../../src/backup/jobs/transfer.js'
 import {renderOplogSliceJob} from '../../../src/backup/jobs/slice-job-values.js'
 import {sliceStartOf} from '../../../src/backup/pitr/slice-range.js'
+import {quotaShortfall} from '../../../src/backup/restore/quota-preflight.js'
+import {memoryBytes} from '../../../src/catalog/quantity.js'
+import {quotaFor} from '../../../src/render/resource-policy.js'
 import {setServiceReads} from '../../../src/backup/restore/live-set.js'
 import {RESTORE_STEPS, type RestoreRun, type RestoreStepKind} from '../../../src/backup/restore/restore-run.js'
 import {renderRestoredSet, restoredSetSpansRegions, restoredSetTopology} from '../../../src/backup/restore/restored-set.js'
@@ -172,5 +175,27 @@ describe('slices and schedules of a restored set', () => {
       expect(template.spec.volumes.find((v) => v.name === 'tools-config')?.secret?.secretName).toBe(secret)
       expect(template.metadata.labels['mygate.dev/target-set']).toBe(label)
     }
+  })
+})
+
+describe('room for a restored set', () => {
+  test.each([
+    ['storage short (claims and pods to spare)', {'requests.storage': '242Gi', persistentvolumeclaims: '30'}, {'requests.storage': '242Gi', persistentvolumeclaims: '25'}, 'mygate-data in west has room for 0Mi more storage (quota q: 242Gi of 242Gi requested); the restored set needs 30Gi there'],
+    ['storage enough', {'requests.storage': '272Gi'}, {'requests.storage': '242Gi'}, undefined],
+  ])('%s', (_what, hard, used, message) => {
+    expect(quotaShortfall([{name: 'q', hard, used}], 3, 'mygate-data', 'west', '10Gi')).toBe(message)
+  })
+
+  test.each(['dev', 'staging', 'prod'] as const)('the %s data quota holds the live sets and one restored set of the largest database', async (tier) => {
+    const catalog = await loadCatalog()
+    const data = catalog.services.filter((s) => s.kind !== 'app')
+    const bytes = (s: ServiceDescriptor) => s.tiers[tier].replicas * memoryBytes(s.tiers[tier].storage ?? '0Gi')
+    const live = data.reduce((sum, s) => sum + bytes(s), 0)
+    const largest = Math.max(...data.filter((s) => s.kind === 'mongodb').map(bytes))
+    const quota = quotaFor(catalog, tier, 'data')
+    expect(memoryBytes(quota.requestsStorage as string)).toBeGreaterThanOrEqual(live + largest)
+    const claims = data.reduce((sum, s) => sum + s.tiers[tier].replicas, 0)
+    const members = Math.max(...data.filter((s) => s.kind === 'mongodb').map((s) => s.tiers[tier].replicas))
+    expect(quota.persistentVolumeClaims).toBeGreaterThanOrEqual(claims + members)
   })
 })
