@@ -46,7 +46,8 @@ export function breakHooks(input: BreakHooksInput): Pick<RestoreContext, 'afterS
       ...(input.onProgress ? {onPhase: (phase: string, detail: string) => input.onProgress?.(`[${phase}] ${detail}`)} : {}),
     })
     const schedules = await pointSchedulesAt(input.site.client, input.record, input.catalog, {database: target.database, set})
-    return `timeline break recorded at ${base.timelineBreak.at}; new base backup ${base.backupId}${base.taken ? '' : ' (taken before the resume)'}; ${schedules}`
+    // The base's id stays a word of its own (`new base backup ID ...`): scripts and tests read it.
+    return `timeline break recorded at ${base.timelineBreak.at}; new base backup ${base.backupId}${base.taken ? '' : ' (taken before the resume)'} (schedules: ${schedules})`
   }
   return {
     afterSwitch: (run, switchedAt) => mark(run, 'restore-switch', run.restoredSet, switchedAt),
