@@ -88,10 +88,18 @@ function sumQuota(services: ServiceDescriptor[], tier: Tier, headroom: number): 
   return total
 }
 
+function databaseStorage(service: ServiceDescriptor, tier: Tier): number {
+  const settings = service.tiers[tier]
+  return settings.storage ? settings.replicas * memoryBytes(settings.storage) : 0
+}
+
 export function quotaFor(catalog: Catalog, tier: Tier, role: 'apps' | 'data'): QuotaFigures {
   const floor = FLOORS[tier]
   const services = catalog.services.filter((s) => (role === 'apps' ? s.kind === 'app' : s.kind !== 'app'))
-  const sum = sumQuota(services, tier, role === 'apps' ? ROLLOUT_HEADROOM : 1)
+  // A restore builds its set beside the live one (src/backup/restore/): room for one restored
+  // set of the largest database (by storage), or its claims would be refused at admission.
+  const largest = role === 'data' ? [...services].filter((s) => s.kind === 'mongodb').sort((a, b) => databaseStorage(b, tier) - databaseStorage(a, tier))[0] : undefined
+  const sum = sumQuota(largest ? [...services, largest] : services, tier, role === 'apps' ? ROLLOUT_HEADROOM : 1)
   const figures: QuotaFigures = {
     requestsCpu: formatCpu(Math.max(sum.cpu, floor.cpuMillis)),
     requestsMemory: formatMemory(Math.max(sum.memory, floor.memoryBytes)),

@@ -97,7 +97,7 @@ export async function listCatalog(store: ObjectStore, options: {service?: string
  * keeps its first record, and its time). Returns the stored break.
  */
 export async function recordTimelineBreak(store: ObjectStore, entry: Omit<TimelineBreak, 'schemaVersion' | 'kind'>): Promise<{record: TimelineBreak; created: boolean}> {
-  const key = timelineBreakKey(entry.service, entry.runId)
+  const key = timelineBreakKey(entry.service, entry.runId, entry.reason)
   if (await store.head(key)) return {record: parseTimelineBreak((await readSmallObject(store, key)).toString('utf8'), key), created: false}
   const record: TimelineBreak = {schemaVersion: CATALOG_SCHEMA_VERSION, kind: 'timeline-break', ...entry}
   await store.put(key, entryBody(record), {contentType: 'application/json'})

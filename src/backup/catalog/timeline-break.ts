@@ -9,6 +9,8 @@ import type {OplogTimestamp} from './oplog-timestamp.js'
  * - a restore's switch: from then on the service writes to the restored set, whose data is the
  *   backup's, not the old set's history; replaying old slices past the switch would rebuild data
  *   the service no longer has;
+ * - a restore's --undo: the service writes to the previous set again, whose oplog never held the
+ *   writes the restored set took in between (they stay in the restored set);
  * - a forced failover: the survivors are forced into a new config and the writes the lost region
  *   took but never replicated are gone from the new timeline (MongoDB rolls them back when the old
  *   members rejoin: https://www.mongodb.com/docs/manual/core/replica-set-rollbacks/); old slices
@@ -19,11 +21,13 @@ import type {OplogTimestamp} from './oplog-timestamp.js'
  * of what the service reads (new-base-after-break.ts), which starts the new side's window.
  *
  * Stored beside the backups, one object per run that made it, keyed by the run id so a resumed
- * run finds its own break instead of writing a second one:
+ * run finds its own break instead of writing a second one (a restore run's undo has its own):
  *
  *   backups/SERVICE/breaks/RUN-ID.json
+ *   backups/SERVICE/breaks/RUN-ID-undo.json
  */
-export type TimelineBreakReason = 'restore-switch' | 'forced-failover'
+export type TimelineBreakReason = 'restore-switch' | 'restore-undo' | 'forced-failover'
+const REASONS: readonly string[] = ['restore-switch', 'restore-undo', 'forced-failover']
 
 export interface TimelineBreak {
   schemaVersion: number
@@ -39,8 +43,8 @@ export interface TimelineBreak {
   detail: string
 }
 
-export function timelineBreakKey(service: string, runId: string): string {
-  return `${servicePrefix(service)}breaks/${runId}.json`
+export function timelineBreakKey(service: string, runId: string, reason?: TimelineBreakReason): string {
+  return `${servicePrefix(service)}breaks/${runId}${reason === 'restore-undo' ? '-undo' : ''}.json`
 }
 
 /** `backups/S/breaks/RUN.json`. */
@@ -53,7 +57,7 @@ export function parseTimelineBreak(text: string, key: string): TimelineBreak {
   } catch (error) {
     throw new UsageError(`timeline break ${key} is not valid JSON`, {cause: error, hint: 'the object was changed outside mygate; restore a previous version of it'})
   }
-  if (value.kind !== 'timeline-break' || typeof value.at !== 'string' || Number.isNaN(Date.parse(value.at)) || typeof value.runId !== 'string' || (value.reason !== 'restore-switch' && value.reason !== 'forced-failover')) {
+  if (value.kind !== 'timeline-break' || typeof value.at !== 'string' || Number.isNaN(Date.parse(value.at)) || typeof value.runId !== 'string' || !REASONS.includes(String(value.reason))) {
     throw new UsageError(`timeline break ${key} is not a mygate timeline break record`)
   }
   if (typeof value.schemaVersion !== 'number' || value.schemaVersion > CATALOG_SCHEMA_VERSION) {
@@ -94,6 +98,6 @@ export function epochOfPoint(point: OplogTimestamp, breaks: readonly TimelineBre
 }
 
 export function describeBreak(b: TimelineBreak): string {
-  const why = b.reason === 'restore-switch' ? `restore ${b.runId} switched ${b.service}` : `forced failover ${b.runId}`
+  const why = b.reason === 'restore-switch' ? `restore ${b.runId} switched ${b.service}` : b.reason === 'restore-undo' ? `--undo of restore ${b.runId} switched ${b.service} back` : `forced failover ${b.runId}`
   return `timeline break at ${b.at} (${why}${b.detail ? `: ${b.detail}` : ''})`
 }

@@ -24,6 +24,11 @@ export interface OplogSliceJobInput {
   /** Optional inclusive upper bound; without it the slice reaches the member's newest entry. */
   to?: OplogTimestamp
   sizeLimit: string
+  /**
+   * The replica set read when it is not the descriptor's own (a restored set the service was
+   * switched to): its NetworkPolicy admits backup pods labelled with it (restored-set.ts).
+   */
+  targetSet?: string
 }
 
 /** Where mongodump --out=/backup/dump --gzip writes local.oplog.rs. */
@@ -57,7 +62,7 @@ export function renderOplogSliceJob(input: OplogSliceJobInput): KubeObject {
   const after = input.from ? `${input.from.seconds}:${input.from.ordinal}` : `within ${input.withinMs} ms`
   return renderOne('oplog-slice-job.yaml', {
     namespace: DATA_NAMESPACE,
-    job: {name: sliceJobName(input.sliceId), labels: jobLabels(input.database, 'oplog-slice', input.sliceId.toLowerCase())},
+    job: {name: sliceJobName(input.sliceId), labels: {...jobLabels(input.database, 'oplog-slice', input.sliceId.toLowerCase()), ...(input.targetSet ? {'mygate.dev/target-set': input.targetSet} : {})}},
     // In a container's args Kubernetes reads `$(VAR)` as a reference and `$$` as an escaped `$`
     // (https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/),
     // so every `$` is doubled: mongodump then receives the query exactly, `$$NOW` included.

@@ -1,7 +1,5 @@
 import type {Catalog} from '../../catalog/types.js'
-import {replicaSetTopology} from '../../db/topology.js'
 import {connectEnvironment} from '../../env/connect.js'
-import {NotFoundError} from '../../errors.js'
 import {dumpJobName} from '../jobs/job-values.js'
 import {sliceJobName} from '../jobs/slice-job-values.js'
 import {activeBackupSite, backupBucketName} from './backup-site.js'
@@ -63,15 +61,17 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
     const site = await activeBackupSite(connection, options.home)
     // What the schedules uploaded first: a slice starts where the newest capture ends.
     await catalogueScheduledRuns(connection.record, site.store, targets, options.home)
-    const hostsOf = (database: string) => {
-      const descriptor = options.catalog.byName(database)
-      if (!descriptor) throw new NotFoundError(`no descriptor for ${database}`)
-      return replicaSetTopology(descriptor, connection.record.spec).members.map((m) => m.host)
-    }
+    // After a restore's switch the service reads the restored set: that is the live data to dump,
+    // and the oplog its slices read.
+    const liveSets = new Map<string, string>()
+    for (const target of targets) liveSets.set(target.database, await liveSetOf(site.client, target.service, target.database))
+    const databaseOfSet = new Map([...liveSets].map(([database, set]) => [set, database]))
+    const hostsOf = (set: string) => setHosts(options.catalog, connection.record.spec, databaseOfSet.get(set) ?? set, set)
+    const setOf = (database: string) => liveSets.get(database) ?? database
     if (options.oplogSlice) {
       const slices: BackupCreateResult['slices'] = []
       for (const target of targets) {
-        const taken = await takeOplogSlice({environment: connection.record.name, site, target, hostsOf, ...(options.onPhase ? {onPhase: options.onPhase} : {})})
+        const taken = await takeOplogSlice({environment: connection.record.name, site, target, hostsOf, setOf, ...(options.onPhase ? {onPhase: options.onPhase} : {})})
         if (taken.kind === 'nothing-new') slices.push({service: target.service, database: target.database, nothingNew: taken.reason, job: taken.job})
         else {
           const e = taken.entry
@@ -81,16 +81,12 @@ export async function backupCreate(options: BackupCreateOptions): Promise<Backup
       const copies = await copyAll(connection.record, site.store, targets.map((t) => t.service), options.home)
       return {environment: connection.record.name, region, dryRun: false, kind, plan, slices, backups: [], ...(copies ? {copies} : {})}
     }
-    // After a restore's switch the service reads the restored set: that is the live data to dump.
-    const liveSets = new Map<string, string>()
-    for (const target of targets) liveSets.set(target.database, await liveSetOf(site.client, target.service, target.database))
-    const databaseOfSet = new Map([...liveSets].map(([database, set]) => [set, database]))
     const created = await createBackups({
       environment: connection.record.name,
       site,
       targets,
-      hostsOf: (set) => setHosts(options.catalog, connection.record.spec, databaseOfSet.get(set) ?? set, set),
-      setOf: (database) => liveSets.get(database) ?? database,
+      hostsOf,
+      setOf,
       sizeLimit: '10Gi',
       ...(options.onPhase ? {onPhase: options.onPhase} : {}),
     })

@@ -13,8 +13,8 @@ import {listCatalog} from '../catalog/catalog-store.js'
 import {abandonRestoreRun, executeRestoreRun, type RestoreContext, undoRestoreRun} from '../restore/execute-restore.js'
 import {chooseRestoreSource, type RestoreSource} from '../restore/restore-source.js'
 import {decideAbandon, decideRerun, decideUndo, NO_SWITCH_STEPS, refuseSwitchAcrossRegions, RESTORE_STEPS, type RestoreRequest, type RestoreRun, type RestoreStepKind, startRestoreRun} from '../restore/restore-run.js'
-import {setHosts, setServiceReads} from '../restore/live-set.js'
-import {takeNewBaseAfterBreak} from '../timeline/new-base-after-break.js'
+import {setServiceReads} from '../restore/live-set.js'
+import {breakHooks} from '../restore/break-hooks.js'
 import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
@@ -122,7 +122,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
     const switching = action === 'undo' || (action === 'restore' && !options.noSwitch)
     const confirmation = {environment: record.name, tier: record.spec.tier, destructive: false, terminal: options.terminal, yes: false, ...(options.confirm === undefined ? {} : {confirm: options.confirm})}
     const decision = decideConfirmation({...confirmation, action: `switch ${options.services.join(', ')} of ${record.name} to restored data`, doing: `a restore of ${record.name}`})
-    const acrossRegions = refuseSwitchAcrossRegions({environment: record.name, secondaryRegion: record.spec.regions.secondary, switching: action === 'restore' && !options.noSwitch, services: options.services})
+    const acrossRegions = refuseSwitchAcrossRegions({environment: record.name, provider: record.provider, secondaryRegion: record.spec.regions.secondary, switching: action === 'restore' && !options.noSwitch, services: options.services})
     if (acrossRegions) throw acrossRegions
     // Refused now, before any work, when nobody can be asked; asked after the proof otherwise.
     if (switching && decision.kind === 'refuse') throw decision.error
@@ -167,6 +167,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
             catalog: options.catalog,
             env: record.spec,
             database: target.database,
+            clients: connection.clients as ReadonlyMap<string, KubeApi>,
             // Across environments the restored set's application user is reset to this
             // environment's generated credentials (the live database's Secret) by the restore Job.
             ...(options.fromEnv === undefined ? {} : {appUserSecret: credentialsSecretName(target.database)}),
@@ -184,23 +185,8 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
             await confirmOperation({...confirmation, action: `switch ${target.service} of ${record.name} to the restored data`, doing: `a restore of ${target.service} in ${record.name}`}, options.ask)
           },
           now,
-          afterSwitch: async (run, switchedAt) => {
-            const [base] = await takeNewBaseAfterBreak({
-              environment: record.name,
-              site,
-              targets: [target],
-              reason: 'restore-switch',
-              runId: run.id,
-              at: switchedAt,
-              setOf: () => run.restoredSet,
-              hostsOf: (set) => setHosts(options.catalog, record.spec, target.database, set),
-              detail: () => `${target.service} reads ${run.restoredSet}`,
-              now,
-              ...(options.timeoutMs ? {jobTimeoutMs: options.timeoutMs} : {}),
-              ...(options.onProgress ? {onPhase: (phase: string, detail: string) => options.onProgress?.(`[${phase}] ${detail}`)} : {}),
-            })
-            return `timeline break recorded at ${base.timelineBreak.at}; new base backup ${base.backupId}${base.taken ? '' : ' (taken before the resume)'}`
-          },
+          // The switch and --undo break the timeline: a break, a new base, the schedules follow.
+          ...breakHooks({record, site, catalog: options.catalog, target, now, ...(options.timeoutMs ? {jobTimeoutMs: options.timeoutMs} : {}), ...(options.onProgress ? {onProgress: options.onProgress} : {})}),
           onStep: (kind, state, detail) => options.onStep?.(target.service, kind, state, detail),
           ...(options.onProgress ? {onProgress: options.onProgress} : {}),
           ...(options.timeoutMs ? {waitTimeoutMs: options.timeoutMs} : {}),

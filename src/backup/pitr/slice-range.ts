@@ -1,4 +1,4 @@
-import {compareOplogTimestamps, formatOplogTimestamp, type OplogTimestamp} from '../catalog/oplog-timestamp.js'
+import {compareOplogTimestamps, formatOplogTimestamp, parseOplogTimestamp, type OplogTimestamp} from '../catalog/oplog-timestamp.js'
 
 /**
  * What an oplog slice covers, from what its dump found. The slice Job asks for `ts >= from`,
@@ -58,4 +58,33 @@ export function sliceRangeOf(from: OplogTimestamp, dumped: readonly DumpedEntry[
  */
 export function nextSliceStart(newestSliceLast: OplogTimestamp | undefined, newestBaseLast: OplogTimestamp | undefined): OplogTimestamp | undefined {
   return newestSliceLast ?? newestBaseLast
+}
+
+/** What the catalog holds of a service, as far as where its next slice starts. */
+export interface CapturedSoFar {
+  slices: ReadonlyArray<{range: {last: string}; firstAt: string}>
+  backups: ReadonlyArray<{oplog: {last: string}; startedAt: string}>
+  /** Timeline breaks (restore switch or undo, forced failover). */
+  breaks: ReadonlyArray<{at: string}>
+}
+
+/**
+ * Where the next slice of a service starts (nextSliceStart), counting only what was captured on
+ * the live side of the newest timeline break: after a restore's switch (or its --undo) the service
+ * writes to another replica set, whose oplog does not continue the old one's, so an old slice's
+ * last entry says nothing of it (it may even be newer than the new set's entries, and a dump
+ * "reaching back" to it would pass for contiguous). The chain starts again at the base backup taken
+ * at the break (new-base-after-break.ts); a slice belongs to that side when its first operation is
+ * at or after the break, a base when it started at or after it.
+ *
+ * Example: break at 10:00; slices (last 100:1, first op 09:58) and (last 130:2, first op 10:05);
+ * bases (last 90:1, started 09:00) and (last 120:1, started 10:01) -> 130:2. Without the second
+ * slice -> 120:1; without the second base too -> undefined (no base since the break).
+ */
+export function sliceStartOf(captured: CapturedSoFar): OplogTimestamp | undefined {
+  const breakAt = Math.max(-Infinity, ...captured.breaks.map((b) => Date.parse(b.at)))
+  const newest = (points: string[]) => points.map((p) => parseOplogTimestamp(p)).sort(compareOplogTimestamps).at(-1)
+  const slices = captured.slices.filter((s) => Date.parse(s.firstAt) >= breakAt)
+  const backups = captured.backups.filter((b) => Date.parse(b.startedAt) >= breakAt)
+  return nextSliceStart(newest(slices.map((s) => s.range.last)), newest(backups.map((b) => b.oplog.last)))
 }

@@ -6,14 +6,14 @@ import {readBsonFile} from '../../formats/bson-file/bson-file.js'
 import {mygateVersion} from '../../render/render-environment.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import {CATALOG_SCHEMA_VERSION, newBackupId, oplogSliceKeys, type OplogSliceEntry} from '../catalog/entry.js'
-import {compareOplogTimestamps, parseOplogTimestamp, type OplogTimestamp} from '../catalog/oplog-timestamp.js'
+import type {OplogTimestamp} from '../catalog/oplog-timestamp.js'
 import {runBackupJob} from '../jobs/run-backup-job.js'
 import {renderOplogSliceJob} from '../jobs/slice-job-values.js'
 import {archiveUrl} from '../jobs/transfer.js'
 import type {BackupTarget} from '../operations/backup-targets.js'
 import {type BackupSite, ensureServiceAccount, ensureToolsSecret, toolsSecretName} from '../operations/create-backup.js'
 import {type ObjectStore, readSmallObject} from '../storage/object-store.js'
-import {type DumpedEntry, nextSliceStart, sliceRangeOf} from './slice-range.js'
+import {type DumpedEntry, sliceRangeOf, sliceStartOf} from './slice-range.js'
 
 /**
  * One oplog slice of one database, now: the slice Job dumps local.oplog.rs from where the
@@ -27,8 +27,14 @@ export interface TakeOplogSliceOptions {
   environment: string
   site: BackupSite
   target: BackupTarget
-  /** Replica-set members (`host:port`) of the database, as its config names them. */
-  hostsOf(database: string): string[]
+  /** Replica-set members (`host:port`) of a replica set, as its config names them. */
+  hostsOf(set: string): string[]
+  /**
+   * The replica set the database's service reads now (default: the database's own): after a
+   * restore's switch the restored set (src/backup/restore/live-set.ts), whose oplog holds the
+   * service's writes from then on. The entry still names the database.
+   */
+  setOf?(database: string): string
   /** Optional inclusive upper bound (default: everything the member has). */
   to?: OplogTimestamp
   image?: string
@@ -47,23 +53,25 @@ export async function takeOplogSlice(options: TakeOplogSliceOptions): Promise<Op
   const phase = options.onPhase ?? (() => {})
   const now = options.now ?? (() => new Date())
   const catalog = await listCatalog(site.store, {service: target.service})
-  const newest = (points: string[]) => points.map((p) => parseOplogTimestamp(p)).sort(compareOplogTimestamps).at(-1)
-  const from = nextSliceStart(newest(catalog.slices.map((s) => s.range.last)), newest(catalog.backups.map((b) => b.oplog.last)))
+  const from = sliceStartOf(catalog)
   if (!from) {
-    throw new UsageError(`${target.service} has no base backup in ${site.store.location}: an oplog slice extends one`, {hint: `take one first: \`mygate backup create --env ${options.environment} --service ${target.service}\``})
+    const since = catalog.breaks.at(-1) ? ` since the timeline break at ${catalog.breaks.at(-1)?.at}` : ''
+    throw new UsageError(`${target.service} has no base backup in ${site.store.location}${since}: an oplog slice extends one`, {hint: `take one first: \`mygate backup create --env ${options.environment} --service ${target.service}\``})
   }
+  const set = options.setOf?.(target.database) ?? target.database
   const started = now()
   const id = newBackupId(target.service, started, randomBytes(3).toString('hex'))
   const keys = oplogSliceKeys(target.service, id, from.seconds)
   await ensureServiceAccount(site.client)
-  await ensureToolsSecret(site.client, target.database, options.hostsOf(target.database))
+  await ensureToolsSecret(site.client, set, options.hostsOf(set), set)
   const location = site.locate(keys.object)
-  phase('slice', `${target.database}: local.oplog.rs from ${from.seconds}:${from.ordinal} -> ${archiveUrl(location)}`)
+  phase('slice', `${set === target.database ? target.database : `${target.database} (restored set ${set})`}: local.oplog.rs from ${from.seconds}:${from.ordinal} -> ${archiveUrl(location)}`)
   const job = renderOplogSliceJob({
     sliceId: id,
     database: target.database,
     image: options.image ?? 'mongo:7.0',
-    toolsSecret: toolsSecretName(target.database),
+    toolsSecret: toolsSecretName(set),
+    ...(set === target.database ? {} : {targetSet: set}),
     location,
     from,
     ...(options.to ? {to: options.to} : {}),

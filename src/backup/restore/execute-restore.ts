@@ -50,6 +50,13 @@ export interface RestoreContext {
    * resumed switch does not take a second base. Returns what it did, for the step's detail.
    */
   afterSwitch?: (run: RestoreRun, switchedAt: Date) => Promise<string>
+  /**
+   * The same for --undo, run once the Secret names the previous set again and before the pods
+   * restart: switching back breaks the timeline too (the writes the restored set took are not in
+   * the previous set's oplog), so the break is recorded (reason restore-undo) and a new base of
+   * the previous set taken. Reads first, like afterSwitch: a re-run after a kill takes no second.
+   */
+  afterUndo?: (run: RestoreRun, undoneAt: Date) => Promise<string>
   onStep?: (kind: RestoreStepKind, state: 'start' | 'done', detail?: string) => void
   onProgress?: (message: string) => void
   waitTimeoutMs?: number
@@ -164,8 +171,9 @@ export async function undoRestoreRun(run: RestoreRun, context: Omit<RestoreConte
   const counted = await countWritesSinceSwitch(current, context.driver)
   const credentials = await setCredentials(context.active, context.live.credentialsSecret)
   await switchConnection({...service, secret: context.secret, target: {set: run.previousSet, hosts: context.live.hosts, ...credentials}})
+  const marked = context.afterUndo ? `; ${await context.afterUndo(current, context.now())}` : ''
   await restartService({...service, stopped, ...timeouts(context)})
-  const detail = `${run.request.service} reads ${run.previousSet} again; ${run.restoredSet} is kept with the ${counted.description} it took since the switch`
+  const detail = `${run.request.service} reads ${run.previousSet} again; ${run.restoredSet} is kept with the ${counted.description} it took since the switch${marked}`
   await save(markUndone(current, context.now(), counted.total, detail, counted.writes))
   return current
 }

@@ -6,6 +6,7 @@ import type {Catalog} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
 import {replicaSetConnection} from '../../db/connection.js'
 import {formNewReplicaSet} from '../../db/form-replica-sets.js'
+import {membersIn} from '../../db/topology.js'
 import {ensureOpsConfigMap, OPS_CONFIGMAP} from '../../db/ops-configmap.js'
 import {scriptFor} from '../../db/operations.js'
 import {readOpsScript} from '../../db/ops-templates.js'
@@ -14,7 +15,7 @@ import {NotFoundError, UsageError} from '../../errors.js'
 import {decodeArchive} from '../../formats/mongo-archive/decode.js'
 import type {KubeApi} from '../../kube/api.js'
 import type {KubeObject} from '../../kube/types.js'
-import {imageReference} from '../../render/labels.js'
+import {imageReference, objectsForRegion} from '../../render/labels.js'
 import {randomValue} from '../../secrets/generators.js'
 import {parseOplogTimestamp} from '../catalog/oplog-timestamp.js'
 import type {BackupEntry} from '../catalog/entry.js'
@@ -24,6 +25,7 @@ import {databaseNameOf} from '../operations/backup-targets.js'
 import type {BackupSite} from '../operations/create-backup.js'
 import {ensureServiceAccount, jobBackupId, streamOf, toolsSecret, toolsSecretName} from '../operations/create-backup.js'
 import {credentialsSecretName, LABEL_RESTORED_SET, renderRestoredSet, restoredSetCredentials, restoredSetLabels, restoredSetTopology} from './restored-set.js'
+import {spanRegions} from './span-regions.js'
 
 /**
  * Restores a backup into a NEW replica set beside the live one, never over it:
@@ -35,7 +37,10 @@ import {credentialsSecretName, LABEL_RESTORED_SET, renderRestoredSet, restoredSe
  * 3. restore: the restore Job (templates/backup/restore-job.yaml: download, then mongorestore
  *    --oplogReplay [--oplogLimit]);
  * 4. measure: the hashes Job (templates/mongodb/ops/hashes.js) counts and hashes every collection
- *    the way the catalog entry's were computed, so the caller compares like with like.
+ *    the way the catalog entry's were computed, so the caller compares like with like;
+ * 5. span (with `acrossRegions`): the other region's members added, their initial sync awaited
+ *    (span-regions.ts). Until then the set is the active region's members only: the restore
+ *    writes there, and the other region copies the result.
  *
  * Idempotent: every name is derived from the backup id and the target set, and each step reads
  * before it acts (an existing Secret keeps its values, an initiated set is not re-initiated, an
@@ -79,14 +84,19 @@ export interface RestoreIntoSetOptions {
    * archive brought (templates/mongodb/ops/app-user.js).
    */
   appUserSecret?: string
-  /** Members of the new set (default: the tier's replica count). One region either way. */
+  /** Members of the new set (default: the tier's replica count). One region unless acrossRegions. */
   replicas?: number
+  /**
+   * Lay the set out like the live one across the environment's regions (restoredSetSpansRegions;
+   * mygate-data only): every region's client, by region. The site's region is the active one.
+   */
+  acrossRegions?: {clients: ReadonlyMap<string, KubeApi>}
   /** The whole restore's deadline (default 10 minutes). */
   timeoutMs?: number
   onPhase?: (phase: RestorePhase, detail: string) => void
 }
 
-export type RestorePhase = 'provision' | 'elect' | 'restore' | 'measure'
+export type RestorePhase = 'provision' | 'elect' | 'restore' | 'measure' | 'span'
 
 export interface RestoredCollection {
   /** Collection name (without the database). */
@@ -130,22 +140,31 @@ export async function restoreIntoSet(options: RestoreIntoSetOptions): Promise<Re
   if (targetSet === entry.database) throw new UsageError(`refusing to restore into ${targetSet}: it is the live set; mygate restores into a new set only`)
   if (options.oplogLimit !== undefined) parseOplogTimestamp(options.oplogLimit, '--oplogLimit')
 
-  const spec = {database, set: targetSet, namespace, backupId: entry.id, ...(options.replicas ? {replicas: options.replicas} : {})}
+  const across = options.acrossRegions !== undefined && options.env.regions.secondary !== undefined
+  const spec = {database, set: targetSet, namespace, backupId: entry.id, activeRegion: site.region, acrossRegions: across, ...(options.replicas ? {replicas: options.replicas} : {})}
   const topology = restoredSetTopology(spec, options.env)
   const hosts = topology.members.map((m) => m.host)
+  // Elected, restored and measured in the active region alone; the other region joins at `span`.
+  const elected = {...topology, members: membersIn(topology, site.region)}
+  const electedHosts = elected.members.map((m) => m.host)
   const image = imageReference(database, options.env)
+  const regions: Array<[string, KubeApi]> = across ? [...(options.acrossRegions?.clients ?? [])].sort(([a], [b]) => Number(b === site.region) - Number(a === site.region)) : [[site.region, client]]
 
-  phase('provision', `${targetSet} in ${namespace}: ${hosts.length} member${hosts.length === 1 ? '' : 's'} from templates/mongodb/`)
+  const where = across ? `${namespace} of ${regions.map(([r]) => r).join(' and ')}` : namespace
+  phase('provision', `${targetSet} in ${where}: ${hosts.length} member${hosts.length === 1 ? '' : 's'} from templates/mongodb/`)
   await ensureServiceAccount(client, namespace)
   // mygate-data's ConfigMap belongs to `env create` (the baseline); a scratch namespace needs its own.
   if (namespace !== DATA_NAMESPACE) await ensureOpsConfigMap(client, {namespace, labels: {'app.kubernetes.io/managed-by': 'mygate'}})
   else await ensureOpsScripts(client, options.appUserSecret ? ['hashes', 'app-user'] : ['hashes'])
   const credentials = await ensureCredentials(client, {set: targetSet, namespace, backupId: entry.id})
-  await client.apply(withLabels(toolsSecret(targetSet, credentials.username, credentials.password, hosts, targetSet, namespace), restoredSetLabels(targetSet, entry.id)))
-  for (const object of await renderRestoredSet(spec, options.env, options.catalog)) await client.apply(object)
+  // Every region's members read the same key file and root user (the key authenticates members to each other).
+  for (const [region, other] of regions) if (region !== site.region) await other.apply(restoredSetCredentials({set: targetSet, namespace, backupId: entry.id}, credentials))
+  await client.apply(withLabels(toolsSecret(targetSet, credentials.username, credentials.password, electedHosts, targetSet, namespace), restoredSetLabels(targetSet, entry.id)))
+  const objects = await renderRestoredSet(spec, options.env, options.catalog)
+  for (const [region, regionClient] of regions) for (const object of across ? objectsForRegion(objects, region) : objects) await regionClient.apply(object)
 
-  phase('elect', `${targetSet}: initiating and waiting for a PRIMARY`)
-  const status = await formNewReplicaSet({client, database: targetSet, topology, image, namespace, timeoutMs: left()})
+  phase('elect', `${targetSet}: initiating${across ? ` with ${site.region}'s members` : ''} and waiting for a PRIMARY`)
+  const status = await formNewReplicaSet({client, database: targetSet, topology: elected, image, namespace, timeoutMs: left()})
 
   const job = withLabels(
     renderRestoreJob({
@@ -172,11 +191,15 @@ export async function restoreIntoSet(options: RestoreIntoSetOptions): Promise<Re
 
   phase('measure', `${targetSet}: counting and hashing every collection`)
   const dbName = databaseNameOf(entry.database)
-  const hashes = await runDatabaseOperation(client, {database: targetSet, op: 'hashes', params: {database: dbName}, connection: replicaSetConnection(targetSet, hosts), image, namespace, timeoutMs: left()})
+  const hashes = await runDatabaseOperation(client, {database: targetSet, op: 'hashes', params: {database: dbName}, connection: replicaSetConnection(targetSet, electedHosts), image, namespace, timeoutMs: left()})
   const lastAppliedOp =
     options.slices?.length && options.oplogLimit
       ? await lastSliceOperationBefore(site.store, options.slices, options.oplogLimit, entry.oplog.last)
       : options.oplogLimit ? await lastOplogEntryBefore(site, entry, options.oplogLimit) : entry.oplog.last
+  if (across) {
+    phase('span', `${targetSet}: adding ${regions.filter(([r]) => r !== site.region).map(([r]) => r).join(', ')}'s members (initial sync)`)
+    await spanRegions({client, topology, image, namespace, deadline, ...(options.onPhase ? {onProgress: (line: string) => phase('span', line)} : {})})
+  }
   return {
     targetSet,
     namespace,
@@ -243,12 +266,13 @@ async function ensureOpsScripts(client: KubeApi, ops: Array<'hashes' | 'app-user
 }
 
 /** The set's credentials: the existing Secret's values (a re-run), or new ones, created once. */
-async function ensureCredentials(client: KubeApi, spec: {set: string; namespace: string; backupId: string}): Promise<{username: string; password: string}> {
+async function ensureCredentials(client: KubeApi, spec: {set: string; namespace: string; backupId: string}): Promise<{username: string; password: string; keyFile: string}> {
   const existing = await client.get<KubeObject & {data?: Record<string, string>}>('v1', 'Secret', credentialsSecretName(spec.set), spec.namespace)
   const value = (key: string) => (existing?.data?.[key] ? Buffer.from(existing.data[key], 'base64').toString('utf8') : undefined)
   const username = value('root-username')
   const password = value('root-password')
-  if (username && password && value('replica-set-key')) return {username, password}
+  const keyFile = value('replica-set-key')
+  if (username && password && keyFile) return {username, password, keyFile}
   const fresh = {username: randomValue('username'), password: randomValue('password'), keyFile: randomValue('mongodb-keyfile')}
   await client.apply(restoredSetCredentials(spec, fresh))
   return fresh

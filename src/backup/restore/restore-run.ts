@@ -268,14 +268,16 @@ export function markUndone(run: RestoreRun, now: Date, writesSinceSwitch: number
 }
 
 /**
- * A restored set has members in the active region only (restore-into-set.ts). Switching a service
- * of a two-region environment to it would leave the standby region's pods with a connection string
- * naming hosts they cannot reach, and a failover would lose the data: refused (fail closed) until
- * restored sets span both regions. `--no-switch` (read beside the live set) is fine.
+ * A restored set spans both regions like the live one (restored-set.ts) wherever its member names
+ * resolve without the private zone, so both regions' pods reach it after a switch. On aws and gcp
+ * they would need records in the zone that `env create`'s Member names step owns and rewrites
+ * (restoredSetSpansRegions says why): there the set stays in the active region, and switching a
+ * two-region service to it would leave the standby region's pods naming hosts they cannot reach
+ * and a failover without the data: refused (fail closed). `--no-switch` is fine.
  */
-export function refuseSwitchAcrossRegions(input: {environment: string; secondaryRegion?: string; switching: boolean; services: readonly string[]}): UsageError | undefined {
-  if (!input.switching || input.secondaryRegion === undefined) return undefined
-  return new UsageError(`${input.environment} runs in two regions, and a restored set has members in its active region only: switching ${input.services.join(', ')} to it would leave ${input.secondaryRegion} unable to reach its database`, {
+export function refuseSwitchAcrossRegions(input: {environment: string; provider: string; secondaryRegion?: string; switching: boolean; services: readonly string[]}): UsageError | undefined {
+  if (!input.switching || input.secondaryRegion === undefined || (input.provider !== 'aws' && input.provider !== 'gcp')) return undefined
+  return new UsageError(`${input.environment} runs in two regions on ${input.provider}, where a restored set has members in its active region only (its member names would need records in the environment's private zone): switching ${input.services.join(', ')} to it would leave ${input.secondaryRegion} unable to reach its database`, {
     hint: 'restore with --no-switch to read the data beside the live set, and copy what you need from it',
   })
 }

@@ -8,11 +8,13 @@ import {NotFoundError, OperationFailedError} from '../../errors.js'
 import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
 import {imageReference} from '../../render/labels.js'
 import type {BackupEntry} from '../catalog/entry.js'
+import type {KubeApi} from '../../kube/api.js'
 import {databaseNameOf} from '../operations/backup-targets.js'
 import type {BackupSite} from '../operations/create-backup.js'
 import {checkRoomForSet} from './quota-preflight.js'
 import {removeRestoredSet, restoreIntoSet} from './restore-into-set.js'
-import {credentialsSecretName, restoredSetTopology} from './restored-set.js'
+import {membersIn} from '../../db/topology.js'
+import {credentialsSecretName, restoredSetSpansRegions, restoredSetTopology} from './restored-set.js'
 
 /**
  * What the restore needs of the set it restores into, behind one interface: provisioning a new
@@ -44,8 +46,10 @@ export interface RestoredSetMeasure {
 }
 
 /**
- * The driver over restore-into-set (the same provisioning `backup verify` uses), in mygate-data
- * of the active region, with the database's own descriptor and the environment's tier.
+ * The driver over restore-into-set (the same provisioning `backup verify` uses), in mygate-data,
+ * with the database's own descriptor and the environment's tier: laid out like the live set across
+ * the regions when `clients` names them and the environment allows it (restoredSetSpansRegions),
+ * else in the active region (the site's) alone.
  */
 export function restoreIntoSetDriver(input: {
   site: BackupSite
@@ -53,6 +57,7 @@ export function restoreIntoSetDriver(input: {
   env: EnvironmentSpec
   database: string
   timeoutMs?: number
+  clients?: ReadonlyMap<string, KubeApi>
   /**
    * A restore from another environment: the Secret (in mygate-data, root-username/root-password)
    * of THIS environment's credentials. The restore Job ends by making that user exist in the
@@ -65,7 +70,10 @@ export function restoreIntoSetDriver(input: {
   const descriptor = input.catalog.byName(input.database)
   if (!descriptor || descriptor.kind !== 'mongodb') throw new NotFoundError(`${input.database} is not a database in this catalog`)
   const dbName = databaseNameOf(input.database)
-  const hostsOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace}, input.env).members.map((m) => m.host)
+  const across = input.clients !== undefined && restoredSetSpansRegions(input.env)
+  const regions: ReadonlyMap<string, KubeApi> = across ? (input.clients as ReadonlyMap<string, KubeApi>) : new Map([[input.site.region, input.site.client]])
+  const topologyOf = (set: string) => restoredSetTopology({database: descriptor, set, namespace, acrossRegions: across, activeRegion: input.site.region}, input.env)
+  const hostsOf = (set: string) => topologyOf(set).members.map((m) => m.host)
   // From the primary (the oplog's head): the set's status, its collections and, asked, its writes since an optime.
   const status = async (set: string, writesSince?: string) =>
     (
@@ -80,8 +88,11 @@ export function restoreIntoSetDriver(input: {
     ).result
   return {
     async restoreInto({entry, set, oplogLimit, slices, onProgress}) {
-      // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room.
-      if (!(await input.site.client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(input.site.client, descriptor.tiers[input.env.tier].replicas, namespace)
+      // A re-run finds its StatefulSet (and its claims) already there: only a new set needs room,
+      // in every region it has members in (each region's quota counts its own claims and pods).
+      for (const [region, client] of regions) {
+        if (!(await client.get('apps/v1', 'StatefulSet', set, namespace))) await checkRoomForSet(client, membersIn(topologyOf(set), region).length, namespace, across ? region : undefined, descriptor.tiers[input.env.tier].storage)
+      }
       const restored = await restoreIntoSet({
         site: input.site,
         catalog: input.catalog,
@@ -91,6 +102,7 @@ export function restoreIntoSetDriver(input: {
         targetSet: set,
         purpose: 'restore',
         ...(input.appUserSecret ? {appUserSecret: input.appUserSecret} : {}),
+        ...(across ? {acrossRegions: {clients: regions}} : {}),
         ...(oplogLimit ? {oplogLimit} : {}),
         ...(slices?.length ? {slices} : {}),
         ...(input.timeoutMs ? {timeoutMs: input.timeoutMs} : {}),
@@ -116,7 +128,9 @@ export function restoreIntoSetDriver(input: {
       return found
     },
     async remove(set) {
-      return (await removeRestoredSet({client: input.site.client, namespace, targetSet: set})).length > 0
+      let removed = 0
+      for (const client of regions.values()) removed += (await removeRestoredSet({client, namespace, targetSet: set})).length
+      return removed > 0
     },
   }
 }

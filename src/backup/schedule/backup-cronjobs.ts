@@ -48,6 +48,13 @@ export interface CronJobsInput {
   /** The active region (recorded on the CronJobs, so a listing shows where they run). */
   region: string
   locate(key: string): ArchiveLocation
+  /**
+   * The replica set a database's service reads now (default: the database's own): after a
+   * restore's switch the restored set (src/backup/restore/live-set.ts), so scheduled base
+   * backups and oplog slices dump the data the service writes, with that set's tools Secret and
+   * labelled so its NetworkPolicy admits them.
+   */
+  setOf?(database: string): string
   image?: string
   sizeLimit?: string
 }
@@ -55,7 +62,8 @@ export interface CronJobsInput {
 export function renderBackupCronJobs(input: CronJobsInput): KubeObject[] {
   const out: KubeObject[] = []
   for (const s of input.schedules) {
-    const common = {image: input.image ?? 'mongo:7.0', database: s.database, toolsSecret: toolsSecretName(s.database), sizeLimit: input.sizeLimit ?? '10Gi'}
+    const set = input.setOf?.(s.database) ?? s.database
+    const common = {image: input.image ?? 'mongo:7.0', database: s.database, toolsSecret: toolsSecretName(set), sizeLimit: input.sizeLimit ?? '10Gi', ...(set === s.database ? {} : {targetSet: set})}
     if (s.base) {
       const job = withJobNameEnv(renderDumpJob({...common, backupId: `${s.database}-scheduled`, location: input.locate(scheduledBaseKey(s.service))}))
       const override: ScheduleOverride | undefined = s.base.overridden ? {schedule: s.base.schedule, ...(s.base.timeZone ? {timeZone: s.base.timeZone} : {})} : undefined

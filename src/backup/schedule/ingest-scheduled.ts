@@ -2,11 +2,11 @@ import {createHash} from 'node:crypto'
 
 import {listCatalog} from '../catalog/catalog-store.js'
 import {baseBackupKeys, newBackupId, oplogSliceKeys, type BackupEntry, type OplogSliceEntry} from '../catalog/entry.js'
-import {compareOplogTimestamps, parseOplogTimestamp} from '../catalog/oplog-timestamp.js'
+import {parseOplogTimestamp} from '../catalog/oplog-timestamp.js'
 import type {BackupTarget} from '../operations/backup-targets.js'
 import {describeBaseBackup} from '../operations/create-backup.js'
 import {describeOplogSlice} from '../pitr/take-oplog-slice.js'
-import {nextSliceStart} from '../pitr/slice-range.js'
+import {sliceStartOf} from '../pitr/slice-range.js'
 import {copyObject} from '../storage/copy.js'
 import {listAll, type ObjectStore} from '../storage/object-store.js'
 
@@ -71,8 +71,8 @@ export async function ingestScheduledRuns(store: ObjectStore, target: Pick<Backu
       await store.delete(run.key)
       continue
     }
-    const newest = (points: string[]) => points.map((p) => parseOplogTimestamp(p)).sort(compareOplogTimestamps).at(-1)
-    const from = nextSliceStart(newest(catalog.slices.map((s) => s.range.last)), newest(catalog.backups.map((b) => b.oplog.last)))
+    // On the live side of the newest timeline break only (slice-range.ts, sliceStartOf).
+    const from = sliceStartOf(catalog)
     // Before any base backup a slice extends nothing: keep it until one exists (its window may still matter).
     if (!from) continue
     const described = await describeOplogSlice(store, {id, target, region, key: run.key, from})

@@ -10,6 +10,7 @@ import type {StoreProvider} from '../jobs/transfer.js'
 import {backupBucketName, openBackupStore} from '../operations/backup-site.js'
 import {resolveBackupTargets} from '../operations/backup-targets.js'
 import {ensureServiceAccount, ensureToolsSecret} from '../operations/create-backup.js'
+import {liveSetOf, setHosts} from '../restore/live-set.js'
 import {renderVerifyScriptsConfigMap} from '../verify/verify-job.js'
 import {OVERRIDE_ANNOTATION, renderBackupCronJobs, SCHEDULE_LABEL} from './backup-cronjobs.js'
 import {type DatabaseSchedule, planSchedules, type ScheduleOverride} from './schedule-plan.js'
@@ -45,13 +46,18 @@ export async function reconcileBackupSchedules(env: {clients: ReadonlyMap<string
   for (const [database, override] of options.overrides ?? []) recorded.set(database, {...recorded.get(database), ...override})
   // Opening it proves the bucket is there (the local one is made on first use; clouds' by the provider).
   await openBackupStore({record}, region, options.home ?? mygateHome())
-  const {schedules, cronJobs} = desiredBackupCronJobs(record, options.catalog, recorded)
+  // After a restore's switch a service reads its restored set: the schedule dumps that one.
+  const liveSets = new Map<string, string>()
+  for (const target of resolveBackupTargets(options.catalog)) liveSets.set(target.database, await liveSetOf(client, target.service, target.database))
+  const {schedules, cronJobs} = desiredBackupCronJobs(record, options.catalog, recorded, liveSets)
 
   await ensureServiceAccount(client, DATA_NAMESPACE, record.clusters.find((c) => c.region === region)?.backup?.serviceAccountAnnotations)
   for (const s of schedules) {
     const descriptor = options.catalog.byName(s.database)
     if (!descriptor) throw new NotFoundError(`no descriptor for ${s.database}`)
-    await ensureToolsSecret(client, s.database, replicaSetTopology(descriptor, record.spec).members.map((m) => m.host))
+    const set = liveSets.get(s.database) ?? s.database
+    if (set === s.database) await ensureToolsSecret(client, s.database, replicaSetTopology(descriptor, record.spec).members.map((m) => m.host))
+    else await ensureToolsSecret(client, set, setHosts(options.catalog, record.spec, s.database, set), set)
   }
   // The scripts the verification Jobs run, byte for byte as shipped (before the CronJobs that mount them).
   await client.apply(renderVerifyScriptsConfigMap())
@@ -69,6 +75,26 @@ export async function reconcileBackupSchedules(env: {clients: ReadonlyMap<string
     }
   }
   return {region, schedules, applied, removed}
+}
+
+/**
+ * A restore's switch (or its --undo) changed the set a database's service reads: its CronJobs in
+ * the active region, where they exist (`env create` makes them where the backup store is wired),
+ * are rendered again for `set`, keeping the override recorded on them; the set's tools Secret is
+ * the caller's (the new base backup taken at the break writes it). Returns what it did.
+ */
+export async function pointSchedulesAt(client: KubeApi, record: EnvironmentRecord, catalog: Catalog, input: {database: string; set: string}): Promise<string> {
+  const present = (await scheduleCronJobs(client)).filter((c) => (c.metadata.labels as Record<string, string> | undefined)?.['mygate.dev/database'] === input.database)
+  if (present.length === 0) return `no backup schedule of ${input.database} to follow it`
+  const overrides = overridesOnCronJobs(new Map([[record.activeRegion, present]]), record.activeRegion)
+  const names = new Set(present.map((c) => String(c.metadata.name)))
+  const {cronJobs} = desiredBackupCronJobs(record, catalog, overrides, new Map([[input.database, input.set]]))
+  const applied: string[] = []
+  for (const cronJob of cronJobs.filter((c) => names.has(String(c.metadata.name)))) {
+    await client.apply(cronJob)
+    applied.push(String(cronJob.metadata.name))
+  }
+  return `${applied.join(', ')} read ${input.set}`
 }
 
 /** The backup CronJobs in one cluster. */
@@ -108,12 +134,12 @@ export function overridesOnCronJobs(cronJobsByRegion: ReadonlyMap<string, readon
  * schedules with the recorded overrides, writing to that region's bucket. `reconcileBackupSchedules`
  * applies them; `env diff` compares them (src/drift/contributors/backup-schedules.ts).
  */
-export function desiredBackupCronJobs(record: EnvironmentRecord, catalog: Catalog, overrides: ReadonlyMap<string, ScheduleOverride>): {schedules: DatabaseSchedule[]; cronJobs: KubeObject[]} {
+export function desiredBackupCronJobs(record: EnvironmentRecord, catalog: Catalog, overrides: ReadonlyMap<string, ScheduleOverride>, liveSets: ReadonlyMap<string, string> = new Map()): {schedules: DatabaseSchedule[]; cronJobs: KubeObject[]} {
   const region = record.activeRegion
   const schedules = planSchedules(resolveBackupTargets(catalog), overrides)
   const provider: StoreProvider = record.provider === 'local' ? 'local' : record.provider === 'aws' ? 'aws' : 'gcp'
   const bucket = backupBucketName(record.name, region)
   // `aws s3 cp --sse aws:kms` without a key id would use the account's aws/s3 key, not the bucket's.
   const encryptionKey = record.clusters.find((c) => c.region === region)?.backup?.encryptionKey
-  return {schedules, cronJobs: renderBackupCronJobs({schedules, region, locate: (key) => ({provider, bucket, key, ...(encryptionKey ? {encryptionKey} : {})})})}
+  return {schedules, cronJobs: renderBackupCronJobs({schedules, region, setOf: (database) => liveSets.get(database) ?? database, locate: (key) => ({provider, bucket, key, ...(encryptionKey ? {encryptionKey} : {})})})}
 }

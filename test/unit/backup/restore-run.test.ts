@@ -186,14 +186,17 @@ describe('--undo', () => {
 
 describe('a switch in a two-region environment', () => {
   test.each([
-    ['one region, switching', undefined, true, false],
-    ['two regions, --no-switch', 'west-2', false, false],
-    ['two regions, switching', 'west-2', true, true],
-  ] as const)('%s: refused = %s', (_what, secondaryRegion, switching, refused) => {
-    const error = refuseSwitchAcrossRegions({environment: 'prod', ...(secondaryRegion ? {secondaryRegion} : {}), switching, services: ['visitors']})
+    ['one region, switching', 'local', undefined, true, false],
+    ['two regions locally, switching: the restored set spans both', 'local', 'west-2', true, false],
+    ['two regions on kubeconfig clusters, switching', 'kubeconfig', 'west-2', true, false],
+    ['two regions on aws, --no-switch', 'aws', 'west-2', false, false],
+    ['two regions on aws, switching', 'aws', 'west-2', true, true],
+    ['two regions on gcp, switching', 'gcp', 'west-2', true, true],
+  ] as const)('%s: refused = %s', (_what, provider, secondaryRegion, switching, refused) => {
+    const error = refuseSwitchAcrossRegions({environment: 'prod', provider, ...(secondaryRegion ? {secondaryRegion} : {}), switching, services: ['visitors']})
     expect(error !== undefined).toBe(refused)
     if (error) {
-      expect(error.message).toBe('prod runs in two regions, and a restored set has members in its active region only: switching visitors to it would leave west-2 unable to reach its database')
+      expect(error.message).toBe(`prod runs in two regions on ${provider}, where a restored set has members in its active region only (its member names would need records in the environment's private zone): switching visitors to it would leave west-2 unable to reach its database`)
       expect(error.exitCode).toBe(2)
     }
   })
