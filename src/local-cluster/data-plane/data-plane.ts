@@ -16,6 +16,7 @@ import {shippedScript} from './jobs/contract.js'
 import {hashPassword} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
+import {connectionDropped, type PodEnd} from './pod-connections.js'
 import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
 import {restore, writeSnapshot} from './restore.js'
 import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
@@ -117,6 +118,7 @@ export class DataPlane {
       {
         log: (key, line, at) => this.memberLog(key, [line], at),
         resolveHost: (set, host) => (options.resolveHost ?? ((s, h) => this.resolveMemberKey(s, h)))(set, host),
+        reaches: (_set, from, to) => this.linkOpen(from.placement, to.placement, to.port),
       },
       {timeScale: this.timing.timeScale, defaultReplicationLagMs: this.timing.defaultReplicationLagMs, initialSyncMs: this.timing.initialSyncMs, rollbackMs: this.timing.rollbackMs},
     )
@@ -238,6 +240,25 @@ export class DataPlane {
     return info.kind === 'mongod' ? info.memberKey : undefined
   }
 
+  /** The running pod at a placement, as a connection's end. */
+  private podEnd(placement: {cluster: string; namespace: string; pod: string; podUid: string}): PodEnd | undefined {
+    const cluster = this.clusters.get(placement.cluster)
+    const pod = cluster?.store.getShared(PODS, placement.namespace, placement.pod)
+    if (!cluster || !pod || pod.metadata.uid !== placement.podUid) return undefined
+    return {cluster: {name: cluster.name, clusterSet: cluster.clusterSet, store: cluster.store, isDown: () => cluster.isDown()}, pod}
+  }
+
+  /**
+   * Whether the NetworkPolicies let one server's connections reach another's port (mongod
+   * heartbeats, votes and replication; a Redis replica's link to its master): pod-connections.ts.
+   * A pod that is gone has no policy to check; its member is down anyway.
+   */
+  private linkOpen(from: {cluster: string; namespace: string; pod: string; podUid: string}, to: {cluster: string; namespace: string; pod: string; podUid: string}, port: number): boolean {
+    const a = this.podEnd(from)
+    const b = this.podEnd(to)
+    return !a || !b || connectionDropped(a, b, port) === undefined
+  }
+
   /** Which members run now: their pod's mongod container is running and their region is up. */
   private observe(now: number): void {
     const seen = new Set<string>()
@@ -311,7 +332,11 @@ export class DataPlane {
     const endpoint = resolution.endpoints[0]
     if (this.clusters.get(endpoint.cluster)?.isDown()) return {ok: false}
     const instance = this.redis.instances.get(`${endpoint.cluster}/${endpoint.pod.metadata.namespace}/${endpoint.pod.metadata.name}`)
-    return instance && instance.podUid === endpoint.pod.metadata.uid && instance.options.port === replica.master.port ? {ok: true, instance} : {ok: false}
+    if (!instance || instance.podUid !== endpoint.pod.metadata.uid || instance.options.port !== replica.master.port) return {ok: false}
+    // The replica connects to its master: a link the NetworkPolicies drop never comes up.
+    const from = {cluster: replica.cluster, namespace: replica.namespace, pod: replica.pod, podUid: replica.podUid}
+    const to = {cluster: endpoint.cluster, namespace: String(endpoint.pod.metadata.namespace), pod: String(endpoint.pod.metadata.name), podUid: String(endpoint.pod.metadata.uid)}
+    return this.linkOpen(from, to, endpoint.port) ? {ok: true, instance} : {ok: false}
   }
 
   /** redis-cli Jobs' view of the simulated Redis servers. */
