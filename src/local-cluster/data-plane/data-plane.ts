@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {join} from 'node:path'
 
 import type {KubeObject} from '../../kube/types.js'
 import {isPodActive} from '../controllers/pod-state.js'
@@ -28,6 +29,7 @@ import {type DataPlaneTiming, resolveDataPlaneTiming, SIMULATION} from './timing
 import {serviceWriteShares} from './write-targets.js'
 import {infoReplication, type MasterLookup, RedisFleet, type RedisInstance} from './redis/redis-fleet.js'
 import type {RedisJobAccess} from './redis/redis-cli.js'
+import {RedisDatasets} from './redis/redis-datasets.js'
 import {launchRedis, redisContainer} from './redis/redis-server.js'
 
 export interface DataPlaneOptions {
@@ -87,6 +89,8 @@ export class DataPlane {
   readonly engine: DataPlaneEngine
   /** The simulated Redis servers (redis/redis-fleet.ts); in memory only, as Redis' replication state. */
   readonly redis = new RedisFleet()
+  /** Their datasets, kept with their claims (redis/redis-datasets.ts): what a restarted one loads. */
+  private readonly redisDatasets: RedisDatasets
   readonly timing: DataPlaneTiming
   private readonly clusters = new Map<string, ClusterAttachment>()
   private readonly listeners = new Map<string, Set<(keys: string[]) => void>>()
@@ -122,6 +126,7 @@ export class DataPlane {
       },
       {timeScale: this.timing.timeScale, defaultReplicationLagMs: this.timing.defaultReplicationLagMs, initialSyncMs: this.timing.initialSyncMs, rollbackMs: this.timing.rollbackMs},
     )
+    this.redisDatasets = new RedisDatasets(options.stateDir ? join(options.stateDir, 'redis') : undefined)
     if (options.stateDir) {
       const loaded = this.load(options.stateDir)
       this.log = new DataPlaneLog(options.stateDir, loaded)
@@ -178,6 +183,7 @@ export class DataPlane {
   forgetCluster(name: string): void {
     this.detach(name)
     for (const member of [...this.engine.members.values()]) if (member.placement.cluster === name) this.engine.dropMember(member.key)
+    for (const volume of this.redisDatasets.volumes()) if (volume.startsWith(`${name}/`)) this.redisDatasets.forget(volume)
     this.dropEmptySets()
     this.persist()
   }
@@ -195,6 +201,7 @@ export class DataPlane {
     if (now - this.lastTrafficAt >= SIMULATION.trafficRefreshMs) this.refreshWriteRates(now)
     this.engine.tick(now)
     this.redis.tick(now, (replica) => this.redisMaster(replica))
+    for (const instance of this.redis.instances.values()) if (instance.up && instance.volume) this.redisDatasets.save(instance.volume, instance.dataVersion, instance.data)
     this.notifyReadiness()
     this.persist(now)
   }
@@ -273,7 +280,11 @@ export class DataPlane {
           if (down || !isPodActive(pod) || !containerRunning(pod, info.container.name)) continue
           const launch = launchRedis(pod, info.container, objects)
           if (!launch.ok) continue
-          const instance = this.redis.observe({cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), options: launch.options}, now)
+          const volume = redisVolumeOf(cluster.name, pod, info.container, launch.options, cluster.store)
+          const instance = this.redis.observe(
+            {cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), options: launch.options, ...(volume ? {volume, load: () => this.redisDatasets.load(volume)} : {})},
+            now,
+          )
           redisRunning.add(instance.key)
           continue
         }
@@ -368,6 +379,13 @@ export class DataPlane {
       }
     }
     if (dropped) this.dropEmptySets()
+    // A Redis dataset goes with its claim, as a member's data does.
+    for (const volume of this.redisDatasets.volumes()) {
+      const [clusterName, namespace, claimAndUid] = volume.split('/')
+      const cluster = this.clusters.get(clusterName)
+      const [claim, uid] = (claimAndUid ?? '').split('@')
+      if (cluster && cluster.store.getShared(PVCS, namespace, claim)?.metadata.uid !== uid) this.redisDatasets.forget(volume)
+    }
   }
 
   private dropEmptySets(): void {
@@ -586,6 +604,12 @@ export class DataPlane {
   async flush(): Promise<void> {
     this.persist()
     await this.log?.flush()
+    await this.flushRedis()
+  }
+
+  private async flushRedis(): Promise<void> {
+    const failure = await this.redisDatasets.flush()
+    if (failure) this.options.log?.(`data plane: ${failure}`)
   }
 
   /** Folds the log into a new snapshot. */
@@ -623,6 +647,7 @@ export class DataPlane {
     this.persist()
     await this.compacting
     await this.log?.close()
+    await this.flushRedis()
     this.closed = true
   }
 
@@ -654,6 +679,18 @@ function claimOf(pod: KubeObject, dbPath: string, container: ContainerSpec): str
     .sort((a, b) => b.mountPath.length - a.mountPath.length)[0]
   const volume = mount ? (spec.volumes ?? []).find((v) => v.name === mount.name) : undefined
   return volume?.persistentVolumeClaim?.claimName
+}
+
+/**
+ * The volume a redis-server persists its dataset on: with `appendonly yes` (the AOF), the claim
+ * behind `dir`, by name and uid (`CLUSTER/NAMESPACE/CLAIM@UID`); undefined when nothing it writes
+ * outlives the container (redis/redis-datasets.ts).
+ */
+function redisVolumeOf(cluster: string, pod: KubeObject, container: ContainerSpec, options: {appendonly: boolean; dir: string}, store: LocalObjectStore): string | undefined {
+  if (!options.appendonly) return undefined
+  const claim = claimOf(pod, options.dir, container)
+  const uid = claim ? store.getShared(PVCS, String(pod.metadata.namespace), claim)?.metadata.uid : undefined
+  return claim && uid ? `${cluster}/${pod.metadata.namespace}/${claim}@${uid}` : undefined
 }
 
 /**
