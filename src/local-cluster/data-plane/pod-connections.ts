@@ -1,5 +1,5 @@
 import type {KubeObject} from '../../kube/types.js'
-import {droppedIn, podPeer} from './jobs/job-network.js'
+import {droppedIn, podPeer, policyGeneration} from './jobs/job-network.js'
 import type {ClusterView} from './network.js'
 
 /**
@@ -25,8 +25,25 @@ export interface PodEnd {
 
 const podIpOf = (pod: KubeObject): string | undefined => (pod.status as {podIP?: string} | undefined)?.podIP
 
+/**
+ * Verdicts by everything they depend on (both clusters' policies and namespaces, both pods as
+ * they are now, the port): the data plane asks for every pair of members at every heartbeat round.
+ */
+const verdicts = new Map<string, string | undefined>()
+const VERDICTS_KEPT = 10_000
+const podVersion = (pod: KubeObject): string => `${pod.metadata.uid}@${pod.metadata.resourceVersion}`
+
 /** undefined when the connection goes through; otherwise why it is dropped. */
 export function connectionDropped(from: PodEnd, to: PodEnd, port: number): string | undefined {
+  const key = `${from.cluster.name}:${policyGeneration(from.cluster)}|${to.cluster.name}:${policyGeneration(to.cluster)}|${podVersion(from.pod)}|${podVersion(to.pod)}|${port}`
+  if (verdicts.has(key)) return verdicts.get(key)
+  const verdict = decide(from, to, port)
+  if (verdicts.size >= VERDICTS_KEPT) verdicts.clear()
+  verdicts.set(key, verdict)
+  return verdict
+}
+
+function decide(from: PodEnd, to: PodEnd, port: number): string | undefined {
   if (from.cluster.name === to.cluster.name) return droppedIn(from.cluster, podPeer(from.pod), podPeer(to.pod), port)
   const fromIp = podIpOf(from.pod)
   const toIp = podIpOf(to.pod)

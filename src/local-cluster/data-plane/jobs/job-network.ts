@@ -26,6 +26,29 @@ export function podPeer(pod: KubeObject): PodPeer {
   }
 }
 
+/**
+ * The cluster's NetworkPolicies, listed once per store revision: the data plane asks for every
+ * pair of members at each heartbeat round, and listing sorts the whole collection.
+ */
+const listed = new WeakMap<object, {revision: string; policies: KubeObject[]; signature: string; generation: number}>()
+function listPolicies(cluster: ClusterView): {policies: KubeObject[]; generation: number} {
+  const revision = cluster.store.resourceVersion()
+  const cached = listed.get(cluster.store)
+  if (cached?.revision === revision) return cached
+  const policies = cluster.store.listShared(POLICIES).items
+  // What a verdict depends on besides the two pods: the policies and the namespaces' labels.
+  const namespaces = cluster.store.listShared(NAMESPACES).items
+  const signature = [...policies, ...namespaces].map((o) => `${o.metadata.uid}@${o.metadata.resourceVersion}`).join(',')
+  const generation = cached === undefined ? 0 : cached.signature === signature ? cached.generation : cached.generation + 1
+  const entry = {revision, policies, signature, generation}
+  listed.set(cluster.store, entry)
+  return entry
+}
+const policiesOf = (cluster: ClusterView): KubeObject[] => listPolicies(cluster).policies
+
+/** Moves on whenever a verdict of this cluster's policies could change: a policy or a namespace changed. */
+export const policyGeneration = (cluster: ClusterView): number => listPolicies(cluster).generation
+
 /** undefined when the connection may go; otherwise why it is dropped. */
 export function droppedByPolicy(cluster: ClusterView, from: KubeObject, to: Peer, port: number): string | undefined {
   return droppedIn(cluster, podPeer(from), to, port)
@@ -36,7 +59,7 @@ export function droppedByPolicy(cluster: ClusterView, from: KubeObject, to: Peer
  * outside address (egress), an outside address to a pod of this cluster (ingress), or two pods.
  */
 export function droppedIn(cluster: ClusterView, from: Peer, to: Peer, port: number): string | undefined {
-  const policies = cluster.store.listShared(POLICIES).items
+  const policies = policiesOf(cluster)
   if (policies.length === 0) return undefined
   const namespaceLabels = (name: string): Record<string, string> | undefined => {
     const namespace = cluster.store.getShared(NAMESPACES, undefined, name)
