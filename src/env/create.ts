@@ -1,7 +1,6 @@
 import type {Catalog} from '../catalog/types.js'
 import type {EnvironmentSpec, ProviderName} from '../config/types.js'
 import {BookkeepingError, ConflictError, isMygateError, NotFoundError, OperationFailedError, TimeoutError} from '../errors.js'
-import {parseDuration} from '../duration.js'
 import {applyObjects, AppliedObject} from '../kube/apply.js'
 import {notServedLine, servesKind} from '../kube/discovery.js'
 import type {KubeApi} from '../kube/api.js'
@@ -18,14 +17,14 @@ import type {RandomGenerator} from '../secrets/generators.js'
 import {type RestartedService, restartServices} from '../secrets/restart.js'
 import {ensureTrafficEntry, type TrafficEntryResult} from '../traffic-dns/entry-points.js'
 import {Phase, PhaseTiming, runPhases} from '../ui/progress.js'
-import {connectEnvironment} from './connect.js'
+import {cachedKubeconfigPath, connectEnvironment} from './connect.js'
 import {createDatabases, databasesSummary} from './create-databases.js'
 import {ensureMemberNames} from './member-names.js'
 import {needsMemberZone, type MemberZoneResult} from '../providers/member-names.js'
 import type {DatabaseFormation} from '../db/form-replica-sets.js'
-import {annotateKubeconfig} from './kubeconfig-extension.js'
+import {annotateKubeconfig, environmentFromKubeconfig} from './kubeconfig-extension.js'
 import {PlanSummary, RegionPlan, activeRegionOf, planEnvironment, summarizePlan} from './plan.js'
-import {EnvironmentRecord, writeRecord} from './record.js'
+import {EnvironmentRecord, expiresAtOf, writeRecord} from './record.js'
 
 export interface CreateEnvironmentOptions {
   env: EnvironmentSpec
@@ -136,9 +135,15 @@ export async function createEnvironment(options: CreateEnvironmentOptions): Prom
     {
       title: 'Clusters',
       run: async (ctx) => {
+        // An infra-only environment has no record to hold its TTL: its cached kubeconfig does,
+        // counted from the first create (a re-run keeps it, as a record's createdAt is kept).
+        const infraOnly = Boolean(options.infraOnly) && !existing
+        const cached = infraOnly ? await environmentFromKubeconfig(cachedKubeconfigPath(env.name, options.home)) : undefined
+        const createdAt = infraOnly ? ((cached?.infraOnly ? cached.createdAt : undefined) ?? now().toISOString()) : undefined
         result.clusters = await provider.ensureClusters(env, ctx)
         const kubeconfig = await provider.writeKubeconfig(env, result.clusters)
-        await annotateKubeconfig(kubeconfig.path, {spec: env, infraOnly: Boolean(options.infraOnly) && !existing})
+        const expiresAt = createdAt ? expiresAtOf(createdAt, env.ttl) : undefined
+        await annotateKubeconfig(kubeconfig.path, {spec: env, infraOnly, ...(createdAt ? {createdAt} : {}), ...(expiresAt ? {expiresAt} : {})})
         result.kubeconfig = kubeconfig.path
         result.contexts = kubeconfig.contexts
         const config = await loadKubeconfig({explicit: kubeconfig.path})
@@ -370,7 +375,7 @@ function buildRecord(
     phase,
     createdAt,
     updatedAt: now.toISOString(),
-    ...(env.ttl ? {expiresAt: new Date(Date.parse(createdAt) + parseDuration(env.ttl, '--ttl')).toISOString()} : {}),
+    ...(env.ttl ? {expiresAt: expiresAtOf(createdAt, env.ttl)} : {}),
   }
 }
 

@@ -12,6 +12,12 @@ export interface KubeconfigEnvironment {
   spec: EnvironmentSpec
   /** Clusters only: created with --infra-only, nothing applied inside them. */
   infraOnly: boolean
+  /**
+   * Infra-only: when its clusters were first created, and when its TTL runs out (the record in the
+   * cluster holds these otherwise; an infra-only environment has none).
+   */
+  createdAt?: string
+  expiresAt?: string
 }
 
 export async function annotateKubeconfig(path: string, environment: KubeconfigEnvironment): Promise<void> {

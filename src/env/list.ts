@@ -35,7 +35,19 @@ export async function listEnvironments(options: {config?: ProjectConfig; home?: 
       const cached = await environmentFromKubeconfig(join(home, 'kubeconfig', `${name}.yaml`))
       if (cached?.infraOnly) {
         const s = cached.spec
-        return {name, status: 'created', provider: s.provider, tier: s.tier, regions: s.regions, activeRegion: s.regions.primary, phase: 'infra-only', expired: false}
+        // No record in its clusters: the TTL is the one its kubeconfig carries.
+        return {
+          name,
+          status: 'created',
+          provider: s.provider,
+          tier: s.tier,
+          regions: s.regions,
+          activeRegion: s.regions.primary,
+          phase: 'infra-only',
+          ...(cached.createdAt ? {createdAt: cached.createdAt} : {}),
+          ...(cached.expiresAt ? {expiresAt: cached.expiresAt} : {}),
+          expired: isExpired(cached, now),
+        }
       }
       try {
         const connection = await connectEnvironment(name, {home, tolerateUnreachable: true, timeoutMs: 5_000})

@@ -2,6 +2,7 @@ import {NAMESPACES, type EnvironmentSpec, type ProviderName} from '../config/typ
 import type {KubeApi} from '../kube/api.js'
 import {MANAGED_BY, type KubeObject} from '../kube/types.js'
 import type {ClusterHandle} from '../providers/types.js'
+import {parseDuration} from '../duration.js'
 import {ExternalError} from '../errors.js'
 
 /**
@@ -63,6 +64,15 @@ export async function readRecord(client: KubeApi): Promise<EnvironmentRecord | u
 
 export async function writeRecord(client: KubeApi, record: EnvironmentRecord): Promise<void> {
   await client.apply(encodeRecord(record))
+}
+
+/**
+ * When an environment created at `createdAt` with `ttl` expires: creation time plus the TTL (the
+ * same for a recorded environment and an infra-only one, whose kubeconfig carries both).
+ * @example expiresAtOf('2026-12-03T10:00:00.000Z', '1s') === '2026-12-03T10:00:01.000Z'
+ */
+export function expiresAtOf(createdAt: string, ttl: string | undefined): string | undefined {
+  return ttl === undefined ? undefined : new Date(Date.parse(createdAt) + parseDuration(ttl, '--ttl')).toISOString()
 }
 
 /** Expired when a TTL was set and has run out. */

@@ -7,6 +7,7 @@ import {startControllers} from './controllers/index.js'
 import type {ApiFaultSettings} from './api-server/index.js'
 import type {DataPlane} from './data-plane/data-plane.js'
 import {ContainerLogs} from './kubelet/container-logs.js'
+import {clusterPodCidr, DEFAULT_POD_CIDR} from './kubelet/nodes.js'
 import {createPrometheusProxy} from './metrics/index.js'
 import {createObjectStore} from './store/index.js'
 
@@ -47,12 +48,16 @@ export interface LocalClusterOptions {
   clusterSet?: string
   /** API groups whose operator CRDs this cluster is bootstrapped without (bootstrap.ts, MYGATE_LOCAL_WITHOUT_CRDS). */
   withoutCrdGroups?: readonly string[]
+  /** The Pod range for the cluster's nodes (kubelet/nodes.ts); default 10.244.0.0/16. A restarted cluster keeps its nodes' range. */
+  podCidr?: string
 }
 
 export interface LocalCluster {
   name: string
   region: string
   clusterSet: string
+  /** The Pod range its nodes' /24s come from (what another cluster's NetworkPolicies see as this region's pods). */
+  podCidr: string
   url: string
   port: number
   isDown(): boolean
@@ -90,7 +95,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const podLogs = new ContainerLogs(join(options.stateDir, 'pod-logs'))
   let server: Awaited<ReturnType<typeof listen>> | undefined
   const podRuntime = options.dataPlane?.attach({name: options.name, region: options.region, clusterSet, store, isDown: () => server === undefined, logs: podLogs})
-  const controllers = startControllers({store, clusterName: options.name, region: options.region, timing, logger: (line) => log(`[${options.name}] ${line}`), podRuntime})
+  const controllers = startControllers({store, clusterName: options.name, region: options.region, timing, logger: (line) => log(`[${options.name}] ${line}`), podRuntime, podCidr: options.podCidr})
+  const podCidr = clusterPodCidr(store) ?? options.podCidr ?? DEFAULT_POD_CIDR
   const serviceProxy = createPrometheusProxy({store})
   const listen = (port: number | undefined) =>
     startApiServer({store, host: '127.0.0.1', port: port ?? 0, serviceProxy, podLogs, requestHooks: {apiFaults: () => faults}, logger: log})
@@ -108,6 +114,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     name: options.name,
     region: options.region,
     clusterSet,
+    podCidr,
     url: `http://127.0.0.1:${port}`,
     port,
     isDown: () => server === undefined,

@@ -150,9 +150,12 @@ async function requireDaemon(home: string): Promise<DaemonInfo> {
   return info
 }
 
-/** @param clusterSet the environment the cluster belongs to (its region clusters reach each other). */
-export async function ensureCluster(home: string, name: string, region: string, clusterSet?: string): Promise<ClusterInfo> {
-  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}`, clusterSet ? {region, clusterSet} : {region})
+/**
+ * @param clusterSet the environment the cluster belongs to (its region clusters reach each other).
+ * @param podCidr the cluster's Pod range (a /16; the daemon refuses to change an existing cluster's).
+ */
+export async function ensureCluster(home: string, name: string, region: string, clusterSet?: string, podCidr?: string): Promise<ClusterInfo> {
+  return call<ClusterInfo>(await requireDaemon(home), 'PUT', `/clusters/${encodeURIComponent(name)}`, {region, ...(clusterSet ? {clusterSet} : {}), ...(podCidr ? {podCidr} : {})})
 }
 
 export async function deleteCluster(home: string, name: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import type {EnvironmentSpec} from '../config/types.js'
 import {MAX_ZONES, type RegionRole, subnetCidr, vpcCidrFor} from './aws/address-plan.js'
 import {usesOwnNetwork} from './aws/plan.js'
 import {RANGES_BY_ROLE} from './gcp/address-plan.js'
+import {LOCAL_POD_RANGES} from './local/address-plan.js'
 import {environmentRegions} from './naming.js'
 
 /**
@@ -32,6 +33,11 @@ import {environmentRegions} from './naming.js'
  *   address is taken from its subnetwork's primary (node) range, so clients connect to the other
  *   region's node range. Inside one cluster kube-proxy sends traffic for a load balancer's IP
  *   straight to the Pod, so same-region connections stay pod-to-pod (the podSelector rules).
+ * - local: the daemon's cluster set routes a member name straight to the member's pod, with
+ *   neither load balancer nor NAT (local/address-plan.ts): a member sees the other region's Pod
+ *   address and clients connect to the other region's Pod range. The local control plane checks
+ *   these policies on every connection between its clusters (README "How strict the local
+ *   control plane is"), as an enforcing network plugin would.
  *
  * Ranges that the plan does not know are left out: a primary region on named subnets
  * (aws.subnetIds) has whatever range its VPC has, as has a VPC made before the address plan
@@ -41,6 +47,7 @@ import {environmentRegions} from './naming.js'
  *   ingressFrom: 10.10.96.0/19 10.10.128.0/19 10.10.160.0/19 (r1's NLBs)
  *   egressTo: the same and 10.20.96.0/19 10.20.128.0/19 10.20.160.0/19 (r2's NLBs)
  * @example gcp, region r1 (primary): ingressFrom 10.80.0.0/14 (r2's Pods); egressTo 10.20.0.0/20 (r2's load balancers)
+ * @example local, region r1 (primary): ingressFrom 10.245.0.0/16 (r2's Pods); egressTo 10.245.0.0/16 (r2's Pods)
  */
 export interface MemberRanges {
   region: string
@@ -55,7 +62,7 @@ function privateSubnets(role: RegionRole): string[] {
 }
 
 export function memberRanges(env: EnvironmentSpec, region: string): MemberRanges | undefined {
-  if (!env.regions.secondary || (env.provider !== 'aws' && env.provider !== 'gcp')) return undefined
+  if (!env.regions.secondary || env.provider === 'kubeconfig') return undefined
   const regions = environmentRegions(env)
   const own = regions.find((r) => r.region === region)
   if (!own) throw new Error(`region ${region} is not a region of environment ${env.name}`)
@@ -64,6 +71,7 @@ export function memberRanges(env: EnvironmentSpec, region: string): MemberRanges
     const nlbs = (role: RegionRole) => (usesOwnNetwork(env, role) ? privateSubnets(role) : [])
     return {region, ingressFrom: nlbs(own.role), egressTo: [...nlbs(own.role), ...nlbs(peer.role)]}
   }
+  if (env.provider === 'local') return {region, ingressFrom: [LOCAL_POD_RANGES[peer.role]], egressTo: [LOCAL_POD_RANGES[peer.role]]}
   return {region, ingressFrom: [RANGES_BY_ROLE[peer.role].pods], egressTo: [RANGES_BY_ROLE[peer.role].nodes]}
 }
 

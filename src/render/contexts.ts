@@ -298,7 +298,7 @@ export function dataContext(service: ServiceDescriptor, env: EnvironmentSpec, ca
 
 /**
  * Context for templates/mongodb/cross-region/*.yaml and templates/redis/cross-region/*.yaml,
- * rendered once per region of a two-region environment on a cloud. Names: env, namespace,
+ * rendered once per region of a two-region environment on aws, gcp or local. Names: env, namespace,
  * service, serviceSelector, crossRegion ({labels, ingressEnabled, egressEnabled, ingressFrom,
  * egressTo}: ipBlock peers from src/providers/member-network.ts).
  */

@@ -98,7 +98,7 @@ export async function renderService(
       objects.push(...(await renderFolder(join(dirs.templates, 'mongodb', 'member'), memberContext(service, env, member), labels)))
     }
   }
-  // Two regions on a cloud: per region, the address ranges the member names need (src/providers/member-network.ts).
+  // Two regions on aws, gcp or local: per region, the address ranges the member names need (src/providers/member-network.ts).
   if ((service.kind === 'mongodb' || service.kind === 'redis') && env.regions.secondary && memberRanges(env, env.regions.primary)) {
     for (const region of [env.regions.primary, env.regions.secondary]) {
       objects.push(...(await renderFolder(join(dirs.templates, service.kind, 'cross-region'), crossRegionContext(service, env, region), labels)))

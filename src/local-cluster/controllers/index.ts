@@ -38,6 +38,8 @@ export interface StartControllersOptions {
   zones?: string[]
   /** Simulated nodes; default 3. */
   nodeCount?: number
+  /** The cluster's Pod range (kubelet/nodes.ts); default 10.244.0.0/16. */
+  podCidr?: string
   /** Simulated durations in ms; anything left out takes DEFAULT_TIMING's value. */
   timing?: Partial<ControllerTiming>
   /** Milliseconds since the epoch; default Date.now. Timers still run on real time. */
@@ -97,7 +99,7 @@ export function startControllers(options: StartControllersOptions): ControllersH
     timing: resolveTiming(options.timing),
     podRuntime: options.podRuntime,
   }
-  ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, now: clock()}))
+  ensureNodes(options.store, buildNodes({clusterName: options.clusterName, region: options.region, zones: options.zones, count: options.nodeCount, podCidr: options.podCidr, now: clock()}))
   // The cloud's default StorageClass and its provisioner come with the nodes (see storage/).
   ensureDefaultStorageClass(options.store)
   const running: RunningController[] = CONTROLLERS.map((make) => runController(make(context), context))

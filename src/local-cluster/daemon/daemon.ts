@@ -63,15 +63,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const startedAt = new Date().toISOString()
 
   const persist = async () => {
-    const list = [...clusters.values()].map((c): ClusterRecord => ({name: c.name, region: c.region, port: c.port, clusterSet: c.clusterSet}))
+    const list = [...clusters.values()].map((c): ClusterRecord => ({name: c.name, region: c.region, port: c.port, clusterSet: c.clusterSet, podCidr: c.podCidr}))
     await writeFileAtomic(paths.clustersFile, JSON.stringify(list, null, 2))
     await writeLocalKubeconfig(paths.kubeconfig, localKubeconfig(list))
   }
 
-  const ensureCluster = async (name: string, region: string, port?: number, clusterSet?: string): Promise<LocalCluster> => {
+  const ensureCluster = async (name: string, region: string, port?: number, clusterSet?: string, podCidr?: string): Promise<LocalCluster> => {
     const existing = clusters.get(name)
     if (existing) return existing
-    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log, dataPlane, clusterSet, withoutCrdGroups: options.withoutCrdGroups})
+    const cluster = await startLocalCluster({name, region, stateDir: paths.clusterDir(name), port, timing: options.timing, log, dataPlane, clusterSet, withoutCrdGroups: options.withoutCrdGroups, podCidr})
     clusters.set(name, cluster)
     log(`cluster ${name} (${region}) listening on ${cluster.url}`)
     return cluster
@@ -80,11 +80,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   try {
     for (const record of records) {
       try {
-        await ensureCluster(record.name, record.region, record.port, record.clusterSet)
+        await ensureCluster(record.name, record.region, record.port, record.clusterSet, record.podCidr)
       } catch (error) {
         // Its old port may be taken now; a new one is recorded and the kubeconfig rewritten.
         log(`cluster ${record.name}: port ${record.port} unavailable (${(error as Error).message}); using a new one`)
-        await ensureCluster(record.name, record.region, undefined, record.clusterSet)
+        await ensureCluster(record.name, record.region, undefined, record.clusterSet, record.podCidr)
       }
     }
     await persist()
@@ -100,6 +100,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     name: cluster.name,
     region: cluster.region,
     clusterSet: cluster.clusterSet,
+    podCidr: cluster.podCidr,
     url: cluster.url,
     port: cluster.port,
     down: cluster.isDown(),
@@ -139,9 +140,14 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       if (method === 'PUT' && parts.length === 2) {
         const region = String(body.region ?? 'local-1')
         const clusterSet = typeof body.clusterSet === 'string' && body.clusterSet ? body.clusterSet : undefined
-        const cluster = await ensureCluster(name, region, undefined, clusterSet)
+        const podCidr = typeof body.podCidr === 'string' && body.podCidr ? body.podCidr : undefined
+        if (podCidr !== undefined && !/^\d+\.\d+\.0\.0\/16$/.test(podCidr)) return [400, {message: `pod range ${podCidr} is not a /16 (A.B.0.0/16)`}]
+        const cluster = await ensureCluster(name, region, undefined, clusterSet, podCidr)
         if (cluster.region !== region) return [409, {message: `cluster ${name} exists in region ${cluster.region}, not ${region}`}]
         if (clusterSet && cluster.clusterSet !== clusterSet) return [409, {message: `cluster ${name} belongs to ${cluster.clusterSet}, not ${clusterSet}`}]
+        // A node's Pod range cannot change (immutable spec.podCIDR): a cluster made before the
+        // environment's address plan is re-created to get it.
+        if (podCidr && cluster.podCidr !== podCidr) return [409, {message: `cluster ${name} has Pod range ${cluster.podCidr}, not ${podCidr}: destroy and re-create the environment`}]
         await persist()
         return [200, info(cluster)]
       }

@@ -17,6 +17,8 @@ export interface ClusterInfo {
   region: string
   /** The environment the cluster belongs to: its clusters reach each other's clusterset.local names. */
   clusterSet: string
+  /** The cluster's Pod range: another region's NetworkPolicies see its pods' connections from it. */
+  podCidr: string
   url: string
   port: number
   /** An injected region outage: the API server is not listening. */
@@ -40,4 +42,6 @@ export interface ClusterRecord {
   port: number
   /** Absent in records written before the data plane: the cluster is its own set. */
   clusterSet?: string
+  /** Absent in records written before per-region Pod ranges: 10.244.0.0/16. */
+  podCidr?: string
 }

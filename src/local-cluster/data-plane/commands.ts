@@ -56,7 +56,8 @@ export function hello(ctx: CommandContext, member: Member): Record<string, unkno
     hosts: visible.filter(({config}) => isElectable(config)).map(({config}) => config.host),
     passives: visible.filter(({config}) => !isElectable(config) && !config.arbiterOnly).map(({config}) => config.host),
     arbiters: visible.filter(({config}) => config.arbiterOnly).map(({config}) => config.host),
-    ...(primary ? {primary: ctx.engine.hostOf(set, primary.key)} : {}),
+    // A member learns the primary from its heartbeats: one that cannot reach it does not name it.
+    ...(primary && ctx.engine.sees(set, member.key, primary.key) ? {primary: ctx.engine.hostOf(set, primary.key)} : {}),
     me: ctx.engine.hostOf(set, member.key),
     electionId: set.term,
     ok: 1,
@@ -79,7 +80,9 @@ export function replSetGetStatus(ctx: CommandContext, member: Member): Record<st
   const commit = engine.commitPoint(set)
   const members = engine.membersOf(set).map(({config, member: m}) => {
     const self = m?.key === member.key
-    const healthy = m !== undefined && m.up
+    // Health is what this member's heartbeats find: a running member the network keeps them from
+    // reaching is "(not reachable/healthy)", as a stopped one is.
+    const healthy = m !== undefined && m.up && engine.sees(set, member.key, m.key)
     const optime = healthy ? lastAppliedOf(m, set) : NULL_OPTIME
     const state = healthy ? m.state : 'DOWN'
     return {
@@ -105,7 +108,7 @@ export function replSetGetStatus(ctx: CommandContext, member: Member): Record<st
     date: dateOf(now),
     myState: MEMBER_STATES[member.state],
     term: set.term,
-    syncSourceHost: primary && primary.key !== member.key ? engine.hostOf(set, primary.key) : '',
+    syncSourceHost: primary && primary.key !== member.key && engine.sees(set, member.key, primary.key) ? engine.hostOf(set, primary.key) : '',
     heartbeatIntervalMillis: set.config.settings.heartbeatIntervalMillis,
     majorityVoteCount: majorityOf(set.config),
     writeMajorityCount: majorityOf(set.config),

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {join} from 'node:path'
 
 import type {KubeObject} from '../../kube/types.js'
 import {isPodActive} from '../controllers/pod-state.js'
@@ -16,6 +17,7 @@ import {shippedScript} from './jobs/contract.js'
 import {hashPassword, passwordMatches} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
+import {connectionDropped, type PodEnd} from './pod-connections.js'
 import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
 import {restore, writeSnapshot} from './restore.js'
 import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
@@ -27,6 +29,7 @@ import {type DataPlaneTiming, resolveDataPlaneTiming, SIMULATION} from './timing
 import {serviceWriteShares} from './write-targets.js'
 import {infoReplication, type MasterLookup, RedisFleet, type RedisInstance} from './redis/redis-fleet.js'
 import type {RedisJobAccess} from './redis/redis-cli.js'
+import {RedisDatasets} from './redis/redis-datasets.js'
 import {launchRedis, redisContainer} from './redis/redis-server.js'
 
 export interface DataPlaneOptions {
@@ -86,6 +89,8 @@ export class DataPlane {
   readonly engine: DataPlaneEngine
   /** The simulated Redis servers (redis/redis-fleet.ts); in memory only, as Redis' replication state. */
   readonly redis = new RedisFleet()
+  /** Their datasets, kept with their claims (redis/redis-datasets.ts): what a restarted one loads. */
+  private readonly redisDatasets: RedisDatasets
   readonly timing: DataPlaneTiming
   private readonly clusters = new Map<string, ClusterAttachment>()
   private readonly listeners = new Map<string, Set<(keys: string[]) => void>>()
@@ -117,9 +122,11 @@ export class DataPlane {
       {
         log: (key, line, at) => this.memberLog(key, [line], at),
         resolveHost: (set, host) => (options.resolveHost ?? ((s, h) => this.resolveMemberKey(s, h)))(set, host),
+        reaches: (_set, from, to) => this.linkOpen(from.placement, to.placement, to.port),
       },
       {timeScale: this.timing.timeScale, defaultReplicationLagMs: this.timing.defaultReplicationLagMs, initialSyncMs: this.timing.initialSyncMs, rollbackMs: this.timing.rollbackMs},
     )
+    this.redisDatasets = new RedisDatasets(options.stateDir ? join(options.stateDir, 'redis') : undefined)
     if (options.stateDir) {
       const loaded = this.load(options.stateDir)
       this.log = new DataPlaneLog(options.stateDir, loaded)
@@ -176,6 +183,7 @@ export class DataPlane {
   forgetCluster(name: string): void {
     this.detach(name)
     for (const member of [...this.engine.members.values()]) if (member.placement.cluster === name) this.engine.dropMember(member.key)
+    for (const volume of this.redisDatasets.volumes()) if (volume.startsWith(`${name}/`)) this.redisDatasets.forget(volume)
     this.dropEmptySets()
     this.persist()
   }
@@ -193,6 +201,7 @@ export class DataPlane {
     if (now - this.lastTrafficAt >= SIMULATION.trafficRefreshMs) this.refreshWriteRates(now)
     this.engine.tick(now)
     this.redis.tick(now, (replica) => this.redisMaster(replica))
+    for (const instance of this.redis.instances.values()) if (instance.up && instance.volume) this.redisDatasets.save(instance.volume, instance.dataVersion, instance.data)
     this.notifyReadiness()
     this.persist(now)
   }
@@ -238,6 +247,25 @@ export class DataPlane {
     return info.kind === 'mongod' ? info.memberKey : undefined
   }
 
+  /** The running pod at a placement, as a connection's end. */
+  private podEnd(placement: {cluster: string; namespace: string; pod: string; podUid: string}): PodEnd | undefined {
+    const cluster = this.clusters.get(placement.cluster)
+    const pod = cluster?.store.getShared(PODS, placement.namespace, placement.pod)
+    if (!cluster || !pod || pod.metadata.uid !== placement.podUid) return undefined
+    return {cluster: {name: cluster.name, clusterSet: cluster.clusterSet, store: cluster.store, isDown: () => cluster.isDown()}, pod}
+  }
+
+  /**
+   * Whether the NetworkPolicies let one server's connections reach another's port (mongod
+   * heartbeats, votes and replication; a Redis replica's link to its master): pod-connections.ts.
+   * A pod that is gone has no policy to check; its member is down anyway.
+   */
+  private linkOpen(from: {cluster: string; namespace: string; pod: string; podUid: string}, to: {cluster: string; namespace: string; pod: string; podUid: string}, port: number): boolean {
+    const a = this.podEnd(from)
+    const b = this.podEnd(to)
+    return !a || !b || connectionDropped(a, b, port) === undefined
+  }
+
   /** Which members run now: their pod's mongod container is running and their region is up. */
   private observe(now: number): void {
     const seen = new Set<string>()
@@ -252,7 +280,11 @@ export class DataPlane {
           if (down || !isPodActive(pod) || !containerRunning(pod, info.container.name)) continue
           const launch = launchRedis(pod, info.container, objects)
           if (!launch.ok) continue
-          const instance = this.redis.observe({cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), options: launch.options}, now)
+          const volume = redisVolumeOf(cluster.name, pod, info.container, launch.options, cluster.store)
+          const instance = this.redis.observe(
+            {cluster: cluster.name, namespace: String(pod.metadata.namespace), pod: String(pod.metadata.name), podUid: String(pod.metadata.uid), options: launch.options, ...(volume ? {volume, load: () => this.redisDatasets.load(volume)} : {})},
+            now,
+          )
           redisRunning.add(instance.key)
           continue
         }
@@ -311,7 +343,11 @@ export class DataPlane {
     const endpoint = resolution.endpoints[0]
     if (this.clusters.get(endpoint.cluster)?.isDown()) return {ok: false}
     const instance = this.redis.instances.get(`${endpoint.cluster}/${endpoint.pod.metadata.namespace}/${endpoint.pod.metadata.name}`)
-    return instance && instance.podUid === endpoint.pod.metadata.uid && instance.options.port === replica.master.port ? {ok: true, instance} : {ok: false}
+    if (!instance || instance.podUid !== endpoint.pod.metadata.uid || instance.options.port !== replica.master.port) return {ok: false}
+    // The replica connects to its master: a link the NetworkPolicies drop never comes up.
+    const from = {cluster: replica.cluster, namespace: replica.namespace, pod: replica.pod, podUid: replica.podUid}
+    const to = {cluster: endpoint.cluster, namespace: String(endpoint.pod.metadata.namespace), pod: String(endpoint.pod.metadata.name), podUid: String(endpoint.pod.metadata.uid)}
+    return this.linkOpen(from, to, endpoint.port) ? {ok: true, instance} : {ok: false}
   }
 
   /** redis-cli Jobs' view of the simulated Redis servers. */
@@ -343,6 +379,13 @@ export class DataPlane {
       }
     }
     if (dropped) this.dropEmptySets()
+    // A Redis dataset goes with its claim, as a member's data does.
+    for (const volume of this.redisDatasets.volumes()) {
+      const [clusterName, namespace, claimAndUid] = volume.split('/')
+      const cluster = this.clusters.get(clusterName)
+      const [claim, uid] = (claimAndUid ?? '').split('@')
+      if (cluster && cluster.store.getShared(PVCS, namespace, claim)?.metadata.uid !== uid) this.redisDatasets.forget(volume)
+    }
   }
 
   private dropEmptySets(): void {
@@ -571,6 +614,12 @@ export class DataPlane {
   async flush(): Promise<void> {
     this.persist()
     await this.log?.flush()
+    await this.flushRedis()
+  }
+
+  private async flushRedis(): Promise<void> {
+    const failure = await this.redisDatasets.flush()
+    if (failure) this.options.log?.(`data plane: ${failure}`)
   }
 
   /** Folds the log into a new snapshot. */
@@ -608,6 +657,7 @@ export class DataPlane {
     this.persist()
     await this.compacting
     await this.log?.close()
+    await this.flushRedis()
     this.closed = true
   }
 
@@ -639,6 +689,18 @@ function claimOf(pod: KubeObject, dbPath: string, container: ContainerSpec): str
     .sort((a, b) => b.mountPath.length - a.mountPath.length)[0]
   const volume = mount ? (spec.volumes ?? []).find((v) => v.name === mount.name) : undefined
   return volume?.persistentVolumeClaim?.claimName
+}
+
+/**
+ * The volume a redis-server persists its dataset on: with `appendonly yes` (the AOF), the claim
+ * behind `dir`, by name and uid (`CLUSTER/NAMESPACE/CLAIM@UID`); undefined when nothing it writes
+ * outlives the container (redis/redis-datasets.ts).
+ */
+function redisVolumeOf(cluster: string, pod: KubeObject, container: ContainerSpec, options: {appendonly: boolean; dir: string}, store: LocalObjectStore): string | undefined {
+  if (!options.appendonly) return undefined
+  const claim = claimOf(pod, options.dir, container)
+  const uid = claim ? store.getShared(PVCS, String(pod.metadata.namespace), claim)?.metadata.uid : undefined
+  return claim && uid ? `${cluster}/${pod.metadata.namespace}/${claim}@${uid}` : undefined
 }
 
 /**

@@ -25,6 +25,12 @@ export interface EngineHooks {
   log(memberKey: string, line: LogLine, atMs: number): void
   /** The member a config host names, seen from the set's clusters; undefined when it resolves to none. */
   resolveHost(set: ReplicaSet, host: string): string | undefined
+  /**
+   * Whether the network lets `from`'s connections reach `to` (NetworkPolicies, pod-connections.ts);
+   * asked for every pair of running members at each heartbeat round. Absent: every member reaches
+   * every other.
+   */
+  reaches?(set: ReplicaSet, from: Member, to: Member): boolean
 }
 
 /** What changed since the last drain, for the persistence log. */
@@ -57,6 +63,11 @@ export class DataPlaneEngine {
   readonly members = new Map<string, Member>()
   readonly sets = new Map<string, ReplicaSet>()
   readonly journal: EngineJournal = {sets: new Set(), members: new Set(), truncations: [], droppedMembers: new Set()}
+  /**
+   * Per set, the links `FROM>TO` (member keys) the network drops, as the last heartbeat round
+   * found them (the `reaches` hook). Not persisted: a restarted daemon finds them again in one round.
+   */
+  private readonly cutLinks = new Map<string, Set<string>>()
 
   constructor(
     private readonly hooks: EngineHooks,
@@ -99,6 +110,14 @@ export class DataPlaneEngine {
 
   hostOf(set: ReplicaSet, memberKey: string): string {
     return this.configOf(set, memberKey)?.host ?? memberKey
+  }
+
+  /**
+   * Whether `from` reaches `to` (its heartbeats, vote requests and sync-source connections go
+   * through), as of the set's last heartbeat round. A member always reaches itself.
+   */
+  sees(set: ReplicaSet, from: string, to: string): boolean {
+    return from === to || !(this.cutLinks.get(set.id)?.has(linkKey(from, to)) ?? false)
   }
 
   primaryOf(set: ReplicaSet): Member | undefined {
@@ -235,6 +254,7 @@ export class DataPlaneEngine {
       set.lastHeartbeatAt = now
       this.resolveHosts(set)
       for (const {member} of this.membersOf(set)) if (member?.up) member.lastHeartbeat = now
+      this.probeLinks(set, now)
       this.refreshMembership(set, now)
     }
     this.checkPrimaryLiveness(set, now)
@@ -248,14 +268,41 @@ export class DataPlaneEngine {
     this.elections(set, now)
   }
 
-  /** A primary that cannot see a majority of voters for electionTimeoutMillis steps down. */
+  /**
+   * A heartbeat round: which running members' connections to which others the network drops. A
+   * link that breaks is logged as mongod logs a member its heartbeats no longer reach.
+   */
+  private probeLinks(set: ReplicaSet, now: number): void {
+    const reaches = this.hooks.reaches
+    if (!reaches) return
+    const live = this.membersOf(set).flatMap(({member}) => (member?.up ? [member] : []))
+    const before = this.cutLinks.get(set.id)
+    const cut = new Set<string>()
+    for (const from of live) {
+      for (const to of live) {
+        if (from.key === to.key || reaches.call(this.hooks, set, from, to)) continue
+        const key = linkKey(from.key, to.key)
+        cut.add(key)
+        if (!before?.has(key)) this.hooks.log(from.key, LOG.heartbeatFailed(this.hostOf(set, to.key), `Couldn't get a connection within the time limit`), now)
+      }
+    }
+    if (cut.size > 0) this.cutLinks.set(set.id, cut)
+    else this.cutLinks.delete(set.id)
+  }
+
+  /**
+   * A primary that cannot see a majority of voters for electionTimeoutMillis steps down. A voter
+   * counts when either direction works: mongod refreshes a member's liveness from its heartbeat
+   * responses and from the position updates the member sends upstream.
+   */
   private checkPrimaryLiveness(set: ReplicaSet, now: number): void {
     const primary = this.primaryOf(set)
     if (!primary) {
       set.majorityLostSince = undefined
       return
     }
-    const votersUp = this.membersOf(set).filter(({config, member}) => config.votes > 0 && member?.up).length
+    const seen = (member: Member) => this.sees(set, primary.key, member.key) || this.sees(set, member.key, primary.key)
+    const votersUp = this.membersOf(set).filter(({config, member}) => config.votes > 0 && member?.up && seen(member)).length
     if (votersUp >= majorityOf(set.config)) {
       set.majorityLostSince = undefined
       return
@@ -333,8 +380,12 @@ export class DataPlaneEngine {
   private replicate(set: ReplicaSet, member: Member, now: number): void {
     if (member.state === 'REMOVED' || member.state === 'DOWN') return
     if ((member.state === 'STARTUP2' || member.state === 'ROLLBACK') && member.busyUntil !== undefined && now < member.busyUntil) return
-    const source = this.primaryOf(set)
+    const primary = this.primaryOf(set)
+    // The sync source is the primary when the member can connect to it (chaining through another
+    // secondary is not simulated); without one it waits, and an initial sync does not finish.
+    const source = primary && this.sees(set, member.key, primary.key) ? primary : undefined
     if (member.state === 'STARTUP2') {
+      if (primary && !source) return
       member.applied = source ? this.reachable(set, member, now) : set.oplog.end
       member.busyUntil = undefined
       this.hooks.log(member.key, LOG.initialSyncDone(), now)
@@ -428,14 +479,17 @@ export class DataPlaneEngine {
     const primary = this.primaryOf(set)
     const timeout = this.electionTimeoutMs(set)
     const live = this.membersOf(set).filter((m): m is {config: MemberConfig; member: Member} => m.member !== undefined && m.member.up)
+    // A member whose heartbeats reach the primary waits; one that has not heard from it for the
+    // election time-out stands, whether or not the primary still runs on the other side.
+    const hearsPrimary = (member: Member) => primary !== undefined && this.sees(set, member.key, primary.key)
     if (primary) {
-      for (const {member} of live) if (member.key !== primary.key) member.electionDeadline = now + timeout + this.offsetMs(set, member)
+      for (const {member} of live) if (member.key !== primary.key && hearsPrimary(member)) member.electionDeadline = now + timeout + this.offsetMs(set, member)
       this.priorityTakeovers(set, primary, live, now)
-      return
+      if (this.primaryOf(set) !== primary || live.every(({member}) => member.key === primary.key || hearsPrimary(member))) return
     }
-    const singleVoter = set.config.members.filter((m) => m.votes > 0).length === 1
+    const singleVoter = !primary && set.config.members.filter((m) => m.votes > 0).length === 1
     const candidates = live
-      .filter(({config, member}) => isElectable(config) && member.state === 'SECONDARY' && member.frozenUntil <= now)
+      .filter(({config, member}) => isElectable(config) && member.state === 'SECONDARY' && member.frozenUntil <= now && !hearsPrimary(member))
       .filter(({member}) => singleVoter || (member.electionDeadline ?? Infinity) <= now)
       .sort((a, b) => (a.member.electionDeadline ?? 0) - (b.member.electionDeadline ?? 0) || b.config.priority - a.config.priority || a.member.key.localeCompare(b.member.key))
     for (const {member} of candidates) {
@@ -453,6 +507,7 @@ export class DataPlaneEngine {
       const eligible =
         member.key !== primary.key &&
         member.state === 'SECONDARY' &&
+        this.sees(set, member.key, primary.key) &&
         isElectable(config) &&
         config.priority > primaryConfig.priority &&
         member.frozenUntil <= now &&
@@ -486,7 +541,8 @@ export class DataPlaneEngine {
     const config = this.configOf(set, candidate.key)
     if (!config) return false
     const view = {member: config, lastApplied: lastAppliedOf(candidate, set)}
-    const voters = this.voters(set)
+    // Vote requests go out from the candidate: only the voters it reaches answer.
+    const voters = this.voters(set).filter((voter) => this.sees(set, candidate.key, voter.key))
     const term = set.term + 1
     if (options.reason === 'priorityTakeover') this.hooks.log(candidate.key, LOG.priorityTakeover(term), now)
     else if (options.reason === 'electionTimeout') this.hooks.log(candidate.key, LOG.startingElection(set.config.settings.electionTimeoutMillis, term), now)
@@ -650,6 +706,8 @@ export class DataPlaneEngine {
     return drained
   }
 }
+
+const linkKey = (from: string, to: string): string => `${from}>${to}`
 
 export function newMember(key: string, placement: Member['placement'], setName: string, port: number, now: number, dbPath = '/data/db'): Member {
   return {

@@ -37,5 +37,6 @@ export const LOG = {
   rollbackSummary: (attr: Record<string, unknown>): LogLine => ({s: 'I', c: 'ROLLBACK', id: 21612, ctx: 'BackgroundSync', msg: 'Rollback summary', attr}),
   tooStale: (): LogLine => ({s: 'E', c: 'REPL', id: 21799, ctx: 'BackgroundSync', msg: 'Too stale to catch up. See https://www.mongodb.com/docs/manual/tutorial/resync-replica-set-member/'}),
   newConfig: (version: number, term: number): LogLine => ({s: 'I', c: 'REPL', id: 21392, ctx: 'ReplCoord-0', msg: 'New replica set config in use', attr: {config: {version, term}}}),
+  heartbeatFailed: (target: string, error: string): LogLine => ({s: 'I', c: 'REPL_HB', id: 23974, ctx: 'ReplCoord-0', msg: 'Heartbeat failed after max retries', attr: {target, maxHeartbeatRetries: 2, error: {code: 89, codeName: 'NetworkTimeout', errmsg: error}}}),
   initialSyncDone: (): LogLine => ({s: 'I', c: 'INITSYNC', id: 21192, ctx: 'ReplCoord-0', msg: 'Initial sync done'}),
 }

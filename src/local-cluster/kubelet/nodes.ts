@@ -16,18 +16,34 @@ export interface NodeOptions {
   zones?: string[]
   /** Defaults to 3. */
   count?: number
+  /**
+   * The cluster's Pod range (kube-controller-manager's --cluster-cidr), a /16 whose /24s go to the
+   * nodes; default {@link DEFAULT_POD_CIDR}. The clusters of one environment get distinct ranges,
+   * so a pod of one region is told apart from the other's by its address (NetworkPolicy ipBlock).
+   */
+  podCidr?: string
   now: number
+}
+
+export const DEFAULT_POD_CIDR = '10.244.0.0/16'
+
+/** The /24 of node `index` in a /16 Pod range (as the node IPAM controller hands out --node-cidr-mask-size 24). */
+export function nodePodCidr(podCidr: string, index: number): string {
+  const match = /^(\d+)\.(\d+)\.0\.0\/16$/.exec(podCidr)
+  if (!match) throw new Error(`pod range ${podCidr} is not a /16 (A.B.0.0/16)`)
+  return `${match[1]}.${match[2]}.${index}.0/24`
 }
 
 /**
  * The simulated nodes of a cluster, one per zone in turn. Every third node (and the second of
  * two) is spot capacity, so services that ask for `mygate.dev/capacity: spot` can be placed.
- * Node i gets pod CIDR 10.244.i.0/24 and address 172.18.0.(i+2).
+ * Node i gets the i-th /24 of the cluster's Pod range (10.244.i.0/24 by default) and address 172.18.0.(i+2).
  */
 export function buildNodes(options: NodeOptions): KubeObject[] {
   const zones = options.zones?.length ? options.zones : ['a', 'b', 'c'].map((suffix) => `${options.region}-${suffix}`)
   const count = options.count ?? 3
   const at = timestamp(options.now)
+  const podCidr = options.podCidr ?? DEFAULT_POD_CIDR
   return Array.from({length: count}, (_, i) => {
     const spot = i % 3 === 2 || (count === 2 && i === 1)
     const name = `${options.clusterName}-node-${i + 1}`
@@ -48,7 +64,7 @@ export function buildNodes(options: NodeOptions): KubeObject[] {
           [CAPACITY_LABEL]: spot ? 'spot' : 'on-demand',
         },
       },
-      spec: {podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`], providerID: `mygate://${options.clusterName}/${name}`},
+      spec: {podCIDR: nodePodCidr(podCidr, i), podCIDRs: [nodePodCidr(podCidr, i)], providerID: `mygate://${options.clusterName}/${name}`},
       status: {
         capacity,
         allocatable: {...capacity, cpu: '7800m', memory: '31Gi'},
@@ -94,4 +110,14 @@ export function ensureNodes(store: ObjectStore, nodes: readonly KubeObject[]): v
 export function nodeInternalIp(node: KubeObject): string {
   const addresses = (node.status as {addresses?: Array<{type: string; address: string}>} | undefined)?.addresses ?? []
   return addresses.find((a) => a.type === 'InternalIP')?.address ?? '172.18.0.2'
+}
+
+/**
+ * The /16 Pod range the cluster's nodes were given when it was created (node specs' podCIDR is
+ * immutable, so a cluster keeps its range across restarts); undefined before it has nodes.
+ */
+export function clusterPodCidr(store: ObjectStore): string | undefined {
+  const podCidr = store.list(NODES).items.map((node) => (node.spec as {podCIDR?: string} | undefined)?.podCIDR).find((cidr) => cidr !== undefined)
+  const match = podCidr ? /^(\d+)\.(\d+)\.\d+\.0\/24$/.exec(podCidr) : null
+  return match ? `${match[1]}.${match[2]}.0.0/16` : undefined
 }

@@ -10,6 +10,7 @@ import {localKubeconfig} from '../../local-cluster/daemon/kubeconfig.js'
 import {localContextName} from '../../local-cluster/daemon/paths.js'
 import {environmentKubeconfigPath, writeKubeconfigFile} from '../../kube/kubeconfig/files.js'
 import {checkDistinctRegions, environmentRegions} from '../naming.js'
+import {LOCAL_POD_RANGES} from './address-plan.js'
 import type {ClusterHandle, ClusterPlan, ClusterProvider, DestroyReport, KubeconfigRef, Progress} from '../types.js'
 
 const REGION = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/
@@ -57,7 +58,7 @@ export function createLocalProvider(options: {home?: string} = {}): ClusterProvi
       for (const {region, role} of environmentRegions(env)) {
         const name = localClusterName(env.name, region)
         // The environment's clusters form one cluster set: replica sets span its regions.
-        const info = await ensureCluster(home(), name, region, env.name)
+        const info = await ensureCluster(home(), name, region, env.name, LOCAL_POD_RANGES[role])
         progress.update(`cluster ${name} at ${info.url}`)
         handles.push({region, role, clusterName: name, endpoint: info.url, context: localContextName(name)})
       }

@@ -13,6 +13,7 @@ import {operationJobName, runOperationJob} from '../../../src/db/run-operation.j
 import {KubeClient} from '../../../src/kube/client.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderService} from '../../../src/render/render-environment.js'
 import {testEnvironment} from '../../helpers/builders.js'
@@ -64,7 +65,7 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
     after = redisTopology(redis, env, 'r2')
     const objects = await renderService(redis, env, {catalog})
     for (const region of ['r1', 'r2']) {
-      const cluster = await startLocalCluster({name: `rp-${region}`, region, clusterSet: 'rp', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
+      const cluster = await startLocalCluster({name: `rp-${region}`, region, clusterSet: 'rp', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
       clusters.set(region, cluster)
       const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
       clients.set(region, client)

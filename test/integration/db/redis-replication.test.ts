@@ -10,6 +10,7 @@ import {redisTopology} from '../../../src/db/redis-topology.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderService} from '../../../src/render/render-environment.js'
 import {testEnvironment} from '../../helpers/builders.js'
@@ -52,7 +53,7 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
     hosts = {primary: topology.members[0].host, replica: topology.members[1].host}
     const objects = await renderService(redis, env, {catalog})
     for (const region of ['r1', 'r2']) {
-      const cluster = await startLocalCluster({name: `rd-${region}`, region, clusterSet: 'rd', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
+      const cluster = await startLocalCluster({name: `rd-${region}`, region, clusterSet: 'rd', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
       clusters.set(region, cluster)
       const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
       clients.set(region, client)

@@ -16,6 +16,7 @@ import {databaseViewsFor, probeRegions} from '../../../src/failover/watch/probe.
 import {KubeClient} from '../../../src/kube/client.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
 import {credentialsSecret, headlessService, memberService, mongodStatefulSet, namespace} from '../../helpers/data-plane.js'
 import {writeKubeconfig} from '../../helpers/kubectl.js'
@@ -52,7 +53,7 @@ describe('failover watch probes against the local control plane', () => {
     dir = mkdtempSync(join(tmpdir(), 'mygate-watch-probe-'))
     dataPlane = new DataPlane({stateDir: join(dir, 'data-plane'), timing: {tickMs: 50}})
     for (const region of ['r1', 'r2']) {
-      clusters[region] = await startLocalCluster({name: `demo-${region}`, region, clusterSet: 'demo', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
+      clusters[region] = await startLocalCluster({name: `demo-${region}`, region, clusterSet: 'demo', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
       clients[region] = await KubeClient.connect({kubeconfigPath: writeKubeconfig(clusters[region].url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
     }
     dataPlane.start()

@@ -11,6 +11,7 @@ import {renderStatusAllJob} from '../../../src/db/status-all.js'
 import {renderRedisCliJob} from '../../../src/db/redis-ops.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {connectionAllowed, type PodPeer} from '../../../src/local-cluster/network/network-policy.js'
+import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderEnvironment} from '../../../src/render/render-environment.js'
 import {validateObjects} from '../../../src/render/validate.js'
@@ -152,9 +153,11 @@ describe('cross-region member connections through the members\' load balancers',
     gcp: {lbIn: {r1: '10.10.0.21', r2: '10.20.0.33'}, sourceAt: (_to: 'r1' | 'r2', from: 'r1' | 'r2') => (from === 'r1' ? '10.64.3.7' : '10.80.5.9')},
     // aws: an internal NLB in the member VPC's private subnets; the member sees the NLB's own address.
     aws: {lbIn: {r1: '10.10.100.5', r2: '10.20.130.8'}, sourceAt: (to: 'r1' | 'r2') => (to === 'r1' ? '10.10.161.4' : '10.20.97.12')},
+    // local: the cluster set routes to the member's pod itself, without NAT (src/providers/local/address-plan.ts).
+    local: {lbIn: {r1: '10.244.1.5', r2: '10.245.2.6'}, sourceAt: (_to: 'r1' | 'r2', from: 'r1' | 'r2') => (from === 'r1' ? '10.244.0.7' : '10.245.1.9')},
   } as const
 
-  const setup = async (provider: 'aws' | 'gcp', overrides: Partial<EnvironmentSpec> = {}) => {
+  const setup = async (provider: 'aws' | 'gcp' | 'local', overrides: Partial<EnvironmentSpec> = {}) => {
     const env = testEnvironment({name: 'demo', tier: 'staging', provider, regions: {primary: 'r1', secondary: 'r2'}, gcp: {project: 'mygate-test'}, ...overrides})
     const objects = (await renderEnvironment({catalog, env})).objects
     const policiesIn = (region: string) => objectsForRegion(objects, region).filter((o) => o.kind === 'NetworkPolicy')
@@ -177,7 +180,7 @@ describe('cross-region member connections through the members\' load balancers',
     return {env, objects, pod, across, policiesIn, namespaceLabels}
   }
 
-  test.each(['gcp', 'aws'] as const)('%s: a member in region A reaches a member in region B and back; an app pod of region B that owns no database does not', async (provider) => {
+  test.each(['gcp', 'aws', 'local'] as const)('%s: a member in region A reaches a member in region B and back; an app pod of region B that owns no database does not', async (provider) => {
     const {pod, across} = await setup(provider)
     const member = pod('billing-db')
     expect(across('r1', member, 'r2', member, 27017)).toEqual({allowed: true})
@@ -190,18 +193,19 @@ describe('cross-region member connections through the members\' load balancers',
     expect(across('r1', member, 'r2', member, 6379).allowed).toBe(false)
   })
 
-  test.each(['gcp', 'aws'] as const)('%s: an app reaches its database in the other region (its connection string names every member); a database Job reaches the other region\'s members', async (provider) => {
+  test.each(['gcp', 'aws', 'local'] as const)('%s: an app reaches its database in the other region (its connection string names every member); a database Job reaches the other region\'s members', async (provider) => {
     const {pod, across} = await setup(provider)
     expect(across('r2', pod('billing'), 'r1', pod('billing-db'), 27017)).toEqual({allowed: true})
     const job = podOf(await renderOperationJob('dbop-x', {database: 'billing-db', op: 'status', params: {}, connection: 'mongodb://x/'}))
     expect(across('r1', job, 'r2', pod('billing-db'), 27017)).toEqual({allowed: true})
   })
 
-  test.each(['gcp', 'aws'] as const)('%s: the cross-region policies and member Services pass the upstream schemas', async (provider) => {
+  test.each(['gcp', 'aws', 'local'] as const)('%s: the cross-region policies and member Services pass the upstream schemas', async (provider) => {
     const {objects} = await setup(provider)
     await expect(validateObjects(objects)).resolves.toBeUndefined()
     const member = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'billing-db-r1-0')
     expect((member?.spec as {externalTrafficPolicy?: string}).externalTrafficPolicy).toBe(provider === 'gcp' ? 'Local' : undefined)
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'billing-db-cross-region').map((o) => o.metadata.labels?.['mygate.dev/region'])).toEqual(['r1', 'r2'])
   })
 
   test('gcp: a member admits only the other region\'s Pods by range, never its own cluster\'s (ipBlock on in-cluster Pods is not portable)', async () => {
@@ -225,7 +229,6 @@ describe('cross-region member connections through the members\' load balancers',
 
   test.each([
     ['one region on aws', {provider: 'aws' as const, regions: {primary: 'r1'}}],
-    ['two regions on local (the daemon routes between its clusters)', {provider: 'local' as const}],
     ['two regions on kubeconfig (the route is the user\'s)', {provider: 'kubeconfig' as const}],
   ])('%s: no cross-region policy, no address range in any policy', async (_what, overrides) => {
     const env = testEnvironment({name: 'demo', tier: 'staging', regions: {primary: 'r1', secondary: 'r2'}, ...overrides})
@@ -233,6 +236,15 @@ describe('cross-region member connections through the members\' load balancers',
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy')
     expect(policies.filter((p) => String(p.metadata.name).includes('cross-region'))).toEqual([])
     expect(JSON.stringify(policies.filter((p) => p.metadata.namespace !== 'mygate-data' || !String(p.metadata.name).endsWith('-backup')))).not.toMatch(/"cidr":"10\./)
+  })
+
+  test('local: a member admits the other region\'s Pod range only, which is the address plan the daemon gives the region clusters', async () => {
+    const {policiesIn, pod, namespaceLabels} = await setup('local')
+    const member = pod('billing-db')
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.245.1.9'}, to: member, port: 27017}, namespaceLabels)).toEqual({allowed: true})
+    expect(connectionAllowed(policiesIn('r1'), {from: {kind: 'external', ip: '10.244.1.9'}, to: member, port: 27017}, namespaceLabels).allowed).toBe(false)
+    expect(connectionAllowed(policiesIn('r2'), {from: {kind: 'external', ip: '10.244.1.9'}, to: member, port: 27017}, namespaceLabels)).toEqual({allowed: true})
+    expect(LOCAL_POD_RANGES).toEqual({primary: '10.244.0.0/16', secondary: '10.245.0.0/16'})
   })
 
   test('aws with named subnets for the primary: its NLB ranges are unknown at render time and left out, the secondary\'s are there', async () => {

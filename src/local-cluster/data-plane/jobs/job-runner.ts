@@ -3,7 +3,7 @@ import {parse as parseYaml} from 'yaml'
 import type {KubeObject} from '../../../kube/types.js'
 import type {CommandContext} from '../commands.js'
 import {resolveHost, type ClusterView} from '../network.js'
-import {droppedByPolicy, podPeer} from './job-network.js'
+import {connectionDropped} from '../pod-connections.js'
 import {parseTimestamp} from '../optime.js'
 import {containerEnv} from '../pod/env.js'
 import type {ObjectReader} from '../pod/objects.js'
@@ -222,10 +222,9 @@ export function connect(input: JobRunInput, uri: string): {ok: true; session: Se
       return {ok: false, error: `${host} resolves to ${resolution.endpoints.length} pods: a direct connection would reach one of them at random; name one member (POD.SERVICE.NAMESPACE.svc.cluster.local)`}
     }
     const endpoint = resolution.endpoints[0]
-    if (endpoint.cluster === input.cluster.name) {
-      const dropped = droppedByPolicy(input.cluster, input.pod, podPeer(endpoint.pod), endpoint.port)
-      if (dropped) return {ok: false, error: `connection timed out (${host}): ${dropped}`}
-    }
+    const target = input.clusters.find((c) => c.name === endpoint.cluster) ?? input.cluster
+    const dropped = connectionDropped({cluster: input.cluster, pod: input.pod}, {cluster: target, pod: endpoint.pod}, endpoint.port)
+    if (dropped) return {ok: false, error: `connection timed out (${host}): ${dropped}`}
     const member = input.memberOfPod(endpoint.cluster, endpoint.pod)
     const view = input.clusters.find((c) => c.name === endpoint.cluster)
     if (!member || !member.up || view?.isDown()) return {ok: false, error: `connection timed out (${host})`}

@@ -1,5 +1,6 @@
 import type {KubeObject} from '../../../kube/types.js'
 import {resolveHost, type ClusterView} from '../network.js'
+import {connectionDropped} from '../pod-connections.js'
 import {containerEnv} from '../pod/env.js'
 import type {ObjectReader} from '../pod/objects.js'
 import {type ContainerSpec, containerProcess, expandReferences} from '../pod/pod-spec.js'
@@ -79,6 +80,8 @@ export function runRedisCli(input: {pod: KubeObject; cluster: ClusterView; clust
   if (!resolution.ok) return unreachable('Name or service not known')
   const endpoint = resolution.endpoints[0]
   const view = input.clusters.find((c) => c.name === endpoint.cluster)
+  // The NetworkPolicies of both ends, as for mongosh's connections: a dropped connection times out.
+  if (connectionDropped({cluster: input.cluster, pod: input.pod}, {cluster: view ?? input.cluster, pod: endpoint.pod}, endpoint.port)) return unreachable('Connection timed out')
   const instance = input.redis.instanceOf(endpoint.cluster, endpoint.pod)
   if (!instance || !instance.up || view?.isDown()) return unreachable('Connection timed out')
   if (instance.options.port !== port) return unreachable('Connection refused')

@@ -24,11 +24,12 @@ import type {RedisLaunchOptions} from './redis-server.js'
  * - writes (`SET`) go to a master; a replica with `replica-read-only yes` refuses them with
  *   Redis' `READONLY You can't write against a read only replica.`; a write moves the master's
  *   offset by the command's size in the replication stream (RESP);
- * - a restarted instance starts at offset 0 with a new replication ID.
+ * - a restarted instance starts at offset 0 with a new replication ID, and with the dataset its
+ *   data directory holds (redis-datasets.ts: the AOF on its claim), or empty.
  * Simulation choices: a master's offset also grows by {@link OFFSET_BYTES_PER_SECOND} (the apps'
  * writes and the master's PINGs to its replicas); a linked replica has the master's dataset and
- * offset at each tick (its lag is below the tick); the state is not persisted by the daemon (a
- * daemon restart is a restart of every redis-server, with an empty dataset).
+ * offset at each tick (its lag is below the tick); replication state is not persisted (a daemon
+ * restart is a restart of every redis-server), datasets are (redis-datasets.ts).
  */
 
 export const OFFSET_BYTES_PER_SECOND = 512
@@ -49,6 +50,12 @@ export interface RedisInstance {
   offset: number
   /** The dataset (string keys only: what mygate's tests and the apps' sessions need). */
   data: Map<string, string>
+  /** Stamp of the dataset's last change (fleet-wide), so it is saved only when it changed. */
+  dataVersion: number
+  /** A replica: its master's stamp when it last copied the master's dataset. */
+  masterVersion?: number
+  /** The identity of the volume behind `dir` (claim by name and uid), when it persists its dataset. */
+  volume?: string
   linkUp: boolean
   /** When the link went down (or the replica started without one), ms. */
   linkDownSince?: number
@@ -66,9 +73,13 @@ const NO_REPLID = '0'.repeat(40)
 
 export class RedisFleet {
   readonly instances = new Map<string, RedisInstance>()
+  private changes = 0
 
-  /** A running redis-server container (called at each tick for every running one). */
-  observe(input: {cluster: string; namespace: string; pod: string; podUid: string; options: RedisLaunchOptions}, now: number): RedisInstance {
+  /**
+   * A running redis-server container (called at each tick for every running one). A new instance
+   * starts with what `load` returns: the dataset its data directory holds.
+   */
+  observe(input: {cluster: string; namespace: string; pod: string; podUid: string; options: RedisLaunchOptions; volume?: string; load?: () => Map<string, string> | undefined}, now: number): RedisInstance {
     const key = `${input.cluster}/${input.namespace}/${input.pod}`
     let instance = this.instances.get(key)
     if (!instance || instance.podUid !== input.podUid || !instance.up) {
@@ -85,7 +96,9 @@ export class RedisFleet {
         replid2: NO_REPLID,
         secondReplOffset: -1,
         offset: 0,
-        data: new Map(),
+        data: input.load?.() ?? new Map(),
+        dataVersion: ++this.changes,
+        ...(input.volume ? {volume: input.volume} : {}),
         linkUp: false,
         ...(input.options.replicaof ? {linkDownSince: now} : {}),
         startedAt: now,
@@ -116,7 +129,11 @@ export class RedisFleet {
       const master = lookup(instance)
       const accepted = master.ok && master.instance.up && master.instance.role === 'master' && (master.instance.options.requirepass === undefined || master.instance.options.requirepass === instance.options.masterauth)
       if (accepted && master.ok) {
-        if (instance.replid !== master.instance.replid || instance.offset !== master.instance.offset) instance.data = new Map(master.instance.data)
+        if (instance.replid !== master.instance.replid || instance.masterVersion !== master.instance.dataVersion) {
+          instance.data = new Map(master.instance.data)
+          instance.dataVersion = ++this.changes
+          instance.masterVersion = master.instance.dataVersion
+        }
         instance.replid = master.instance.replid
         instance.offset = master.instance.offset
         instance.linkUp = true
@@ -165,6 +182,7 @@ export class RedisFleet {
   write(instance: RedisInstance, key: string, value: string): {ok: true} | {ok: false; error: string} {
     if (instance.role === 'slave' && instance.options.replicaReadOnly) return {ok: false, error: "READONLY You can't write against a read only replica."}
     instance.data.set(key, value)
+    instance.dataVersion = ++this.changes
     instance.offset += respSize(['SET', key, value])
     return {ok: true}
   }
