@@ -78,7 +78,8 @@ describe('a restored set across two regions', () => {
     const objects = await renderRestoredSet({database, set: 'visitors-db-rk3x9', namespace: 'mygate-data', backupId: 'b1', acrossRegions: true, activeRegion: 'west'}, env, catalog)
     await validateObjects(objects)
     const names = (region: string) => objectsForRegion(objects, region).map((o) => `${o.kind}/${o.metadata.name}`).sort()
-    const shared = ['NetworkPolicy/visitors-db-rk3x9', 'NetworkPolicy/visitors-db-rk3x9-backup', 'NetworkPolicy/visitors-db-rk3x9-db-ops', 'PodDisruptionBudget/visitors-db-rk3x9', 'Service/visitors-db-rk3x9', 'StatefulSet/visitors-db-rk3x9']
+    // Locally too, the cross-region members are admitted by the other region's Pod range (member-network.ts).
+    const shared = ['NetworkPolicy/visitors-db-rk3x9', 'NetworkPolicy/visitors-db-rk3x9-backup', 'NetworkPolicy/visitors-db-rk3x9-cross-region', 'NetworkPolicy/visitors-db-rk3x9-cross-region-jobs', 'NetworkPolicy/visitors-db-rk3x9-db-ops', 'PodDisruptionBudget/visitors-db-rk3x9', 'Service/visitors-db-rk3x9', 'StatefulSet/visitors-db-rk3x9']
     for (const region of ['west', 'east']) {
       expect(names(region)).toEqual([...shared, ...[0, 1, 2].map((i) => `Service/visitors-db-rk3x9-${region}-${i}`)].sort())
     }
