@@ -17,7 +17,7 @@ import {hashPassword} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
 import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
-import {restore, writeSnapshot} from './restore.js'
+import {captureSnapshot, restore} from './restore.js'
 import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
 import {storeObjects} from './pod/objects.js'
 import {type ContainerSpec, containerProcess, podSpecOf} from './pod/pod-spec.js'
@@ -65,11 +65,18 @@ type PodInfo = {kind: 'other'} | {kind: 'tool'} | {kind: 'mongod'; container: Co
 const PODS = {group: '', resource: 'pods'}
 const PVCS = {group: '', resource: 'persistentvolumeclaims'}
 /**
- * Compact the log into a snapshot past this many bytes. A snapshot is written in one go (the state
- * must not move under it): for a million documents that pauses the daemon for a few seconds, so
- * it happens rarely (at the default write rates, every several hours) and not at every stop.
+ * Compact the log into a snapshot past this many bytes. The state is captured at once (a fraction
+ * of a second for a million documents) and written while the daemon goes on, but writing costs
+ * CPU for seconds, so it happens rarely (at the default write rates, every several hours) and not
+ * at every stop.
  */
 const COMPACT_AFTER_BYTES = 256 * 1024 * 1024
+/**
+ * While a database Job runs or its outcome waits to be on disk (a restore writes a million
+ * documents), a compaction waits: it would take CPU from the Job and its log must be flushed
+ * first anyway. The wait is bounded: past this size of log it compacts regardless.
+ */
+const COMPACT_DEFERRED_UP_TO_BYTES = 2 * COMPACT_AFTER_BYTES
 /** Member replication positions are logged this often (mongod's journal commits every 100 ms). */
 const POSITIONS_EVERY_MS = 200
 /** Members whose claim (or pod, for an emptyDir) is gone lose their data; checked this often. */
@@ -554,7 +561,19 @@ export class DataPlane {
       }
       if (Object.keys(moved).length > 0) log.append({k: 'pos', p: moved})
     }
-    if (log.size > COMPACT_AFTER_BYTES && !this.compacting) this.compacting = this.snapshotNow().finally(() => (this.compacting = undefined))
+    if (log.size > COMPACT_AFTER_BYTES && !this.compacting && (!this.databaseJobBusy() || log.size > COMPACT_DEFERRED_UP_TO_BYTES)) this.startCompaction()
+  }
+
+  /** A database Job is running, or its finished run is not on disk yet. */
+  private databaseJobBusy(): boolean {
+    if (this.runningJobs.size > 0) return true
+    for (const entry of this.jobRuns.values()) if (!entry.durable) return true
+    return false
+  }
+
+  private startCompaction(): Promise<void> {
+    this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))
+    return this.compacting
   }
 
   /** Resolves once everything done so far is on disk. */
@@ -567,16 +586,15 @@ export class DataPlane {
   async compact(): Promise<void> {
     this.persist()
     await this.compacting
-    await this.snapshotNow()
+    await this.startCompaction()
   }
 
   private async snapshotNow(): Promise<void> {
-    await this.log?.snapshot((out, walSeq) => this.writeSnapshot(out, walSeq))
-  }
-
-  private writeSnapshot(out: (line: string) => void, walSeq: number): void {
-    writeSnapshot(this.engine, this.jobRuns, out, walSeq)
-    for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+    await this.log?.snapshot((walSeq) => {
+      const lines = captureSnapshot(this.engine, this.jobRuns, walSeq)
+      for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+      return lines
+    })
   }
 
   private load(dir: string): number {
@@ -587,7 +605,7 @@ export class DataPlane {
     }
     for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
     this.warnings.push(...loaded.warnings)
-    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void (this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))))
+    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void this.startCompaction())
     return loaded.nextWalSeq
   }
 

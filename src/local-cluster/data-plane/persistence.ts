@@ -1,4 +1,4 @@
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
@@ -239,6 +239,9 @@ export function* readLines(path: string): Generator<string> {
 
 const walName = (seq: number): string => `wal-${seq}.log`
 
+/** A snapshot is written in chunks of about this many characters, yielding to the event loop between them. */
+const SNAPSHOT_CHUNK_CHARS = 1 << 20
+
 export interface LoadedDataPlane {
   header?: SnapshotHeader
   snapshotLines: () => Generator<SnapshotLine>
@@ -357,12 +360,13 @@ export class DataPlaneLog {
   }
 
   /**
-   * Writes a snapshot (synchronously: the data plane is consistent at this instant) after moving
-   * the log to a new file, then deletes the old logs.
+   * Writes a snapshot: moves the log to a new file and captures the state at that cut without
+   * yielding (no append can slip between them: everything appended afterwards goes to the new
+   * file), then writes the captured lines in chunks, yielding between them so the daemon keeps
+   * serving, and finally replaces the snapshot (temp file, fsync, rename) and deletes the old logs.
+   * A crash before the rename leaves the old snapshot and every log, which still replay.
    */
-  async snapshot(write: (out: (line: string) => void, walSeq: number) => void): Promise<void> {
-    // Drain the log, then do the rest without yielding: no append can slip between the cut and
-    // the snapshot, and everything appended afterwards goes to the new log file.
+  async snapshot(capture: (walSeq: number) => Iterable<string>): Promise<void> {
     for (;;) {
       await this.flush()
       if (this.running) await this.running
@@ -373,22 +377,23 @@ export class DataPlaneLog {
     const oldSeq = this.seq
     this.seq++
     this.bytes = 0
+    const lines = capture(this.seq)
     const path = join(this.dir, 'snapshot.jsonl')
     const temp = `${path}.tmp-${process.pid}`
-    const fd = openSync(temp, 'w')
+    const file = await open(temp, 'w')
     try {
       let chunk = ''
-      write((line) => {
+      for (const line of lines) {
         chunk += line
-        if (chunk.length > 1 << 20) {
-          writeSync(fd, chunk)
+        if (chunk.length > SNAPSHOT_CHUNK_CHARS) {
+          await file.write(chunk)
           chunk = ''
         }
-      }, this.seq)
-      if (chunk) writeSync(fd, chunk)
-      fsyncSync(fd)
+      }
+      if (chunk) await file.write(chunk)
+      await file.sync()
     } finally {
-      closeSync(fd)
+      await file.close()
     }
     renameSync(temp, path)
     await oldHandle?.close()
