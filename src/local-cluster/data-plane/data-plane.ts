@@ -16,7 +16,8 @@ import {shippedScript} from './jobs/contract.js'
 import {hashPassword} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
-import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
+import {DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
+import {encodeBatch} from './wal-batch.js'
 import {captureSnapshot, restore} from './restore.js'
 import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
 import {storeObjects} from './pod/objects.js'
@@ -535,7 +536,7 @@ export class DataPlane {
       const from = Math.max(this.persistedEnd.get(set.id) ?? set.oplog.start, set.oplog.start)
       for (let at = from; at < set.oplog.end; at += 1000) {
         const to = Math.min(set.oplog.end, at + 1000)
-        log.append({k: 'ops', set: set.id, from: at, e: set.oplog.slice(at, to).map(compactEntry), seq: set.writeSeq, ts: set.lastTs, ...(set.primary ? {by: set.primary} : {})})
+        log.appendBatch(encodeBatch({set: set.id, from: at, seq: set.writeSeq, ts: set.lastTs, ...(set.primary ? {by: set.primary} : {})}, set.oplog, at, to))
       }
       this.persistedEnd.set(set.id, set.oplog.end)
       const known = this.persistedRollbacks.get(set.id) ?? 0

@@ -109,13 +109,14 @@ function replay(engine: DataPlaneEngine, jobRuns: JobRuns, record: WalRecord, re
       set.oplog.truncateFrom(record.at)
       return
     }
-    case 'ops': {
+    case 'ops':
+    case 'batch': {
       const set = engine.sets.get(record.set)
       if (!set) return
       // Records written while a snapshot was cut may repeat entries the snapshot has.
       const skip = Math.max(0, set.oplog.end - record.from)
-      for (const compact of record.e.slice(skip)) {
-        const entry = expandEntry(compact)
+      const entries = record.k === 'batch' ? record.entries.slice(skip) : record.e.slice(skip).map(expandEntry)
+      for (const entry of entries) {
         set.oplog.append(entry)
         set.data.apply(entry)
       }
