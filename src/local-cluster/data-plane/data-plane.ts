@@ -11,7 +11,7 @@ import type {LocalObjectStore} from '../store/object-store.js'
 import type {CommandContext} from './commands.js'
 import {DataPlaneEngine, newMember} from './engine.js'
 import type {ArchiveStore} from './jobs/archive-pipeline.js'
-import {databaseToolContainer, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
+import {databaseToolContainer, type DataPlaneTrace, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
 import {shippedScript} from './jobs/contract.js'
 import {hashPassword} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
@@ -42,6 +42,8 @@ export interface DataPlaneOptions {
   resolveHost?: (set: ReplicaSet, host: string) => string | undefined
   /** The local provider's object store, reached by backup Jobs' simulated transfer container. */
   archiveStore?: ArchiveStore
+  /** Told how long the costly steps took: archive Jobs' steps, log flushes for a Job, compactions (benchmarks). */
+  trace?: DataPlaneTrace
 }
 
 /** One local cluster as the data plane sees it. */
@@ -444,6 +446,7 @@ export class DataPlane {
       shippedScript,
       ...(this.options.archiveStore ? {archiveStore: this.options.archiveStore} : {}),
       redis: this.redisAccess(now),
+      ...(this.options.trace ? {trace: this.options.trace} : {}),
     })
     if (!run) return undefined
     if (run instanceof Promise) {
@@ -478,12 +481,14 @@ export class DataPlane {
     this.jobRuns.set(uid, entry)
     // The operation's effects (a new config, a step-down) and its outcome are reported only once
     // they are on disk: a crash before that reruns the (idempotent) script, after it never.
+    const persisting = performance.now()
     this.persist(now)
     this.log?.append({k: 'job', uid, run})
     this.notifyReadiness()
     if (!this.log) return outcomeOf(run)
     void this.log.flush().then(
       () => {
+        this.options.trace?.('Job outcome: its effects logged and flushed', performance.now() - persisting)
         entry.durable = true
         for (const listener of this.listeners.get(cluster.name) ?? []) listener([`${ref.namespace}/${ref.name}`])
       },
@@ -591,11 +596,15 @@ export class DataPlane {
   }
 
   private async snapshotNow(): Promise<void> {
+    const started = performance.now()
     await this.log?.snapshot((walSeq) => {
+      const capturing = performance.now()
       const lines = captureSnapshot(this.engine, this.jobRuns, walSeq)
       for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+      this.options.trace?.('compaction: capture (the daemon waits)', performance.now() - capturing)
       return lines
     })
+    this.options.trace?.('compaction: whole (the daemon goes on)', performance.now() - started)
   }
 
   private load(dir: string): number {
