@@ -179,15 +179,16 @@ export class Oplog {
   }
 
   /**
-   * The entries kept now, frozen: a copy of the columns (numbers copied, documents by reference:
+   * The entries [first, end) (default: all kept), frozen: a copy of the columns (numbers copied, documents by reference:
    * stored documents are immutable strings). A snapshot is written from it while the set moves on.
    */
-  capture(): OplogCapture {
-    const from = this.offset
-    const to = this.offset + this.size
+  capture(first = this.startIndex, end = this.end): OplogCapture {
+    if (first < this.startIndex || end > this.end) throw new RangeError(`oplog range [${first}, ${end}) outside [${this.startIndex}, ${this.end})`)
+    const from = this.offset + (first - this.startIndex)
+    const to = from + Math.max(0, end - first)
     return {
-      start: this.startIndex,
-      length: this.size,
+      start: first,
+      length: to - from,
       secs: this.secs.slice(from, to),
       ords: this.ords.slice(from, to),
       terms: this.terms.slice(from, to),
