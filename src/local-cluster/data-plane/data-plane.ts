@@ -76,10 +76,12 @@ const PVCS = {group: '', resource: 'persistentvolumeclaims'}
 const COMPACT_AFTER_BYTES = 256 * 1024 * 1024
 /**
  * While a database Job runs or its outcome waits to be on disk (a restore writes a million
- * documents), a compaction waits: it would take CPU from the Job and its log must be flushed
- * first anyway. The wait is bounded: past this size of log it compacts regardless.
+ * documents), and for a while after one finished (Jobs come in sequences: a verification's
+ * restore is followed by its hashes Job), a compaction waits: it would take CPU from them. The
+ * wait is bounded: past this size of log it compacts regardless.
  */
 const COMPACT_DEFERRED_UP_TO_BYTES = 2 * COMPACT_AFTER_BYTES
+const COMPACT_QUIET_AFTER_JOB_MS = 10_000
 /** Member replication positions are logged this often (mongod's journal commits every 100 ms). */
 const POSITIONS_EVERY_MS = 200
 /** Members whose claim (or pod, for an emptyDir) is gone lose their data; checked this often. */
@@ -117,6 +119,8 @@ export class DataPlane {
   private lastPositionsAt = 0
   private lastGcAt = 0
   private compacting: Promise<void> | undefined
+  /** When the last database Job's run was recorded (performance.now()), for the compaction's quiet window. */
+  private lastJobRecordedAt = -Infinity
   private closed = false
   readonly warnings: string[] = []
 
@@ -482,6 +486,7 @@ export class DataPlane {
     // The operation's effects (a new config, a step-down) and its outcome are reported only once
     // they are on disk: a crash before that reruns the (idempotent) script, after it never.
     const persisting = performance.now()
+    this.lastJobRecordedAt = persisting
     this.persist(now)
     this.log?.append({k: 'job', uid, run})
     this.notifyReadiness()
@@ -570,9 +575,9 @@ export class DataPlane {
     if (log.size > COMPACT_AFTER_BYTES && !this.compacting && (!this.databaseJobBusy() || log.size > COMPACT_DEFERRED_UP_TO_BYTES)) this.startCompaction()
   }
 
-  /** A database Job is running, or its finished run is not on disk yet. */
+  /** A database Job is running, finished less than COMPACT_QUIET_AFTER_JOB_MS ago, or its run is not on disk yet. */
   private databaseJobBusy(): boolean {
-    if (this.runningJobs.size > 0) return true
+    if (this.runningJobs.size > 0 || performance.now() - this.lastJobRecordedAt < COMPACT_QUIET_AFTER_JOB_MS) return true
     for (const entry of this.jobRuns.values()) if (!entry.durable) return true
     return false
   }
