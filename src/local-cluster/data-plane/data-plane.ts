@@ -119,7 +119,7 @@ export class DataPlane {
   private lastPositionsAt = 0
   private lastGcAt = 0
   private compacting: Promise<void> | undefined
-  /** When the last database Job's run was recorded (performance.now()), for the compaction's quiet window. */
+  /** When the last database Job's run was recorded or became durable (performance.now()), for the compaction's quiet window. */
   private lastJobRecordedAt = -Infinity
   private closed = false
   readonly warnings: string[] = []
@@ -493,7 +493,9 @@ export class DataPlane {
     if (!this.log) return outcomeOf(run)
     void this.log.flush().then(
       () => {
-        this.options.trace?.('Job outcome: its effects logged and flushed', performance.now() - persisting)
+        // The quiet window counts from the outcome being reported (the next Job follows it).
+        this.lastJobRecordedAt = performance.now()
+        this.options.trace?.('Job outcome: its effects logged and flushed', this.lastJobRecordedAt - persisting)
         entry.durable = true
         for (const listener of this.listeners.get(cluster.name) ?? []) listener([`${ref.namespace}/${ref.name}`])
       },
