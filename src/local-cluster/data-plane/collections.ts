@@ -87,6 +87,17 @@ export class Collections {
     return docs ? [...docs.values()] : []
   }
 
+  /**
+   * Every collection's _ids and documents at this instant, in the order entries() gives them
+   * (references: stored documents are immutable strings), for a snapshot written while writes go on.
+   */
+  capture(): Array<{name: string; ids: string[]; docs: StoredDocument[]}> {
+    return this.names().map((name) => {
+      const docs = (this.byName.get(name) as Collection).docs
+      return {name, ids: [...docs.keys()], docs: [...docs.values()]}
+    })
+  }
+
   /** Loads a document as stored (no oplog entry): snapshot loading. */
   load(name: string, id: string, doc: StoredDocument): void {
     const collection = this.collection(name)

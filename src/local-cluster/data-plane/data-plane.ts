@@ -12,14 +12,15 @@ import type {LocalObjectStore} from '../store/object-store.js'
 import type {CommandContext} from './commands.js'
 import {DataPlaneEngine, newMember} from './engine.js'
 import type {ArchiveStore} from './jobs/archive-pipeline.js'
-import {databaseToolContainer, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
+import {databaseToolContainer, type DataPlaneTrace, type JobRun, runDatabaseJob} from './jobs/job-runner.js'
 import {shippedScript} from './jobs/contract.js'
 import {hashPassword, passwordMatches} from './jobs/session.js'
 import {formatLogLine, LOG, type LogLine} from './mongod-log.js'
 import {type ClusterView, resolveHost} from './network.js'
 import {connectionDropped, type PodEnd} from './pod-connections.js'
-import {compactEntry, DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
-import {restore, writeSnapshot} from './restore.js'
+import {DataPlaneLog, persistedMember, persistedSet, walBytes} from './persistence.js'
+import {encodeBatch} from './wal-batch.js'
+import {captureSnapshot, restore} from './restore.js'
 import {launchMongod, type MongodLaunch, mongodContainer, parseMongodArgs} from './pod/mongod-launch.js'
 import {storeObjects} from './pod/objects.js'
 import {type ContainerSpec, containerProcess, podSpecOf} from './pod/pod-spec.js'
@@ -44,6 +45,8 @@ export interface DataPlaneOptions {
   resolveHost?: (set: ReplicaSet, host: string) => string | undefined
   /** The local provider's object store, reached by backup Jobs' simulated transfer container. */
   archiveStore?: ArchiveStore
+  /** Told how long the costly steps took: archive Jobs' steps, log flushes for a Job, compactions (benchmarks). */
+  trace?: DataPlaneTrace
 }
 
 /** One local cluster as the data plane sees it. */
@@ -68,11 +71,20 @@ type PodInfo = {kind: 'other'} | {kind: 'tool'} | {kind: 'mongod'; container: Co
 const PODS = {group: '', resource: 'pods'}
 const PVCS = {group: '', resource: 'persistentvolumeclaims'}
 /**
- * Compact the log into a snapshot past this many bytes. A snapshot is written in one go (the state
- * must not move under it): for a million documents that pauses the daemon for a few seconds, so
- * it happens rarely (at the default write rates, every several hours) and not at every stop.
+ * Compact the log into a snapshot past this many bytes. The state is captured at once (a fraction
+ * of a second for a million documents) and written while the daemon goes on, but writing costs
+ * CPU for seconds, so it happens rarely (at the default write rates, every several hours) and not
+ * at every stop.
  */
 const COMPACT_AFTER_BYTES = 256 * 1024 * 1024
+/**
+ * While a database Job runs or its outcome waits to be on disk (a restore writes a million
+ * documents), and for a while after one finished (Jobs come in sequences: a verification's
+ * restore is followed by its hashes Job), a compaction waits: it would take CPU from them. The
+ * wait is bounded: past this size of log it compacts regardless.
+ */
+const COMPACT_DEFERRED_UP_TO_BYTES = 2 * COMPACT_AFTER_BYTES
+const COMPACT_QUIET_AFTER_JOB_MS = 10_000
 /** Member replication positions are logged this often (mongod's journal commits every 100 ms). */
 const POSITIONS_EVERY_MS = 200
 /** Members whose claim (or pod, for an emptyDir) is gone lose their data; checked this often. */
@@ -112,6 +124,8 @@ export class DataPlane {
   private lastPositionsAt = 0
   private lastGcAt = 0
   private compacting: Promise<void> | undefined
+  /** When the last database Job's run was recorded or became durable (performance.now()), for the compaction's quiet window. */
+  private lastJobRecordedAt = -Infinity
   private closed = false
   readonly warnings: string[] = []
 
@@ -489,6 +503,7 @@ export class DataPlane {
       shippedScript,
       ...(this.options.archiveStore ? {archiveStore: this.options.archiveStore} : {}),
       redis: this.redisAccess(now),
+      ...(this.options.trace ? {trace: this.options.trace} : {}),
     })
     if (!run) return undefined
     if (run instanceof Promise) {
@@ -523,12 +538,17 @@ export class DataPlane {
     this.jobRuns.set(uid, entry)
     // The operation's effects (a new config, a step-down) and its outcome are reported only once
     // they are on disk: a crash before that reruns the (idempotent) script, after it never.
+    const persisting = performance.now()
+    this.lastJobRecordedAt = persisting
     this.persist(now)
     this.log?.append({k: 'job', uid, run})
     this.notifyReadiness()
     if (!this.log) return outcomeOf(run)
     void this.log.flush().then(
       () => {
+        // The quiet window counts from the outcome being reported (the next Job follows it).
+        this.lastJobRecordedAt = performance.now()
+        this.options.trace?.('Job outcome: its effects logged and flushed', this.lastJobRecordedAt - persisting)
         entry.durable = true
         for (const listener of this.listeners.get(cluster.name) ?? []) listener([`${ref.namespace}/${ref.name}`])
       },
@@ -581,7 +601,7 @@ export class DataPlane {
       const from = Math.max(this.persistedEnd.get(set.id) ?? set.oplog.start, set.oplog.start)
       for (let at = from; at < set.oplog.end; at += 1000) {
         const to = Math.min(set.oplog.end, at + 1000)
-        log.append({k: 'ops', set: set.id, from: at, e: set.oplog.slice(at, to).map(compactEntry), seq: set.writeSeq, ts: set.lastTs, ...(set.primary ? {by: set.primary} : {})})
+        log.appendBatch(encodeBatch({set: set.id, from: at, seq: set.writeSeq, ts: set.lastTs, ...(set.primary ? {by: set.primary} : {})}, set.oplog, at, to))
       }
       this.persistedEnd.set(set.id, set.oplog.end)
       const known = this.persistedRollbacks.get(set.id) ?? 0
@@ -607,7 +627,19 @@ export class DataPlane {
       }
       if (Object.keys(moved).length > 0) log.append({k: 'pos', p: moved})
     }
-    if (log.size > COMPACT_AFTER_BYTES && !this.compacting) this.compacting = this.snapshotNow().finally(() => (this.compacting = undefined))
+    if (log.size > COMPACT_AFTER_BYTES && !this.compacting && (!this.databaseJobBusy() || log.size > COMPACT_DEFERRED_UP_TO_BYTES)) this.startCompaction()
+  }
+
+  /** A database Job is running, finished less than COMPACT_QUIET_AFTER_JOB_MS ago, or its run is not on disk yet. */
+  private databaseJobBusy(): boolean {
+    if (this.runningJobs.size > 0 || performance.now() - this.lastJobRecordedAt < COMPACT_QUIET_AFTER_JOB_MS) return true
+    for (const entry of this.jobRuns.values()) if (!entry.durable) return true
+    return false
+  }
+
+  private startCompaction(): Promise<void> {
+    this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))
+    return this.compacting
   }
 
   /** Resolves once everything done so far is on disk. */
@@ -626,16 +658,19 @@ export class DataPlane {
   async compact(): Promise<void> {
     this.persist()
     await this.compacting
-    await this.snapshotNow()
+    await this.startCompaction()
   }
 
   private async snapshotNow(): Promise<void> {
-    await this.log?.snapshot((out, walSeq) => this.writeSnapshot(out, walSeq))
-  }
-
-  private writeSnapshot(out: (line: string) => void, walSeq: number): void {
-    writeSnapshot(this.engine, this.jobRuns, out, walSeq)
-    for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+    const started = performance.now()
+    await this.log?.snapshot((walSeq) => {
+      const capturing = performance.now()
+      const lines = captureSnapshot(this.engine, this.jobRuns, walSeq)
+      for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
+      this.options.trace?.('compaction: capture (the daemon waits)', performance.now() - capturing)
+      return lines
+    })
+    this.options.trace?.('compaction: whole (the daemon goes on)', performance.now() - started)
   }
 
   private load(dir: string): number {
@@ -646,7 +681,7 @@ export class DataPlane {
     }
     for (const member of this.engine.members.values()) this.positions.set(member.key, member.applied)
     this.warnings.push(...loaded.warnings)
-    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void (this.compacting ??= this.snapshotNow().finally(() => (this.compacting = undefined))))
+    if (walBytes(dir) > COMPACT_AFTER_BYTES) queueMicrotask(() => void this.startCompaction())
     return loaded.nextWalSeq
   }
 

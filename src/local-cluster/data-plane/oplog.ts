@@ -30,6 +30,40 @@ export function opTimeOf(entry: Pick<OplogEntry, 'secs' | 'ord' | 'term'>): OpTi
   return {ts: {t: entry.secs, i: entry.ord}, t: entry.term}
 }
 
+/** An oplog's entries at one instant (Oplog.capture), position k holding entry `start + k`. */
+export interface OplogCapture {
+  start: number
+  length: number
+  secs: Uint32Array
+  ords: Uint32Array
+  terms: Uint32Array
+  walls: Float64Array
+  ops: Uint8Array
+  colls: Uint16Array
+  collNames: readonly string[]
+  ids: readonly string[]
+  docs: ReadonlyArray<StoredDocument | undefined>
+  prevs: ReadonlyArray<StoredDocument | undefined>
+}
+
+/** The entry at position k of a capture, as plain data. */
+export function capturedEntry(capture: OplogCapture, k: number): OplogEntry {
+  const entry: OplogEntry = {
+    secs: capture.secs[k],
+    ord: capture.ords[k],
+    term: capture.terms[k],
+    wall: capture.walls[k],
+    op: OPS[capture.ops[k]],
+    coll: capture.collNames[capture.colls[k]],
+    id: capture.ids[k],
+  }
+  const doc = capture.docs[k]
+  const prev = capture.prevs[k]
+  if (doc !== undefined) entry.doc = doc
+  if (prev !== undefined) entry.prev = prev
+  return entry
+}
+
 /**
  * The oplog of one branch of history, columnar so a million entries cost tens of bytes each:
  * numbers in typed arrays, documents as references to the very strings the collections hold.
@@ -142,6 +176,30 @@ export class Oplog {
     const out: OplogEntry[] = []
     for (let i = Math.max(from, this.startIndex); i < Math.min(to, this.end); i++) out.push(this.get(i))
     return out
+  }
+
+  /**
+   * The entries [first, end) (default: all kept), frozen: a copy of the columns (numbers copied, documents by reference:
+   * stored documents are immutable strings). A snapshot is written from it while the set moves on.
+   */
+  capture(first = this.startIndex, end = this.end): OplogCapture {
+    if (first < this.startIndex || end > this.end) throw new RangeError(`oplog range [${first}, ${end}) outside [${this.startIndex}, ${this.end})`)
+    const from = this.offset + (first - this.startIndex)
+    const to = from + Math.max(0, end - first)
+    return {
+      start: first,
+      length: to - from,
+      secs: this.secs.slice(from, to),
+      ords: this.ords.slice(from, to),
+      terms: this.terms.slice(from, to),
+      walls: this.walls.slice(from, to),
+      ops: this.ops.slice(from, to),
+      colls: this.colls.slice(from, to),
+      collNames: [...this.collNames],
+      ids: this.ids.slice(from, to),
+      docs: this.docs.slice(from, to),
+      prevs: this.prevs.slice(from, to),
+    }
   }
 
   /** Lets go of the previous documents of entries before `index` (they can no longer be undone). */

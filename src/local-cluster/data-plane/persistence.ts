@@ -1,4 +1,4 @@
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
@@ -8,13 +8,17 @@ import type {JobRun} from './jobs/job-runner.js'
 import type {OplogEntry, OpKind} from './oplog.js'
 import type {Member, ReplicaSet, RollbackEvent, UserRecord} from './state.js'
 import {type StoredDocument, storeExtendedJson} from './stored-document.js'
+import {BATCH_FRAME_BYTES, BATCH_MARKER, type BatchRecord, checkedPayload, decodeBatch} from './wal-batch.js'
 
 /**
  * Durability of the data plane, the way the object store does it (store/persistence.ts): a
  * snapshot plus an append-only log, in `DIR/snapshot.jsonl` and `DIR/wal-N.log`.
  *
- * - The log holds one record per line, `crc32 <TAB> json`, written in batches with one fdatasync
- *   each (group commit); `flush()` resolves once everything appended before it is on disk. A Job's
+ * - The log holds records of two kinds: text lines, `crc32 <TAB> json`, and binary batches of
+ *   oplog entries carrying their documents' BSON as it is (wal-batch.ts: a restore's million
+ *   documents are one copy of their bytes, not a base64 string and a JSON array each; logs of
+ *   text `ops` records are still read). They are written in batches with one fdatasync each
+ *   (group commit); `flush()` resolves once everything appended before it is on disk. A Job's
  *   result is reported only after its effects are flushed, so an acknowledged operation survives
  *   a kill -9. A torn last record (a crash mid-write) ends the replay.
  * - Documents are written once: an oplog insert carries the document, the collections are
@@ -23,11 +27,12 @@ import {type StoredDocument, storeExtendedJson} from './stored-document.js'
  *   collection), so a million documents are not written twice. Its lines after the JSON header
  *   are tab-separated fields with each document's BSON in base64 (no tab or newline in it; Node
  *   encodes and decodes base64 natively), ending with a trailer that counts them: writing and
- *   reading a million documents then costs seconds, not tens of seconds. Log records carry
- *   documents in base64 too. Format 1 (before documents were kept as BSON) held Extended JSON
- *   text, which never starts like base64 does (`{`): it is still read, converted once.
- * - Compaction writes a new snapshot (temp file, fsync, rename) at a cut: the log is switched to
- *   wal-(N+1) first, the snapshot says "replay from N+1", older logs are deleted afterwards.
+ *   reading a million documents then costs seconds, not tens of seconds. Format 1 (before
+ *   documents were kept as BSON) held Extended JSON text, which never starts like base64 does
+ *   (`{`): it is still read, converted once.
+ * - Compaction writes a new snapshot (temp file, fsync, rename) of the state captured at a cut:
+ *   the log is switched to wal-(N+1) first, the snapshot says "replay from N+1", older logs are
+ *   deleted afterwards.
  * Member positions are logged once per tick (as mongod's journal commits every 100 ms), not per
  * replicated entry: after a crash a secondary re-fetches the last instant from the branch, while
  * the primary that wrote the entries (an ops record's `by`) keeps them all.
@@ -90,6 +95,8 @@ export type WalRecord =
   /** A database Job's container finished: the kubelet never runs it again, even after a crash. */
   | {k: 'job'; uid: string; run: JobRun}
   | {k: 'job-drop'; uid: string}
+  /** Entries appended to a set's branch, written as a binary record (wal-batch.ts) since format 2's logs. */
+  | BatchRecord
 
 export interface SnapshotHeader {
   format: 1 | 2
@@ -239,6 +246,66 @@ export function* readLines(path: string): Generator<string> {
 
 const walName = (seq: number): string => `wal-${seq}.log`
 
+/**
+ * The records of one log file in order: text lines (`crc <TAB> json`) and binary batch records
+ * (wal-batch.ts), read in 4 MiB chunks. The first torn or damaged record ends it: `{torn}` says
+ * at which byte it starts.
+ */
+function* walFileRecords(path: string): Generator<WalRecord | {torn: number}> {
+  const fd = openSync(path, 'r')
+  let data = Buffer.alloc(0)
+  let at = 0
+  let consumed = 0
+  let eof = false
+  // Makes at least `n` bytes available from `at` unless the file ends first.
+  const have = (n: number): boolean => {
+    while (data.length - at < n && !eof) {
+      const chunk = Buffer.allocUnsafe(Math.max(4 << 20, n))
+      const read = readSync(fd, chunk, 0, chunk.length, null)
+      if (read === 0) eof = true
+      consumed += at
+      data = Buffer.concat([data.subarray(at), chunk.subarray(0, read)])
+      at = 0
+    }
+    return data.length - at >= n
+  }
+  try {
+    while (have(1)) {
+      const offset = consumed + at
+      if (data[at] === BATCH_MARKER) {
+        const payload = have(BATCH_FRAME_BYTES) && have(BATCH_FRAME_BYTES + data.readUInt32LE(at + 1)) ? checkedPayload(data.subarray(at)) : undefined
+        if (!payload) {
+          yield {torn: offset}
+          return
+        }
+        at += BATCH_FRAME_BYTES + payload.length
+        yield decodeBatch(payload)
+        continue
+      }
+      let newline = data.indexOf(NEWLINE, at)
+      while (newline === -1 && !eof) {
+        have(data.length - at + 1)
+        newline = data.indexOf(NEWLINE, at)
+      }
+      const end = newline === -1 ? data.length : newline
+      const line = data.toString('utf8', at, end)
+      at = end + 1
+      if (!line) continue
+      const record = decode(line) as WalRecord | undefined
+      if (!record) {
+        yield {torn: offset}
+        return
+      }
+      yield record
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** A snapshot is written in chunks of about this many characters, yielding to the event loop between them. */
+const SNAPSHOT_CHUNK_CHARS = 1 << 20
+
 export interface LoadedDataPlane {
   header?: SnapshotHeader
   snapshotLines: () => Generator<SnapshotLine>
@@ -301,13 +368,9 @@ export function loadDataPlane(dir: string): LoadedDataPlane {
     walRecords: function* () {
       for (const seq of seqs) {
         const path = join(dir, walName(seq))
-        let lineNo = 0
-        for (const line of readLines(path)) {
-          lineNo++
-          if (!line) continue
-          const record = decode(line) as WalRecord | undefined
-          if (!record) {
-            warnings.push(`${path}: ignored a torn record at line ${lineNo} and what follows`)
+        for (const record of walFileRecords(path)) {
+          if ('torn' in record) {
+            warnings.push(`${path}: ignored a torn record at byte ${record.torn} and what follows`)
             return
           }
           yield record
@@ -321,7 +384,7 @@ export function loadDataPlane(dir: string): LoadedDataPlane {
 
 /** The append-only log: group commit, rotation at snapshots. */
 export class DataPlaneLog {
-  private pending: string[] = []
+  private pending: Array<string | Buffer> = []
   private appended = 0
   private durable = 0
   private bytes = 0
@@ -347,6 +410,14 @@ export class DataPlaneLog {
     this.kick()
   }
 
+  /** Appends a binary batch record (wal-batch.ts encodeBatch). */
+  appendBatch(record: Buffer): void {
+    this.pending.push(record)
+    this.bytes += record.length
+    this.appended++
+    this.kick()
+  }
+
   flush(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure)
     if (this.durable >= this.appended) return Promise.resolve()
@@ -357,12 +428,13 @@ export class DataPlaneLog {
   }
 
   /**
-   * Writes a snapshot (synchronously: the data plane is consistent at this instant) after moving
-   * the log to a new file, then deletes the old logs.
+   * Writes a snapshot: moves the log to a new file and captures the state at that cut without
+   * yielding (no append can slip between them: everything appended afterwards goes to the new
+   * file), then writes the captured lines in chunks, yielding between them so the daemon keeps
+   * serving, and finally replaces the snapshot (temp file, fsync, rename) and deletes the old logs.
+   * A crash before the rename leaves the old snapshot and every log, which still replay.
    */
-  async snapshot(write: (out: (line: string) => void, walSeq: number) => void): Promise<void> {
-    // Drain the log, then do the rest without yielding: no append can slip between the cut and
-    // the snapshot, and everything appended afterwards goes to the new log file.
+  async snapshot(capture: (walSeq: number) => Iterable<string>): Promise<void> {
     for (;;) {
       await this.flush()
       if (this.running) await this.running
@@ -373,22 +445,23 @@ export class DataPlaneLog {
     const oldSeq = this.seq
     this.seq++
     this.bytes = 0
+    const lines = capture(this.seq)
     const path = join(this.dir, 'snapshot.jsonl')
     const temp = `${path}.tmp-${process.pid}`
-    const fd = openSync(temp, 'w')
+    const file = await open(temp, 'w')
     try {
       let chunk = ''
-      write((line) => {
+      for (const line of lines) {
         chunk += line
-        if (chunk.length > 1 << 20) {
-          writeSync(fd, chunk)
+        if (chunk.length > SNAPSHOT_CHUNK_CHARS) {
+          await file.write(chunk)
           chunk = ''
         }
-      }, this.seq)
-      if (chunk) writeSync(fd, chunk)
-      fsyncSync(fd)
+      }
+      if (chunk) await file.write(chunk)
+      await file.sync()
     } finally {
-      closeSync(fd)
+      await file.close()
     }
     renameSync(temp, path)
     await oldHandle?.close()
@@ -418,7 +491,7 @@ export class DataPlaneLog {
       this.pending = []
       try {
         this.handle ??= await open(join(this.dir, walName(this.seq)), 'a')
-        await this.handle.write(batch.join(''))
+        for (const bytes of writeGroups(batch)) await this.handle.write(bytes)
         await this.handle.datasync()
         this.durable += batch.length
         const still: typeof this.waiters = []
@@ -434,6 +507,36 @@ export class DataPlaneLog {
 }
 
 export const encodeLine = encode
+
+/** Pending records as Buffers of about 8 MiB each (one write per group, not per record). */
+function* writeGroups(records: ReadonlyArray<string | Buffer>): Generator<Buffer> {
+  let group: Buffer[] = []
+  let bytes = 0
+  let text = ''
+  const takeText = () => {
+    if (!text) return
+    const buffer = Buffer.from(text, 'utf8')
+    group.push(buffer)
+    bytes += buffer.length
+    text = ''
+  }
+  for (const record of records) {
+    if (typeof record === 'string') text += record
+    else {
+      takeText()
+      group.push(record)
+      bytes += record.length
+    }
+    if (bytes + text.length >= 8 << 20) {
+      takeText()
+      yield Buffer.concat(group)
+      group = []
+      bytes = 0
+    }
+  }
+  takeText()
+  if (group.length > 0) yield Buffer.concat(group)
+}
 
 /** Size of the logs on disk (for the compaction decision after a restart). */
 export function walBytes(dir: string): number {

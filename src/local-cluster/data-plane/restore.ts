@@ -2,7 +2,7 @@ import type {JobRun} from './jobs/job-runner.js'
 import type {DataPlaneEngine} from './engine.js'
 import {newMember} from './engine.js'
 import {Collections} from './collections.js'
-import {Oplog} from './oplog.js'
+import {capturedEntry, Oplog} from './oplog.js'
 import {
   docLine,
   encodeLine,
@@ -109,13 +109,14 @@ function replay(engine: DataPlaneEngine, jobRuns: JobRuns, record: WalRecord, re
       set.oplog.truncateFrom(record.at)
       return
     }
-    case 'ops': {
+    case 'ops':
+    case 'batch': {
       const set = engine.sets.get(record.set)
       if (!set) return
       // Records written while a snapshot was cut may repeat entries the snapshot has.
       const skip = Math.max(0, set.oplog.end - record.from)
-      for (const compact of record.e.slice(skip)) {
-        const entry = expandEntry(compact)
+      const entries = record.k === 'batch' ? record.entries.slice(skip) : record.e.slice(skip).map(expandEntry)
+      for (const entry of entries) {
         set.oplog.append(entry)
         set.data.apply(entry)
       }
@@ -128,8 +129,14 @@ function replay(engine: DataPlaneEngine, jobRuns: JobRuns, record: WalRecord, re
   }
 }
 
-/** Writes the whole state as a snapshot (persistence.ts format), through `out`. */
-export function writeSnapshot(engine: DataPlaneEngine, jobRuns: JobRuns, out: (line: string) => void, walSeq: number): void {
+/**
+ * The whole state as a snapshot (persistence.ts format): captured at once, at the log's cut, and
+ * returned as lines produced on demand. Only the capture is synchronous (references to the
+ * documents, a copy of the oplog's columns, whether each entry's document is its collection's
+ * current one): encoding the lines, the costly part for a million documents, happens while the
+ * data plane goes on, so a compaction no longer stops the daemon for its whole duration.
+ */
+export function captureSnapshot(engine: DataPlaneEngine, jobRuns: JobRuns, walSeq: number): Iterable<string> {
   const sets = [...engine.sets.values()]
   const header: SnapshotHeader = {
     format: SNAPSHOT_FORMAT,
@@ -139,20 +146,28 @@ export function writeSnapshot(engine: DataPlaneEngine, jobRuns: JobRuns, out: (l
     rollbacks: Object.fromEntries(sets.map((s) => [s.id, s.rollbacks])),
     jobs: Object.fromEntries([...jobRuns].filter(([, entry]) => entry.durable).map(([uid, entry]) => [uid, entry.run])),
   }
-  out(encodeLine(header))
-  let lines = 0
-  sets.forEach((set, index) => {
-    for (const name of set.data.names()) {
-      for (const [id, doc] of set.data.entries(name)) {
-        out(docLine(index, name, id, doc))
-        lines++
-      }
+  const headerLine = encodeLine(header)
+  const captured = sets.map((set) => {
+    const oplog = set.oplog.capture()
+    // Decided now, against the collections as they are at the cut.
+    const current = new Uint8Array(oplog.length)
+    for (let k = 0; k < oplog.length; k++) {
+      const doc = oplog.docs[k]
+      if (doc !== undefined && set.data.get(oplog.collNames[oplog.colls[k]], oplog.ids[k]) === doc) current[k] = 1
     }
-    for (let i = set.oplog.start; i < set.oplog.end; i++) {
-      const entry = set.oplog.get(i)
-      out(opLine(index, entry, entry.doc !== undefined && set.data.get(entry.coll, entry.id) === entry.doc))
-      lines++
-    }
+    return {collections: set.data.capture(), oplog, current}
   })
-  out(trailerLine(lines))
+  return (function* () {
+    yield headerLine
+    let lines = 0
+    for (const [index, {collections, oplog, current}] of captured.entries()) {
+      for (const {name, ids, docs} of collections) {
+        for (let k = 0; k < ids.length; k++) yield docLine(index, name, ids[k], docs[k])
+        lines += ids.length
+      }
+      for (let k = 0; k < oplog.length; k++) yield opLine(index, capturedEntry(oplog, k), current[k] === 1)
+      lines += oplog.length
+    }
+    yield trailerLine(lines)
+  })()
 }

@@ -38,6 +38,19 @@ export function bsonOf(document: StoredDocument): Buffer {
 }
 
 /**
+ * Each document's BSON bytes in turn, written into one reused buffer: a view valid only until the
+ * next one is produced (for a consumer that reads each document at once and keeps nothing, such
+ * as hashing a million of them, where a Buffer per document would only feed the GC).
+ */
+export function* transientBsonViews(documents: Iterable<StoredDocument>): Generator<Uint8Array> {
+  let scratch = Buffer.allocUnsafe(64 * 1024)
+  for (const document of documents) {
+    if (document.length > scratch.length) scratch = Buffer.allocUnsafe(document.length)
+    yield scratch.subarray(0, scratch.write(document, 0, 'latin1'))
+  }
+}
+
+/**
  * The document's fields, types kept exactly (an int32 stays an Int32, a whole double a Double), so
  * encoding the result again gives the same bytes.
  */

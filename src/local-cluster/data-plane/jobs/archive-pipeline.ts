@@ -11,7 +11,7 @@ import {basename, type ContainerSpec, containerProcess, expandReferences, podSpe
 import {parseTimestamp} from '../optime.js'
 import {type DumpSnapshot, dumpSnapshot} from './dump-snapshot.js'
 import {dumpOplogSlice, replayOplogFile} from './oplog-programs.js'
-import {type JobRun, type JobRunInput, prepareTool, runMongoshContainer, terminationMessage, toolLine} from './job-runner.js'
+import {type DataPlaneTrace, type JobRun, type JobRunInput, prepareTool, runMongoshContainer, terminationMessage, toolLine} from './job-runner.js'
 import {RestoreError, restoreIntoSet} from './restore-apply.js'
 
 /**
@@ -186,13 +186,16 @@ async function restore(input: JobRunInput, tool: NonNullable<Extract<ReturnType<
   const set = input.ctx.engine.setOf(member)
   if (!set || member.state !== 'PRIMARY') throw new Error(`${member.placement.pod} is not the primary: connect with replicaSet=NAME`)
   tool.session.rsStatus()
+  const timed = stepTimer(input.trace)
   let raw: Buffer
   try {
     raw = tool.parsed.options.has('gzip') ? gunzipSync(bytes) : bytes
   } catch (error) {
     throw new Error(`stream or file does not appear to be a gzip archive: ${(error as Error).message}`, {cause: error})
   }
+  timed('restore: gunzip')
   const decoded = await readRawArchive(raw)
+  timed('restore: read the archive (framing, CRCs)')
   const replay = tool.parsed.options.has('oplogReplay')
   if (replay && !decoded.hasOplog) throw new Error('no oplog file to replay; make sure you run mongodump with --oplog')
   const limitText = tool.parsed.options.get('oplogLimit')?.at(-1)
@@ -201,6 +204,7 @@ async function restore(input: JobRunInput, tool: NonNullable<Extract<ReturnType<
   let outcome
   try {
     outcome = restoreIntoSet(input.ctx.engine, set, {collections: decoded.collections, oplog: decoded.oplog, replay, ...(limit ? {oplogLimit: limit} : {})}, at)
+    timed('restore: insert and replay')
   } catch (error) {
     if (error instanceof RestoreError) throw new Error(error.message.replace(/^Failed: /, ''), {cause: error})
     throw error
@@ -236,11 +240,23 @@ async function transfer(input: JobRunInput, args: string[], file: FileAccess): P
     return {stdout: [`uploaded ${from} to ${to} (${bytes.length} bytes)`], stderr: [], exitCode: 0}
   }
   if (!from.startsWith('local://')) return fail(`${from}: not a local:// URL`)
+  const timed = stepTimer(input.trace)
   const bytes = await store.get(from)
+  timed('download from the object store')
   if (!bytes) return fail(`${from}: no such object`)
   const problem = file.write(to, bytes)
   if (problem) return fail(problem)
   return {stdout: [`downloaded ${from} to ${to} (${bytes.length} bytes)`], stderr: [], exitCode: 0}
+}
+
+/** Calls trace with the time since the previous call (or its creation). */
+function stepTimer(trace: DataPlaneTrace | undefined): (step: string) => void {
+  let last = performance.now()
+  return (step) => {
+    const now = performance.now()
+    trace?.(step, now - last)
+    last = now
+  }
 }
 
 async function* oneChunk(bytes: Buffer): AsyncIterable<Uint8Array> {

@@ -47,7 +47,12 @@ export interface JobRunInput {
   archiveStore?: ArchiveStore
   /** The simulated Redis servers, for redis-cli Jobs. */
   redis?: RedisJobAccess
+  /** Told how long each step of an archive Job took (DataPlaneOptions.trace). */
+  trace?: DataPlaneTrace
 }
+
+/** A step of the data plane's work and its duration in ms (benchmarks print them). */
+export type DataPlaneTrace = (step: string, ms: number) => void
 
 const PROGRAMS = ['mongosh', 'mongodump', 'mongorestore', 'redis-cli']
 const DEFAULT_TERMINATION_PATH = '/dev/termination-log'

@@ -3,7 +3,7 @@ import type {MemberSpec, ReplSetConfig} from '../config.js'
 import {formatTimestamp} from '../optime.js'
 import {nextReconfigStep} from '../reconfig-plan.js'
 import type {Session} from './session.js'
-import {bsonOf} from '../stored-document.js'
+import {transientBsonViews} from '../stored-document.js'
 
 /**
  * The ops scripts of templates/mongodb/ops/, performed on the simulated data plane: each function
@@ -273,10 +273,8 @@ function hashesOp(context: OpContext): OpOutcome {
   authenticate(context, session)
   const found = session.collectionDocuments(database)
   const hashes = hashCollections(
-    // One document's bytes at a time: a million Buffers held at once would only feed the GC.
-    found.map((c) => ({ns: `${database}.${c.name}`, documents: (function* () {
-      for (const stored of c.documents) yield bsonOf(stored)
-    })()})),
+    // One document's bytes at a time, in one reused buffer (the hash keeps nothing of them).
+    found.map((c) => ({ns: `${database}.${c.name}`, documents: transientBsonViews(c.documents)})),
   )
   const collections = found.map((c) => {
     const hash = hashes[`${database}.${c.name}`]

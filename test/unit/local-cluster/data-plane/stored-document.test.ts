@@ -13,7 +13,7 @@ import {DataPlane} from '../../../../src/local-cluster/data-plane/data-plane.js'
 import {newMember} from '../../../../src/local-cluster/data-plane/engine.js'
 import {hashPassword} from '../../../../src/local-cluster/data-plane/jobs/session.js'
 import {loadedDocument, persistedDocument} from '../../../../src/local-cluster/data-plane/persistence.js'
-import {bsonOf, decodeStored, extendedJsonOf, storeBson, storedSize, storeExtendedJson, storeObject} from '../../../../src/local-cluster/data-plane/stored-document.js'
+import {bsonOf, decodeStored, extendedJsonOf, storeBson, storedSize, storeExtendedJson, storeObject, transientBsonViews} from '../../../../src/local-cluster/data-plane/stored-document.js'
 import {nextWrites, SERVICE_COLLECTIONS} from '../../../../src/local-cluster/data-plane/workload.js'
 
 const dirs: string[] = []
@@ -27,6 +27,17 @@ function typeBytes(bson: Uint8Array): Array<[string, number]> {
 }
 
 describe('documents kept as their BSON bytes', () => {
+  test('transient views give each document\'s exact bytes, a larger one than the buffer included, and hash as copies do', () => {
+    const documents = [storeObject({_id: new ObjectId(), n: new Int32(1)}), storeObject({_id: 'big', blob: 'x'.repeat(100_000)}), storeObject({_id: new ObjectId(), d: new Double(2)})]
+    const seen: string[] = []
+    for (const view of transientBsonViews(documents)) seen.push(Buffer.from(view).toString('latin1'))
+    expect(seen).toEqual(documents)
+    const viaViews = hashCollections([{ns: 'db.c', documents: transientBsonViews(documents)}])
+    const viaCopies = hashCollections([{ns: 'db.c', documents: documents.map(bsonOf)}])
+    expect(viaViews).toEqual(viaCopies)
+    expect(viaViews['db.c'].documents).toBe(3)
+  })
+
   // Every BSON type the workload writes (ObjectId, string, null, date, decimal128, int32, embedded
   // document), and the ones a restored archive may bring (double, int64, boolean, timestamp, array,
   // binary) that a decode-and-encode round trip must not change (a whole double must stay a double).
