@@ -9,10 +9,11 @@ import {GATEWAY_SERVICE} from '../render/contexts.js'
 import {hasManagedDns} from '../traffic-dns/environment-traffic.js'
 import {demoteRedisRegion, promoteRedisRegion} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
-import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
+import {forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
 import {fenceInTheCloud, liftCloudFences, lowerRegionNodeGroups, raiseRegionNodeGroups} from './cloud-steps.js'
 import {fenceRegion, liftFence} from './fence.js'
 import type {FailoverStep} from './plan.js'
+import {confirmFromRead, sharedPrimariesRead} from './watch/confirm-primaries.js'
 import {scaleRegionDown, scaleRegionUp} from './region-scale.js'
 import type {FailoverRun} from './run-state.js'
 import type {FailoverSession} from './session.js'
@@ -94,7 +95,9 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
     case 'confirm-primary': {
       const database = catalog.byName(step.target as string)
       if (!database) throw new NotFoundError(`database ${step.target} is not in the catalog`)
-      return {detail: (await confirmPrimary({client: session.client(to), database, spec: record.spec}, to)).detail}
+      // Every database the plan confirms is read by one status Job, shared by the group's steps.
+      const read = await sharedPrimariesRead(session, run.plan, catalog, {client: session.client(to), region: to, spec: record.spec})
+      return {detail: confirmFromRead(read, database, record.spec, to).detail}
     }
     case 'move-primary':
     case 'force-primary': {

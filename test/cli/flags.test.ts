@@ -181,7 +181,7 @@ describe('mygate flags (real CLI, real kubectl, two regions)', () => {
       (await local.cli(['flags', 'history', '--env', ENV, '--json', '--limit', '200'])).stdout,
     ).result.entries
     const actions = (flag: string) => history.filter((e) => e.flag === flag).map((e) => e.action)
-    expect(actions('amenity-waitlist')).toEqual(['create', 'rollout-step', 'rollout-step', 'rollout-step', 'rollout-done'])
+    expect(actions('amenity-waitlist')).toEqual(['create', 'rollout-step', 'rollout-step', 'rollout-done'])
     expect(actions('upi-autopay')).toEqual(['create', 'rollout-step', 'rollout-off'])
     const off = history.find((e) => e.flag === 'upi-autopay' && e.action === 'rollout-off')
     expect(off?.before?.targeting).toEqual({fractional: [['on', 20], ['off', 80]]})

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
+import {createCatalog} from '../../../src/catalog/catalog.js'
 import {directConnection} from '../../../src/db/connection.js'
 import {ensureOpsConfigMap} from '../../../src/db/ops-configmap.js'
 import {runDatabaseOperation} from '../../../src/db/run-operation.js'
@@ -11,6 +12,8 @@ import {OperationFailedError} from '../../../src/errors.js'
 import {confirmPrimary, readStatus} from '../../../src/failover/database-moves.js'
 import {finalMembers, regionOfHost, topologyWithActive} from '../../../src/failover/replica-moves.js'
 import {recordAlertEvent} from '../../../src/failover/watch/alert.js'
+import {planAutomaticFailover} from '../../../src/failover/watch/automatic-plan.js'
+import {confirmFromRead, sharedPrimariesRead} from '../../../src/failover/watch/confirm-primaries.js'
 import {decideOnLoss} from '../../../src/failover/watch/loss-decision.js'
 import {databaseViewsFor, probeRegions} from '../../../src/failover/watch/probe.js'
 import {KubeClient} from '../../../src/kube/client.js'
@@ -102,6 +105,38 @@ describe('failover watch probes against the local control plane', () => {
     await expect(confirmPrimary({client: clients.r2, database, spec}, 'r2')).rejects.toThrow(/its PRIMARY in r1, not in r2: the watch does not force it/)
     expect((await readStatus({client: clients.r2, database, spec})).primary).toBe(before.primary)
     expect((await confirmPrimary({client: clients.r1, database, spec}, 'r1')).detail).toBe(`PRIMARY ${before.primary} in r1, elected by MongoDB`)
+  }, 60_000)
+
+  test('the automatic run confirms every database from ONE status-all Job, with confirmPrimary\'s verdicts', async () => {
+    // Count the Jobs the steps create: one status-all, no per-database status Job.
+    const jobs: string[] = []
+    const counting = new Proxy(clients.r1, {
+      get(target, property, receiver) {
+        if (property === 'create') {
+          return async (object: {kind: string; metadata: {labels?: Record<string, string>}}, ...rest: unknown[]) => {
+            if (object.kind === 'Job') jobs.push(object.metadata.labels?.['mygate.dev/op'] ?? '?')
+            return (target.create as (...args: unknown[]) => unknown).call(target, object, ...rest)
+          }
+        }
+        const value = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const catalog = createCatalog([database])
+    const plan = planAutomaticFailover({spec, catalog, lost: 'r2', survivor: 'r1'})
+    const session = {}
+    const [first, second] = await Promise.all([
+      sharedPrimariesRead(session, plan, catalog, {client: counting, region: 'r1', spec}),
+      sharedPrimariesRead(session, plan, catalog, {client: counting, region: 'r1', spec}),
+    ])
+    expect(second).toBe(first)
+    expect(jobs).toEqual(['status-all'])
+    const expected = await confirmPrimary({client: clients.r1, database, spec}, 'r1')
+    expect(confirmFromRead(first, database, spec, 'r1')).toEqual(expected)
+    // The same refusal as confirmPrimary where the PRIMARY is not: r2 confirmed from the same read.
+    const refusal = await confirmPrimary({client: clients.r2, database, spec}, 'r2').catch((error: Error) => error)
+    expect(() => confirmFromRead(first, database, spec, 'r2')).toThrow(OperationFailedError)
+    expect(() => confirmFromRead(first, database, spec, 'r2')).toThrow((refusal as Error).message)
   }, 60_000)
 
   test('r2 (the minority) down: its probe fails on the API; from r1 the PRIMARY stayed and r1 holds the majority, so the watch would act', async () => {
