@@ -5,8 +5,8 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import {DatabaseOperationError} from '../../../src/db/operation-error.js'
-import {promoteRedisReplica, redisReplicationInfo, type RedisReplicationInfo} from '../../../src/db/redis-ops.js'
-import {redisTopology} from '../../../src/db/redis-topology.js'
+import {demoteRedisRegion, promoteRedisRegion, redisReplicationInfo, type RedisReplicationInfo} from '../../../src/db/redis-ops.js'
+import {redisTopology, type RedisTopology} from '../../../src/db/redis-topology.js'
 import {KubeClient} from '../../../src/kube/client.js'
 import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
 import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
@@ -20,7 +20,8 @@ import {writeKubeconfig} from '../../helpers/kubectl.js'
  * Redis across two local regions, with the manifests mygate renders: the secondary region's replica
  * follows the primary through its cross-region member name with the generated password (link up,
  * offsets moving together), loses its link when the primary's region goes down (offset frozen),
- * and promoteRedisReplica makes it a master through a redis-cli Job; a re-run changes nothing.
+ * and promoteRedisRegion (what a forced failover runs) makes it a master through a redis-cli Job;
+ * a re-run changes nothing; once r1 is back, demoteRedisRegion makes its old master follow r2's.
  */
 describe('Redis: a replica in the secondary region, promoted by a Job', () => {
   let dir: string
@@ -31,6 +32,9 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
   const password = 'redis-test-password'
   const secret = (value: string) => ({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'redis-auth', namespace: NAMESPACE}, stringData: {password: value}})
   let hosts: {primary: string; replica: string}
+  /** The topology once r2 is the active region; each region's member by its in-cluster name. */
+  let toR2: RedisTopology
+  const inCluster = `redis-0.redis.${NAMESPACE}.svc.cluster.local:6379`
 
   const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs
@@ -50,6 +54,7 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
     const redis = catalog.byName('redis')!
     const topology = redisTopology(redis, env)
     hosts = {primary: topology.members[0].host, replica: topology.members[1].host}
+    toR2 = redisTopology(redis, env, 'r2')
     const objects = await renderService(redis, env, {catalog})
     for (const region of ['r1', 'r2']) {
       const cluster = await startLocalCluster({name: `rd-${region}`, region, clusterSet: 'rd', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
@@ -94,7 +99,7 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
     expect((error as Error).message).toMatch(/WRONGPASS|NOAUTH/)
   }, 30_000)
 
-  test('the primary region down: the link is down and the offset frozen; the promotion makes the replica a master, once', async () => {
+  test('the primary region down: the link is down and the offset frozen; promoting r2 makes its replica a master, once; r1 back follows it', async () => {
     await clusters.get('r1')!.setDown(true)
     const down = await until('the replica link to be down', async () => {
       const read = await info('r2', hosts.replica)
@@ -104,16 +109,26 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
     const still: RedisReplicationInfo = await info('r2', hosts.replica)
     expect(still.offset).toBe(down.offset)
 
-    const promoted = await promoteRedisReplica(clients.get('r2')!, {host: hosts.replica, timeoutMs: 20_000})
-    expect(promoted.changed).toBe(true)
-    expect(promoted.before).toMatchObject({role: 'slave', linkStatus: 'down'})
-    expect(promoted.after).toMatchObject({role: 'master', connectedReplicas: 0})
-    expect(promoted.after.replid).not.toBe(promoted.before.replid)
-    expect(promoted.after.offset).toBeGreaterThanOrEqual(promoted.before.offset)
+    // What a forced failover runs (the old region lost): r2 promoted alone, through the product's
+    // promoteRedisRegion, its member by its in-cluster name.
+    const promoted = await promoteRedisRegion(clients.get('r2')!, {topology: toR2, timeoutMs: 20_000})
+    expect(promoted.members.map((m) => [m.host, m.changed])).toEqual([[inCluster, true]])
+    const [member] = promoted.members
+    expect(member.before).toMatchObject({role: 'slave', linkStatus: 'down'})
+    expect(member.after).toMatchObject({role: 'master', connectedReplicas: 0})
+    expect(member.after.replid).not.toBe(member.before.replid)
+    expect(member.after.offset).toBeGreaterThanOrEqual(member.before.offset)
 
-    const again = await promoteRedisReplica(clients.get('r2')!, {host: hosts.replica, timeoutMs: 20_000})
-    expect(again).toMatchObject({changed: false, reason: 'already a master'})
+    const again = await promoteRedisRegion(clients.get('r2')!, {topology: toR2, timeoutMs: 20_000})
+    expect(again.members).toMatchObject([{changed: false, reason: 'already a master'}])
     const jobs = await clients.get('r2')!.list('batch/v1', 'Job', {namespace: NAMESPACE, labelSelector: 'mygate.dev/op=redis-promote'})
     expect(jobs.items).toEqual([])
+
+    // r1 back (as fenced, then recovered): demoteRedisRegion makes its old master follow r2's.
+    await clusters.get('r1')!.setDown(false)
+    const demoted = await until('r1 to answer and follow r2', async () => demoteRedisRegion(clients.get('r1')!, {topology: toR2, region: 'r1', timeoutMs: 20_000}))
+    expect(demoted.members.map((m) => [m.host, m.before.role, m.after.role, `${m.after.masterHost}:${m.after.masterPort}`])).toEqual([[inCluster, 'master', 'slave', toR2.primary.host]])
+    await until('r1 linked to r2', async () => ((await info('r1', hosts.primary)).linkStatus === 'up' ? true : undefined))
+    expect(await info('r2', hosts.replica)).toMatchObject({role: 'master', connectedReplicas: 1})
   }, 60_000)
 })
