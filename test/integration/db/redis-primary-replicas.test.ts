@@ -1,6 +1,3 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
@@ -11,13 +8,12 @@ import {redisStatus} from '../../../src/db/redis-status.js'
 import {redisTopology, type RedisTopology} from '../../../src/db/redis-topology.js'
 import {operationJobName, runOperationJob} from '../../../src/db/run-operation.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
-import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import type {LocalCluster} from '../../../src/local-cluster/cluster.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderService} from '../../../src/render/render-environment.js'
 import {testEnvironment} from '../../helpers/builders.js'
 import {namespace, NAMESPACE} from '../../helpers/data-plane.js'
-import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {REGIONS, startTwoRegions, type TwoRegions, waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * Redis at prod scale across two local regions, with the manifests mygate renders (3 members in
@@ -28,8 +24,7 @@ import {writeKubeconfig} from '../../helpers/kubectl.js'
  * back a replica.
  */
 describe('Redis: a primary with replicas, and demotion after a switchover', () => {
-  let dir: string
-  let dataPlane: DataPlane
+  let regions: TwoRegions
   let catalog: Catalog
   const clusters = new Map<string, LocalCluster>()
   const clients = new Map<string, KubeClient>()
@@ -39,15 +34,7 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
   let before: RedisTopology
   let after: RedisTopology
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check().catch(() => undefined)
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, check, {timeoutMs, intervalMs: 200, ignoreErrors: true})
   const info = (region: string, host: string) => redisReplicationInfo(clients.get(region)!, {host, timeoutMs: 20_000})
   /** The test's own redis-cli commands (SET, GET), run as mygate runs its: a Job, the reply from the log. */
   const cli = async (region: string, host: string, command: string[]): Promise<string> => {
@@ -57,28 +44,23 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mygate-redis-ha-'))
-    dataPlane = new DataPlane({timing: {tickMs: 50}})
     catalog = await loadCatalog()
     const redis = catalog.byName('redis')!
     before = redisTopology(redis, env)
     after = redisTopology(redis, env, 'r2')
     const objects = await renderService(redis, env, {catalog})
-    for (const region of ['r1', 'r2']) {
-      const cluster = await startLocalCluster({name: `rp-${region}`, region, clusterSet: 'rp', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
-      clusters.set(region, cluster)
-      const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+    regions = await startTwoRegions({clusterSet: 'rp', tmpPrefix: 'mygate-redis-ha-'})
+    for (const region of REGIONS) {
+      clusters.set(region, regions.clusters[region])
+      const client = regions.clients[region]
       clients.set(region, client)
       for (const object of [namespace(), secret, ...objectsForRegion(objects, region)]) await client.apply(object)
     }
-    dataPlane.start()
+    regions.dataPlane.start()
   }, 60_000)
 
   afterAll(async () => {
-    for (const client of clients.values()) client.close()
-    for (const cluster of clusters.values()) await cluster.stop()
-    await dataPlane?.close()
-    rmSync(dir, {recursive: true, force: true})
+    await regions?.close()
   })
 
   test('ordinal 0 of r1 is the only master; r1-1, r1-2 follow it in-cluster, r2-0 by its clusterset name', async () => {

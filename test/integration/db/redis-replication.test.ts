@@ -1,6 +1,3 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
@@ -8,13 +5,12 @@ import {DatabaseOperationError} from '../../../src/db/operation-error.js'
 import {demoteRedisRegion, promoteRedisRegion, redisReplicationInfo, type RedisReplicationInfo} from '../../../src/db/redis-ops.js'
 import {redisTopology, type RedisTopology} from '../../../src/db/redis-topology.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
-import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
+import type {LocalCluster} from '../../../src/local-cluster/cluster.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderService} from '../../../src/render/render-environment.js'
 import {testEnvironment} from '../../helpers/builders.js'
 import {namespace, NAMESPACE} from '../../helpers/data-plane.js'
-import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {REGIONS, startTwoRegions, type TwoRegions, waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * Redis across two local regions, with the manifests mygate renders: the secondary region's replica
@@ -24,8 +20,7 @@ import {writeKubeconfig} from '../../helpers/kubectl.js'
  * a re-run changes nothing; once r1 is back, demoteRedisRegion makes its old master follow r2's.
  */
 describe('Redis: a replica in the secondary region, promoted by a Job', () => {
-  let dir: string
-  let dataPlane: DataPlane
+  let regions: TwoRegions
   const clusters = new Map<string, LocalCluster>()
   const clients = new Map<string, KubeClient>()
   const env = testEnvironment({name: 'rd', tier: 'dev', regions: {primary: 'r1', secondary: 'r2'}})
@@ -36,41 +31,28 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
   let toR2: RedisTopology
   const inCluster = `redis-0.redis.${NAMESPACE}.svc.cluster.local:6379`
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check().catch(() => undefined)
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, check, {timeoutMs, intervalMs: 200, ignoreErrors: true})
   const info = (region: string, host: string) => redisReplicationInfo(clients.get(region)!, {host, timeoutMs: 20_000})
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mygate-redis-'))
-    dataPlane = new DataPlane({timing: {tickMs: 50}})
     const catalog = await loadCatalog()
     const redis = catalog.byName('redis')!
     const topology = redisTopology(redis, env)
     hosts = {primary: topology.members[0].host, replica: topology.members[1].host}
     toR2 = redisTopology(redis, env, 'r2')
     const objects = await renderService(redis, env, {catalog})
-    for (const region of ['r1', 'r2']) {
-      const cluster = await startLocalCluster({name: `rd-${region}`, region, clusterSet: 'rd', stateDir: join(dir, region), dataPlane, timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
-      clusters.set(region, cluster)
-      const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+    regions = await startTwoRegions({clusterSet: 'rd', tmpPrefix: 'mygate-redis-'})
+    for (const region of REGIONS) {
+      clusters.set(region, regions.clusters[region])
+      const client = regions.clients[region]
       clients.set(region, client)
       for (const object of [namespace(), secret(password), ...objectsForRegion(objects, region)]) await client.apply(object)
     }
-    dataPlane.start()
+    regions.dataPlane.start()
   }, 60_000)
 
   afterAll(async () => {
-    for (const client of clients.values()) client.close()
-    for (const cluster of clusters.values()) await cluster.stop()
-    await dataPlane?.close()
-    rmSync(dir, {recursive: true, force: true})
+    await regions?.close()
   })
 
   test('the replica follows the primary across regions: role, link up, offsets moving together', async () => {
