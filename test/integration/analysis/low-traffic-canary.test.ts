@@ -14,6 +14,7 @@ import {planCanary} from '../../../src/rollout/plan.js'
 import {applyEvent, nextAction} from '../../../src/rollout/state-machine.js'
 import {createRolloutState, type RolloutState} from '../../../src/rollout/state.js'
 import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * A canary that sees few requests is never promoted on them. Over real HTTP against one local
@@ -50,15 +51,7 @@ describe('a low-traffic canary against the local control plane', () => {
     }
   }
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => waitUntil(what, check, {timeoutMs: 20_000, intervalMs: 200})
 
   const readyPods = async (): Promise<number> => {
     const pods = (await client.list('v1', 'Pod', {namespace: 'mygate'})).items
