@@ -1,6 +1,7 @@
 import type {AnalysisThresholds} from '../catalog/types.js'
 import type {PrometheusClient} from './prometheus-client.js'
-import {errorRateQuery, latencyP99Query, requestRateQuery} from './queries.js'
+import {errorRateQuery, latencyP99Query, promqlDurationSeconds, requestRateQuery} from './queries.js'
+import {DEFAULT_MIN_REQUESTS, judgeErrorSample} from './sample-size.js'
 import type {AnalysisMetric, Measurement} from './types.js'
 
 export interface MeasureCanaryOptions {
@@ -65,6 +66,8 @@ function worst(values: number[]): number | undefined {
  * Measures the new version's error rate and p99 latency over the window and judges each against
  * the descriptor's thresholds. The queries aggregate to one series; should a query return several
  * (an extra label in the data), the worst one is judged, so a bad pod cannot hide behind a good one.
+ * The error rate needs `thresholds.minRequests` requests in the window before it can pass
+ * (src/analysis/sample-size.ts): fewer is inconclusive, measured again, never a pass.
  *
  * Returns, in this order:
  *   {metric: 'error-rate', value: 0.31, threshold: 0.01, verdict: 'fail',
@@ -76,32 +79,50 @@ function worst(values: number[]): number | undefined {
 export async function measureCanary(options: MeasureCanaryOptions): Promise<Measurement[]> {
   const {client, namespace, service, version, thresholds, timeSeconds} = options
   const window = options.window ?? thresholds.interval
-  const subject = `${service} ${version}`
   const selector = {namespace, service, version, window}
+  return measureSample(
+    {client, timeSeconds, window, subject: `${service} ${version}`, thresholds},
+    {errorRate: errorRateQuery(selector), latencyP99: latencyP99Query(selector), requestRate: requestRateQuery(selector)},
+  )
+}
 
-  const errorQuery = errorRateQuery(selector)
-  const latencyQuery = latencyP99Query(selector)
-  const [errors, latency] = await Promise.all([client.query(errorQuery, timeSeconds), client.query(latencyQuery, timeSeconds)])
+/** The three queries of one analysis: error ratio, p99 latency (seconds), request rate. */
+export interface SampleQueries {
+  errorRate: string
+  latencyP99: string
+  requestRate: string
+}
 
-  const errorRate = worst(errors.series.map((s) => s.value))
-  let errorMeasurement: Measurement | undefined
-  if (errorRate === undefined) {
-    // The 5xx counter series only exist once a 5xx has been served, so a healthy version has no
-    // numerator and the ratio comes back empty. Traffic in the window tells "no errors" from
-    // "no requests".
-    const rateQuery = requestRateQuery(selector)
-    const requests = worst((await client.query(rateQuery, timeSeconds)).series.map((s) => s.value))
-    if (requests !== undefined && Number.isFinite(requests) && requests > 0) {
-      const judged = judge('error-rate', 0, thresholds.maxErrorRate, subject, formatRate)
-      errorMeasurement = {...judged, reason: `${judged.reason} (no 5xx responses)`, query: errorQuery}
-    }
-  }
+/**
+ * Runs the three queries at once and judges them: the canary's and the flag variant's analysis
+ * (src/flags/flag-analysis.ts) differ only in their selectors. The request count is the rate
+ * times the window (what PromQL's increase() returns); the 5xx counter series only exist once a
+ * 5xx has been served, so an empty error ratio with requests in the window is "no errors".
+ */
+export async function measureSample(
+  context: {client: PrometheusClient; timeSeconds?: number; window: string; subject: string; thresholds: AnalysisThresholds},
+  queries: SampleQueries,
+): Promise<Measurement[]> {
+  const {client, timeSeconds, window, subject, thresholds} = context
+  const windowSeconds = promqlDurationSeconds(window)
+  const [errors, latency, rate] = await Promise.all([
+    client.query(queries.errorRate, timeSeconds),
+    client.query(queries.latencyP99, timeSeconds),
+    client.query(queries.requestRate, timeSeconds),
+  ])
+  const requestsPerSecond = worst(rate.series.map((s) => s.value))
+  const errorRate = judgeErrorSample(
+    {requests: requestsPerSecond === undefined ? undefined : requestsPerSecond * windowSeconds, errorRate: worst(errors.series.map((s) => s.value))},
+    {maxErrorRate: thresholds.maxErrorRate, minRequests: thresholds.minRequests ?? DEFAULT_MIN_REQUESTS},
+    subject,
+    formatRate,
+  )
   const latencySeconds = worst(latency.series.map((s) => s.value))
   return [
-    errorMeasurement ?? {...judge('error-rate', errorRate, thresholds.maxErrorRate, subject, formatRate), query: errorQuery},
+    {...errorRate, query: queries.errorRate},
     {
       ...judge('p99-latency', latencySeconds === undefined ? undefined : latencySeconds * 1000, thresholds.maxP99LatencyMs, subject, formatMs),
-      query: latencyQuery,
+      query: queries.latencyP99,
     },
   ]
 }

@@ -34,6 +34,18 @@ export function promqlString(value: string): string {
   return `"${escaped}"`
 }
 
+/** A PromQL duration in seconds: "1m30s" -> 90 (the window's length, to turn a rate into a count). */
+export function promqlDurationSeconds(duration: string): number {
+  if (!PROMQL_DURATION.test(duration)) {
+    throw new UsageError(`analysis window "${duration}" is not a PromQL duration`, {hint: 'use e.g. 30s, 1m, 5m, 1m30s'})
+  }
+  let seconds = 0
+  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) seconds += Number(amount) * UNIT_SECONDS[unit]
+  return seconds
+}
+
+const UNIT_SECONDS: Record<string, number> = {ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000}
+
 function window(selector: QuerySelector): string {
   if (!PROMQL_DURATION.test(selector.window)) {
     throw new UsageError(`analysis window "${selector.window}" is not a PromQL duration`, {hint: 'use e.g. 30s, 1m, 5m, 1m30s'})

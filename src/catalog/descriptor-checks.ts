@@ -1,3 +1,4 @@
+import {DEFAULT_MIN_REQUESTS} from '../analysis/sample-size.js'
 import {parseDuration} from '../duration.js'
 import {timeZoneProblem} from './cron.js'
 import type {Problem} from '../config/yaml-source.js'
@@ -18,7 +19,7 @@ export const DEFAULT_STEP_PAUSE = '1m'
  * Data services roll their StatefulSet one pod at a time; there is no traffic split, so the
  * analysis thresholds only guard the app services' own rollouts and are kept lenient here.
  */
-const DATA_ROLLOUT_ANALYSIS: AnalysisThresholds = {maxErrorRate: 0.05, maxP99LatencyMs: 5000, interval: '1m', failureLimit: 3}
+const DATA_ROLLOUT_ANALYSIS: AnalysisThresholds = {maxErrorRate: 0.05, maxP99LatencyMs: 5000, interval: '1m', failureLimit: 3, minRequests: DEFAULT_MIN_REQUESTS}
 
 export function checkDescriptor(raw: RawDescriptor): Problem[] {
   const problems: Problem[] = []
@@ -151,7 +152,7 @@ export function toDescriptor(raw: RawDescriptor, sourceFile: string): ServiceDes
       strategy: rollout?.strategy ?? 'rolling',
       canarySteps: [...(rollout?.canarySteps ?? (isApp ? DEFAULT_CANARY_STEPS : [100]))],
       stepPause: rollout?.stepPause ?? (isApp ? DEFAULT_STEP_PAUSE : '0'),
-      analysis: {...(rollout?.analysis ?? DATA_ROLLOUT_ANALYSIS)},
+      analysis: {minRequests: DEFAULT_MIN_REQUESTS, ...(rollout?.analysis ?? DATA_ROLLOUT_ANALYSIS)},
     },
     dependencies: {
       ...(raw.dependencies?.database ? {database: raw.dependencies.database} : {}),

@@ -92,6 +92,7 @@ export const descriptorSchema: AnySchemaObject = strictObject(
             maxP99LatencyMs: {type: 'integer', minimum: 1, maximum: 600_000},
             interval: duration,
             failureLimit: {type: 'integer', minimum: 1, maximum: 100},
+            minRequests: {type: 'integer', minimum: 1, maximum: 1_000_000},
           },
           ['maxErrorRate', 'maxP99LatencyMs', 'interval', 'failureLimit'],
         ),
@@ -161,7 +162,7 @@ export interface RawDescriptor {
     strategy: (typeof ROLLOUT_STRATEGIES)[number]
     canarySteps?: number[]
     stepPause?: string
-    analysis?: {maxErrorRate: number; maxP99LatencyMs: number; interval: string; failureLimit: number}
+    analysis?: {maxErrorRate: number; maxP99LatencyMs: number; interval: string; failureLimit: number; minRequests?: number}
   }
   dependencies?: {database?: string; cache?: string; services?: string[]}
   secrets?: Array<{env: string; secretName: string; key: string; generate?: (typeof SECRET_GENERATORS)[number]}>

@@ -46,6 +46,12 @@ export interface AnalysisThresholds {
   interval: string
   /** How many failed measurements abort the rollout. */
   failureLimit: number
+  /**
+   * Requests in the analysis window before the error rate may pass (src/analysis/sample-size.ts);
+   * fewer is inconclusive. The catalog always sets it (default DEFAULT_MIN_REQUESTS, 20); absent
+   * only in rollout records written before it existed, which take the default.
+   */
+  minRequests?: number
 }
 
 export interface RolloutDefaults {

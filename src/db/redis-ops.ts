@@ -15,13 +15,11 @@ import {ANNOTATION_STARTED, COMPONENT_DB_OPS, LABEL_COMPONENT, LABEL_DATABASE, L
  *
  * - {@link parseReplicationInfo} (pure): INFO replication's text (https://redis.io/docs/latest/commands/info/) as data.
  * - {@link redisReplicationInfo}: one member's INFO replication.
- * - {@link promoteRedisReplica}: `REPLICAOF NO ONE` on a replica, only if it is still one (a re-run
- *   after a kill, or a member that is already a master, changes nothing), then reads it back.
  * - {@link planRedisRole} (pure) and {@link alignRedisRegion}: every live member of a region takes
  *   the role the topology gives it (the active region's ordinal 0 a master, every other member a
  *   replica of it: `REPLICAOF HOST PORT`), read first, and the region's role ConfigMap is updated
  *   so a restarted pod keeps it; {@link demoteRedisRegion} / {@link promoteRedisRegion} name the
- *   two uses in a failover.
+ *   two uses in a failover, and {@link switchRedisMaster} orders them.
  */
 
 export interface RedisReplicationInfo {
@@ -83,12 +81,6 @@ export function parseReplicationInfo(text: string): RedisReplicationInfo | undef
   return info
 }
 
-/** Pure: what promoting this member means: `promote` a replica, nothing for a master (and why). */
-export function planRedisPromotion(info: RedisReplicationInfo): {promote: true} | {promote: false; reason: string} {
-  if (info.role === 'master') return {promote: false, reason: 'already a master'}
-  return {promote: true}
-}
-
 /** The Job for one redis-cli command (pure apart from reading the template). */
 export async function renderRedisCliJob(name: string, op: RedisOp, command: string[], options: RedisOpsOptions): Promise<KubeObject> {
   const [host, port] = splitHost(options.host)
@@ -132,32 +124,6 @@ async function runRedisCli<R extends Record<string, unknown>>(client: KubeApi, o
 /** One member's INFO replication. */
 export async function redisReplicationInfo(client: KubeApi, options: RedisOpsOptions): Promise<RedisReplicationInfo> {
   return runRedisCli(client, 'redis-info', ['INFO', 'replication'], options, (log) => parseReplicationInfo(log) as (RedisReplicationInfo & Record<string, unknown>) | undefined)
-}
-
-export interface RedisPromotion {
-  host: string
-  changed: boolean
-  /** Why nothing changed. */
-  reason?: string
-  before: RedisReplicationInfo
-  after: RedisReplicationInfo
-}
-
-/**
- * Promotes the secondary region's Redis replica (`REPLICAOF NO ONE`), for the failover: reads the
- * member first and acts only if it is still a replica, then reads it back and checks it is a
- * master. Its data is what it had replicated (`before.offset`; with the link down since
- * `before.linkDownSinceSeconds`): Redis replication is asynchronous, so writes the old primary took
- * after that are not there (the descriptor's RPO states what that costs).
- */
-export async function promoteRedisReplica(client: KubeApi, options: RedisOpsOptions): Promise<RedisPromotion> {
-  const before = await redisReplicationInfo(client, options)
-  const plan = planRedisPromotion(before)
-  if (!plan.promote) return {host: options.host, changed: false, reason: plan.reason, before, after: before}
-  await runRedisCli(client, 'redis-promote', ['REPLICAOF', 'NO', 'ONE'], options, (log) => (/^OK\s*$/m.test(log) ? {ok: true} : undefined))
-  const after = await redisReplicationInfo(client, options)
-  if (after.role !== 'master') throw new ExternalError(`${options.host} is still a ${after.role} after REPLICAOF NO ONE`, {hint: 'check the redis pod, then run the promotion again'})
-  return {host: options.host, changed: true, before, after}
 }
 
 /** What a member should be: a master, or a replica of `host:port`. */
@@ -274,4 +240,65 @@ export async function demoteRedisRegion(client: KubeApi, options: AlignRedisRegi
 /** The new active region: its ordinal 0 a master, its other members replicas of it. Read first. */
 export async function promoteRedisRegion(client: KubeApi, options: Omit<AlignRedisRegionOptions, 'region'>): Promise<RedisRegionAlignment> {
   return alignRedisRegion(client, {...options, region: options.topology.activeRegion})
+}
+
+export interface SwitchRedisMasterOptions extends Omit<RedisOpsOptions, 'host'> {
+  /** The topology with the new active region (the target). */
+  topology: RedisTopology
+  /** The region that held the master. */
+  from: string
+  /**
+   * Demote `from` before promoting the target (a planned switchover: both regions answer). False
+   * for a forced failover: the old region is lost or fenced, so the target is promoted at once and
+   * `from` follows later, if it answers.
+   */
+  demoteFirst: boolean
+  /** Told after each half, in order (progress lines; tests look at Redis between the two). */
+  onStep?: (done: 'demoted' | 'promoted', alignment: RedisRegionAlignment) => void | Promise<void>
+}
+
+export interface RedisSwitch {
+  promoted: RedisRegionAlignment
+  /** Absent when `from` was not asked to follow (no client for it: it does not answer). */
+  demoted?: RedisRegionAlignment
+}
+
+/**
+ * Moves the Redis master to the topology's active region without two writable masters at once.
+ *
+ * Planned (demoteFirst): the old region's members first follow the target's ordinal 0 (which still
+ * replicates from the old master, so for a moment no member is a master and a write is refused with
+ * READONLY: refused, not lost), then the target's ordinal 0 is promoted (REPLICAOF NO ONE) and
+ * everyone's link comes up to it. The other order, promote then demote, leaves two masters between
+ * the steps, and the writes the old one takes then are dropped when it follows the new one (its
+ * dataset is replaced by a full sync).
+ *
+ * Not Redis' own FAILOVER command: it runs on the master and hands over to one of ITS replicas,
+ * which `FAILOVER TO host port` names by the address the master sees the replica connect from
+ * (https://redis.io/docs/latest/commands/failover/); across regions that is the load balancer's
+ * address (aws NLBs with client IP preservation off), not the member's name, and without TO it may
+ * choose a replica in the old region. The local data plane does not simulate it either.
+ *
+ * Each half reads every member first, so a re-run after a kill changes nothing.
+ */
+export async function switchRedisMaster(clients: {to: KubeApi; from?: KubeApi}, options: SwitchRedisMasterOptions): Promise<RedisSwitch> {
+  const {onStep, from, demoteFirst, ...rest} = options
+  const demote = async () => {
+    if (!clients.from) return undefined
+    const demoted = await demoteRedisRegion(clients.from, {...rest, region: from})
+    await onStep?.('demoted', demoted)
+    return demoted
+  }
+  const promote = async () => {
+    const promoted = await promoteRedisRegion(clients.to, rest)
+    await onStep?.('promoted', promoted)
+    return promoted
+  }
+  if (demoteFirst) {
+    const demoted = await demote()
+    return {promoted: await promote(), ...(demoted ? {demoted} : {})}
+  }
+  const promoted = await promote()
+  const demoted = await demote()
+  return {promoted, ...(demoted ? {demoted} : {})}
 }

@@ -172,10 +172,15 @@ export async function forcePrimary(ctx: DatabaseMoveContext, to: string): Promis
 /**
  * The watch's automatic failover: MongoDB elected the PRIMARY in `to` by itself (the survivors
  * hold a majority). Only reads: a PRIMARY that is not there fails the step, and nothing is moved,
- * stepped down or forced (the watch then alerts a person).
+ * stepped down or forced (the watch then alerts a person). The automatic run reads every
+ * database with one status Job (src/failover/watch/confirm-primaries.ts) and judges each here.
  */
 export async function confirmPrimary(ctx: Pick<DatabaseMoveContext, 'client' | 'database' | 'spec'>, to: string): Promise<MoveOutcome> {
-  const status = await readStatus(ctx)
+  return judgeConfirmedPrimary(await readStatus(ctx), ctx, to)
+}
+
+/** The verdict of confirmPrimary on a status already read: the outcome, or the OperationFailedError. */
+export function judgeConfirmedPrimary(status: StatusResult, ctx: Pick<DatabaseMoveContext, 'database' | 'spec'>, to: string): MoveOutcome {
   if (!status.initiated) throw new OperationFailedError(`${ctx.database.name} is not initiated: there is no PRIMARY`, {hint: 're-run `mygate env create`'})
   const region = primaryRegionOf(status, ctx)
   if (region !== to) {

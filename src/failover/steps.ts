@@ -7,12 +7,13 @@ import {NotFoundError, OperationFailedError} from '../errors.js'
 import {waitForWorkloads} from '../kube/wait.js'
 import {GATEWAY_SERVICE} from '../render/contexts.js'
 import {hasManagedDns} from '../traffic-dns/environment-traffic.js'
-import {demoteRedisRegion, promoteRedisRegion} from '../db/redis-ops.js'
+import {switchRedisMaster} from '../db/redis-ops.js'
 import {redisTopology} from '../db/redis-topology.js'
-import {confirmPrimary, forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
+import {forcePrimary, movePrimary, type DatabaseMoveContext} from './database-moves.js'
 import {fenceInTheCloud, liftCloudFences, lowerRegionNodeGroups, raiseRegionNodeGroups} from './cloud-steps.js'
 import {fenceRegion, liftFence} from './fence.js'
 import type {FailoverStep} from './plan.js'
+import {confirmFromRead, sharedPrimariesRead} from './watch/confirm-primaries.js'
 import {scaleRegionDown, scaleRegionUp} from './region-scale.js'
 import type {FailoverRun} from './run-state.js'
 import type {FailoverSession} from './session.js'
@@ -94,7 +95,9 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
     case 'confirm-primary': {
       const database = catalog.byName(step.target as string)
       if (!database) throw new NotFoundError(`database ${step.target} is not in the catalog`)
-      return {detail: (await confirmPrimary({client: session.client(to), database, spec: record.spec}, to)).detail}
+      // Every database the plan confirms is read by one status Job, shared by the group's steps.
+      const read = await sharedPrimariesRead(session, run.plan, catalog, {client: session.client(to), region: to, spec: record.spec})
+      return {detail: confirmFromRead(read, database, record.spec, to).detail}
     }
     case 'move-primary':
     case 'force-primary': {
@@ -111,18 +114,24 @@ export async function executeStep(step: FailoverStep, ctx: StepContext): Promise
         timeoutMs: ctx.tuning.waitTimeoutMs ?? 300_000,
       })
       if (result.verdict !== 'succeeded') throw new OperationFailedError(`${step.target} is not ready in ${to}: ${result.message}`, {hint: 'fix it, then `mygate failover resume`'})
-      // The target region's ordinal 0 becomes the master and its other members follow it; then the
-      // source's members follow it too (src/db/redis-ops.ts), or, when the source does not answer,
-      // once it is back and fenced (recovery.ts). Each member is read first, so a re-run changes nothing.
+      // The target region's ordinal 0 becomes the master and every other member follows it
+      // (src/db/redis-ops.ts switchRedisMaster). Planned: the source is demoted FIRST, so two
+      // masters never take writes at once. Forced (or a source that does not answer): the target
+      // at once; the source follows once it is back and fenced (recovery.ts). Each member is read
+      // first, so a re-run changes nothing.
       const descriptor = catalog.services.find((s) => s.name === step.target && s.kind === 'redis')
       if (!descriptor || !record.spec.regions.secondary) return {detail: `${step.target} ready in ${to} (one region: nothing to promote)`}
       const topology = redisTopology(descriptor, record.spec, to)
-      const promoted = await promoteRedisRegion(session.client(to), {topology})
-      const primary = promoted.members[0]
+      const reachable = session.reachable.has(from)
+      const switched = await switchRedisMaster(
+        {to: session.client(to), ...(reachable ? {from: session.client(from)} : {})},
+        {topology, from, demoteFirst: run.plan.mode === 'planned', onStep: (done) => ctx.onProgress(done === 'demoted' ? `${step.target} in ${from} follows ${topology.primary.host}` : `${step.target} in ${to} is the master`)},
+      )
+      const primary = switched.promoted.members[0]
       const parts = [primary.changed ? `${step.target} in ${to} promoted to master at replication offset ${primary.before.offset}` : `${step.target} in ${to} already a master`]
-      if (!session.reachable.has(from)) return {detail: `${parts[0]}; ${from} does not answer: its Redis follows once it is back and fenced`}
-      const demoted = await demoteRedisRegion(session.client(from), {topology, region: from})
-      parts.push(`${demoted.members.filter((m) => m.changed).length}/${demoted.members.length} members in ${from} now follow ${topology.primary.host}`)
+      if (!switched.demoted) return {detail: `${parts[0]}; ${from} does not answer: its Redis follows once it is back and fenced`}
+      parts.push(`${switched.demoted.members.filter((m) => m.changed).length}/${switched.demoted.members.length} members in ${from} now follow ${topology.primary.host}`)
+      if (run.plan.mode === 'planned') parts.push(`${from} demoted first: never two masters`)
       return {detail: parts.join('; ')}
     }
     case 'switch-traffic': {

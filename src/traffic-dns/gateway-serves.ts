@@ -1,7 +1,8 @@
-import {formatRate, judge} from '../analysis/measure.js'
+import {formatRate} from '../analysis/measure.js'
 import {prometheusFor} from '../analysis/cluster-prometheus.js'
 import type {PrometheusClient} from '../analysis/prometheus-client.js'
-import {errorRateQuery, requestRateQuery} from '../analysis/queries.js'
+import {errorRateQuery, promqlDurationSeconds, requestRateQuery} from '../analysis/queries.js'
+import {DEFAULT_MIN_REQUESTS, judgeErrorSample} from '../analysis/sample-size.js'
 import type {Measurement} from '../analysis/types.js'
 import {NAMESPACES} from '../config/types.js'
 import type {KubeApi} from '../kube/api.js'
@@ -117,12 +118,20 @@ function deploymentFigures(deployment: KubeObject): NonNullable<GatewayEvidence[
   }
 }
 
-/** Every version of the gateway together (during a failover the version is the recorded one anyway). */
+/**
+ * Every version of the gateway together (during a failover the version is the recorded one anyway),
+ * with the analysis' minimum sample (src/analysis/sample-size.ts): a few requests without a 5xx
+ * are not evidence that the region serves.
+ */
 async function measureGatewayErrors(prometheus: PrometheusClient, maxErrorRate: number, window: string): Promise<Pick<Measurement, 'verdict' | 'reason'>> {
   const selector = {namespace: NAMESPACES.apps, service: GATEWAY_SERVICE, window}
-  const ratio = (await prometheus.query(errorRateQuery(selector))).series.map((s) => s.value).filter((v) => !Number.isNaN(v))
-  if (ratio.length > 0) return judge('error-rate', Math.max(...ratio), maxErrorRate, GATEWAY_SERVICE, formatRate)
-  // No 5xx series yet: requests in the window mean "no errors", none mean "no data".
-  const requests = (await prometheus.query(requestRateQuery(selector))).series.map((s) => s.value).filter((v) => Number.isFinite(v))
-  return judge('error-rate', requests.some((v) => v > 0) ? 0 : undefined, maxErrorRate, GATEWAY_SERVICE, formatRate)
+  const [ratio, rate] = await Promise.all([prometheus.query(errorRateQuery(selector)), prometheus.query(requestRateQuery(selector))])
+  const worst = (values: number[]) => (values.length === 0 ? undefined : Math.max(...values))
+  const requestsPerSecond = worst(rate.series.map((s) => s.value).filter((v) => Number.isFinite(v)))
+  return judgeErrorSample(
+    {requests: requestsPerSecond === undefined ? undefined : requestsPerSecond * promqlDurationSeconds(window), errorRate: worst(ratio.series.map((s) => s.value).filter((v) => !Number.isNaN(v)))},
+    {maxErrorRate, minRequests: DEFAULT_MIN_REQUESTS},
+    GATEWAY_SERVICE,
+    formatRate,
+  )
 }

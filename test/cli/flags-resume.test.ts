@@ -94,21 +94,23 @@ describe('a flag rollout killed with SIGKILL and resumed (real CLI, real kubectl
 
   test('killed while its first step measures: resumed from another home, it carries on from that step to 100% and exits 0', async () => {
     const flag = 'amenity-waitlist'
-    const child = startRollout(flag, ['--steps', '10,50,100', '--pause', '2s', '--analysis-interval', '300ms'])
+    // Splits of at least half: the analysis needs 20 on-variant requests in its 2 s window, and
+    // amenities' flag path gets about 29 per second (a 10% split would stay inconclusive).
+    const child = startRollout(flag, ['--steps', '50,75,100', '--pause', '2s', '--analysis-interval', '300ms'])
     // Mid-step: the split of step 1 is written and at least one measurement is recorded.
-    await waitFor('a measurement at 10%', async () => {
+    await waitFor('a measurement at 50%', async () => {
       const state = await storedState(flag)
-      return state?.appliedPercent === 10 && state.lastAnalysisAt !== undefined ? state : undefined
+      return state?.appliedPercent === 50 && state.lastAnalysisAt !== undefined ? state : undefined
     })
     await sigkill(child)
     const killed = await storedState(flag)
-    expect(killed).toMatchObject({phase: 'progressing', stepIndex: 0, appliedPercent: 10})
-    expect((await flagInCluster(flag)).targeting?.fractional).toEqual([['on', 10], ['off', 90]])
+    expect(killed).toMatchObject({phase: 'progressing', stepIndex: 0, appliedPercent: 50})
+    expect((await flagInCluster(flag)).targeting?.fractional).toEqual([['on', 50], ['off', 50]])
 
     // status from the second machine reads the same record (exit 0: nothing failed).
     const status = await other.cli(['flags', 'rollout', 'status', flag, '--env', ENV, '--json'])
     expect(status.exitCode, status.stderr).toBe(0)
-    expect(parseEnvelope<{result: {state: StoredState}}>(status.stdout).result.state).toMatchObject({phase: 'progressing', appliedPercent: 10})
+    expect(parseEnvelope<{result: {state: StoredState}}>(status.stdout).result.state).toMatchObject({phase: 'progressing', appliedPercent: 50})
 
     const resumed = await other.cli(['flags', 'rollout', 'resume', flag, '--env', ENV, '--json'], 60_000)
     expect(resumed.exitCode, resumed.stderr).toBe(0)
@@ -116,11 +118,11 @@ describe('a flag rollout killed with SIGKILL and resumed (real CLI, real kubectl
     expect(resumed.stderr).toMatch(/driving it here/)
     expect(await flagInCluster(flag)).toMatchObject({defaultVariant: 'on'})
     expect((await flagInCluster(flag)).targeting).toBeUndefined()
-    // Carried on from the recorded step: 10% was written once (by the killed CLI), not started over.
+    // Carried on from the recorded step: 50% was written once (by the killed CLI), not started over.
     expect((await historyActions(flag)).map((e) => e.action)).toEqual(['create', 'rollout-step', 'rollout-step', 'rollout-step', 'rollout-done'])
     expect((await historyActions(flag)).filter((e) => e.action === 'rollout-step').map((e) => e.after?.targeting?.fractional?.[0])).toEqual([
-      ['on', 10],
       ['on', 50],
+      ['on', 75],
       ['on', 100],
     ])
 
@@ -132,13 +134,14 @@ describe('a flag rollout killed with SIGKILL and resumed (real CLI, real kubectl
 
   test('killed between steps, with a driver on another host still holding the lock: resume waits for that lock, takes over, and exits 7 when the analysis turns the flag off', async () => {
     const flag = 'upi-autopay'
-    const child = startRollout(flag, ['--steps', '10,50,100', '--pause', '1s', '--analysis-interval', '250ms'])
+    // At least half of billing's flag path (about 27 requests per second): a real sample in 2 s.
+    const child = startRollout(flag, ['--steps', '50,80,100', '--pause', '1s', '--analysis-interval', '250ms'])
     // Between steps: step 1 passed and the split of step 2 reached the cluster.
-    await waitFor('the split of step 2', async () => ((await flagInCluster(flag)).targeting?.fractional?.[0]?.[1] === 50 ? true : undefined))
+    await waitFor('the split of step 2', async () => ((await flagInCluster(flag)).targeting?.fractional?.[0]?.[1] === 80 ? true : undefined))
     await sigkill(child)
     const killed = await storedState(flag)
     expect(killed?.phase).toBe('progressing')
-    expect(killed?.appliedPercent === 10 || killed?.appliedPercent === 50).toBe(true)
+    expect(killed?.appliedPercent === 50 || killed?.appliedPercent === 80).toBe(true)
 
     // The on-variant now fails: the resumed rollout must turn the flag off and say so with exit 7.
     const fault = await local.cli(['local', 'fault', '--env', ENV, '--flag', flag, '--error-rate', '0.3'])
@@ -165,10 +168,10 @@ describe('a flag rollout killed with SIGKILL and resumed (real CLI, real kubectl
     expect(await flagInCluster(flag)).toMatchObject({defaultVariant: 'off'})
     expect((await flagInCluster(flag)).targeting).toBeUndefined()
     expect(await storedState(flag)).toMatchObject({phase: 'turnedOff', appliedPercent: 0})
-    // Never started over: no second write of 10%.
+    // Never started over: no second write of 50%.
     const steps = (await historyActions(flag)).filter((e) => e.action === 'rollout-step').map((e) => e.after?.targeting?.fractional?.[0]?.[1])
-    expect(steps[0]).toBe(10)
-    expect(steps.filter((p) => p === 10)).toHaveLength(1)
+    expect(steps[0]).toBe(50)
+    expect(steps.filter((p) => p === 50)).toHaveLength(1)
     expect((await historyActions(flag)).at(-1)?.action).toBe('rollout-off')
 
     // The ended rollout keeps telling what happened: resume exits 7 again, status reads it with 0.

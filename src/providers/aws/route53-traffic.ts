@@ -14,6 +14,7 @@ import {
   type TrafficDescription,
   type TrafficTarget,
 } from '../../traffic-dns/environment-traffic.js'
+import {describeRegions} from '../../traffic-dns/regions-view.js'
 import {initialTrafficState, restoreState, switchActiveState, withdrawState, type TrafficState} from '../../traffic-dns/traffic-state.js'
 import {DEFAULT_MAX_ATTEMPTS, type AwsClientConfig} from './clients.js'
 import {awsFailure, isAwsError, isMissingCredentials, noCredentialsError} from './errors.js'
@@ -221,18 +222,7 @@ export async function openRoute53Traffic(target: TrafficTarget, options: Route53
       {name, mode: state.mode, regions: state.regions.map((r) => ({...r, cluster: r.region}))},
       (r) => health.get(r.region) !== false,
     )
-    return {
-      name,
-      mode: state.mode,
-      active: answering,
-      regions: state.regions.map((r) => ({
-        region: r.region,
-        ...(checks.get(r.region)?.endpoint ? {endpoint: checks.get(r.region)!.endpoint} : {}),
-        ...(health.get(r.region) !== undefined ? {healthy: health.get(r.region)} : {}),
-        ...(state.mode === 'weighted' ? {weight: r.weight} : {}),
-        withdrawn: r.withdrawn,
-      })),
-    }
+    return describeRegions({name, state, active: answering, endpointOf: (region) => checks.get(region)?.endpoint, healthOf: (region) => health.get(region)})
   }
 
   return {

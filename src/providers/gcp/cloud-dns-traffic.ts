@@ -9,6 +9,7 @@ import {
   type TrafficDescription,
   type TrafficTarget,
 } from '../../traffic-dns/environment-traffic.js'
+import {describeRegions} from '../../traffic-dns/regions-view.js'
 import {initialTrafficState, restoreState, switchActiveState, withdrawState, type TrafficState} from '../../traffic-dns/traffic-state.js'
 import {type ResourceRecordSet, createCloudDnsClient, googleAuthorizedRequest} from './cloud-dns.js'
 import {desiredTrafficRecords, fqdn, planTrafficChange, servingRegions, stateFromTrafficRecords, stateRecordName} from './cloud-dns-records.js'
@@ -88,17 +89,7 @@ export async function openCloudDnsTraffic(target: TrafficTarget, options: CloudD
 
   const describe = async (): Promise<TrafficDescription> => {
     const {state, endpoints} = await current()
-    return {
-      name,
-      mode: state.mode,
-      active: servingRegions(state),
-      regions: state.regions.map((r) => ({
-        region: r.region,
-        ...(endpoints[r.region] ? {endpoint: endpoints[r.region]} : {}),
-        ...(state.mode === 'weighted' ? {weight: r.weight} : {}),
-        withdrawn: r.withdrawn,
-      })),
-    }
+    return describeRegions({name, state, active: servingRegions(state), endpointOf: (region) => endpoints[region]})
   }
 
   return {

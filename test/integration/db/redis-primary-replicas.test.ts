@@ -1,35 +1,30 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import type {Catalog} from '../../../src/catalog/types.js'
 import {DatabaseOperationError} from '../../../src/db/operation-error.js'
-import {demoteRedisRegion, promoteRedisRegion, redisReplicationInfo, renderRedisCliJob} from '../../../src/db/redis-ops.js'
+import {redisReplicationInfo, renderRedisCliJob, switchRedisMaster} from '../../../src/db/redis-ops.js'
 import {redisStatus} from '../../../src/db/redis-status.js'
 import {redisTopology, type RedisTopology} from '../../../src/db/redis-topology.js'
 import {operationJobName, runOperationJob} from '../../../src/db/run-operation.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
-import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
-import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
+import type {LocalCluster} from '../../../src/local-cluster/cluster.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderService} from '../../../src/render/render-environment.js'
 import {testEnvironment} from '../../helpers/builders.js'
 import {namespace, NAMESPACE} from '../../helpers/data-plane.js'
-import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {REGIONS, startTwoRegions, type TwoRegions, waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * Redis at prod scale across two local regions, with the manifests mygate renders (3 members in
  * r1, 1 in r2): the shipped entrypoint makes r1's ordinal 0 the only master; writes go through the
  * apps' address and reach every replica (offsets converge); a replica refuses a write with Redis'
- * READONLY error; a planned switchover (promote r2, demote r1) leaves one master, in r2, followed
- * by every r1 member, a re-run changes nothing, and a restarted r1 pod comes back a replica.
+ * READONLY error; a planned switchover (demote r1, then promote r2: never two masters) leaves one
+ * master, in r2, followed by every r1 member, a re-run changes nothing, and a restarted r1 pod comes
+ * back a replica.
  */
 describe('Redis: a primary with replicas, and demotion after a switchover', () => {
-  let dir: string
-  let dataPlane: DataPlane
+  let regions: TwoRegions
   let catalog: Catalog
   const clusters = new Map<string, LocalCluster>()
   const clients = new Map<string, KubeClient>()
@@ -39,15 +34,7 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
   let before: RedisTopology
   let after: RedisTopology
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check().catch(() => undefined)
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, check, {timeoutMs, intervalMs: 200, ignoreErrors: true})
   const info = (region: string, host: string) => redisReplicationInfo(clients.get(region)!, {host, timeoutMs: 20_000})
   /** The test's own redis-cli commands (SET, GET), run as mygate runs its: a Job, the reply from the log. */
   const cli = async (region: string, host: string, command: string[]): Promise<string> => {
@@ -57,28 +44,23 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mygate-redis-ha-'))
-    dataPlane = new DataPlane({timing: {tickMs: 50}})
     catalog = await loadCatalog()
     const redis = catalog.byName('redis')!
     before = redisTopology(redis, env)
     after = redisTopology(redis, env, 'r2')
     const objects = await renderService(redis, env, {catalog})
-    for (const region of ['r1', 'r2']) {
-      const cluster = await startLocalCluster({name: `rp-${region}`, region, clusterSet: 'rp', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
-      clusters.set(region, cluster)
-      const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+    regions = await startTwoRegions({clusterSet: 'rp', tmpPrefix: 'mygate-redis-ha-'})
+    for (const region of REGIONS) {
+      clusters.set(region, regions.clusters[region])
+      const client = regions.clients[region]
       clients.set(region, client)
       for (const object of [namespace(), secret, ...objectsForRegion(objects, region)]) await client.apply(object)
     }
-    dataPlane.start()
+    regions.dataPlane.start()
   }, 60_000)
 
   afterAll(async () => {
-    for (const client of clients.values()) client.close()
-    for (const cluster of clusters.values()) await cluster.stop()
-    await dataPlane?.close()
-    rmSync(dir, {recursive: true, force: true})
+    await regions?.close()
   })
 
   test('ordinal 0 of r1 is the only master; r1-1, r1-2 follow it in-cluster, r2-0 by its clusterset name', async () => {
@@ -116,14 +98,29 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
     expect(await cli('r1', local(0), ['GET', 'session:43'])).toBe('')
   }, 90_000)
 
-  test('a planned switchover to r2: r2-0 the only master, every r1 member follows it, data kept; a re-run changes nothing', async () => {
-    const promoted = await promoteRedisRegion(clients.get('r2')!, {topology: after, timeoutMs: 20_000})
-    expect(promoted.members.map((m) => [m.host, m.changed])).toEqual([[local(0), true]])
-    // Between the two steps Redis has two masters (no election): db status says so, naming them.
-    const split = await redisStatus(clients.get('r1')!, after, {timeoutMs: 20_000})
-    expect(split.verdict).toBe('degraded')
-    expect(split.problems.join('; ')).toContain('2 masters')
-    const demoted = await demoteRedisRegion(clients.get('r1')!, {topology: after, region: 'r1', timeoutMs: 20_000})
+  test('a planned switchover to r2 (r1 demoted first): never two masters; then r2-0 the only master, every r1 member follows it, data kept; a re-run changes nothing', async () => {
+    // Between the two halves, as the failover's redis step runs them: r1 already follows r2-0,
+    // which still follows r1-0, so no member is a master and a write is refused, not taken twice.
+    const between: Array<{masters: string[]; write: unknown}> = []
+    const switched = await switchRedisMaster(
+      {to: clients.get('r2')!, from: clients.get('r1')!},
+      {
+        topology: after,
+        from: 'r1',
+        demoteFirst: true,
+        timeoutMs: 20_000,
+        onStep: async (done) => {
+          if (done !== 'demoted') return
+          const view = await redisStatus(clients.get('r2')!, after, {timeoutMs: 20_000})
+          between.push({masters: view.members.filter((m) => m.role === 'master').map((m) => m.host), write: await cli('r1', local(0), ['SET', 'session:43', 'dave']).catch((error: unknown) => error)})
+        },
+      },
+    )
+    expect(between).toHaveLength(1)
+    expect(between[0].masters).toEqual([])
+    expect((between[0].write as Error).message).toMatch(/READONLY/)
+    expect(switched.promoted.members.map((m) => [m.host, m.changed])).toEqual([[local(0), true]])
+    const demoted = switched.demoted!
     expect(demoted.members.map((m) => [m.host, m.changed, m.after.role, `${m.after.masterHost}:${m.after.masterPort}`])).toEqual([0, 1, 2].map((i) => [local(i), true, 'slave', after.primary.host]))
     expect(demoted.roleConfigChanged).toBe(true)
 
@@ -136,10 +133,11 @@ describe('Redis: a primary with replicas, and demotion after a switchover', () =
     expect(await cli('r2', local(0), ['SET', 'session:44', 'carol'])).toBe('OK')
     await until('the write to reach r1-2', async () => ((await cli('r1', local(2), ['GET', 'session:44'])) === 'carol' ? true : undefined))
 
-    const again = await Promise.all([promoteRedisRegion(clients.get('r2')!, {topology: after, timeoutMs: 20_000}), demoteRedisRegion(clients.get('r1')!, {topology: after, region: 'r1', timeoutMs: 20_000})])
-    expect(again.flatMap((a) => a.members.map((m) => m.changed))).toEqual([false, false, false, false])
-    expect(again.map((a) => a.roleConfigChanged)).toEqual([false, false])
-    expect(again[1].members[0].reason).toBe(`already follows ${after.primary.host}`)
+    const again = await switchRedisMaster({to: clients.get('r2')!, from: clients.get('r1')!}, {topology: after, from: 'r1', demoteFirst: true, timeoutMs: 20_000})
+    const halves = [again.promoted, again.demoted!]
+    expect(halves.flatMap((a) => a.members.map((m) => m.changed))).toEqual([false, false, false, false])
+    expect(halves.map((a) => a.roleConfigChanged)).toEqual([false, false])
+    expect(again.demoted!.members[0].reason).toBe(`already follows ${after.primary.host}`)
   }, 120_000)
 
   test('a restarted r1 pod reads the rewritten role ConfigMap and comes back a replica of r2-0, not a second master', async () => {

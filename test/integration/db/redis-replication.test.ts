@@ -1,72 +1,58 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {loadCatalog} from '../../../src/catalog/load-catalog.js'
 import {DatabaseOperationError} from '../../../src/db/operation-error.js'
-import {promoteRedisReplica, redisReplicationInfo, type RedisReplicationInfo} from '../../../src/db/redis-ops.js'
-import {redisTopology} from '../../../src/db/redis-topology.js'
+import {demoteRedisRegion, promoteRedisRegion, redisReplicationInfo, type RedisReplicationInfo} from '../../../src/db/redis-ops.js'
+import {redisTopology, type RedisTopology} from '../../../src/db/redis-topology.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
-import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
-import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
+import type {LocalCluster} from '../../../src/local-cluster/cluster.js'
 import {objectsForRegion} from '../../../src/render/labels.js'
 import {renderService} from '../../../src/render/render-environment.js'
 import {testEnvironment} from '../../helpers/builders.js'
 import {namespace, NAMESPACE} from '../../helpers/data-plane.js'
-import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {REGIONS, startTwoRegions, type TwoRegions, waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * Redis across two local regions, with the manifests mygate renders: the secondary region's replica
  * follows the primary through its cross-region member name with the generated password (link up,
  * offsets moving together), loses its link when the primary's region goes down (offset frozen),
- * and promoteRedisReplica makes it a master through a redis-cli Job; a re-run changes nothing.
+ * and promoteRedisRegion (what a forced failover runs) makes it a master through a redis-cli Job;
+ * a re-run changes nothing; once r1 is back, demoteRedisRegion makes its old master follow r2's.
  */
 describe('Redis: a replica in the secondary region, promoted by a Job', () => {
-  let dir: string
-  let dataPlane: DataPlane
+  let regions: TwoRegions
   const clusters = new Map<string, LocalCluster>()
   const clients = new Map<string, KubeClient>()
   const env = testEnvironment({name: 'rd', tier: 'dev', regions: {primary: 'r1', secondary: 'r2'}})
   const password = 'redis-test-password'
   const secret = (value: string) => ({apiVersion: 'v1', kind: 'Secret', metadata: {name: 'redis-auth', namespace: NAMESPACE}, stringData: {password: value}})
   let hosts: {primary: string; replica: string}
+  /** The topology once r2 is the active region; each region's member by its in-cluster name. */
+  let toR2: RedisTopology
+  const inCluster = `redis-0.redis.${NAMESPACE}.svc.cluster.local:6379`
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check().catch(() => undefined)
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, check, {timeoutMs, intervalMs: 200, ignoreErrors: true})
   const info = (region: string, host: string) => redisReplicationInfo(clients.get(region)!, {host, timeoutMs: 20_000})
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mygate-redis-'))
-    dataPlane = new DataPlane({timing: {tickMs: 50}})
     const catalog = await loadCatalog()
     const redis = catalog.byName('redis')!
     const topology = redisTopology(redis, env)
     hosts = {primary: topology.members[0].host, replica: topology.members[1].host}
+    toR2 = redisTopology(redis, env, 'r2')
     const objects = await renderService(redis, env, {catalog})
-    for (const region of ['r1', 'r2']) {
-      const cluster = await startLocalCluster({name: `rd-${region}`, region, clusterSet: 'rd', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
-      clusters.set(region, cluster)
-      const client = await KubeClient.connect({kubeconfigPath: writeKubeconfig(cluster.url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
+    regions = await startTwoRegions({clusterSet: 'rd', tmpPrefix: 'mygate-redis-'})
+    for (const region of REGIONS) {
+      clusters.set(region, regions.clusters[region])
+      const client = regions.clients[region]
       clients.set(region, client)
       for (const object of [namespace(), secret(password), ...objectsForRegion(objects, region)]) await client.apply(object)
     }
-    dataPlane.start()
+    regions.dataPlane.start()
   }, 60_000)
 
   afterAll(async () => {
-    for (const client of clients.values()) client.close()
-    for (const cluster of clusters.values()) await cluster.stop()
-    await dataPlane?.close()
-    rmSync(dir, {recursive: true, force: true})
+    await regions?.close()
   })
 
   test('the replica follows the primary across regions: role, link up, offsets moving together', async () => {
@@ -95,7 +81,7 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
     expect((error as Error).message).toMatch(/WRONGPASS|NOAUTH/)
   }, 30_000)
 
-  test('the primary region down: the link is down and the offset frozen; the promotion makes the replica a master, once', async () => {
+  test('the primary region down: the link is down and the offset frozen; promoting r2 makes its replica a master, once; r1 back follows it', async () => {
     await clusters.get('r1')!.setDown(true)
     const down = await until('the replica link to be down', async () => {
       const read = await info('r2', hosts.replica)
@@ -105,16 +91,26 @@ describe('Redis: a replica in the secondary region, promoted by a Job', () => {
     const still: RedisReplicationInfo = await info('r2', hosts.replica)
     expect(still.offset).toBe(down.offset)
 
-    const promoted = await promoteRedisReplica(clients.get('r2')!, {host: hosts.replica, timeoutMs: 20_000})
-    expect(promoted.changed).toBe(true)
-    expect(promoted.before).toMatchObject({role: 'slave', linkStatus: 'down'})
-    expect(promoted.after).toMatchObject({role: 'master', connectedReplicas: 0})
-    expect(promoted.after.replid).not.toBe(promoted.before.replid)
-    expect(promoted.after.offset).toBeGreaterThanOrEqual(promoted.before.offset)
+    // What a forced failover runs (the old region lost): r2 promoted alone, through the product's
+    // promoteRedisRegion, its member by its in-cluster name.
+    const promoted = await promoteRedisRegion(clients.get('r2')!, {topology: toR2, timeoutMs: 20_000})
+    expect(promoted.members.map((m) => [m.host, m.changed])).toEqual([[inCluster, true]])
+    const [member] = promoted.members
+    expect(member.before).toMatchObject({role: 'slave', linkStatus: 'down'})
+    expect(member.after).toMatchObject({role: 'master', connectedReplicas: 0})
+    expect(member.after.replid).not.toBe(member.before.replid)
+    expect(member.after.offset).toBeGreaterThanOrEqual(member.before.offset)
 
-    const again = await promoteRedisReplica(clients.get('r2')!, {host: hosts.replica, timeoutMs: 20_000})
-    expect(again).toMatchObject({changed: false, reason: 'already a master'})
+    const again = await promoteRedisRegion(clients.get('r2')!, {topology: toR2, timeoutMs: 20_000})
+    expect(again.members).toMatchObject([{changed: false, reason: 'already a master'}])
     const jobs = await clients.get('r2')!.list('batch/v1', 'Job', {namespace: NAMESPACE, labelSelector: 'mygate.dev/op=redis-promote'})
     expect(jobs.items).toEqual([])
+
+    // r1 back (as fenced, then recovered): demoteRedisRegion makes its old master follow r2's.
+    await clusters.get('r1')!.setDown(false)
+    const demoted = await until('r1 to answer and follow r2', async () => demoteRedisRegion(clients.get('r1')!, {topology: toR2, region: 'r1', timeoutMs: 20_000}))
+    expect(demoted.members.map((m) => [m.host, m.before.role, m.after.role, `${m.after.masterHost}:${m.after.masterPort}`])).toEqual([[inCluster, 'master', 'slave', toR2.primary.host]])
+    await until('r1 linked to r2', async () => ((await info('r1', hosts.primary)).linkStatus === 'up' ? true : undefined))
+    expect(await info('r2', hosts.replica)).toMatchObject({role: 'master', connectedReplicas: 1})
   }, 60_000)
 })

@@ -1,21 +1,11 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {directConnection} from '../../../src/db/connection.js'
-import {ensureOpsConfigMap} from '../../../src/db/ops-configmap.js'
-import {runDatabaseOperation} from '../../../src/db/run-operation.js'
-import {memberServiceName} from '../../../src/db/topology.js'
 import {forcePrimary, movePrimary, observeDatabase, readStatus, rejoinRegion} from '../../../src/failover/database-moves.js'
 import {finalMembers, regionOfHost, sameMembers, survivorMembers, topologyWithActive} from '../../../src/failover/replica-moves.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
-import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
-import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
+import type {LocalCluster} from '../../../src/local-cluster/cluster.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
-import {credentialsSecret, headlessService, memberService, mongodStatefulSet, namespace} from '../../helpers/data-plane.js'
-import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {formReplicaSetAcrossRegions, startTwoRegions, type TwoRegions, waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * Moving a PRIMARY between two regions through database Jobs, over real HTTP against two local
@@ -24,8 +14,7 @@ import {writeKubeconfig} from '../../helpers/kubectl.js'
  * after the (new) active region goes down elects in the survivor with only its members.
  */
 describe('failover database moves against the local control plane', () => {
-  let dir: string
-  let dataPlane: DataPlane
+  let regions: TwoRegions
   const clusters: Record<string, LocalCluster> = {}
   const clients: Record<string, KubeClient> = {}
   const spec = testEnvironment({tier: 'staging', regions: {primary: 'r1', secondary: 'r2'}})
@@ -33,49 +22,18 @@ describe('failover database moves against the local control plane', () => {
   const tuning = {takeoverWaitMs: 4000, electionWaitMs: 20_000, pollMs: 150}
   const settings = {electionTimeoutMillis: 1000, heartbeatIntervalMillis: 200}
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 150))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, check, {timeoutMs})
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mygate-failover-db-'))
-    dataPlane = new DataPlane({stateDir: join(dir, 'data-plane'), timing: {tickMs: 50}})
-    for (const region of ['r1', 'r2']) {
-      clusters[region] = await startLocalCluster({name: `demo-${region}`, region, clusterSet: 'demo', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
-      clients[region] = await KubeClient.connect({kubeconfigPath: writeKubeconfig(clusters[region].url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
-    }
-    dataPlane.start()
-    const replicas = database.tiers.staging.replicas
-    for (const region of ['r1', 'r2']) {
-      const perMember = Array.from({length: replicas}, (_, i) => memberService(memberServiceName('billing-db', region, i), `billing-db-${i}`))
-      for (const object of [namespace(), credentialsSecret('billing-db'), headlessService('billing-db'), mongodStatefulSet('billing-db', {replicas}), ...perMember]) await clients[region].apply(object)
-      await ensureOpsConfigMap(clients[region])
-    }
-    const topology = topologyWithActive(database, spec, 'r1')
-    await until('initiate', async () => {
-      try {
-        return await runDatabaseOperation(clients.r1, {database: 'billing-db', op: 'initiate', params: {set: 'billing-db', members: finalMembers(topology), settings}, connection: directConnection(topology.members[0].host), timeoutMs: 20_000})
-      } catch {
-        return undefined
-      }
-    })
-    await until('a healthy set with its PRIMARY in r1', async () => {
-      const status = await readStatus({client: clients.r1, database, spec})
-      return status.verdict === 'healthy' && status.primary && regionOfHost(topology, status.primary) === 'r1' ? status : undefined
-    })
+    regions = await startTwoRegions({clusterSet: 'demo', tmpPrefix: 'mygate-failover-db-', persistDataPlane: true})
+    Object.assign(clusters, regions.clusters)
+    Object.assign(clients, regions.clients)
+    regions.dataPlane.start()
+    await formReplicaSetAcrossRegions(regions, {database, spec, settings})
   }, 90_000)
 
   afterAll(async () => {
-    for (const client of Object.values(clients)) client.close()
-    for (const cluster of Object.values(clusters)) await cluster.stop()
-    await dataPlane?.close()
-    rmSync(dir, {recursive: true, force: true})
+    await regions?.close()
   })
 
   test('the readiness observation sees an electable r2 member within the RPO', async () => {

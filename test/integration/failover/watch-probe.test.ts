@@ -1,25 +1,17 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {directConnection} from '../../../src/db/connection.js'
-import {ensureOpsConfigMap} from '../../../src/db/ops-configmap.js'
-import {runDatabaseOperation} from '../../../src/db/run-operation.js'
-import {memberServiceName} from '../../../src/db/topology.js'
+import {createCatalog} from '../../../src/catalog/catalog.js'
 import {OperationFailedError} from '../../../src/errors.js'
 import {confirmPrimary, readStatus} from '../../../src/failover/database-moves.js'
-import {finalMembers, regionOfHost, topologyWithActive} from '../../../src/failover/replica-moves.js'
 import {recordAlertEvent} from '../../../src/failover/watch/alert.js'
+import {planAutomaticFailover} from '../../../src/failover/watch/automatic-plan.js'
+import {confirmFromRead, sharedPrimariesRead} from '../../../src/failover/watch/confirm-primaries.js'
 import {decideOnLoss} from '../../../src/failover/watch/loss-decision.js'
 import {databaseViewsFor, probeRegions} from '../../../src/failover/watch/probe.js'
 import {KubeClient} from '../../../src/kube/client.js'
-import {type LocalCluster, startLocalCluster} from '../../../src/local-cluster/cluster.js'
-import {DataPlane} from '../../../src/local-cluster/data-plane/data-plane.js'
-import {LOCAL_POD_RANGES} from '../../../src/providers/local/address-plan.js'
+import type {LocalCluster} from '../../../src/local-cluster/cluster.js'
 import {testEnvironment, testService} from '../../helpers/builders.js'
-import {credentialsSecret, headlessService, memberService, mongodStatefulSet, namespace} from '../../helpers/data-plane.js'
-import {writeKubeconfig} from '../../helpers/kubectl.js'
+import {formReplicaSetAcrossRegions, startTwoRegions, type TwoRegions, waitUntil} from '../../helpers/two-regions.js'
 
 /**
  * What `failover watch` measures and reads, over real HTTP against two local clusters of one
@@ -29,8 +21,7 @@ import {writeKubeconfig} from '../../helpers/kubectl.js'
  * forced command when they do not), confirm-primary never moving a PRIMARY, and the alert Event.
  */
 describe('failover watch probes against the local control plane', () => {
-  let dir: string
-  let dataPlane: DataPlane
+  let regions: TwoRegions
   const clusters: Record<string, LocalCluster> = {}
   const clients: Record<string, KubeClient> = {}
   const spec = testEnvironment({name: 'demo', tier: 'staging', regions: {primary: 'r1', secondary: 'r2'}})
@@ -39,49 +30,18 @@ describe('failover watch probes against the local control plane', () => {
   const clientMap = () => new Map(Object.entries(clients))
   const probe = (serving: string[]) => probeRegions({spec, clients: clientMap(), databases: [database], serving, preferredRegion: 'r1', apiTimeoutMs: 1000, now: Date.now})
 
-  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 150))
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, check, {timeoutMs})
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mygate-watch-probe-'))
-    dataPlane = new DataPlane({stateDir: join(dir, 'data-plane'), timing: {tickMs: 50}})
-    for (const region of ['r1', 'r2']) {
-      clusters[region] = await startLocalCluster({name: `demo-${region}`, region, clusterSet: 'demo', stateDir: join(dir, region), dataPlane, podCidr: LOCAL_POD_RANGES[region === 'r1' ? 'primary' : 'secondary'], timing: {podStartupMs: 50, readinessDelayMs: 10, jobRunMs: 50}})
-      clients[region] = await KubeClient.connect({kubeconfigPath: writeKubeconfig(clusters[region].url, mkdtempSync(join(dir, `kc-${region}-`))), context: 'local'})
-    }
-    dataPlane.start()
-    const replicas = database.tiers.staging.replicas
-    for (const region of ['r1', 'r2']) {
-      const perMember = Array.from({length: replicas}, (_, i) => memberService(memberServiceName('billing-db', region, i), `billing-db-${i}`))
-      for (const object of [namespace(), credentialsSecret('billing-db'), headlessService('billing-db'), mongodStatefulSet('billing-db', {replicas}), ...perMember]) await clients[region].apply(object)
-      await ensureOpsConfigMap(clients[region])
-    }
-    const topology = topologyWithActive(database, spec, 'r1')
-    await until('initiate', async () => {
-      try {
-        return await runDatabaseOperation(clients.r1, {database: 'billing-db', op: 'initiate', params: {set: 'billing-db', members: finalMembers(topology), settings}, connection: directConnection(topology.members[0].host), timeoutMs: 20_000})
-      } catch {
-        return undefined
-      }
-    })
-    await until('a healthy set with its PRIMARY in r1', async () => {
-      const status = await readStatus({client: clients.r1, database, spec})
-      return status.verdict === 'healthy' && status.primary && regionOfHost(topology, status.primary) === 'r1' ? status : undefined
-    })
+    regions = await startTwoRegions({clusterSet: 'demo', tmpPrefix: 'mygate-watch-probe-', persistDataPlane: true})
+    Object.assign(clusters, regions.clusters)
+    Object.assign(clients, regions.clients)
+    regions.dataPlane.start()
+    await formReplicaSetAcrossRegions(regions, {database, spec, settings})
   }, 90_000)
 
   afterAll(async () => {
-    for (const client of Object.values(clients)) client.close()
-    for (const cluster of Object.values(clusters)) await cluster.stop()
-    await dataPlane?.close()
-    rmSync(dir, {recursive: true, force: true})
+    await regions?.close()
   })
 
   test('both regions up: every probe passes (no region serves, so no gateway is asked for); one status Job sees the PRIMARY in r1', async () => {
@@ -103,6 +63,38 @@ describe('failover watch probes against the local control plane', () => {
     await expect(confirmPrimary({client: clients.r2, database, spec}, 'r2')).rejects.toThrow(/its PRIMARY in r1, not in r2: the watch does not force it/)
     expect((await readStatus({client: clients.r2, database, spec})).primary).toBe(before.primary)
     expect((await confirmPrimary({client: clients.r1, database, spec}, 'r1')).detail).toBe(`PRIMARY ${before.primary} in r1, elected by MongoDB`)
+  }, 60_000)
+
+  test('the automatic run confirms every database from ONE status-all Job, with confirmPrimary\'s verdicts', async () => {
+    // Count the Jobs the steps create: one status-all, no per-database status Job.
+    const jobs: string[] = []
+    const counting = new Proxy(clients.r1, {
+      get(target, property, receiver) {
+        if (property === 'create') {
+          return async (object: {kind: string; metadata: {labels?: Record<string, string>}}, ...rest: unknown[]) => {
+            if (object.kind === 'Job') jobs.push(object.metadata.labels?.['mygate.dev/op'] ?? '?')
+            return (target.create as (...args: unknown[]) => unknown).call(target, object, ...rest)
+          }
+        }
+        const value = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const catalog = createCatalog([database])
+    const plan = planAutomaticFailover({spec, catalog, lost: 'r2', survivor: 'r1'})
+    const session = {}
+    const [first, second] = await Promise.all([
+      sharedPrimariesRead(session, plan, catalog, {client: counting, region: 'r1', spec}),
+      sharedPrimariesRead(session, plan, catalog, {client: counting, region: 'r1', spec}),
+    ])
+    expect(second).toBe(first)
+    expect(jobs).toEqual(['status-all'])
+    const expected = await confirmPrimary({client: clients.r1, database, spec}, 'r1')
+    expect(confirmFromRead(first, database, spec, 'r1')).toEqual(expected)
+    // The same refusal as confirmPrimary where the PRIMARY is not: r2 confirmed from the same read.
+    const refusal = await confirmPrimary({client: clients.r2, database, spec}, 'r2').catch((error: Error) => error)
+    expect(() => confirmFromRead(first, database, spec, 'r2')).toThrow(OperationFailedError)
+    expect(() => confirmFromRead(first, database, spec, 'r2')).toThrow((refusal as Error).message)
   }, 60_000)
 
   test('r2 (the minority) down: its probe fails on the API; from r1 the PRIMARY stayed and r1 holds the majority, so the watch would act', async () => {

@@ -29,8 +29,11 @@ function clientAnswering(answers: Record<string, PrometheusResponse>) {
   return {client, asked}
 }
 
+/** 12.5 requests per second over the 30 s window: 375 requests, well over the minimum sample. */
+const busy = {[requestRateQuery(selector)]: vector('12.5')}
+
 const measure = (answers: Record<string, PrometheusResponse>) =>
-  measureCanary({client: clientAnswering(answers).client, namespace: 'mygate', service: 'visitors', version: '1.3.0', thresholds})
+  measureCanary({client: clientAnswering({...busy, ...answers}).client, namespace: 'mygate', service: 'visitors', version: '1.3.0', thresholds})
 
 describe('measureCanary', () => {
   test('a healthy canary passes both thresholds, latency converted to ms', async () => {
@@ -48,20 +51,14 @@ describe('measureCanary', () => {
   })
 
   test('NaN (0/0: no requests in the window) and an empty vector are inconclusive "no data"', async () => {
-    const [errors, latency] = await measure({[errorRateQuery(selector)]: vector('NaN'), [latencyP99Query(selector)]: vector()})
+    const [errors, latency] = await measure({[errorRateQuery(selector)]: vector('NaN'), [latencyP99Query(selector)]: vector(), [requestRateQuery(selector)]: vector()})
     expect(errors).toMatchObject({verdict: 'inconclusive', value: null, reason: 'error rate: no data for visitors 1.3.0'})
     expect(latency).toMatchObject({verdict: 'inconclusive', value: null, reason: 'p99 latency: no data for visitors 1.3.0'})
   })
 
   test('no 5xx series but traffic flowing is an error rate of 0', async () => {
-    const {client, asked} = clientAnswering({
-      [errorRateQuery(selector)]: vector(),
-      [latencyP99Query(selector)]: vector('0.05'),
-      [requestRateQuery(selector)]: vector('12.5'),
-    })
-    const [errors] = await measureCanary({client, namespace: 'mygate', service: 'visitors', version: '1.3.0', thresholds})
+    const [errors] = await measure({[errorRateQuery(selector)]: vector(), [latencyP99Query(selector)]: vector('0.05')})
     expect(errors).toMatchObject({verdict: 'pass', value: 0, reason: 'error rate 0 <= 0.01 for visitors 1.3.0 (no 5xx responses)'})
-    expect(asked).toContain(requestRateQuery(selector))
   })
 
   test('no 5xx series and no traffic stays inconclusive', async () => {
@@ -98,8 +95,29 @@ describe('measureCanary', () => {
       },
     })
     await measureCanary({client, namespace: 'mygate', service: 'visitors', version: '1.3.0', thresholds, window: '2m', timeSeconds: 1763899200})
-    expect(seen.map((p) => p.get('query'))).toEqual([errorRateQuery(windowed), latencyP99Query(windowed)])
+    expect(seen.map((p) => p.get('query'))).toEqual([errorRateQuery(windowed), latencyP99Query(windowed), requestRateQuery(windowed)])
     expect(seen.every((p) => p.get('time') === '1763899200')).toBe(true)
+  })
+
+  test('a low-traffic canary without errors is inconclusive, never a pass: 0.1 rps over 30 s is 3 requests of the 20 needed', async () => {
+    const [errors, latency] = await measure({
+      [errorRateQuery(selector)]: vector(),
+      [latencyP99Query(selector)]: vector('0.05'),
+      [requestRateQuery(selector)]: vector('0.1'),
+    })
+    expect(errors).toMatchObject({
+      verdict: 'inconclusive',
+      value: 0,
+      reason: 'error rate: 3 requests for visitors 1.3.0, fewer than the 20 needed (0 of 3 requests failed); measuring again',
+    })
+    expect(latency.verdict).toBe('pass')
+  })
+
+  test("the descriptor's minRequests decides: 375 requests pass at 300 and are inconclusive at 400", async () => {
+    const answers = {[errorRateQuery(selector)]: vector(), [latencyP99Query(selector)]: vector('0.05'), ...busy}
+    const at = async (minRequests: number) =>
+      (await measureCanary({client: clientAnswering(answers).client, namespace: 'mygate', service: 'visitors', version: '1.3.0', thresholds: {...thresholds, minRequests}}))[0].verdict
+    expect([await at(300), await at(400)]).toEqual(['pass', 'inconclusive'])
   })
 
   test('a Prometheus error is thrown, not turned into a verdict', async () => {

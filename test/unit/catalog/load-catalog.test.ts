@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, test} from 'vitest'
 
+import {DEFAULT_MIN_REQUESTS} from '../../../src/analysis/sample-size.js'
 import {catalogDir, loadCatalog, SERVICES_DIR_ENV} from '../../../src/catalog/load-catalog.js'
 import {packagePath} from '../../../src/package-root.js'
 import {type CatalogCopy, copyBundledCatalog, lineOf, loadError} from './catalog-fixture.js'
@@ -36,6 +37,8 @@ describe('the bundled catalog', () => {
     for (const service of catalog.services) {
       expect(service.tiers.dev.replicas, service.name).toBe(1)
       expect(service.rollout.canarySteps.at(-1), service.name).toBe(100)
+      // No bundled descriptor states a minimum sample: every one gets the default.
+      expect(service.rollout.analysis.minRequests, service.name).toBe(DEFAULT_MIN_REQUESTS)
       expect(service.source.file, service.name).toMatch(new RegExp(`${service.name}\\.yaml$`))
     }
     const spot = catalog.services.filter((s) => s.spot).map((s) => s.name).sort()
@@ -133,6 +136,8 @@ describe('descriptor errors name the file, line and field', () => {
     ['canary steps that stop short of 100', 'auth', (t: string) => t.replace('[10, 25, 50, 100]', '[10, 25, 50]'), 'canarySteps:', 'rollout.canarySteps[2] must end at 100'],
     ['a canary step above 100', 'auth', (t: string) => t.replace('[10, 25, 50, 100]', '[10, 50, 150]'), 'canarySteps:', 'rollout.canarySteps[2] must be an integer between 1 and 100, got 150'],
     ['an error rate above 1', 'auth', (t: string) => t.replace('maxErrorRate: 0.005', 'maxErrorRate: 5'), 'maxErrorRate: 5', 'rollout.analysis.maxErrorRate must be a number between 0 and 1, got 5'],
+    ['a minimum sample of no requests', 'billing', (t: string) => t.replace('failureLimit: 1', 'failureLimit: 1\n    minRequests: 0'), 'minRequests: 0', 'rollout.analysis.minRequests must be an integer between 1 and 1000000, got 0'],
+    ['a fractional minimum sample', 'visitors', (t: string) => t.replace('failureLimit: 2', 'failureLimit: 2\n    minRequests: 12.5'), 'minRequests: 12.5', 'rollout.analysis.minRequests must be an integer'],
     ['a strategy that does not exist', 'users', (t: string) => t.replace('strategy: canary', 'strategy: big-bang'), 'strategy: big-bang', 'rollout.strategy must be one of rolling, blue-green, canary, got "big-bang"'],
     ['a request above its limit', 'users', (t: string) => t.replace('requests: {cpu: 250m, memory: 256Mi}', 'requests: {cpu: 1500m, memory: 256Mi}'), 'cpu: 1500m', 'tiers.prod.resources.requests.cpu must not exceed limits.cpu (1500m > 1)'],
     ['an even MongoDB replica count', 'auth-db', (t: string) => t.replace(/( {2}prod:[\s\S]*?replicas:) 3/, '$1 2'), 'replicas: 2', 'tiers.prod.replicas must be odd for a MongoDB replica set'],

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {parseReplicationInfo, planRedisPromotion, planRedisRole, redisRoleOf, renderRedisCliJob} from '../../../src/db/redis-ops.js'
+import {parseReplicationInfo, planRedisRole, redisRoleOf, renderRedisCliJob} from '../../../src/db/redis-ops.js'
 import {redisTopology} from '../../../src/db/redis-topology.js'
 import type {KubeObject} from '../../../src/kube/types.js'
 import {validateObjects} from '../../../src/render/validate.js'
@@ -35,11 +35,6 @@ describe('parseReplicationInfo (INFO replication as Redis prints it)', () => {
 
   test.each(['NOAUTH Authentication required.', '', 'role:sentinel'])('not INFO replication: %j', (text) => {
     expect(parseReplicationInfo(text)).toBeUndefined()
-  })
-
-  test('a promotion only of a replica', () => {
-    expect(planRedisPromotion(parseReplicationInfo(REPLICA_INFO)!)).toEqual({promote: true})
-    expect(planRedisPromotion({role: 'master', offset: 1, replid: 'x', connectedReplicas: 0})).toEqual({promote: false, reason: 'already a master'})
   })
 
   test('the simulator\'s INFO parses back to its state', () => {
