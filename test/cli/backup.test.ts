@@ -64,7 +64,7 @@ describe('mygate backup (local environment)', () => {
     [['backup', 'verify', '--env', 'demo', 'X', '--latest'], 2, /^Error: give a backup id or --latest, not both/],
     [['backup', 'status', '--env', 'demo', '--service', 'gateway'], 2, /^Error: gateway has no database to back up/],
     [['backup', 'prune', '--env', 'demo', '--service', 'redis'], 2, /^Error: redis is not backed up/],
-    [['backup', 'schedule', '--env', 'demo', '--set', '0 * * * *'], 2, /^Error: --set and --time-zone change one database's schedule: name it with one --service/],
+    [['backup', 'schedule', '--env', 'demo', '--set', '0 * * * *'], 2, /^Error: --set, --time-zone and --verify-set change one database's schedule: name it with one --service/],
     [['backup', 'schedule', '--env', 'demo', '--service', 'visitors', '--set', 'hourly'], 2, /^Error: --set "hourly" is not a five-field cron schedule/],
     [['backup', 'schedule', '--env', 'demo', '--service', 'visitors', '--time-zone', 'Mars/Olympus'], 2, /^Error: --time-zone "Mars\/Olympus" is not an IANA time zone/],
     [['backup', 'create', '--env', 'demo', '--service', 'visitors', '--oplog-slice'], 2, /^Error: visitors has no base backup in local:\/\/mygate-demo-.*-backups: an oplog slice extends one \(take one first: `mygate backup create --env demo --service visitors`\)$/],
