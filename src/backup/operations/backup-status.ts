@@ -1,7 +1,6 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
 import {uncataloguedRuns} from '../schedule/catalogue-scheduled.js'
 import {parseDuration} from '../../duration.js'
-import {connectEnvironment} from '../../env/connect.js'
 import {mygateHome} from '../../home.js'
 import type {KubeApi} from '../../kube/api.js'
 import type {KubeObject} from '../../kube/types.js'
@@ -14,7 +13,7 @@ import {sliceCronJobName} from '../schedule/backup-cronjobs.js'
 import {scheduleCronJobs} from '../schedule/reconcile-schedules.js'
 import {sliceIntervalMinutes} from '../schedule/schedule-plan.js'
 import {type VerificationAge, verificationAge} from '../verify/verification-age.js'
-import {activeBackupSite} from './backup-site.js'
+import {activeBackupSite, connectBackupEnvironment} from './backup-site.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
 
 /**
@@ -80,7 +79,7 @@ const RANK = {healthy: 0, degraded: 1, failing: 2} as const
 export async function backupStatus(options: BackupStatusOptions): Promise<BackupStatusResult> {
   const targets = resolveBackupTargets(options.catalog, options.services ?? [])
   const home = options.home ?? mygateHome()
-  const connection = await connectEnvironment(options.env, {home})
+  const connection = await connectBackupEnvironment(options.env, {home})
   try {
     const site = await activeBackupSite(connection, home)
     const now = (options.now ?? (() => new Date()))()
