@@ -10,7 +10,7 @@ export default class BackupStatus extends MygateCommand<BackupStatusResult> {
   static override summary = 'Backup health per database: the last good backup against the RPO, missed and failed runs, the last verification.'
   static override description =
     'Read from the active region\'s bucket (the catalog) and the cluster (failed dump Jobs). A database with no good backup, or one older than its RPO, is failing; ' +
-    `missed or failed runs, a failed last verification and no verification in a week (once it has had backups for a week: the weekly <db>-verify CronJob) make it degraded. With --exit-code it exits ${ExitCode.drift} when any database is not healthy ` +
+    `missed or failed runs, oplog slices behind (no slice, base or successful slice run for twice the slice interval), a failed last verification and no verification in a week (once it has had backups for a week: the weekly <db>-verify CronJob) make it degraded. With --exit-code it exits ${ExitCode.drift} when any database is not healthy ` +
     `(as env diff --exit-code does for drift: a finding, not an error) and ${ExitCode.ok} when all are; errors keep their codes.`
 
   static override examples = ['<%= config.bin %> backup status --env demo', '<%= config.bin %> backup status --env prod --exit-code --json']

@@ -12,8 +12,12 @@ import type {TimelineBreak} from './timeline-break.js'
  *   end, so the RPO check uses whichever is newer.
  * - Missed runs: scheduled runs (the cron schedule in its time zone) since the newest backup,
  *   allowing `graceMs` for a run to finish; more than zero means the CronJob is not producing.
- * - Oplog window: the newest slice must end within two slice intervals of now (one interval is
- *   normal lag: the slice being written).
+ * - Oplog window: the slice CronJob must have shown life within two slice intervals of now (one
+ *   interval is normal lag: the slice being written). Life is the newest of: the newest slice's
+ *   end, the newest good base backup's end (the first slice after a base comes an interval
+ *   later) and the CronJob's last successful run (`sliceRunAt`: a run that found no new writes
+ *   records no slice, so an idle database must not read as a stopped CronJob). Past that, the
+ *   slice CronJob is probably not running: degraded, as the MygateBackupOplogSliceGap alert.
  *
  * Worked example: RPO 1h, schedule "0 * * * *", slice interval 5m, now 10:32Z, newest backup
  * finished 08:05Z, newest slice ends 10:29Z. Recovery point age 3m: RPO ok. Runs at 09:00 and
@@ -31,7 +35,10 @@ export interface HealthInput {
   rpoMs: number
   schedule?: string
   timeZone?: string
+  /** The slice CronJob's interval (schedule-plan.ts sliceIntervalMinutes); without it the oplog window is not checked. */
   sliceIntervalMs?: number
+  /** When the slice CronJob last succeeded (its status.lastSuccessfulTime), if known. */
+  sliceRunAt?: string
   /** How long a scheduled run may take before it counts as missed. Default 15 minutes. */
   graceMs?: number
   backups: BackupEntry[]
@@ -86,10 +93,15 @@ export function backupHealth(input: HealthInput): HealthVerdict {
   let oplogLagMs: number | undefined
   let oplogBehind = false
   if (input.sliceIntervalMs !== undefined) {
-    oplogLagMs = newestSlice ? now - Date.parse(newestSlice.lastAt) : undefined
+    const life = newestSliceLife(newestSlice?.lastAt, good?.finishedAt, input.sliceRunAt)
+    oplogLagMs = life ? now - Date.parse(life.at) : undefined
     oplogBehind = oplogLagMs === undefined || oplogLagMs > SLICE_LAG_INTERVALS * input.sliceIntervalMs
     if (oplogBehind) {
-      problems.push(oplogLagMs === undefined ? 'no oplog slices' : `newest oplog slice ends ${formatDuration(oplogLagMs)} ago, over twice the slice interval of ${formatDuration(input.sliceIntervalMs)}`)
+      problems.push(
+        life === undefined
+          ? 'no oplog slices'
+          : `${life.describe(formatDuration(oplogLagMs!))}, slices every ${formatDuration(input.sliceIntervalMs)}: oplog slice CronJob not running?`,
+      )
     }
   }
 
@@ -104,6 +116,23 @@ export function backupHealth(input: HealthInput): HealthVerdict {
     oplogBehind,
     problems,
   }
+}
+
+interface SliceLife {
+  at: string
+  describe(age: string): string
+}
+
+/** The newest sign that oplog slices are being taken, and how the verdict names it. */
+function newestSliceLife(sliceEnd: string | undefined, baseEnd: string | undefined, runAt: string | undefined): SliceLife | undefined {
+  const signs: Array<SliceLife | undefined> = [
+    sliceEnd ? {at: sliceEnd, describe: (age) => `newest oplog slice ${age} old`} : undefined,
+    baseEnd ? {at: baseEnd, describe: (age) => `no oplog slice in the ${age} since the newest base backup`} : undefined,
+    runAt ? {at: runAt, describe: (age) => `last successful oplog slice run ${age} ago`} : undefined,
+  ]
+  return signs
+    .filter((sign): sign is SliceLife => sign !== undefined && !Number.isNaN(Date.parse(sign.at)))
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0]
 }
 
 /**

@@ -1,8 +1,7 @@
 import type {Catalog} from '../../catalog/types.js'
-import {connectEnvironment} from '../../env/connect.js'
 import {dumpJobName} from '../jobs/job-values.js'
 import {sliceJobName} from '../jobs/slice-job-values.js'
-import {activeBackupSite, backupBucketName} from './backup-site.js'
+import {activeBackupSite, backupBucketName, connectBackupEnvironment} from './backup-site.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {createBackups} from './create-backup.js'
@@ -51,7 +50,7 @@ export interface BackupCreateResult {
 export async function backupCreate(options: BackupCreateOptions): Promise<BackupCreateResult> {
   // Bad input is refused before any cluster is contacted.
   const targets = resolveBackupTargets(options.catalog, options.services ?? [])
-  const connection = await connectEnvironment(options.env, {home: options.home})
+  const connection = await connectBackupEnvironment(options.env, {home: options.home})
   try {
     const region = connection.record.activeRegion
     const bucket = backupBucketName(connection.record.name, region)

@@ -1,6 +1,6 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
 import type {EnvironmentSpec} from '../../config/types.js'
-import {cachedKubeconfigPath, connectEnvironment} from '../../env/connect.js'
+import {cachedKubeconfigPath} from '../../env/connect.js'
 import {environmentFromKubeconfig} from '../../env/kubeconfig-extension.js'
 import {mygateHome} from '../../home.js'
 import {openSiteStore} from '../site/open-store.js'
@@ -10,7 +10,7 @@ import type {BackupEntry, OplogSliceEntry} from '../catalog/entry.js'
 import {formatOplogTimestamp} from '../catalog/oplog-timestamp.js'
 import {formatWindow, restorableWindow} from '../catalog/restore-window.js'
 import {sortBreaks, type TimelineBreak} from '../catalog/timeline-break.js'
-import {openBackupStore} from './backup-site.js'
+import {openBackupStore, connectBackupEnvironment} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {openOtherSiteStore, type OtherSiteOwner, refuseSameEnvironment} from '../restore/cross-env-source.js'
 
@@ -124,7 +124,7 @@ async function storeOf(options: {env: string; region?: string; home?: string}) {
     const region = regionOf(cached.spec, options.region ?? cached.spec.regions.primary)
     return {store: await openSiteStore({name: cached.spec.name, provider: cached.spec.provider, spec: cached.spec}, region, {home}), environment: cached.spec.name, region}
   }
-  const connection = await connectEnvironment(options.env, {home: options.home})
+  const connection = await connectBackupEnvironment(options.env, {home: options.home})
   try {
     const region = regionOf(connection.record.spec, options.region ?? connection.record.activeRegion)
     return {store: await openBackupStore(connection, region, options.home), environment: connection.record.name, region}
@@ -142,7 +142,7 @@ async function otherStoreOf(options: {env: string; fromEnv: string; region?: str
   if (cached) {
     owner = {environment: cached.spec.name, provider: cached.spec.provider, spec: cached.spec, activeRegion: cached.spec.regions.primary}
   } else {
-    const connection = await connectEnvironment(options.env, {home: options.home})
+    const connection = await connectBackupEnvironment(options.env, {home: options.home})
     connection.close()
     const {record} = connection
     owner = {environment: record.name, provider: record.provider, spec: record.spec, activeRegion: record.activeRegion}

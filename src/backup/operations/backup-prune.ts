@@ -1,10 +1,9 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
-import {connectEnvironment} from '../../env/connect.js'
 import {isProductionTier} from '../../guards/confirmation-rule.js'
 import {mygateHome} from '../../home.js'
 import {deleteBaseBackup, deleteOplogSlice, listCatalog} from '../catalog/catalog-store.js'
 import {applyRetention, retentionPolicyOf} from '../catalog/retention.js'
-import {openBackupStore} from './backup-site.js'
+import {openBackupStore, connectBackupEnvironment} from './backup-site.js'
 import {resolveBackupTargets} from './backup-targets.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 
@@ -54,7 +53,7 @@ export async function backupPrune(options: BackupPruneOptions): Promise<BackupPr
   const targets = resolveBackupTargets(options.catalog, options.services ?? [])
   const home = options.home ?? mygateHome()
   const phase = options.onPhase ?? (() => {})
-  const connection = await connectEnvironment(options.env, {home})
+  const connection = await connectBackupEnvironment(options.env, {home})
   try {
     const region = connection.record.activeRegion
     const store = await openBackupStore(connection, region, home)

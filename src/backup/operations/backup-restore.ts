@@ -3,7 +3,7 @@ import type {ContentHashes} from '../../formats/content-hash/content-hash.js'
 import {expectedStateAtPointInTime} from '../pitr/point-in-time-expectation.js'
 import type {Catalog} from '../../catalog/types.js'
 import {replicaSetTopology} from '../../db/topology.js'
-import {connectEnvironment, type EnvironmentConnection} from '../../env/connect.js'
+import type {EnvironmentConnection} from '../../env/connect.js'
 import {NotFoundError, UsageError} from '../../errors.js'
 import {decideConfirmation} from '../../guards/confirmation-rule.js'
 import type {KubeApi} from '../../kube/api.js'
@@ -18,7 +18,7 @@ import {breakHooks} from '../restore/break-hooks.js'
 import {readRestoreRun} from '../restore/restore-store.js'
 import {credentialsSecretName} from '../restore/restored-set.js'
 import {restoreIntoSetDriver, type RestoredSetDriver} from '../restore/set-driver.js'
-import {activeBackupSite} from './backup-site.js'
+import {activeBackupSite, connectBackupEnvironment} from './backup-site.js'
 import {grantReadOfOtherSite, type RestoreGrant} from '../restore/cross-env-grant.js'
 import {noBackupThere, openOtherSiteStore, otherSiteFor, refuseSameEnvironment} from '../restore/cross-env-source.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
@@ -116,7 +116,7 @@ export async function backupRestore(options: BackupRestoreOptions): Promise<Back
   if (options.fromEnv !== undefined) refuseSameEnvironment(options.fromEnv, options.env)
   const targets = resolveBackupTargets(options.catalog, options.services)
   const now = options.now ?? (() => new Date())
-  const connection = await connectEnvironment(options.env, {home: options.home})
+  const connection = await connectBackupEnvironment(options.env, {home: options.home})
   try {
     const {record} = connection
     const switching = action === 'undo' || (action === 'restore' && !options.noSwitch)

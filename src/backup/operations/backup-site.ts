@@ -1,5 +1,6 @@
-import {UsageError} from '../../errors.js'
-import type {EnvironmentConnection} from '../../env/connect.js'
+import {ExternalError, UsageError} from '../../errors.js'
+import {connectEnvironment, type EnvironmentConnection} from '../../env/connect.js'
+import {readRecord} from '../../env/record.js'
 import type {KubeClient} from '../../kube/client.js'
 import {mygateHome} from '../../home.js'
 import type {ObjectStore} from '../storage/object-store.js'
@@ -12,6 +13,51 @@ export {backupBucketName} from '../site/site-names.js'
 export async function openBackupStore(connection: Pick<EnvironmentConnection, 'record'>, region: string, home = mygateHome()): Promise<ObjectStore> {
   const {record} = connection
   return openSiteStore({name: record.name, provider: record.provider, spec: record.spec}, region, {home})
+}
+
+export interface ConnectBackupOptions {
+  home?: string
+  /** Time-out of each region's reachability probe (default 3 s, as the failover session's). */
+  probeTimeoutMs?: number
+}
+
+/**
+ * The environment as the backup commands see it, also after a forced failover whose lost region
+ * is still down or not yet fenced: that region keeps its stale record (active region = itself),
+ * so the record is read from every region that answers and the newest wins (as
+ * src/failover/session.ts does), and a region that does not answer is skipped. The backups then
+ * run in that record's active region; when it does not answer, one line names it and the way to
+ * read the other region's copy of the catalog (`backup list --region`).
+ */
+export async function connectBackupEnvironment(envName: string, options: ConnectBackupOptions = {}): Promise<EnvironmentConnection> {
+  const connection = await connectEnvironment(envName, {...(options.home ? {home: options.home} : {}), tolerateUnreachable: true})
+  try {
+    const reachable = new Set<string>()
+    await Promise.all(
+      [...connection.clients].map(async ([region, client]) => {
+        if ((await client.reachable({timeoutMs: options.probeTimeoutMs ?? 3000})).reachable) reachable.add(region)
+      }),
+    )
+    let record = connection.record
+    for (const region of reachable) {
+      const found = await readRecord(connection.clients.get(region) as KubeClient)
+      if (found && found.updatedAt > record.updatedAt) record = found
+    }
+    const active = record.activeRegion
+    const primary = connection.clients.get(active)
+    if (!primary || !reachable.has(active)) {
+      const others = [...connection.clients.keys()].filter((region) => region !== active)
+      throw new ExternalError(`the active region ${active} of environment ${record.name} does not answer: backups run in the active region`, {
+        hint: others.length > 0
+          ? `bring ${active} back or fail over (\`mygate failover --env ${record.name} --forced\`); \`mygate backup list --env ${record.name} --region ${others[0]}\` reads ${others[0]}'s copy of the backups`
+          : `bring ${active} back; \`mygate backup list --env ${record.name} --region ${active}\` reads its bucket without the cluster`,
+      })
+    }
+    return {...connection, record, primary}
+  } catch (error) {
+    connection.close()
+    throw error
+  }
 }
 
 /** The active region's cluster and bucket: backups run beside the primary databases. */

@@ -1,16 +1,19 @@
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
 import {uncataloguedRuns} from '../schedule/catalogue-scheduled.js'
 import {parseDuration} from '../../duration.js'
-import {connectEnvironment} from '../../env/connect.js'
 import {mygateHome} from '../../home.js'
 import type {KubeApi} from '../../kube/api.js'
+import type {KubeObject} from '../../kube/types.js'
 import {listCatalog} from '../catalog/catalog-store.js'
 import type {Verification} from '../catalog/entry.js'
 import {backupHealth, breaksWithoutBase, type HealthVerdict} from '../catalog/health.js'
 import type {TimelineBreak} from '../catalog/timeline-break.js'
 import {DATA_NAMESPACE} from '../jobs/job-values.js'
+import {sliceCronJobName} from '../schedule/backup-cronjobs.js'
+import {scheduleCronJobs} from '../schedule/reconcile-schedules.js'
+import {sliceIntervalMinutes} from '../schedule/schedule-plan.js'
 import {type VerificationAge, verificationAge} from '../verify/verification-age.js'
-import {activeBackupSite} from './backup-site.js'
+import {activeBackupSite, connectBackupEnvironment} from './backup-site.js'
 import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
 
 /**
@@ -18,6 +21,9 @@ import {type BackupTarget, resolveBackupTargets} from './backup-targets.js'
  * verdicts of src/backup/catalog/health.ts over the catalog in the active region's bucket, plus
  * what the catalog cannot show: dump Jobs that failed (kept in the cluster for a day by their
  * TTL, labelled by database and op), and the newest verification of each service's backups.
+ *
+ * The oplog window is checked against the interval the slice CronJob runs at (health.ts: no sign
+ * of slices for two intervals is degraded, naming the gap).
  *
  * A failed run or a newest verification that failed makes a healthy service degraded (the RPO
  * verdict is health.ts's: no good backup, or one older than the RPO, is failing). The overall
@@ -73,11 +79,12 @@ const RANK = {healthy: 0, degraded: 1, failing: 2} as const
 export async function backupStatus(options: BackupStatusOptions): Promise<BackupStatusResult> {
   const targets = resolveBackupTargets(options.catalog, options.services ?? [])
   const home = options.home ?? mygateHome()
-  const connection = await connectEnvironment(options.env, {home})
+  const connection = await connectBackupEnvironment(options.env, {home})
   try {
     const site = await activeBackupSite(connection, home)
     const now = (options.now ?? (() => new Date()))()
     const services: ServiceBackupStatus[] = []
+    const sliceRuns = lastSuccessfulRuns(await scheduleCronJobs(site.client))
     for (const target of targets) {
       // Read-only: runs of the backup CronJobs waiting in the bucket are counted, not catalogued
       // (the next mutating backup command catalogues them: catalogue-scheduled.ts).
@@ -89,6 +96,10 @@ export async function backupStatus(options: BackupStatusOptions): Promise<Backup
         rpoMs: parseDuration(target.rpo, `${target.database} criticality.rpo`),
         ...(target.schedule ? {schedule: target.schedule} : {}),
         ...(descriptor?.backup.timeZone ? {timeZone: descriptor.backup.timeZone} : {}),
+        // The interval the slice CronJob runs at (schedule-plan.ts), so a CronJob that stopped is
+        // reported here and not only by the MygateBackupOplogSliceGap alert.
+        sliceIntervalMs: sliceIntervalMinutes(target.rpo) * 60_000,
+        ...(sliceRuns.has(sliceCronJobName(target.database)) ? {sliceRunAt: sliceRuns.get(sliceCronJobName(target.database))} : {}),
         backups,
         slices,
       })
@@ -136,6 +147,20 @@ export function serviceStatus(
     backups,
     problems,
   }
+}
+
+/**
+ * CronJob name -> status.lastSuccessfulTime. A slice run that found no new writes records no
+ * slice in the catalog, and runs waiting to be catalogued are not in it either: the CronJob's
+ * own last success is what says it is running.
+ */
+function lastSuccessfulRuns(cronJobs: readonly KubeObject[]): Map<string, string> {
+  const runs = new Map<string, string>()
+  for (const cronJob of cronJobs) {
+    const at = (cronJob.status as {lastSuccessfulTime?: string} | undefined)?.lastSuccessfulTime
+    if (at) runs.set(String(cronJob.metadata.name), at)
+  }
+  return runs
 }
 
 /** Dump Jobs of the database whose Failed condition is true (src/backup/jobs/job-values.ts labels them). */

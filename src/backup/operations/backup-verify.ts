@@ -1,7 +1,6 @@
 import {randomBytes} from 'node:crypto'
 
 import type {Catalog as ServiceCatalog} from '../../catalog/types.js'
-import {connectEnvironment} from '../../env/connect.js'
 import {OperationFailedError} from '../../errors.js'
 import {mygateHome} from '../../home.js'
 import {listCatalog, recordVerification} from '../catalog/catalog-store.js'
@@ -10,7 +9,7 @@ import {restoreIntoSet, type RestorePhase} from '../restore/restore-into-set.js'
 import {deleteScratchNamespace, LABEL_PURPOSE, scratchNamespace, verifyNamespaceName} from '../restore/scratch-namespace.js'
 import {type CollectionCheck, archiveChecksumProblem, compareRestore, restoredHashes} from '../verify/verdict.js'
 import {checkVerifySelection, selectBackupsToVerify} from '../verify/select.js'
-import {activeBackupSite} from './backup-site.js'
+import {activeBackupSite, connectBackupEnvironment} from './backup-site.js'
 import {catalogueScheduledRuns} from '../schedule/catalogue-scheduled.js'
 import {databaseNameOf, resolveBackupTargets} from './backup-targets.js'
 import type {BackupSite} from './create-backup.js'
@@ -80,7 +79,7 @@ export async function backupVerify(options: BackupVerifyOptions): Promise<Backup
   const named = (options.services ?? []).length > 0
   const targets = resolveBackupTargets(options.catalog, options.services ?? [])
   const home = options.home ?? mygateHome()
-  const connection = await connectEnvironment(options.env, {home})
+  const connection = await connectBackupEnvironment(options.env, {home})
   try {
     const site = await activeBackupSite(connection, home)
     const where = {store: site.store.location, environment: connection.record.name}
