@@ -36,6 +36,16 @@ describe('mygate backup restore --from-env (local)', () => {
     local = createLocalHome()
     const created = await local.cli(['env', 'create', 'old'])
     expect(created.exitCode, created.stderr).toBe(0)
+    // The simulated visitors app writes from its start: back up once it has (a loaded machine may
+    // take a few seconds), so the restore below has documents to prove.
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const status = await local.cli(['db', 'status', '--env', 'old', '--service', 'visitors-db', '--json'])
+      expect(status.exitCode, status.stderr).toBe(0)
+      const [database] = parseEnvelope<{result: {databases: Array<{collections: Array<{count: number}>}>}}>(status.stdout).result.databases
+      if (database.collections.some((c) => c.count > 0)) break
+      if (Date.now() > deadline) throw new Error('visitors-db took no writes within 60 s')
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
     const backup = await local.cli(['backup', 'create', '--env', 'old', '--service', 'visitors', '--json'])
     expect(backup.exitCode, backup.stderr).toBe(0)
     ;({id: backupId} = parseEnvelope<{result: {backups: Array<{id: string}>}}>(backup.stdout).result.backups[0])

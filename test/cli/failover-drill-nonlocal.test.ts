@@ -46,10 +46,33 @@ describe('mygate failover drill on a non-local environment (provider kubeconfig)
     local = createLocalHome()
     const started = await local.cli(['local', 'start'])
     expect(started.exitCode, started.stderr).toBe(0)
-    // Two bare clusters of one cluster set (their members reach each other), as a user's own would be.
-    await ensureCluster(local.home, `${env}-west`, 'west', env)
-    await ensureCluster(local.home, `${env}-east`, 'east', env)
+    // Two bare clusters of one cluster set (their members reach each other), as a user's own would
+    // be, each with its own Pod range. mygate cannot know a user's clusters' ranges, so (as with any
+    // multi-cluster network and an enforcing network plugin) the user admits the other cluster's
+    // Pods to the data namespace by hand (README "Member names across regions"); the local control
+    // plane enforces NetworkPolicies across clusters, so without it the members never sync.
+    const ranges = {west: '10.246.0.0/16', east: '10.247.0.0/16'}
+    await ensureCluster(local.home, `${env}-west`, 'west', env, ranges.west)
+    await ensureCluster(local.home, `${env}-east`, 'east', env, ranges.east)
     userKubeconfig = join(local.home, 'local', 'kubeconfig.yaml')
+    for (const [region, peer] of [['west', ranges.east], ['east', ranges.west]] as const) {
+      const context = ['--context', `mygate-local-${env}-${region}`]
+      const ns = await runKubectl([...context, 'create', 'namespace', 'mygate-data'], {kubeconfig: userKubeconfig})
+      expect(ns.exitCode, ns.stderr).toBe(0)
+      const policy = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: {name: 'peer-cluster-members', namespace: 'mygate-data'},
+        spec: {
+          podSelector: {},
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{from: [{ipBlock: {cidr: peer}}], ports: [{port: 27017, protocol: 'TCP'}, {port: 6379, protocol: 'TCP'}]}],
+          egress: [{to: [{ipBlock: {cidr: peer}}], ports: [{port: 27017, protocol: 'TCP'}, {port: 6379, protocol: 'TCP'}]}],
+        },
+      }
+      const applied = await runKubectl([...context, 'apply', '-f', '-'], {kubeconfig: userKubeconfig, input: JSON.stringify(policy)})
+      expect(applied.exitCode, applied.stderr).toBe(0)
+    }
     const created = await local.cli(
       ['env', 'create', env, '--provider', 'kubeconfig', '--context', `mygate-local-${env}-west,mygate-local-${env}-east`, '--region', 'west', '--secondary-region', 'east'],
       {env: {KUBECONFIG: userKubeconfig}, timeoutMs: 200_000},
