@@ -1,5 +1,6 @@
 import {connectEnvironment, type EnvironmentConnection} from '../env/connect.js'
-import {readRecord, type EnvironmentRecord} from '../env/record.js'
+import {newestRecordOfReachable} from '../env/newest-record.js'
+import type {EnvironmentRecord} from '../env/record.js'
 import type {KubeApi} from '../kube/api.js'
 import {type CloudAccessOptions, type CloudFailoverAccess, openCloudFailoverAccess} from '../providers/cloud-failover.js'
 import {openEnvironmentTraffic, type EnvironmentTraffic} from '../traffic-dns/environment-traffic.js'
@@ -34,17 +35,7 @@ export interface OpenSessionOptions {
 export async function openFailoverSession(envName: string, options: OpenSessionOptions = {}): Promise<FailoverSession> {
   const connection = await connectEnvironment(envName, {home: options.home, tolerateUnreachable: true})
   try {
-    const reachable = new Set<string>()
-    await Promise.all(
-      [...connection.clients].map(async ([region, client]) => {
-        if ((await client.reachable({timeoutMs: options.probeTimeoutMs ?? 3000})).reachable) reachable.add(region)
-      }),
-    )
-    let record = connection.record
-    for (const region of reachable) {
-      const found = await readRecord(connection.clients.get(region) as KubeApi)
-      if (found && found.updatedAt > record.updatedAt) record = found
-    }
+    const {record, reachable} = await newestRecordOfReachable(connection, options.probeTimeoutMs)
     let traffic: Promise<EnvironmentTraffic> | undefined
     let cloud: Promise<CloudFailoverAccess | undefined> | undefined
     return {

@@ -1,6 +1,6 @@
 import {ExternalError, UsageError} from '../../errors.js'
 import {connectEnvironment, type EnvironmentConnection} from '../../env/connect.js'
-import {readRecord} from '../../env/record.js'
+import {newestRecordOfReachable} from '../../env/newest-record.js'
 import type {KubeClient} from '../../kube/client.js'
 import {mygateHome} from '../../home.js'
 import type {ObjectStore} from '../storage/object-store.js'
@@ -32,17 +32,7 @@ export interface ConnectBackupOptions {
 export async function connectBackupEnvironment(envName: string, options: ConnectBackupOptions = {}): Promise<EnvironmentConnection> {
   const connection = await connectEnvironment(envName, {...(options.home ? {home: options.home} : {}), tolerateUnreachable: true})
   try {
-    const reachable = new Set<string>()
-    await Promise.all(
-      [...connection.clients].map(async ([region, client]) => {
-        if ((await client.reachable({timeoutMs: options.probeTimeoutMs ?? 3000})).reachable) reachable.add(region)
-      }),
-    )
-    let record = connection.record
-    for (const region of reachable) {
-      const found = await readRecord(connection.clients.get(region) as KubeClient)
-      if (found && found.updatedAt > record.updatedAt) record = found
-    }
+    const {record, reachable} = await newestRecordOfReachable(connection, options.probeTimeoutMs)
     const active = record.activeRegion
     const primary = connection.clients.get(active)
     if (!primary || !reachable.has(active)) {
